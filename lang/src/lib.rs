@@ -1,0 +1,13 @@
+//! The Starlane `.bind` front end: bytes → tokens → lossless syntax tree → typed view, with
+//! diagnostics as data at every step. See `ARCHITECTURE.md` for the map.
+
+pub mod codes;
+pub mod diagnostic;
+pub mod lexer;
+pub mod parser;
+pub mod suggest;
+pub mod syntax_kind;
+
+pub use diagnostic::{Applicability, Diagnostic, Edit, Label, Severity, Span, Suggestion};
+pub use parser::{DocumentKind, Parse, parse};
+pub use syntax_kind::{SyntaxKind, SyntaxNode, SyntaxToken};

@@ -1,0 +1,369 @@
+//! The 1.1.0 declarations: `Requires`, `Schema`, `Port`, `Role`, `grant`, `call`, `limits`.
+//! These words are reserved only where a declaration can follow them, so a 1.0.0 scope that
+//! happens to be called `Port` still parses as a scope.
+
+use super::{Parser, pipeline};
+use crate::codes;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::suggest::did_you_mean;
+use crate::syntax_kind::SyntaxKind::*;
+
+pub(super) fn at_declaration(p: &Parser) -> bool {
+    if !p.at(IDENT) {
+        return false;
+    }
+    let next = p.nth(1);
+    match p.current_text() {
+        "Requires" | "limits" => next == L_BRACE,
+        "Schema" | "Port" | "Role" => next == IDENT,
+        "grant" => next == IDENT,
+        "call" => !matches!(next, ARROW | FAT_ARROW | L_BRACE | L_ANGLE | EOF),
+        _ => false,
+    }
+}
+
+pub(super) fn declaration(p: &mut Parser) {
+    match p.current_text() {
+        "Requires" => requires(p),
+        "limits" => limits(p),
+        "Schema" => schema(p),
+        "Port" => port(p),
+        "Role" => role(p),
+        "grant" => grant(p),
+        _ => call(p),
+    }
+}
+
+/// `Requires { name: Kind<…>; … }`
+fn requires(p: &mut Parser) {
+    p.start(REQUIRES_BLOCK);
+    p.bump();
+    p.block(BODY, |p| {
+        while !p.at(EOF) && !p.at(R_BRACE) {
+            p.start(REQUIREMENT);
+            if p.at(IDENT) {
+                name(p);
+                if p.eat(COLON) {
+                    if p.at(IDENT) {
+                        kind_expr(p);
+                    } else {
+                        expected(p, codes::UNEXPECTED_TOKEN, "a kind such as `Base<User>`");
+                    }
+                } else {
+                    expected(p, codes::UNEXPECTED_TOKEN, "`:` and a kind, as in `users: Base<User>;`");
+                }
+                terminate(p, "the requirement");
+            } else {
+                expected(p, codes::UNEXPECTED_TOKEN, "a context name such as `users: Base<User>;`");
+                p.recover(&[]);
+            }
+            p.finish();
+        }
+    });
+    p.finish();
+}
+
+/// `Schema Name = "path";`
+fn schema(p: &mut Parser) {
+    p.start(SCHEMA_DECL);
+    p.bump();
+    name(p);
+    if p.eat(EQ) {
+        if !p.eat(STRING) {
+            expected(p, codes::UNEXPECTED_TOKEN, "a quoted path such as `\"schema/profile.json\"`");
+        }
+    } else {
+        expected(p, codes::UNEXPECTED_TOKEN, "`=` and a quoted schema path");
+    }
+    terminate(p, "the schema declaration");
+    p.finish();
+}
+
+const PORT_FIELDS: &[&str] = &["request", "response", "timeout", "grant", "call"];
+
+/// `Port name { request: P; response: P; timeout: …; grant …; call …; }`
+fn port(p: &mut Parser) {
+    p.start(PORT_DECL);
+    p.bump();
+    name(p);
+    if !p.at(L_BRACE) {
+        expected(p, codes::UNEXPECTED_TOKEN, "`{` to open the port");
+        p.recover(&[L_BRACE]);
+    }
+    if p.at(L_BRACE) {
+        p.block(BODY, |p| {
+            while !p.at(EOF) && !p.at(R_BRACE) {
+                port_field(p);
+            }
+        });
+    }
+    p.finish();
+}
+
+fn port_field(p: &mut Parser) {
+    match (p.current(), p.current_text()) {
+        (IDENT, "grant") => grant(p),
+        (IDENT, "call") => call(p),
+        (IDENT, field @ ("request" | "response" | "timeout")) => {
+            p.start(PORT_FIELD);
+            p.bump();
+            if !p.eat(COLON) {
+                expected(p, codes::UNEXPECTED_TOKEN, "`:` after the field name");
+            }
+            if field == "timeout" {
+                timeout_spec(p);
+            } else if !p.at(SEMICOLON) {
+                pipeline::payload_pattern(p, 0);
+            }
+            terminate(p, "the port field");
+            p.finish();
+        }
+        (IDENT, other) => {
+            let mut diag = Diagnostic::new(
+                codes::UNKNOWN_PORT_FIELD,
+                p.current_span(),
+                format!("unknown port field `{other}`"),
+            )
+            .label("unknown field")
+            .note("a port has the fields `request`, `response` and `timeout`, and `grant` and `call` statements");
+            if let Some(best) = did_you_mean(other, PORT_FIELDS.iter().copied()) {
+                diag = diag.fix(
+                    format!("did you mean `{best}`?"),
+                    p.current_span(),
+                    best,
+                    Applicability::MaybeIncorrect,
+                );
+            }
+            p.report(diag);
+            p.start(PORT_FIELD);
+            p.recover(&[]);
+            p.finish();
+        }
+        _ => {
+            expected(p, codes::UNEXPECTED_TOKEN, "a port field such as `request: Text;`");
+            p.recover(&[]);
+        }
+    }
+}
+
+/// `exec 500ms, total 2s`
+fn timeout_spec(p: &mut Parser) {
+    p.start(TIMEOUT_SPEC);
+    loop {
+        if p.at(IDENT) {
+            p.bump();
+        }
+        if p.at(INT) {
+            duration(p);
+        } else {
+            expected(p, codes::INVALID_DURATION, "a duration such as `500ms` or `2s`");
+            break;
+        }
+        if !p.eat(COMMA) {
+            break;
+        }
+    }
+    p.finish();
+}
+
+/// `500ms`: a number glued to its unit; checked by `atoms::duration`.
+fn duration(p: &mut Parser) {
+    p.start(DURATION);
+    p.bump_glued_run(|p| p.at_any(&[IDENT, INT, DOT]));
+    p.finish();
+}
+
+/// `Role name { grant …; }`
+fn role(p: &mut Parser) {
+    p.start(ROLE_DECL);
+    p.bump();
+    name(p);
+    if p.at(L_BRACE) {
+        p.block(BODY, |p| {
+            while !p.at(EOF) && !p.at(R_BRACE) {
+                if p.at_word("grant") {
+                    grant(p);
+                } else {
+                    expected(p, codes::UNEXPECTED_TOKEN, "a `grant` statement");
+                    p.recover(&[]);
+                }
+            }
+        });
+    } else {
+        expected(p, codes::UNEXPECTED_TOKEN, "`{` to open the role");
+        p.recover(&[]);
+    }
+    p.finish();
+}
+
+/// `grant (perm MASK | priv NAME | super | role NAME) (on SEL)? (to SEL)?;`
+fn grant(p: &mut Parser) {
+    p.start(GRANT_STMT);
+    p.bump(); // grant
+    match p.current_text() {
+        "perm" if p.at(IDENT) => {
+            p.bump();
+            if p.at_any(&[PLUS, AMP, IDENT]) {
+                p.start(PERM_MASK);
+                p.bump_glued_run(|p| p.at_any(&[IDENT, MINUS, PLUS, AMP]));
+                p.finish();
+            } else {
+                expected(p, codes::INVALID_PERMISSION_MASK, "a permission mask such as `+CSD-RWX`");
+            }
+        }
+        "priv" if p.at(IDENT) => {
+            p.bump();
+            if p.at_any(&[IDENT, STAR]) {
+                p.start(PRIV_NAME);
+                p.bump_glued_run(|p| p.at_any(&[IDENT, COLON, MINUS, STAR, INT]));
+                p.finish();
+            } else {
+                expected(p, codes::INVALID_GRANT, "a privilege name such as `props:email:read`");
+            }
+        }
+        "super" if p.at(IDENT) => p.bump(),
+        "role" if p.at(IDENT) => {
+            p.bump();
+            name(p);
+        }
+        _ => {
+            let mut diag = Diagnostic::new(
+                codes::INVALID_GRANT,
+                p.current_span(),
+                format!("expected `perm`, `priv`, `super` or `role`, found {}", p.describe_current()),
+            )
+            .label("expected what to grant");
+            if p.at(IDENT)
+                && let Some(best) = did_you_mean(p.current_text(), ["perm", "priv", "super", "role"])
+            {
+                diag = diag.fix(
+                    format!("did you mean `{best}`?"),
+                    p.current_span(),
+                    best,
+                    Applicability::MaybeIncorrect,
+                );
+            }
+            p.report(diag);
+            p.recover(&[]);
+            p.finish();
+            return;
+        }
+    }
+    for keyword in ["on", "to"] {
+        if p.at_word(keyword) {
+            p.bump();
+            if at_selector_start(p) {
+                pipeline::point_like(p, POINT_SELECTOR, &[]);
+            } else {
+                expected(p, codes::INVALID_SELECTOR, "a point selector such as `${files}:**`");
+            }
+        }
+    }
+    terminate(p, "the grant");
+    p.finish();
+}
+
+/// `call SELECTOR^Ext<Method>/path? (timeout D)?;`
+fn call(p: &mut Parser) {
+    p.start(CALL_STMT);
+    p.bump(); // call
+    if at_selector_start(p) {
+        pipeline::point_like(p, POINT_SELECTOR, &[]);
+    } else {
+        expected(p, codes::INVALID_SELECTOR, "a point selector such as `${users}:**`");
+    }
+    if p.eat(CARET) {
+        pipeline::call_target(p);
+    } else if !p.at(SEMICOLON) {
+        expected(p, codes::INVALID_SELECTOR, "`^` and the call's kind, as in `^Ext<Select>`");
+    }
+    if p.at_word("timeout") {
+        p.bump();
+        if p.at(INT) {
+            duration(p);
+        } else {
+            expected(p, codes::INVALID_DURATION, "a duration such as `500ms`");
+        }
+    }
+    terminate(p, "the call");
+    p.finish();
+}
+
+/// `limits { memory 16MiB; payload 1MiB; }`
+fn limits(p: &mut Parser) {
+    p.start(LIMITS_BLOCK);
+    p.bump();
+    p.block(BODY, |p| {
+        while !p.at(EOF) && !p.at(R_BRACE) {
+            p.start(LIMIT);
+            if p.at(IDENT) {
+                p.bump();
+                if p.at(INT) {
+                    duration(p);
+                } else {
+                    expected(p, codes::INVALID_LIMIT, "a size such as `16MiB`");
+                }
+                terminate(p, "the limit");
+            } else {
+                expected(p, codes::INVALID_LIMIT, "a limit such as `memory 16MiB;`");
+                p.recover(&[]);
+            }
+            p.finish();
+        }
+    });
+    p.finish();
+}
+
+fn at_selector_start(p: &Parser) -> bool {
+    p.at_any(&[IDENT, INT, VARIABLE, DOT, STAR, PLUS])
+}
+
+/// A declared name: skewer-case (`upload-avatar`) or UpperCamel (`Profile`), glued tokens.
+fn name(p: &mut Parser) {
+    if p.at(IDENT) {
+        p.bump_glued_run(|p| p.at_any(&[IDENT, MINUS, INT]));
+    } else {
+        expected(p, codes::UNEXPECTED_TOKEN, "a name");
+    }
+}
+
+/// `Base<User>`, `Database<Relational<vendor:product:variant:1.0.0>>`: glued tokens up to `;`.
+fn kind_expr(p: &mut Parser) {
+    p.start(KIND_EXPR);
+    p.bump();
+    let mut angle = 0usize;
+    while !p.at_any(&[SEMICOLON, R_BRACE, EOF, L_BRACE]) && (p.glued() || angle > 0) {
+        match p.current() {
+            L_ANGLE => angle += 1,
+            R_ANGLE => angle = angle.saturating_sub(1),
+            _ => {}
+        }
+        p.bump();
+    }
+    p.finish();
+}
+
+/// Ends a statement: `;`, or a missing-`;` error when the next token starts a new line.
+fn terminate(p: &mut Parser, what: &str) {
+    if p.eat(SEMICOLON) {
+        return;
+    }
+    if p.at(EOF) || p.at(R_BRACE) || p.on_new_line() {
+        p.missing_semicolon(what);
+    } else {
+        expected(p, codes::UNEXPECTED_TOKEN, "`;`");
+        p.recover(&[]);
+    }
+}
+
+fn expected(p: &mut Parser, code: crate::codes::Code, what: &str) {
+    let found = p.describe_current();
+    let span = if p.at(EOF) || p.on_new_line() {
+        let at = p.prev_end();
+        at..at
+    } else {
+        p.current_span()
+    };
+    p.report(Diagnostic::new(code, span, format!("expected {what}, found {found}")).label(format!("expected {what}")));
+}
+

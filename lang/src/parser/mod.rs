@@ -1,0 +1,406 @@
+//! The resilient parser: tokens → lossless rowan tree + diagnostics. It never fails and never
+//! panics: every byte ends up in the tree (unparsable runs inside `ERROR` nodes), and each
+//! mistake produces one diagnostic. Recursion is bounded by [`MAX_NESTING`].
+//!
+//! Hand-written recursive descent in the style of rust-analyzer: a combinator library cannot
+//! recover at `;`, `}` and scope starts while keeping trivia, so combinators (nom) are used only
+//! for the micro-grammars inside atoms (`crate::atoms`), where exact sub-spans matter.
+
+mod app;
+mod declaration;
+mod document;
+mod pipeline;
+mod router;
+mod scope;
+
+use rowan::{Checkpoint, GreenNode, GreenNodeBuilder};
+
+use crate::codes::{self, Code};
+use crate::diagnostic::{Applicability, Diagnostic, Span};
+use crate::lexer::{self, LexMode, Token};
+use crate::syntax_kind::{SyntaxKind, SyntaxKind::*, SyntaxNode};
+
+pub use document::DocumentKind;
+
+/// Blocks (and generic or pattern brackets) may nest this deep; deeper input is one error.
+pub const MAX_NESTING: usize = 64;
+
+/// Payload patterns (`Map{a<Map{…}>}`) may nest this deep.
+pub const MAX_PATTERN_DEPTH: usize = 32;
+
+/// The result of parsing one file: always a tree, plus whatever went wrong.
+#[derive(Debug, Clone)]
+pub struct Parse {
+    pub green: GreenNode,
+    pub diagnostics: Vec<Diagnostic>,
+    pub kind: Option<DocumentKind>,
+}
+
+impl Parse {
+    pub fn syntax(&self) -> SyntaxNode {
+        SyntaxNode::new_root(self.green.clone())
+    }
+}
+
+/// Parses a `.bind`, App or router document; the kind comes from its first token.
+pub fn parse(src: &str) -> Parse {
+    let mode = if router::looks_like_router_file(src) {
+        LexMode::Router
+    } else {
+        LexMode::Bind
+    };
+    let tokens = lexer::lex(src, mode);
+    let mut p = Parser::new(src, tokens);
+    let kind = document::source_file(&mut p, mode);
+    let (green, diagnostics) = p.finish_tree();
+    Parse {
+        green,
+        diagnostics,
+        kind,
+    }
+}
+
+pub(crate) struct Parser<'s> {
+    src: &'s str,
+    tokens: Vec<Token>,
+    /// Index of the next token to emit (possibly trivia).
+    pos: usize,
+    builder: GreenNodeBuilder<'static>,
+    diagnostics: Vec<Diagnostic>,
+    depth: usize,
+    /// Opening delimiters still open when input ran out, innermost first.
+    unclosed: Vec<(Span, &'static str)>,
+    nesting_reported: bool,
+}
+
+impl<'s> Parser<'s> {
+    fn new(src: &'s str, tokens: Vec<Token>) -> Self {
+        Parser {
+            src,
+            tokens,
+            pos: 0,
+            builder: GreenNodeBuilder::new(),
+            diagnostics: Vec::new(),
+            depth: 0,
+            unclosed: Vec::new(),
+            nesting_reported: false,
+        }
+    }
+
+    fn finish_tree(mut self) -> (GreenNode, Vec<Diagnostic>) {
+        if !self.unclosed.is_empty() && !self.nesting_reported {
+            let end = self.src.len();
+            let (first_span, first_delim) = self.unclosed[0].clone();
+            let mut diag = Diagnostic::new(
+                codes::UNCLOSED_DELIMITER,
+                end..end,
+                format!("this file contains an unclosed `{first_delim}`"),
+            )
+            .label("the file ends here");
+            for (span, delim) in self.unclosed.iter().take(3) {
+                diag = diag.secondary(span.clone(), format!("unclosed `{delim}` opened here"));
+            }
+            let closer = closing_of(first_delim);
+            diag = diag
+                .help(format!("add the missing `{closer}`"))
+                .fix(
+                    format!("insert `{closer}` at the end of the file"),
+                    end..end,
+                    format!("{}{closer}\n", if self.src.ends_with('\n') { "" } else { "\n" }),
+                    Applicability::MaybeIncorrect,
+                );
+            let _ = first_span;
+            self.diagnostics.push(diag);
+        }
+        (self.builder.finish(), self.diagnostics)
+    }
+
+    // ---- looking ----
+
+    /// Index of the `n`th significant (non-trivia) token at or after `pos`.
+    fn nth_index(&self, n: usize) -> Option<usize> {
+        let mut seen = 0;
+        for (i, t) in self.tokens.iter().enumerate().skip(self.pos) {
+            if t.kind.is_trivia() {
+                continue;
+            }
+            if seen == n {
+                return Some(i);
+            }
+            seen += 1;
+        }
+        None
+    }
+
+    fn nth(&self, n: usize) -> SyntaxKind {
+        self.nth_index(n).map_or(EOF, |i| self.tokens[i].kind)
+    }
+
+    fn current(&self) -> SyntaxKind {
+        self.nth(0)
+    }
+
+    fn at(&self, kind: SyntaxKind) -> bool {
+        self.current() == kind
+    }
+
+    fn at_any(&self, kinds: &[SyntaxKind]) -> bool {
+        kinds.contains(&self.current())
+    }
+
+    fn nth_text(&self, n: usize) -> &'s str {
+        self.nth_index(n)
+            .map_or("", |i| &self.src[self.tokens[i].range()])
+    }
+
+    fn current_text(&self) -> &'s str {
+        self.nth_text(0)
+    }
+
+    /// Whether the current token is the identifier `word`.
+    fn at_word(&self, word: &str) -> bool {
+        self.at(IDENT) && self.current_text() == word
+    }
+
+    fn nth_span(&self, n: usize) -> Span {
+        self.nth_index(n).map_or(self.src.len()..self.src.len(), |i| {
+            self.tokens[i].range()
+        })
+    }
+
+    fn current_span(&self) -> Span {
+        self.nth_span(0)
+    }
+
+    /// Whether significant token `n` touches the one before it (no whitespace or comment between).
+    fn nth_glued(&self, n: usize) -> bool {
+        match self.nth_index(n) {
+            Some(i) if i > 0 => !self.tokens[i - 1].kind.is_trivia(),
+            _ => false,
+        }
+    }
+
+    /// Whether the current token touches the previous one.
+    fn glued(&self) -> bool {
+        self.nth_glued(0)
+    }
+
+    /// End offset of the last significant token emitted.
+    fn prev_end(&self) -> usize {
+        self.tokens[..self.pos]
+            .iter()
+            .rev()
+            .find(|t| !t.kind.is_trivia())
+            .map_or(0, |t| t.end as usize)
+    }
+
+    /// Whether a line break separates the current token from the last emitted one.
+    fn on_new_line(&self) -> bool {
+        let start = self.current_span().start;
+        self.src[self.prev_end()..start].contains('\n')
+    }
+
+    // ---- building ----
+
+    fn eat_trivia(&mut self) {
+        while let Some(t) = self.tokens.get(self.pos) {
+            if !t.kind.is_trivia() {
+                break;
+            }
+            self.builder.token(t.kind.into(), &self.src[t.range()]);
+            self.pos += 1;
+        }
+    }
+
+    /// Emits the current significant token (and the trivia before it).
+    fn bump(&mut self) {
+        self.eat_trivia();
+        if let Some(t) = self.tokens.get(self.pos) {
+            self.builder.token(t.kind.into(), &self.src[t.range()]);
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, kind: SyntaxKind) -> bool {
+        if self.at(kind) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn start(&mut self, kind: SyntaxKind) {
+        self.eat_trivia();
+        self.builder.start_node(kind.into());
+    }
+
+    fn checkpoint(&mut self) -> Checkpoint {
+        self.eat_trivia();
+        self.builder.checkpoint()
+    }
+
+    fn start_at(&mut self, checkpoint: Checkpoint, kind: SyntaxKind) {
+        self.builder.start_node_at(checkpoint, kind.into());
+    }
+
+    fn finish(&mut self) {
+        self.builder.finish_node();
+    }
+
+    // ---- errors and recovery ----
+
+    fn report(&mut self, diag: Diagnostic) {
+        self.diagnostics.push(diag);
+    }
+
+    /// A diagnostic at the current token.
+    fn error_here(&mut self, code: Code, message: impl Into<String>, label: impl Into<String>) {
+        let span = self.current_span();
+        self.report(Diagnostic::new(code, span, message).label(label));
+    }
+
+    /// Reports a missing `;` just after the previous token, with a fix-it.
+    fn missing_semicolon(&mut self, what: &str) {
+        let at = self.prev_end();
+        self.report(
+            Diagnostic::new(codes::MISSING_SEMICOLON, at..at, format!("expected `;` after {what}"))
+                .label("add `;` here")
+                .fix("insert `;`", at..at, ";", Applicability::MachineApplicable),
+        );
+    }
+
+    /// Describes the current token for messages: `` `foo` `` or "end of file".
+    fn describe_current(&self) -> String {
+        match self.current() {
+            EOF => "end of file".to_string(),
+            _ => format!("`{}`", truncate(self.current_text(), 40)),
+        }
+    }
+
+    /// Skips tokens into an `ERROR` node until one of `stop` (not consumed), a `;` (consumed) or a
+    /// `}` that closes the enclosing block. Braces opened while skipping are skipped balanced,
+    /// iteratively, so malformed input never recurses.
+    fn recover(&mut self, stop: &[SyntaxKind]) {
+        if self.at(EOF) || self.at(R_BRACE) || self.at_any(stop) {
+            return;
+        }
+        self.start(ERROR);
+        let mut balance = 0usize;
+        loop {
+            let kind = self.current();
+            if kind == EOF {
+                break;
+            }
+            if balance == 0 && (kind == R_BRACE || stop.contains(&kind)) {
+                break;
+            }
+            match kind {
+                L_BRACE => balance += 1,
+                R_BRACE => balance -= 1,
+                SEMICOLON if balance == 0 => {
+                    self.bump();
+                    break;
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+        self.finish();
+    }
+
+    /// Wraps the current token in an `ERROR` node.
+    fn bump_error(&mut self) {
+        self.start(ERROR);
+        self.bump();
+        self.finish();
+    }
+
+    /// Parses `{ contents }` as a `node` node. Past [`MAX_NESTING`] the block is skipped flat with
+    /// one error; at end of input the opening brace is remembered for one unclosed-delimiter error.
+    fn block(&mut self, node: SyntaxKind, contents: impl FnOnce(&mut Self)) {
+        self.start(node);
+        let open = self.current_span();
+        self.bump(); // `{`
+        if self.depth >= MAX_NESTING {
+            self.too_deep(open);
+            self.skip_balanced_rest();
+            self.finish();
+            return;
+        }
+        self.depth += 1;
+        contents(self);
+        self.depth -= 1;
+        if !self.eat(R_BRACE) {
+            self.unclosed.push((open, "{"));
+        }
+        self.finish();
+    }
+
+    fn too_deep(&mut self, open: Span) {
+        if self.nesting_reported {
+            return;
+        }
+        self.nesting_reported = true;
+        self.report(
+            Diagnostic::new(
+                codes::NESTING_TOO_DEEP,
+                open,
+                format!("nesting deeper than {MAX_NESTING} levels"),
+            )
+            .label("this block is too deeply nested")
+            .note("the rest of this block is not checked"),
+        );
+    }
+
+    /// After a too-deep `{`: skips to its matching `}` (or the end), without recursion.
+    fn skip_balanced_rest(&mut self) {
+        self.start(ERROR);
+        let mut balance = 1usize;
+        while !self.at(EOF) {
+            match self.current() {
+                L_BRACE => balance += 1,
+                R_BRACE => {
+                    balance -= 1;
+                    if balance == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+        self.finish();
+        self.eat(R_BRACE);
+    }
+
+    /// Emits glued tokens (no trivia between) while `keep` accepts them, at least one.
+    fn bump_glued_run(&mut self, keep: impl Fn(&Self) -> bool) {
+        self.bump();
+        while self.glued() && !self.at(EOF) && keep(self) {
+            self.bump();
+        }
+    }
+}
+
+fn closing_of(open: &str) -> &'static str {
+    match open {
+        "(" => ")",
+        "[" => "]",
+        "<" => ">",
+        _ => "}",
+    }
+}
+
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max).collect();
+        s.push('…');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;
