@@ -1,6 +1,9 @@
 //! The Starlane `.bind` front end: bytes → tokens → lossless syntax tree → typed view, with
 //! diagnostics as data at every step. See `ARCHITECTURE.md` for the map.
 
+pub mod ast;
+pub mod check;
+pub mod atoms;
 pub mod codes;
 pub mod diagnostic;
 pub mod lexer;
@@ -11,3 +14,10 @@ pub mod syntax_kind;
 pub use diagnostic::{Applicability, Diagnostic, Edit, Label, Severity, Span, Suggestion};
 pub use parser::{DocumentKind, Parse, parse};
 pub use syntax_kind::{SyntaxKind, SyntaxNode, SyntaxToken};
+pub mod fix;
+pub mod line_index;
+pub mod render;
+pub mod settings;
+pub mod source;
+
+pub use check::check_source;

@@ -40,7 +40,8 @@ pub(crate) const DOCUMENT_KINDS: &[DocumentKindSpec] = &[
 ];
 
 pub(super) fn source_file(p: &mut Parser, mode: LexMode) -> Option<DocumentKind> {
-    p.start(SOURCE_FILE);
+    // Not `p.start`: leading trivia must sit inside the root node.
+    p.builder.start_node(SOURCE_FILE.into());
     let kind = if p.at(EOF) {
         p.report(
             Diagnostic::new(codes::EMPTY_FILE, 0..0, "the file contains no document")
@@ -173,6 +174,7 @@ fn header(p: &mut Parser) {
             p.recover(&[R_PAREN, L_BRACE, ARROW]);
             p.eat(R_PAREN);
         }
+        p.finish();
     }
     if p.at(ARROW) && p.nth(1) == L_BRACE {
         p.bump(); // legacy `->`, reported by the checker

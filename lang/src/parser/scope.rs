@@ -66,7 +66,10 @@ fn scope(p: &mut Parser) {
     selector(p);
     if p.at(L_BRACE) {
         p.block(BODY, items);
-    } else if (p.at(ARROW) || p.at(FAT_ARROW)) && p.nth(1) == L_BRACE {
+    } else if (p.at(ARROW) || p.at(FAT_ARROW))
+        && p.nth(1) == L_BRACE
+        && !(p.nth(2) == L_BRACE && p.nth_glued(2))
+    {
         p.start(STEP);
         p.bump();
         p.finish();

@@ -1,0 +1,202 @@
+//! A typed view over the lossless tree (rust-analyzer style): zero-cost wrappers that find
+//! children by kind. Missing children are `None`, never a panic, because the tree may hold errors.
+
+use crate::syntax_kind::{SyntaxKind, SyntaxKind::*, SyntaxNode, SyntaxToken};
+
+/// A typed wrapper over one node kind.
+pub trait AstNode: Sized {
+    fn can_cast(kind: SyntaxKind) -> bool;
+    fn cast(node: SyntaxNode) -> Option<Self>;
+    fn syntax(&self) -> &SyntaxNode;
+}
+
+macro_rules! ast_node {
+    ($($name:ident => $kind:ident),* $(,)?) => {$(
+        #[doc = concat!("A `", stringify!($kind), "` node.")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(SyntaxNode);
+        impl AstNode for $name {
+            fn can_cast(kind: SyntaxKind) -> bool { kind == $kind }
+            fn cast(node: SyntaxNode) -> Option<Self> {
+                Self::can_cast(node.kind()).then(|| $name(node))
+            }
+            fn syntax(&self) -> &SyntaxNode { &self.0 }
+        }
+    )*};
+}
+
+ast_node! {
+    SourceFile => SOURCE_FILE, BindDoc => BIND_DOC, AppDoc => APP_DOC, RouterDoc => ROUTER_DOC,
+    Header => HEADER, Body => BODY, Scope => SCOPE, Selector => SELECTOR, SelectorName => SELECTOR_NAME,
+    Filter => FILTER, Pipeline => PIPELINE, Segment => SEGMENT, Step => STEP,
+    PayloadBlock => PAYLOAD_BLOCK, PayloadPattern => PAYLOAD_PATTERN, Validator => VALIDATOR,
+    Point => POINT, CallTarget => CALL_TARGET, RouterLine => ROUTER_LINE,
+    PortDecl => PORT_DECL, GrantStmt => GRANT_STMT, CallStmt => CALL_STMT,
+}
+
+pub(crate) fn child<N: AstNode>(parent: &SyntaxNode) -> Option<N> {
+    parent.children().find_map(N::cast)
+}
+
+pub(crate) fn children<N: AstNode>(parent: &SyntaxNode) -> impl Iterator<Item = N> {
+    parent.children().filter_map(N::cast)
+}
+
+/// The first significant token of `kind` directly under `node`.
+pub fn token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
+    node.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| t.kind() == kind)
+}
+
+/// The node's text without leading or trailing trivia (its tokens are glued for atoms).
+pub fn text(node: &SyntaxNode) -> String {
+    node.to_string().trim().to_string()
+}
+
+impl SourceFile {
+    pub fn bind(&self) -> Option<BindDoc> {
+        child(&self.0)
+    }
+    pub fn app(&self) -> Option<AppDoc> {
+        child(&self.0)
+    }
+    pub fn router(&self) -> Option<RouterDoc> {
+        child(&self.0)
+    }
+}
+
+impl BindDoc {
+    pub fn header(&self) -> Option<Header> {
+        child(&self.0)
+    }
+    pub fn body(&self) -> Option<Body> {
+        child(&self.0)
+    }
+}
+
+impl Header {
+    /// The kind name token (`Bind`, `App`).
+    pub fn name(&self) -> Option<SyntaxToken> {
+        token(&self.0, IDENT)
+    }
+    /// The version node inside `(version=…)`, if written.
+    pub fn version(&self) -> Option<SyntaxNode> {
+        self.0.children().find(|n| n.kind() == HEADER_ARGS)?.children().find(|n| n.kind() == VERSION)
+    }
+    pub fn has_args(&self) -> bool {
+        self.0.children().any(|n| n.kind() == HEADER_ARGS)
+    }
+    /// The 2022 `->` between header and body.
+    pub fn legacy_arrow(&self) -> Option<SyntaxToken> {
+        token(&self.0, ARROW)
+    }
+}
+
+impl Body {
+    pub fn scopes(&self) -> impl Iterator<Item = Scope> {
+        children(&self.0)
+    }
+    /// Pipelines written directly in the block (`{ -> (()) => &; }`).
+    pub fn pipelines(&self) -> impl Iterator<Item = Pipeline> {
+        children(&self.0)
+    }
+}
+
+impl Scope {
+    pub fn selector(&self) -> Option<Selector> {
+        child(&self.0)
+    }
+    pub fn body(&self) -> Option<Body> {
+        child(&self.0)
+    }
+    pub fn pipeline(&self) -> Option<Pipeline> {
+        child(&self.0)
+    }
+    /// The step before a `{` block (`Route -> {`).
+    pub fn block_step(&self) -> Option<Step> {
+        child(&self.0)
+    }
+}
+
+impl Selector {
+    /// The names from outer to inner: `Route<Http<Get>>` → [Route, Http, Get].
+    pub fn names(&self) -> Vec<SyntaxToken> {
+        let mut out = Vec::new();
+        let mut current = child::<SelectorName>(&self.0);
+        while let Some(name) = current {
+            if let Some(tok) = name.0.children_with_tokens().filter_map(|e| e.into_token()).find(|t| matches!(t.kind(), IDENT | STAR)) {
+                out.push(tok);
+            }
+            current = name
+                .0
+                .children()
+                .find(|n| n.kind() == GENERIC_ARG)
+                .and_then(|g| child::<SelectorName>(&g));
+        }
+        out
+    }
+    pub fn filters(&self) -> Vec<Filter> {
+        self.0
+            .children()
+            .find(|n| n.kind() == FILTER_LIST)
+            .map(|l| children(&l).collect())
+            .unwrap_or_default()
+    }
+    pub fn regex(&self) -> Option<SyntaxToken> {
+        token(&self.0, PATH_REGEX)
+    }
+}
+
+impl Filter {
+    /// The filter's name (first identifier inside the parentheses).
+    pub fn name(&self) -> Option<SyntaxToken> {
+        token(&self.0, IDENT)
+    }
+}
+
+impl Pipeline {
+    pub fn segments(&self) -> impl Iterator<Item = Segment> {
+        children(&self.0)
+    }
+}
+
+impl Segment {
+    pub fn step(&self) -> Option<Step> {
+        child(&self.0)
+    }
+    /// The stop node (any of the stop kinds).
+    pub fn stop(&self) -> Option<SyntaxNode> {
+        self.0.children().find(|n| {
+            matches!(
+                n.kind(),
+                CORE_STOP | LEGACY_CORE_STOP | PORT_STOP | REFLECT_STOP | ERR_STOP | POINT_STOP | CALL_STOP
+            )
+        })
+    }
+}
+
+impl Step {
+    pub fn payload(&self) -> Option<PayloadBlock> {
+        child(&self.0)
+    }
+}
+
+impl PayloadBlock {
+    pub fn pattern(&self) -> Option<PayloadPattern> {
+        child(&self.0)
+    }
+}
+
+impl PayloadPattern {
+    /// The kind name (`Text`, `Map`) or `*`.
+    pub fn kind(&self) -> Option<SyntaxToken> {
+        self.0
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .find(|t| matches!(t.kind(), IDENT | STAR))
+    }
+    pub fn validators(&self) -> impl Iterator<Item = Validator> {
+        children(&self.0)
+    }
+}

@@ -1,0 +1,163 @@
+//! The 1.1.0 declarations: version gating, `Requires` placement, names, masks, durations,
+//! selectors, `to` inside ports and roles, `limits`.
+
+use super::{Checker, token_span, trimmed_span};
+use crate::ast::Body;
+use crate::ast::AstNode;
+use crate::atoms::{perm, point, quantity};
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
+
+const LIMITS: &[&str] = &["memory", "payload", "headers"];
+
+pub(super) fn check(cx: &mut Checker, body: &Body) {
+    let mut requires_seen: Option<crate::diagnostic::Span> = None;
+    let mut first_item = true;
+    for item in body.syntax().children() {
+        let span = trimmed_span(&item);
+        let keyword = match item.kind() {
+            REQUIRES_BLOCK => "a `Requires` block",
+            SCHEMA_DECL => "a `Schema` declaration",
+            PORT_DECL => "a `Port`",
+            ROLE_DECL => "a `Role`",
+            GRANT_STMT => "a `grant`",
+            CALL_STMT => "a `call`",
+            LIMITS_BLOCK => "a `limits` block",
+            _ => {
+                first_item = false;
+                continue;
+            }
+        };
+        let keyword_span = item
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .find(|t| t.kind() == IDENT)
+            .map_or(span.clone(), |t| token_span(&t));
+        cx.needs_extensions(keyword_span.clone(), keyword);
+        if item.kind() == REQUIRES_BLOCK {
+            if let Some(first) = &requires_seen {
+                cx.report(
+                    Diagnostic::new(codes::MISPLACED_REQUIRES, keyword_span.clone(), "`Requires` appears twice")
+                        .label("second `Requires`")
+                        .secondary(first.clone(), "first `Requires` here")
+                        .help("merge the entries into the first block"),
+                );
+            } else if !first_item {
+                cx.report(
+                    Diagnostic::new(codes::MISPLACED_REQUIRES, keyword_span.clone(), "`Requires` must be the first item of the body")
+                        .label("not first")
+                        .help("move this block to the top of the `Bind` body"),
+                );
+            }
+            requires_seen.get_or_insert(keyword_span);
+        }
+        first_item = false;
+    }
+    for node in body.syntax().descendants() {
+        match node.kind() {
+            PERM_MASK => {
+                let span = trimmed_span(&node);
+                if let Err(err) = perm::parse(&cx.src[span.clone()]) {
+                    cx.atom_error(codes::INVALID_PERMISSION_MASK, span.start, err);
+                }
+            }
+            POINT_SELECTOR => {
+                let span = trimmed_span(&node);
+                if let Err(err) = point::check_selector(&cx.src[span.clone()]) {
+                    cx.atom_error(codes::INVALID_SELECTOR, span.start, err);
+                }
+            }
+            DURATION if node.parent().is_some_and(|p| p.kind() != LIMIT) => {
+                let span = trimmed_span(&node);
+                if let Err(err) = quantity::duration_ms(&cx.src[span.clone()]) {
+                    cx.atom_error(codes::INVALID_DURATION, span.start, err);
+                }
+            }
+            TIMEOUT_SPEC => timeout(cx, &node),
+            LIMIT => limit(cx, &node),
+            GRANT_STMT => grant(cx, &node),
+            _ => {}
+        }
+    }
+}
+
+fn timeout(cx: &mut Checker, node: &SyntaxNode) {
+    let mut exec = None;
+    let mut total = None;
+    let tokens: Vec<_> = node.children_with_tokens().collect();
+    let mut pending: Option<(String, crate::diagnostic::Span)> = None;
+    for element in tokens {
+        match element {
+            rowan::NodeOrToken::Token(t) if t.kind() == IDENT => pending = Some((t.text().to_string(), token_span(&t))),
+            rowan::NodeOrToken::Node(n) if n.kind() == DURATION => {
+                let span = trimmed_span(&n);
+                let value = quantity::duration_ms(&cx.src[span.clone()]).ok();
+                match pending.take() {
+                    Some((which, _)) if which == "exec" => exec = value.map(|v| (v, span)),
+                    Some((which, _)) if which == "total" => total = value.map(|v| (v, span)),
+                    Some((which, wspan)) => cx.report(
+                        Diagnostic::new(codes::INVALID_DURATION, wspan, format!("unknown timeout `{which}`"))
+                            .label("expected `exec` or `total`"),
+                    ),
+                    None => cx.report(
+                        Diagnostic::new(codes::INVALID_DURATION, span, "which timeout is this?")
+                            .label("expected `exec` or `total` before the duration"),
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = (exec, total); // `exec > total` is a semantic check (compiler)
+}
+
+fn limit(cx: &mut Checker, node: &SyntaxNode) {
+    let Some(name) = node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == IDENT) else { return };
+    if !LIMITS.contains(&name.text()) {
+        cx.report(
+            Diagnostic::new(codes::INVALID_LIMIT, token_span(&name), format!("unknown limit `{}`", name.text()))
+                .label(format!("expected one of {}", LIMITS.join(", "))),
+        );
+        return;
+    }
+    if let Some(value) = node.children().find(|c| c.kind() == DURATION) {
+        let span = trimmed_span(&value);
+        if let Err(err) = quantity::size_bytes(&cx.src[span.clone()]) {
+            cx.atom_error(codes::INVALID_LIMIT, span.start, err);
+        }
+    }
+}
+
+fn grant(cx: &mut Checker, node: &SyntaxNode) {
+    let in_port_or_role = node.ancestors().skip(1).any(|a| matches!(a.kind(), PORT_DECL | ROLE_DECL));
+    let words: Vec<_> = node.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| t.kind() == IDENT).collect();
+    let is_role = words.get(1).is_some_and(|w| w.text() == "role");
+    let has_on = words.iter().any(|w| w.text() == "on");
+    let to = words.iter().find(|w| w.text() == "to");
+    if let Some(to) = to
+        && in_port_or_role
+    {
+        cx.report(
+            Diagnostic::new(codes::INVALID_GRANT, token_span(to), "`to` is not allowed inside a `Port` or `Role`")
+                .label("the holder is implied")
+                .note("inside a port the grant applies to the port's execution; inside a role, to whoever holds the role"),
+        );
+    }
+    if is_role {
+        if is_role && to.is_none() && !in_port_or_role {
+            cx.report(
+                Diagnostic::new(codes::INVALID_GRANT, trimmed_span(node), "`grant role` needs `to`")
+                    .label("who receives the role?")
+                    .help("write `grant role NAME to SELECTOR;`"),
+            );
+        }
+    } else if !has_on && node.children().any(|c| matches!(c.kind(), PERM_MASK | PRIV_NAME)) || (!has_on && words.get(1).is_some_and(|w| w.text() == "super")) {
+        cx.report(
+            Diagnostic::new(codes::INVALID_GRANT, trimmed_span(node), "the grant does not say what it applies to")
+                .label("missing `on SELECTOR`")
+                .help("write `grant perm +CSD-RWX on ${files}:**;`")
+                .note("a grant that does not check grants nothing"),
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! Route scopes: which level each name sits at (Route → kind → method), whether it is a known
+//! name there, where pipelines may stand, filters, and the path regexes along each route.
+
+use super::{Checker, token_span, trimmed_span};
+use crate::ast::{AstNode, Body, Scope};
+use crate::codes;
+use crate::diagnostic::{Applicability, Diagnostic, Span};
+use crate::suggest::did_you_mean;
+use crate::syntax_kind::SyntaxToken;
+
+/// Route levels; each scope name sits one level below its parent's last name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Route,
+    Kind,
+    Method,
+    BelowMethod,
+}
+
+impl Level {
+    fn next(self) -> Level {
+        match self {
+            Level::Route => Level::Kind,
+            Level::Kind => Level::Method,
+            _ => Level::BelowMethod,
+        }
+    }
+}
+
+pub const KINDS: &[&str] = &["Http", "Ext", "Cmd", "Hyp"];
+pub const HTTP_METHODS: &[&str] = &["Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Connect", "Trace"];
+pub const CMD_METHODS: &[&str] = &["Init", "Read", "Update", "Bounce", "Knock", "Greet", "Command", "RawCommand", "Log"];
+pub const HYP_METHODS: &[&str] = &["Init", "Assign", "Host", "Provision", "Knock", "Hop", "Transport", "HyperWave", "Search"];
+pub const FILTERS: &[&str] = &["auth", "noauth"];
+const LEGACY_KINDS: &[(&str, &str)] = &[("Msg", "Ext"), ("Rc", "Cmd"), ("Sys", "Hyp")];
+
+/// What the enclosing scopes established for the scopes inside them.
+#[derive(Clone)]
+struct Context {
+    level: Level,
+    kind: Option<String>,
+    /// Regexes along the route so far, outer to inner, for capture-name clashes.
+    captures: Vec<(String, Span)>,
+}
+
+pub(super) fn check_body(cx: &mut Checker, body: &Body) {
+    let root = Context {
+        level: Level::Route,
+        kind: None,
+        captures: Vec::new(),
+    };
+    // An explicit stack instead of recursion: nesting is capped by the parser, but the checker
+    // does not rely on that.
+    let mut stack: Vec<(Body, Context)> = vec![(body.clone(), root)];
+    while let Some((body, context)) = stack.pop() {
+        for pipeline in body.pipelines() {
+            if context.level < Level::BelowMethod {
+                let owner = if context.level == Level::Method { Level::Kind } else { Level::Route };
+                misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), owner);
+            }
+        }
+        for scope in body.scopes() {
+            if let Some(inner) = check_scope(cx, &scope, &context)
+                && let Some(child_body) = scope.body()
+            {
+                stack.push((child_body, inner));
+            }
+        }
+    }
+}
+
+/// Checks one scope; returns the context for its block, if it has one worth checking.
+fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Context> {
+    let selector = scope.selector()?;
+    let names = selector.names();
+    let mut context = parent.clone();
+    let is_top = parent.level == Level::Route;
+    for (i, name) in names.iter().enumerate() {
+        let text = name.text();
+        if is_top && i == 0 && context.level == Level::Route {
+            match text {
+                "Route" => {}
+                "Pipelines" if names.len() == 1 => {
+                    cx.report(
+                        Diagnostic::new(codes::LEGACY_PIPELINES_WRAPPER, token_span(name), "the `Pipelines` wrapper is a 2022 form")
+                            .label("2022 wrapper")
+                            .note("its sections are the message kinds of a `Route` scope")
+                            .fix("write it as a `Route` scope", token_span(name), "Route ->", Applicability::MachineApplicable),
+                    );
+                }
+                _ if is_kind_name(text) => {
+                    implied_route(cx, scope, name);
+                    context.level = Level::Kind;
+                    check_name(cx, name, &mut context);
+                    context.level = context.level.next();
+                    continue;
+                }
+                _ => {
+                    let mut candidates: Vec<&str> = vec!["Route"];
+                    candidates.extend(KINDS);
+                    candidates.extend(["Requires", "Schema", "Port", "Role", "grant", "call", "limits"]);
+                    let mut diag = Diagnostic::new(codes::UNKNOWN_SCOPE, token_span(name), format!("unknown scope `{text}`"))
+                        .label("expected `Route`, a message kind or a declaration")
+                        .note("top-level scopes are `Route` (or a message kind such as `Http`, which implies one)");
+                    if let Some(best) = did_you_mean(text, candidates) {
+                        diag = diag.fix(format!("did you mean `{best}`?"), token_span(name), best, Applicability::MaybeIncorrect);
+                    }
+                    cx.report(diag);
+                    return None;
+                }
+            }
+            context.level = Level::Kind;
+            continue;
+        }
+        if !check_name(cx, name, &mut context) {
+            return None;
+        }
+        context.level = context.level.next();
+    }
+    // The level the scope's own (innermost) name sits at.
+    let own_level = match context.level {
+        Level::Kind => Level::Route,
+        Level::Method => Level::Kind,
+        _ => Level::Method,
+    };
+    for filter in selector.filters() {
+        if let Some(name) = filter.name()
+            && !FILTERS.contains(&name.text())
+        {
+            let mut diag = Diagnostic::new(codes::UNKNOWN_FILTER, token_span(&name), format!("unknown filter `{}`", name.text()))
+                .label("unknown filter")
+                .note(format!("known filters: {}", FILTERS.join(", ")));
+            if let Some(best) = did_you_mean(name.text(), FILTERS.iter().copied()) {
+                diag = diag.fix(format!("did you mean `{best}`?"), token_span(&name), best, Applicability::MaybeIncorrect);
+            }
+            cx.report(diag);
+        }
+    }
+    if let Some(regex) = selector.regex() {
+        let span = token_span(&regex);
+        if let Some(names) = cx.regex_cache.check(cx.src, span.clone(), &mut cx.diags) {
+            for name in names {
+                if let Some((_, first)) = context.captures.iter().find(|(n, _)| *n == name) {
+                    let first = first.clone();
+                    cx.report(
+                        Diagnostic::new(codes::DUPLICATE_CAPTURE, span.clone(), format!("capture `{name}` is defined twice along this route"))
+                            .label("defined again here")
+                            .secondary(first, "first defined here")
+                            .help("regexes on nested scopes join into one; rename one of the captures"),
+                    );
+                } else {
+                    context.captures.push((name, span.clone()));
+                }
+            }
+        }
+        if cx.legacy_unversioned && !cx.diags.iter().any(|d| d.code == codes::LEGACY_REGEX_SEMANTICS) {
+            cx.report(
+                Diagnostic::new(codes::LEGACY_REGEX_SEMANTICS, span, "this path regex now has to match the whole path")
+                    .label("matched against the whole path")
+                    .note("Starlane searched for the regex anywhere in the path; Starlane 1.x matches it against the whole path (without the query)")
+                    .help("write `.*` where any prefix or suffix should match"),
+            );
+        }
+    }
+    if let Some(pipeline) = scope.pipeline() {
+        let star_kind = own_level == Level::Kind && names.last().is_some_and(|n| n.text() == "*");
+        if own_level < Level::Method && !star_kind {
+            misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), own_level);
+        }
+    }
+    if let Some(step) = scope.block_step()
+        && step.payload().is_some()
+    {
+        cx.report(
+            Diagnostic::new(codes::PAYLOAD_STEP_BEFORE_BLOCK, trimmed_span(step.syntax()), "a payload step cannot stand before a block")
+                .label("this check would never run")
+                .help("move the payload check into the pipelines inside the block"),
+        );
+    }
+    if scope.body().is_some() && own_level >= Level::Method && scope.body().is_some_and(|b| b.scopes().next().is_some()) {
+        let first = scope.body().and_then(|b| b.scopes().next()).map(|s| trimmed_span(s.syntax()));
+        if let Some(first) = first {
+            cx.report(
+                Diagnostic::new(codes::TOO_MANY_LEVELS, first, "a scope cannot be nested inside a method")
+                    .label("below the method level")
+                    .note("routes have three levels: `Route`, the message kind, and the method"),
+            );
+        }
+        return None;
+    }
+    Some(context)
+}
+
+fn is_kind_name(text: &str) -> bool {
+    KINDS.contains(&text) || LEGACY_KINDS.iter().any(|(old, _)| *old == text)
+}
+
+/// A top-level kind section (`Http { … }`): wrap it in `Route -> { … }`.
+fn implied_route(cx: &mut Checker, scope: &Scope, name: &SyntaxToken) {
+    let span = trimmed_span(scope.syntax());
+    cx.report(
+        Diagnostic::new(codes::IMPLIED_ROUTE, token_span(name), format!("`{}` section without a `Route` scope", name.text()))
+            .label("implies `Route`")
+            .fix_edits(
+                "wrap it in `Route -> { … }`",
+                vec![
+                    crate::diagnostic::Edit { span: span.start..span.start, replacement: "Route -> { ".to_string() },
+                    crate::diagnostic::Edit { span: span.end..span.end, replacement: " }".to_string() },
+                ],
+                Applicability::MachineApplicable,
+            ),
+    );
+}
+
+/// Checks a kind or method name at `context.level`; records the kind. False stops the scope.
+fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bool {
+    let text = name.text();
+    let span = token_span(name);
+    match context.level {
+        Level::Route => true,
+        Level::Kind => {
+            if text == "*" || KINDS.contains(&text) {
+                context.kind = Some(text.to_string());
+                return true;
+            }
+            if let Some((_, new)) = LEGACY_KINDS.iter().find(|(old, _)| *old == text) {
+                cx.report(
+                    Diagnostic::new(codes::LEGACY_KIND_NAME, span.clone(), format!("`{text}` is the 2022 name of `{new}`"))
+                        .label(format!("now `{new}`"))
+                        .fix(format!("rename to `{new}`"), span, *new, Applicability::MachineApplicable),
+                );
+                context.kind = Some(new.to_string());
+                return true;
+            }
+            let mut diag = Diagnostic::new(codes::UNKNOWN_MESSAGE_KIND, span.clone(), format!("unknown message kind `{text}`"))
+                .label("not a message kind")
+                .note(format!("message kinds: {}, or `*`", KINDS.join(", ")));
+            if let Some(best) = did_you_mean(text, KINDS.iter().copied()) {
+                let app = if best.eq_ignore_ascii_case(text) { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect };
+                diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
+            }
+            cx.report(diag);
+            false
+        }
+        Level::Method => {
+            let methods: Option<&[&str]> = match context.kind.as_deref() {
+                Some("Http") => Some(HTTP_METHODS),
+                Some("Cmd") => Some(CMD_METHODS),
+                Some("Hyp") => Some(HYP_METHODS),
+                _ => None,
+            };
+            let kind = context.kind.clone().unwrap_or_else(|| "*".into());
+            let known = text == "*"
+                || match methods {
+                    Some(list) => list.contains(&text),
+                    None => is_upper_camel(text),
+                };
+            if known {
+                return true;
+            }
+            let mut diag = Diagnostic::new(codes::UNKNOWN_METHOD, span.clone(), format!("unknown {kind} method `{text}`"))
+                .label(format!("not a {kind} method"));
+            match methods {
+                Some(list) => {
+                    diag = diag.note(format!("{kind} methods: {}, or `*`", list.join(", ")));
+                    if let Some(best) = did_you_mean(text, list.iter().copied()) {
+                        let app = if best.eq_ignore_ascii_case(text) { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect };
+                        diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
+                    }
+                }
+                None => {
+                    let camel = to_upper_camel(text);
+                    diag = diag.note(format!("{kind} methods are UpperCamelCase names"));
+                    if camel != text && is_upper_camel(&camel) {
+                        diag = diag.fix(format!("write `{camel}`"), span, camel, Applicability::MaybeIncorrect);
+                    }
+                }
+            }
+            cx.report(diag);
+            false
+        }
+        Level::BelowMethod => {
+            cx.report(
+                Diagnostic::new(codes::TOO_MANY_LEVELS, span, format!("`{text}` is nested below the method level"))
+                    .label("one level too deep")
+                    .note("routes have three levels: `Route`, the message kind, and the method"),
+            );
+            false
+        }
+    }
+}
+
+fn misplaced_pipeline(cx: &mut Checker, span: Span, level: Level) {
+    let (at, example) = match level {
+        Level::Route => ("the `Route` level", "`Route<Http<Get>> -> …;` or `Route -> { Http<Get> -> …; }`"),
+        _ => ("the message-kind level", "`Http<Get> -> …;` or `Http<*> -> …;`"),
+    };
+    cx.report(
+        Diagnostic::new(codes::MISPLACED_PIPELINE, span, format!("a pipeline cannot stand at {at}"))
+            .label("pipelines belong at the method level")
+            .help(format!("name the method, as in {example}")),
+    );
+}
+
+/// `Hello`, `GetJwt`: an upper-case letter, then letters and digits, not all upper case
+/// (`GET` is a shouted `Get`, not a name).
+pub(crate) fn is_upper_camel(text: &str) -> bool {
+    let starts_upper = text.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    let alnum = text.chars().all(|c| c.is_ascii_alphanumeric());
+    let shouted = text.len() > 1 && !text.chars().any(|c| c.is_ascii_lowercase());
+    starts_upper && alnum && !shouted
+}
+
+fn to_upper_camel(text: &str) -> String {
+    text.split(|c: char| c == '_' || c == '-')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lower = if p.chars().all(|c| c.is_ascii_uppercase()) { p.to_ascii_lowercase() } else { p.to_string() };
+            let mut cs = lower.chars();
+            cs.next().map(|f| f.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
+        })
+        .collect()
+}

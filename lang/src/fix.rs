@@ -1,0 +1,67 @@
+//! Applying suggestions. Edits from different fixes may touch the same text (a file-wide router
+//! translation and a `$1` fix inside it): overlapping edits are skipped and picked up by the next
+//! round, which re-checks the fixed text, so fix-its compose.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
+
+/// Applies every machine-applicable suggestion whose edits don't overlap an earlier one.
+/// Returns the new text and how many suggestions were applied.
+pub fn apply_machine_applicable(src: &str, diags: &[Diagnostic]) -> (String, usize) {
+    let mut chosen: Vec<&Edit> = Vec::new();
+    let mut applied = 0;
+    let mut suggestions: Vec<_> = diags
+        .iter()
+        .flat_map(|d| d.suggestions.iter())
+        .filter(|s| s.applicability == Applicability::MachineApplicable && !s.edits.is_empty())
+        .collect();
+    // Smaller fixes first: a whole-file rewrite waits for the next round.
+    suggestions.sort_by_key(|s| s.edits.iter().map(|e| e.span.len()).sum::<usize>());
+    for suggestion in suggestions {
+        let clashes = suggestion
+            .edits
+            .iter()
+            .any(|e| chosen.iter().any(|c| overlaps(e, c)));
+        if clashes {
+            continue;
+        }
+        chosen.extend(suggestion.edits.iter());
+        applied += 1;
+    }
+    chosen.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut at = 0;
+    for edit in chosen {
+        if edit.span.start < at || edit.span.end > src.len() {
+            continue;
+        }
+        out.push_str(&src[at..edit.span.start]);
+        out.push_str(&edit.replacement);
+        at = edit.span.end;
+    }
+    out.push_str(&src[at..]);
+    (out, applied)
+}
+
+/// Two edits clash when their ranges intersect, or both insert at the same point.
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    if a.span.is_empty() && b.span.is_empty() {
+        return a.span.start == b.span.start;
+    }
+    a.span.start < b.span.end && b.span.start < a.span.end
+}
+
+/// Fixes `src` until no machine-applicable suggestion is left (at most `rounds` rounds).
+pub fn fix_to_fixpoint(src: &str, rounds: usize) -> (String, usize) {
+    let mut text = src.to_string();
+    let mut total = 0;
+    for _ in 0..rounds {
+        let (_, diags) = crate::check::check_source(&text);
+        let (next, applied) = apply_machine_applicable(&text, &diags);
+        if applied == 0 {
+            break;
+        }
+        total += applied;
+        text = next;
+    }
+    (text, total)
+}

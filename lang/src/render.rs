@@ -1,0 +1,191 @@
+//! Rendering diagnostics at the edges: rustc-style terminal text (ariadne), one JSON object per
+//! diagnostic, SARIF 2.1.0 for code-scanning services, and miette's `Diagnostic` for embedders.
+
+use std::fmt;
+
+use ariadne::{Color, Config, IndexType, Label as ALabel, Report, ReportKind, Source};
+use serde_json::{Value, json};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::line_index::LineIndex;
+
+/// Renders one diagnostic for a terminal. `color` is decided by the caller (TTY, `NO_COLOR`).
+pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String {
+    let kind = match diag.severity {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+        Severity::Note => ReportKind::Advice,
+    };
+    let clamp = |span: &std::ops::Range<usize>| span.start.min(src.len())..span.end.min(src.len()).max(span.start.min(src.len()));
+    let primary = clamp(&diag.primary.span);
+    let mut report = Report::build(kind, (file, primary.clone()))
+        .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+        .with_code(diag.code.id)
+        .with_message(&diag.message)
+        .with_label(
+            ALabel::new((file, primary))
+                .with_message(&diag.primary.message)
+                .with_color(if diag.severity == Severity::Error { Color::Red } else { Color::Yellow })
+                .with_order(0),
+        );
+    for (i, label) in diag.secondary.iter().enumerate() {
+        report = report.with_label(
+            ALabel::new((file, clamp(&label.span)))
+                .with_message(&label.message)
+                .with_color(Color::Blue)
+                .with_order(i as i32 + 1),
+        );
+    }
+    for note in &diag.notes {
+        report = report.with_note(note);
+    }
+    let mut helps: Vec<String> = diag.help.iter().cloned().collect();
+    for s in &diag.suggestions {
+        let edits: Vec<String> = s
+            .edits
+            .iter()
+            .map(|e| if e.replacement.contains('\n') { "…".to_string() } else { format!("`{}`", e.replacement) })
+            .collect();
+        if s.edits.iter().all(|e| s.message.contains(&e.replacement)) {
+            helps.push(s.message.clone());
+        } else {
+            helps.push(format!("{}: {}", s.message, edits.join(", ")));
+        }
+    }
+    for help in helps {
+        report = report.with_help(help);
+    }
+    let mut out = Vec::new();
+    let _ = report.finish().write((file, Source::from(src)), &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One diagnostic as a JSON object: positions 1-based, columns in UTF-8 and UTF-16 code units.
+pub fn json(diag: &Diagnostic, file: &str, src: &str, index: &LineIndex) -> Value {
+    let span_json = |span: &std::ops::Range<usize>| {
+        let start = index.position(src, span.start);
+        let end = index.position(src, span.end);
+        json!({
+            "byte_start": span.start, "byte_end": span.end,
+            "line": start.line + 1, "column": start.utf8_col + 1, "column_utf16": start.utf16_col + 1,
+            "end_line": end.line + 1, "end_column": end.utf8_col + 1, "end_column_utf16": end.utf16_col + 1,
+        })
+    };
+    let primary = span_json(&diag.primary.span);
+    let mut labels = vec![json!({"primary": true, "message": diag.primary.message, "span": primary.clone()})];
+    labels.extend(diag.secondary.iter().map(|l| json!({"primary": false, "message": l.message, "span": span_json(&l.span)})));
+    let suggestions: Vec<Value> = diag
+        .suggestions
+        .iter()
+        .map(|s| {
+            json!({
+                "message": s.message,
+                "applicability": s.applicability,
+                "edits": s.edits.iter().map(|e| json!({"span": span_json(&e.span), "replacement": e.replacement})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "code": diag.code.id,
+        "name": diag.code.name,
+        "severity": diag.severity.as_str(),
+        "message": diag.message,
+        "file": file,
+        "line": primary["line"], "column": primary["column"],
+        "end_line": primary["end_line"], "end_column": primary["end_column"],
+        "column_utf16": primary["column_utf16"], "end_column_utf16": primary["end_column_utf16"],
+        "byte_start": diag.primary.span.start, "byte_end": diag.primary.span.end,
+        "labels": labels,
+        "notes": diag.notes,
+        "help": diag.help,
+        "suggestions": suggestions,
+    })
+}
+
+/// A SARIF 2.1.0 log for diagnostics of several files: (file, source, diagnostics).
+pub fn sarif(files: &[(String, String, Vec<Diagnostic>)]) -> Value {
+    let mut results = Vec::new();
+    let mut rule_ids = std::collections::BTreeSet::new();
+    for (file, src, diags) in files {
+        let index = LineIndex::new(src);
+        for d in diags {
+            rule_ids.insert(d.code.id);
+            let s = index.position(src, d.primary.span.start);
+            let e = index.position(src, d.primary.span.end);
+            results.push(json!({
+                "ruleId": d.code.id,
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": file},
+                    "region": {"startLine": s.line + 1, "startColumn": s.utf16_col + 1, "endLine": e.line + 1, "endColumn": e.utf16_col + 1}
+                }}]
+            }));
+        }
+    }
+    let rules: Vec<Value> = rule_ids
+        .into_iter()
+        .filter_map(crate::codes::lookup)
+        .map(|c| json!({"id": c.id, "name": c.name, "shortDescription": {"text": c.summary}, "fullDescription": {"text": c.explanation}}))
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "starlane", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}]
+    })
+}
+
+/// A diagnostic with its source, for embedders that report through miette.
+#[derive(Debug)]
+pub struct MietteDiagnostic {
+    pub diagnostic: Diagnostic,
+    pub source: miette::NamedSource<String>,
+}
+
+impl fmt::Display for MietteDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for MietteDiagnostic {}
+
+impl miette::Diagnostic for MietteDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code.id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let mut parts: Vec<String> = self.diagnostic.help.iter().cloned().collect();
+        parts.extend(self.diagnostic.notes.iter().map(|n| format!("note: {n}")));
+        (!parts.is_empty()).then(|| Box::new(parts.join("\n")) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let d = &self.diagnostic;
+        let primary = miette::LabeledSpan::new_primary_with_span(Some(d.primary.message.clone()), d.primary.span.clone());
+        let rest = d.secondary.iter().map(|l| miette::LabeledSpan::new_with_span(Some(l.message.clone()), l.span.clone()));
+        Some(Box::new(std::iter::once(primary).chain(rest)))
+    }
+}
+
+impl MietteDiagnostic {
+    pub fn new(diagnostic: Diagnostic, file: &str, src: &str) -> Self {
+        MietteDiagnostic {
+            diagnostic,
+            source: miette::NamedSource::new(file, src.to_string()),
+        }
+    }
+}

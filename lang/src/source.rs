@@ -1,0 +1,50 @@
+//! Turning file bytes into text without losing offsets: each invalid UTF-8 byte becomes one space
+//! (so every later span is still a byte offset into the file) and is reported where it stands.
+
+use crate::codes;
+use crate::diagnostic::Diagnostic;
+
+/// The text to parse, and one diagnostic per run of invalid bytes.
+pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), Vec::new()),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len());
+            let mut diags = Vec::new();
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                let invalid = chunk.invalid();
+                if !invalid.is_empty() {
+                    let start = text.len();
+                    text.extend(std::iter::repeat_n(' ', invalid.len()));
+                    diags.push(
+                        Diagnostic::new(
+                            codes::INVALID_UTF8,
+                            start..start + invalid.len(),
+                            format!("invalid UTF-8 at byte {start}"),
+                        )
+                        .label(format!(
+                            "{} byte{} not UTF-8: {}",
+                            invalid.len(),
+                            if invalid.len() == 1 { " is" } else { "s are" },
+                            invalid.iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(" ")
+                        ))
+                        .note("`.bind` files are UTF-8; these bytes were read as spaces"),
+                    );
+                }
+            }
+            (text, diags)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn invalid_bytes_keep_offsets() {
+        let (text, diags) = super::decode(b"Bind {\xff\xfe}");
+        assert_eq!(text.len(), 9);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].primary.span, 6..8);
+    }
+}
