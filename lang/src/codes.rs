@@ -97,7 +97,6 @@ codes! {
     EMPTY_PAYLOAD_BLOCK = "W0011", "empty-payload-block", Warning, "an empty payload block matches nothing";
     ROUTER_FILE = "W0012", "router-file", Warning, "a 2021 router file; `Route` scopes replace it";
     INSTALL_NOT_EXECUTED = "W0013", "install-not-executed", Note, "App `Install` lines are parsed but not executed";
-    SCHEMA_NOT_FOUND_OFFLINE = "W0014", "schema-root-unknown", Note, "a schema path cannot be checked without a bundle root";
 }
 
 /// Looks a code up by id (`E0006`, case-insensitive) or by name (`unclosed-delimiter`).

@@ -56,6 +56,7 @@ pub(super) fn check(cx: &mut Checker, body: &Body) {
     }
     for node in body.syntax().descendants() {
         match node.kind() {
+            SCHEMA_DECL | PORT_DECL | ROLE_DECL => declared_name(cx, &node),
             PERM_MASK => {
                 let span = trimmed_span(&node);
                 if let Err(err) = perm::parse(&cx.src[span.clone()]) {
@@ -159,5 +160,41 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
                 .help("write `grant perm +CSD-RWX on ${files}:**;`")
                 .note("a grant that does not check grants nothing"),
         );
+    }
+}
+
+/// Ports and roles are skewer-case; schemas UpperCamelCase (so `~Profile` is never a format).
+fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
+    let tokens: Vec<_> = node.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| !t.kind().is_trivia()).collect();
+    let Some(first) = tokens.get(1) else { return };
+    let mut end = token_span(first).end;
+    for t in &tokens[2..] {
+        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
+            break;
+        }
+        end = token_span(t).end;
+    }
+    let span = token_span(first).start..end;
+    let name = &cx.src[span.clone()];
+    let schema = node.kind() == SCHEMA_DECL;
+    let ok = if schema {
+        super::routes::is_upper_camel(name)
+    } else {
+        name.starts_with(|c: char| c.is_ascii_lowercase())
+            && !name.ends_with('-')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if !ok {
+        let (what, expected, fixed) = if schema {
+            ("schema", "UpperCamelCase", name.split(['-', '_']).map(|p| { let mut c = p.chars(); c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default() }).collect::<String>())
+        } else {
+            (if node.kind() == PORT_DECL { "port" } else { "role" }, "skewer-case", name.to_ascii_lowercase().replace('_', "-"))
+        };
+        let mut diag = Diagnostic::new(codes::INVALID_NAME, span.clone(), format!("{what} name `{name}` is not {expected}"))
+            .label(format!("expected {expected}"));
+        if fixed != name {
+            diag = diag.fix(format!("write `{fixed}`"), span, fixed, crate::diagnostic::Applicability::MaybeIncorrect);
+        }
+        cx.report(diag);
     }
 }

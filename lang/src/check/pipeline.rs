@@ -92,6 +92,14 @@ fn check_point(cx: &mut Checker, node: &SyntaxNode) {
     if node.parent().is_some_and(|p| p.kind() == VALIDATOR) {
         return;
     }
+    // A malformed variable inside is reported on its own; one mistake, one error.
+    let bad_variable = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .any(|t| t.kind() == VARIABLE && !super::variables::is_well_formed(t.text()));
+    if bad_variable {
+        return;
+    }
     let span = trimmed_span(node);
     let text = &cx.src[span.clone()];
     if let Err(err) = point::parse_point(text) {

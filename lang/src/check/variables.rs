@@ -86,3 +86,11 @@ fn bare_number(cx: &mut Checker, span: crate::diagnostic::Span, digits: &str) {
             .fix(format!("write `${{{digits}}}`"), span, format!("${{{digits}}}"), Applicability::MachineApplicable),
     );
 }
+
+/// `${name}`, `${doc.bundle}`, `${1}` or `$1`.
+pub(crate) fn is_well_formed(text: &str) -> bool {
+    if let Some(inner) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+        return !inner.is_empty() && inner.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    }
+    text.len() > 1 && text[1..].chars().all(|c| c.is_ascii_digit())
+}

@@ -103,6 +103,18 @@ fn header_document(p: &mut Parser) -> Option<DocumentKind> {
     header(p);
     if p.at(L_BRACE) {
         p.block(BODY, spec.body);
+    } else if p.on_new_line() && p.at(IDENT) {
+        // `Bind(version=1.0.0)` then the items: the `{` alone is missing; parse the body anyway.
+        let at = p.prev_end();
+        p.report(
+            Diagnostic::new(codes::MALFORMED_HEADER, at..at, format!("expected `{{` after the `{}` header", spec.name))
+                .label("expected `{` here")
+                .fix("insert `{`", at..at, " {", Applicability::MachineApplicable),
+        );
+        p.start(BODY);
+        (spec.body)(p);
+        p.eat(R_BRACE);
+        p.finish();
     } else {
         let at = p.prev_end();
         p.report(
@@ -204,14 +216,17 @@ fn trailing(p: &mut Parser) {
     }
     p.finish();
     let end = p.prev_end();
+    let closed_at = p.closing_brace_of_document();
     let label = if code == codes::UNEXPECTED_CLOSING_DELIMITER {
         "this `}` has no matching `{`"
     } else {
         "the document ended before this"
     };
-    p.report(
-        Diagnostic::new(code, start..end.max(start), message)
-            .label(label)
-            .fix("remove it", start..end, "", Applicability::MaybeIncorrect),
-    );
+    let mut diag = Diagnostic::new(code, start..end.max(start), message)
+        .label(label)
+        .fix("remove it", start..end, "", Applicability::MaybeIncorrect);
+    if let Some(closed) = closed_at {
+        diag = diag.secondary(closed, "the document was closed here; is this `}` one too many?");
+    }
+    p.report(diag);
 }

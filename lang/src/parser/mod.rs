@@ -71,6 +71,8 @@ pub(crate) struct Parser<'s> {
     /// Opening delimiters still open when input ran out, innermost first.
     unclosed: Vec<(Span, &'static str)>,
     nesting_reported: bool,
+    /// Input ended inside text skipped for an already reported error: no unclosed-delimiter error.
+    eof_in_recovery: bool,
 }
 
 impl<'s> Parser<'s> {
@@ -84,11 +86,12 @@ impl<'s> Parser<'s> {
             depth: 0,
             unclosed: Vec::new(),
             nesting_reported: false,
+            eof_in_recovery: false,
         }
     }
 
     fn finish_tree(mut self) -> (GreenNode, Vec<Diagnostic>) {
-        if !self.unclosed.is_empty() && !self.nesting_reported {
+        if !self.unclosed.is_empty() && !self.nesting_reported && !self.eof_in_recovery {
             let end = self.src.len();
             let (first_span, first_delim) = self.unclosed[0].clone();
             let mut diag = Diagnostic::new(
@@ -250,8 +253,35 @@ impl<'s> Parser<'s> {
 
     // ---- errors and recovery ----
 
-    fn report(&mut self, diag: Diagnostic) {
-        self.diagnostics.push(diag);
+    /// Records a diagnostic. A complaint about an invalid character or an unterminated string is
+    /// really about the lexeme itself, so it is reported as that (once), not as a grammar error.
+    fn report(&mut self, mut diag: Diagnostic) {
+        if let Some(i) = self.nth_index(0) {
+            let token = self.tokens[i];
+            let here = diag.primary.span.start == token.start as usize || diag.primary.span.start == self.prev_end();
+            if here && matches!(token.kind, ERROR_TOKEN | UNTERMINATED_STRING) {
+                let span = token.range();
+                let text = &self.src[span.clone()];
+                diag = if token.kind == ERROR_TOKEN {
+                    let c = text.chars().next().unwrap_or(' ');
+                    Diagnostic::new(codes::INVALID_CHARACTER, span, format!("invalid character `{}` (U+{:04X})", c.escape_debug(), c as u32))
+                        .label("cannot start any token")
+                        .help("remove it, or put it inside a string")
+                } else {
+                    let quote = &text[..1];
+                    Diagnostic::new(codes::UNTERMINATED_STRING, span.clone(), "unterminated string")
+                        .label("the string starts here and reaches the end of the line")
+                        .fix(format!("close the string with `{quote}`"), span.end..span.end, quote, Applicability::MaybeIncorrect)
+                };
+            }
+        }
+        let duplicate = self
+            .diagnostics
+            .last()
+            .is_some_and(|last| last.code == diag.code && last.primary.span == diag.primary.span);
+        if !duplicate {
+            self.diagnostics.push(diag);
+        }
     }
 
     /// A diagnostic at the current token.
@@ -290,6 +320,7 @@ impl<'s> Parser<'s> {
         loop {
             let kind = self.current();
             if kind == EOF {
+                self.eof_in_recovery |= balance > 0;
                 break;
             }
             if balance == 0 && (kind == R_BRACE || stop.contains(&kind)) {
@@ -307,6 +338,17 @@ impl<'s> Parser<'s> {
             self.bump();
         }
         self.finish();
+    }
+
+    /// The span of the last `}` emitted before the current position (the document's closing brace
+    /// when called after the document).
+    fn closing_brace_of_document(&self) -> Option<Span> {
+        self.tokens[..self.pos]
+            .iter()
+            .rev()
+            .find(|t| !t.kind.is_trivia())
+            .filter(|t| t.kind == R_BRACE)
+            .map(|t| t.range())
     }
 
     /// Wraps the current token in an `ERROR` node.

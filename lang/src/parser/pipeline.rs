@@ -45,8 +45,11 @@ fn segments(p: &mut Parser, mut first_without_step: bool) {
             step(p);
         }
         first_without_step = false;
-        stop(p);
+        let has_stop = stop(p);
         p.finish();
+        if !has_stop && (p.on_new_line() || p.at(EOF) || p.at(R_BRACE)) {
+            return; // the missing stop was reported; a missing `;` would be the same mistake
+        }
         if at_step(p) {
             continue;
         }
@@ -69,7 +72,7 @@ fn segments(p: &mut Parser, mut first_without_step: bool) {
 }
 
 /// `->`, `=>`, or `-[ pattern ]->` and its `=` variants.
-fn step(p: &mut Parser) {
+pub(super) fn step(p: &mut Parser) {
     p.start(STEP);
     match p.current() {
         ARROW | FAT_ARROW => p.bump(),
@@ -266,8 +269,9 @@ fn validator(p: &mut Parser) {
     p.finish();
 }
 
-/// One stop: `(( ))`, `((port))`, `{{ }}`, `&`, `Err(…)`, a point, or a call.
-fn stop(p: &mut Parser) {
+/// One stop: `(( ))`, `((port))`, `{{ }}`, `&`, `Err(…)`, a point, or a call. False when missing.
+fn stop(p: &mut Parser) -> bool {
+    let present = !(p.at(IDENT) && p.on_new_line() && looks_like_item_start(p)) && at_stop(p);
     match p.current() {
         L_PAREN if p.nth(1) == L_PAREN => core_stop(p),
         L_BRACE if p.nth(1) == L_BRACE && p.nth_glued(1) => legacy_core_stop(p),
@@ -277,6 +281,7 @@ fn stop(p: &mut Parser) {
             p.finish();
         }
         IDENT if p.current_text() == "Err" && p.nth(1) == L_PAREN => err_stop(p),
+        IDENT if p.on_new_line() && looks_like_item_start(p) => missing_stop(p),
         IDENT | INT | VARIABLE | DOT => {
             let cp = p.checkpoint();
             point_like(p, POINT, &[]);
@@ -289,7 +294,21 @@ fn stop(p: &mut Parser) {
             }
             p.finish();
         }
-        _ => {
+        _ => missing_stop(p),
+    }
+    present
+}
+
+/// A capitalised name on a new line followed by `<`, `(`, `{` or a step is the next route, not a
+/// point (points are lower case; `GLOBAL::…` is followed by `:`).
+fn looks_like_item_start(p: &Parser) -> bool {
+    p.current_text().starts_with(|c: char| c.is_ascii_uppercase())
+        && matches!(p.nth(1), L_ANGLE | L_PAREN | L_BRACE | ARROW | FAT_ARROW | PATH_REGEX)
+}
+
+fn missing_stop(p: &mut Parser) {
+    {
+        {
             let at = p.prev_end();
             let found = p.describe_current();
             let span = if p.on_new_line() || p.at(EOF) || p.at(SEMICOLON) { at..at } else { p.current_span() };

@@ -43,9 +43,7 @@ fn item(p: &mut Parser) {
                 "expected a scope or a declaration, found `{`",
                 "a block needs a selector before it, such as `Route -> {`",
             );
-            p.start(ERROR);
-            p.block(BODY, items);
-            p.finish();
+            p.recover(&[]);
         }
         _ => {
             let found = p.describe_current();
@@ -73,6 +71,10 @@ fn scope(p: &mut Parser) {
         p.start(STEP);
         p.bump();
         p.finish();
+        p.block(BODY, items);
+    } else if pipeline::at_step(p) && payload_step_then_block(p) {
+        // `Route -[ Text ]-> {`: parsed so the checker can say the check would never run.
+        pipeline::step(p);
         p.block(BODY, items);
     } else if pipeline::at_step(p) {
         pipeline::pipeline(p);
@@ -211,4 +213,16 @@ fn filter(p: &mut Parser) {
         );
     }
     p.finish();
+}
+
+/// Whether a payload step (`-[ … ]->`) is followed by `{`: scans to the step's `]`.
+fn payload_step_then_block(p: &Parser) -> bool {
+    if !matches!(p.current(), MINUS | EQ) {
+        return false;
+    }
+    let mut n = 2;
+    while !matches!(p.nth(n), R_BRACKET | EOF | SEMICOLON | L_BRACE | R_BRACE) {
+        n += 1;
+    }
+    p.nth(n) == R_BRACKET && matches!(p.nth(n + 1), ARROW | FAT_ARROW) && p.nth(n + 2) == L_BRACE
 }

@@ -1,0 +1,69 @@
+//! The conformance corpus `specs/tests/`: each `NAME.bind` has `NAME.expected`, one line per
+//! diagnostic: `CODE severity LINE:COLUMN` (1-based, UTF-8 columns), in output order.
+//! `BLESS=1 cargo test -p starlane-lang --test conformance` rewrites the expectations; review the diff.
+
+use std::path::{Path, PathBuf};
+
+use starlane_lang::line_index::LineIndex;
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tests");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("specs/tests exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bind"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn actual(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let (src, mut diags) = starlane_lang::source::decode(&bytes);
+    let (parse, more) = starlane_lang::check_source(&src);
+    assert_eq!(parse.syntax().to_string(), src, "{}: the tree is not lossless", path.display());
+    diags.extend(more);
+    starlane_lang::diagnostic::sort(&mut diags);
+    let index = LineIndex::new(&src);
+    diags
+        .iter()
+        .map(|d| {
+            let p = index.position(&src, d.primary.span.start);
+            format!("{} {} {}:{}\n", d.code.id, d.severity.as_str(), p.line + 1, p.utf8_col + 1)
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_has_at_least_80_cases() {
+    assert!(corpus().len() >= 80, "only {} cases", corpus().len());
+}
+
+#[test]
+fn corpus_matches_expectations() {
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let expected_path = path.with_extension("expected");
+        let got = actual(&path);
+        if bless {
+            std::fs::write(&expected_path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| "<missing .expected file>\n".into());
+        if got != want {
+            failures.push(format!("{}:\n--- expected\n{want}--- actual\n{got}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn cases_named_ok_have_no_diagnostics() {
+    for path in corpus() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("ok-") {
+            assert_eq!(actual(&path), "", "{name} should be clean");
+        }
+    }
+}
