@@ -16,6 +16,13 @@ pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
                 let invalid = chunk.invalid();
                 if !invalid.is_empty() {
                     let start = text.len();
+                    // Adjacent invalid sequences are one mistake: extend the previous diagnostic.
+                    if let Some(last) = diags.last_mut().filter(|d: &&mut Diagnostic| d.primary.span.end == start) {
+                        text.extend(std::iter::repeat_n(' ', invalid.len()));
+                        last.primary.span.end += invalid.len();
+                        last.primary.message = format!("{} bytes are not UTF-8", last.primary.span.len());
+                        continue;
+                    }
                     text.extend(std::iter::repeat_n(' ', invalid.len()));
                     diags.push(
                         Diagnostic::new(

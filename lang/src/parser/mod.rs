@@ -71,6 +71,9 @@ pub(crate) struct Parser<'s> {
     /// Opening delimiters still open when input ran out, innermost first.
     unclosed: Vec<(Span, &'static str)>,
     nesting_reported: bool,
+    /// Set when nesting was too deep: the unwinding levels would each complain about what the
+    /// skipped input left unclosed. Cleared when the parser is back at an item boundary.
+    pub(crate) unwinding_too_deep: bool,
     /// Input ended inside text skipped for an already reported error: no unclosed-delimiter error.
     eof_in_recovery: bool,
 }
@@ -87,6 +90,7 @@ impl<'s> Parser<'s> {
             unclosed: Vec::new(),
             nesting_reported: false,
             eof_in_recovery: false,
+            unwinding_too_deep: false,
         }
     }
 
@@ -256,6 +260,9 @@ impl<'s> Parser<'s> {
     /// Records a diagnostic. A complaint about an invalid character or an unterminated string is
     /// really about the lexeme itself, so it is reported as that (once), not as a grammar error.
     fn report(&mut self, mut diag: Diagnostic) {
+        if self.unwinding_too_deep && diag.code != codes::NESTING_TOO_DEEP {
+            return;
+        }
         if let Some(i) = self.nth_index(0) {
             let token = self.tokens[i];
             let here = diag.primary.span.start == token.start as usize || diag.primary.span.start == self.prev_end();
@@ -383,7 +390,6 @@ impl<'s> Parser<'s> {
         if self.nesting_reported {
             return;
         }
-        self.nesting_reported = true;
         self.report(
             Diagnostic::new(
                 codes::NESTING_TOO_DEEP,
@@ -393,6 +399,8 @@ impl<'s> Parser<'s> {
             .label("this block is too deeply nested")
             .note("the rest of this block is not checked"),
         );
+        self.nesting_reported = true;
+        self.unwinding_too_deep = true;
     }
 
     /// After a too-deep `{`: skips to its matching `}` (or the end), without recursion.

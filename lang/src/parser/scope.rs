@@ -13,6 +13,7 @@ pub(super) fn bind_body(p: &mut Parser) {
 /// Items of a block: until `}` or end of input.
 pub(super) fn items(p: &mut Parser) {
     while !p.at(EOF) && !p.at(R_BRACE) {
+        p.unwinding_too_deep = false;
         item(p);
     }
 }
@@ -161,6 +162,9 @@ fn selector_name(p: &mut Parser, depth: usize) {
 }
 
 fn expected_closing_angle(p: &mut Parser, open: std::ops::Range<usize>) {
+    if p.nesting_reported {
+        return; // the unclosed `<`s are the too-deep input already reported
+    }
     let at = p.prev_end();
     p.report(
         Diagnostic::new(

@@ -1,0 +1,109 @@
+//! Every real Starlane file in `examples/starlane/` is accepted, and fixing it leaves it
+//! warning-free with the same routes.
+
+use std::path::{Path, PathBuf};
+
+use starlane_lang::ast::{self, AstNode};
+use starlane_lang::{Severity, SyntaxKind, check_source, fix};
+
+fn examples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/starlane");
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 34, "the real Starlane examples are missing");
+    files
+}
+
+#[test]
+fn every_real_starlane_file_is_accepted() {
+    for path in examples() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let (parse, diags) = check_source(&src);
+        assert_eq!(parse.syntax().to_string(), src);
+        let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| &d.message).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+}
+
+/// What a document means, independent of spelling: (kind, method, regex, stops) per route,
+/// with legacy spellings normalised. Router files and App documents are summarised by their
+/// targets and properties.
+fn meaning(src: &str) -> Vec<String> {
+    let (parse, _) = check_source(src);
+    let root = parse.syntax();
+    let mut out = Vec::new();
+    for pipeline in root.descendants().filter_map(ast::Pipeline::cast) {
+        let mut names = Vec::new();
+        let mut regexes = Vec::new();
+        for scope in pipeline.syntax().ancestors().filter_map(ast::Scope::cast) {
+            if let Some(sel) = scope.selector() {
+                let mut n: Vec<String> = sel.names().iter().map(|t| t.text().to_string()).collect();
+                n.reverse();
+                names.extend(n);
+                regexes.extend(sel.regex().map(|r| r.text().to_string()));
+            }
+        }
+        names.reverse();
+        regexes.reverse();
+        let names: Vec<String> = names
+            .into_iter()
+            .filter(|n| n != "Route" && n != "Pipelines")
+            .map(|n| match n.as_str() { "Msg" => "Ext".into(), "Rc" => "Cmd".into(), "Sys" => "Hyp".into(), _ => n })
+            .collect();
+        let stops: Vec<String> = pipeline
+            .segments()
+            .filter_map(|s| s.stop())
+            .map(|s| {
+                let text: String = s.to_string().split_whitespace().collect();
+                let text = text.replace("{{}}", "(())").replace("{{*}}", "((*))");
+                normalise_numbered(&text)
+            })
+            .collect();
+        out.push(format!("{names:?} {} {stops:?}", regexes.join("")));
+    }
+    for line in root.descendants().filter(|n| n.kind() == SyntaxKind::ROUTER_LINE) {
+        out.push(normalise_numbered(&line.to_string()).split_whitespace().skip(1).collect());
+    }
+    out.sort();
+    out
+}
+
+fn normalise_numbered(text: &str) -> String {
+    let mut s = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            s.push_str("${");
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                s.push(d);
+            }
+            s.push('}');
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+#[test]
+fn fixing_each_example_leaves_it_warning_free_with_the_same_routes() {
+    for path in examples() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let (fixed, _) = fix::fix_to_fixpoint(&src, 8);
+        let (_, diags) = check_source(&fixed);
+        let left: Vec<_> = diags.iter().filter(|d| d.severity != Severity::Note).map(|d| (d.code.id, &d.message)).collect();
+        assert!(left.is_empty(), "{} still has {left:?} after fixing:\n{fixed}", path.display());
+        let is_router = path.extension().is_some_and(|e| e == "conf");
+        if !is_router {
+            assert_eq!(meaning(&src), meaning(&fixed), "{}: fixing changed the routes:\n{fixed}", path.display());
+        }
+    }
+}
+
+#[test]
+fn router_translation_keeps_each_route_and_its_prefix_meaning() {
+    let src = "GET /files/(.*) -> localhost:my-files:/$1;\nGET /app/ -> localhost:my-app:main;\n";
+    let (fixed, _) = fix::fix_to_fixpoint(src, 8);
+    assert!(fixed.contains("Http<Get>/files/(.*)(.*) -> localhost:my-files:/${1} => &;"), "{fixed}");
+    assert!(fixed.contains("Http<Get>/app/(.*) -> localhost:my-app:main => &;"), "{fixed}");
+}
