@@ -1,0 +1,103 @@
+//! The `starlane` binary end to end: exit codes, human output snapshots, JSON lines, SARIF, --fix.
+
+use std::process::Command;
+
+fn starlane(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_starlane"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn checking_the_bundled_examples_succeeds() {
+    let (code, out) = starlane(&["check", "examples/"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("checked 34 files: 0 errors"), "{out}");
+}
+
+#[test]
+fn errors_exit_1_and_render_like_rustc() {
+    let (code, out) = starlane(&["check", "specs/tests/many-errors-one-each.bind"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("many_errors_human", out);
+}
+
+#[test]
+fn unclosed_delimiter_points_at_the_end_and_the_opening() {
+    let (_, out) = starlane(&["check", "specs/tests/unclosed-nested.bind"]);
+    insta::assert_snapshot!("unclosed_human", out);
+}
+
+#[test]
+fn legacy_file_warnings_render_with_their_fixes() {
+    let (code, out) = starlane(&["check", "specs/tests/legacy-all-generations.bind"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("legacy_human", out);
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_errors() {
+    let (code, _) = starlane(&["check", "--deny", "warnings", "specs/tests/w0003-legacy-core-stop.bind"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_format_prints_one_object_per_diagnostic() {
+    let (code, out) = starlane(&["check", "--format", "json", "specs/tests/unicode-before-error.bind", "specs/tests/many-errors-one-each.bind"]);
+    assert_eq!(code, 1);
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    assert_eq!(lines.len(), 5);
+    for key in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "labels", "notes", "help", "suggestions", "column_utf16"] {
+        assert!(lines[0].get(key).is_some(), "missing {key}");
+    }
+    // `é` (2 bytes, 1 UTF-16 unit) on line 3 after `  Route<Http<Get>> -> `.
+    assert_eq!((lines[0]["code"].as_str(), lines[0]["line"].as_u64(), lines[0]["column"].as_u64()), (Some("E0035"), Some(3), Some(23)));
+    assert_eq!(lines[0]["end_column"].as_u64(), Some(25));
+    assert_eq!(lines[0]["end_column_utf16"].as_u64(), Some(24));
+    assert_eq!(lines[4]["code"], "E0008");
+    assert_eq!(lines[4]["suggestions"][0]["applicability"], "machine-applicable");
+}
+
+#[test]
+fn sarif_output_is_a_sarif_log() {
+    let (_, out) = starlane(&["check", "--format", "sarif", "specs/tests/many-errors-one-each.bind"]);
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let (code, out) = starlane(&["check", "no/such/file.bind"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot read"));
+}
+
+#[test]
+fn fix_rewrites_legacy_files_in_place() {
+    let dir = std::env::temp_dir().join(format!("starlane-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("legacy.bind");
+    std::fs::copy("specs/tests/legacy-all-generations.bind", &file).unwrap();
+    let (code, out) = starlane(&["check", "--fix", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 warnings"), "{out}");
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    insta::assert_snapshot!("legacy_fixed", fixed);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn explain_prints_the_page_and_rejects_unknown_codes() {
+    let (code, out) = starlane(&["explain", "E0006"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# E0006: Unclosed delimiter"));
+    let (code, _) = starlane(&["explain", "unclosed-delimiter"]);
+    assert_eq!(code, 0);
+    let (code, _) = starlane(&["explain", "E9999"]);
+    assert_eq!(code, 2);
+}
