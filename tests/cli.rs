@@ -9,7 +9,10 @@ fn starlane(args: &[&str]) -> (i32, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 #[test]
@@ -41,30 +44,73 @@ fn legacy_file_warnings_render_with_their_fixes() {
 
 #[test]
 fn deny_warnings_turns_warnings_into_errors() {
-    let (code, _) = starlane(&["check", "--deny", "warnings", "specs/tests/w0003-legacy-core-stop.bind"]);
+    let (code, _) = starlane(&[
+        "check",
+        "--deny",
+        "warnings",
+        "specs/tests/w0003-legacy-core-stop.bind",
+    ]);
     assert_eq!(code, 1);
 }
 
 #[test]
 fn json_format_prints_one_object_per_diagnostic() {
-    let (code, out) = starlane(&["check", "--format", "json", "specs/tests/unicode-before-error.bind", "specs/tests/many-errors-one-each.bind"]);
+    let (code, out) = starlane(&[
+        "check",
+        "--format",
+        "json",
+        "specs/tests/unicode-before-error.bind",
+        "specs/tests/many-errors-one-each.bind",
+    ]);
     assert_eq!(code, 1);
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("a JSON object per line")).collect();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
     assert_eq!(lines.len(), 5);
-    for key in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "labels", "notes", "help", "suggestions", "column_utf16"] {
+    for key in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "labels",
+        "notes",
+        "help",
+        "suggestions",
+        "column_utf16",
+    ] {
         assert!(lines[0].get(key).is_some(), "missing {key}");
     }
     // `é` (2 bytes, 1 UTF-16 unit) on line 3 after `  Route<Http<Get>> -> `.
-    assert_eq!((lines[0]["code"].as_str(), lines[0]["line"].as_u64(), lines[0]["column"].as_u64()), (Some("E0035"), Some(3), Some(23)));
+    assert_eq!(
+        (
+            lines[0]["code"].as_str(),
+            lines[0]["line"].as_u64(),
+            lines[0]["column"].as_u64()
+        ),
+        (Some("E0035"), Some(3), Some(23))
+    );
     assert_eq!(lines[0]["end_column"].as_u64(), Some(25));
     assert_eq!(lines[0]["end_column_utf16"].as_u64(), Some(24));
     assert_eq!(lines[4]["code"], "E0008");
-    assert_eq!(lines[4]["suggestions"][0]["applicability"], "machine-applicable");
+    assert_eq!(
+        lines[4]["suggestions"][0]["applicability"],
+        "machine-applicable"
+    );
 }
 
 #[test]
 fn sarif_output_is_a_sarif_log() {
-    let (_, out) = starlane(&["check", "--format", "sarif", "specs/tests/many-errors-one-each.bind"]);
+    let (_, out) = starlane(&[
+        "check",
+        "--format",
+        "sarif",
+        "specs/tests/many-errors-one-each.bind",
+    ]);
     let log: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 4);

@@ -82,7 +82,11 @@ impl Header {
     }
     /// The version node inside `(version=…)`, if written.
     pub fn version(&self) -> Option<SyntaxNode> {
-        self.0.children().find(|n| n.kind() == HEADER_ARGS)?.children().find(|n| n.kind() == VERSION)
+        self.0
+            .children()
+            .find(|n| n.kind() == HEADER_ARGS)?
+            .children()
+            .find(|n| n.kind() == VERSION)
     }
     pub fn has_args(&self) -> bool {
         self.0.children().any(|n| n.kind() == HEADER_ARGS)
@@ -125,7 +129,12 @@ impl Selector {
         let mut out = Vec::new();
         let mut current = child::<SelectorName>(&self.0);
         while let Some(name) = current {
-            if let Some(tok) = name.0.children_with_tokens().filter_map(|e| e.into_token()).find(|t| matches!(t.kind(), IDENT | STAR)) {
+            if let Some(tok) = name
+                .0
+                .children_with_tokens()
+                .filter_map(|e| e.into_token())
+                .find(|t| matches!(t.kind(), IDENT | STAR))
+            {
                 out.push(tok);
             }
             current = name
@@ -170,7 +179,13 @@ impl Segment {
         self.0.children().find(|n| {
             matches!(
                 n.kind(),
-                CORE_STOP | LEGACY_CORE_STOP | PORT_STOP | REFLECT_STOP | ERR_STOP | POINT_STOP | CALL_STOP
+                CORE_STOP
+                    | LEGACY_CORE_STOP
+                    | PORT_STOP
+                    | REFLECT_STOP
+                    | ERR_STOP
+                    | POINT_STOP
+                    | CALL_STOP
             )
         })
     }

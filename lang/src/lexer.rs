@@ -54,9 +54,7 @@ pub fn lex(src: &str, mode: LexMode) -> Vec<Token> {
             }
             SLASH if regex_may_start(prev, adjacent, bracket_depth, in_file_path, mode, &out) => {
                 let rest = &src[span.end..];
-                let run = rest
-                    .find(|c: char| c.is_whitespace())
-                    .unwrap_or(rest.len());
+                let run = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
                 let run = run - glued_terminator_len(&rest[..run]);
                 lexer.bump(run);
                 kind = PATH_REGEX;
@@ -67,7 +65,12 @@ pub fn lex(src: &str, mode: LexMode) -> Vec<Token> {
             SEMICOLON | L_BRACE | R_BRACE => bracket_depth = 0,
             _ => {}
         }
-        if kind.is_trivia() || matches!(kind, SEMICOLON | COMMA | R_PAREN | R_BRACKET | R_BRACE | CARET) {
+        if kind.is_trivia()
+            || matches!(
+                kind,
+                SEMICOLON | COMMA | R_PAREN | R_BRACKET | R_BRACE | CARET
+            )
+        {
             in_file_path = false;
         }
         let span = lexer.span();
@@ -83,7 +86,10 @@ pub fn lex(src: &str, mode: LexMode) -> Vec<Token> {
 fn starts_token(prev: Option<Token>) -> bool {
     match prev {
         None => true,
-        Some(p) => matches!(p.kind, WHITESPACE | COMMENT | L_BRACE | R_BRACE | SEMICOLON | COMMA),
+        Some(p) => matches!(
+            p.kind,
+            WHITESPACE | COMMENT | L_BRACE | R_BRACE | SEMICOLON | COMMA
+        ),
     }
 }
 

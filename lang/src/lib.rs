@@ -2,8 +2,8 @@
 //! diagnostics as data at every step. See `ARCHITECTURE.md` for the map.
 
 pub mod ast;
-pub mod check;
 pub mod atoms;
+pub mod check;
 pub mod codes;
 pub mod diagnostic;
 pub mod lexer;

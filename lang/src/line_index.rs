@@ -39,7 +39,9 @@ impl LineIndex {
 
     /// The byte offset of a 0-based line and UTF-16 column (clamped to the line).
     pub fn offset_utf16(&self, text: &str, line: usize, utf16_col: usize) -> usize {
-        let Some(&start) = self.starts.get(line) else { return text.len() };
+        let Some(&start) = self.starts.get(line) else {
+            return text.len();
+        };
         let end = self.starts.get(line + 1).map_or(text.len(), |&e| e);
         let mut units = 0;
         for (i, c) in text[start..end].char_indices() {

@@ -16,16 +16,26 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         Severity::Warning => ReportKind::Warning,
         Severity::Note => ReportKind::Advice,
     };
-    let clamp = |span: &std::ops::Range<usize>| span.start.min(src.len())..span.end.min(src.len()).max(span.start.min(src.len()));
+    let clamp = |span: &std::ops::Range<usize>| {
+        span.start.min(src.len())..span.end.min(src.len()).max(span.start.min(src.len()))
+    };
     let primary = clamp(&diag.primary.span);
     let mut report = Report::build(kind, (file, primary.clone()))
-        .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+        .with_config(
+            Config::default()
+                .with_color(color)
+                .with_index_type(IndexType::Byte),
+        )
         .with_code(diag.code.id)
         .with_message(&diag.message)
         .with_label(
             ALabel::new((file, primary))
                 .with_message(&diag.primary.message)
-                .with_color(if diag.severity == Severity::Error { Color::Red } else { Color::Yellow })
+                .with_color(if diag.severity == Severity::Error {
+                    Color::Red
+                } else {
+                    Color::Yellow
+                })
                 .with_order(0),
         );
     for (i, label) in diag.secondary.iter().enumerate() {
@@ -44,7 +54,13 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         let edits: Vec<String> = s
             .edits
             .iter()
-            .map(|e| if e.replacement.contains('\n') { "…".to_string() } else { format!("`{}`", e.replacement) })
+            .map(|e| {
+                if e.replacement.contains('\n') {
+                    "…".to_string()
+                } else {
+                    format!("`{}`", e.replacement)
+                }
+            })
             .collect();
         if s.edits.iter().all(|e| s.message.contains(&e.replacement)) {
             helps.push(s.message.clone());
@@ -72,8 +88,13 @@ pub fn json(diag: &Diagnostic, file: &str, src: &str, index: &LineIndex) -> Valu
         })
     };
     let primary = span_json(&diag.primary.span);
-    let mut labels = vec![json!({"primary": true, "message": diag.primary.message, "span": primary.clone()})];
-    labels.extend(diag.secondary.iter().map(|l| json!({"primary": false, "message": l.message, "span": span_json(&l.span)})));
+    let mut labels =
+        vec![json!({"primary": true, "message": diag.primary.message, "span": primary.clone()})];
+    labels.extend(
+        diag.secondary
+            .iter()
+            .map(|l| json!({"primary": false, "message": l.message, "span": span_json(&l.span)})),
+    );
     let suggestions: Vec<Value> = diag
         .suggestions
         .iter()
@@ -175,8 +196,14 @@ impl miette::Diagnostic for MietteDiagnostic {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let d = &self.diagnostic;
-        let primary = miette::LabeledSpan::new_primary_with_span(Some(d.primary.message.clone()), d.primary.span.clone());
-        let rest = d.secondary.iter().map(|l| miette::LabeledSpan::new_with_span(Some(l.message.clone()), l.span.clone()));
+        let primary = miette::LabeledSpan::new_primary_with_span(
+            Some(d.primary.message.clone()),
+            d.primary.span.clone(),
+        );
+        let rest = d
+            .secondary
+            .iter()
+            .map(|l| miette::LabeledSpan::new_with_span(Some(l.message.clone()), l.span.clone()));
         Some(Box::new(std::iter::once(primary).chain(rest)))
     }
 }

@@ -40,7 +40,10 @@ pub enum LintLevel {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -48,14 +51,33 @@ pub enum SettingsError {
 /// Finds the nearest `starlane.toml` at or above `start` (a file or directory) and reads it.
 /// No file means default settings.
 pub fn load_for(start: &Path) -> Result<Settings, SettingsError> {
-    let dir = if start.is_dir() { Some(start) } else { start.parent() };
-    let absolute = dir.map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }).and_then(|d| d.canonicalize().ok());
+    let dir = if start.is_dir() {
+        Some(start)
+    } else {
+        start.parent()
+    };
+    let absolute = dir
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| d.canonicalize().ok());
     let mut current = absolute.as_deref();
     while let Some(dir) = current {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
-            let text = std::fs::read_to_string(&candidate).map_err(|source| SettingsError::Io { path: candidate.clone(), source })?;
-            let mut settings: Settings = toml::from_str(&text).map_err(|e| SettingsError::Invalid { path: candidate.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(&candidate).map_err(|source| SettingsError::Io {
+                path: candidate.clone(),
+                source,
+            })?;
+            let mut settings: Settings =
+                toml::from_str(&text).map_err(|e| SettingsError::Invalid {
+                    path: candidate.clone(),
+                    message: e.to_string(),
+                })?;
             settings.root = Some(dir.to_path_buf());
             return Ok(settings);
         }
@@ -73,13 +95,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("starlane-settings-{}", std::process::id()));
         let nested = dir.join("a/b");
         std::fs::create_dir_all(&nested).unwrap();
-        std::fs::write(dir.join(FILE_NAME), "[check]\ndeny_warnings = true\n[lints]\nunreachable-route = \"deny\"\n").unwrap();
+        std::fs::write(
+            dir.join(FILE_NAME),
+            "[check]\ndeny_warnings = true\n[lints]\nunreachable-route = \"deny\"\n",
+        )
+        .unwrap();
         let s = load_for(&nested.join("x.bind")).unwrap();
         assert!(s.check.deny_warnings);
         assert_eq!(s.lints.get("unreachable-route"), Some(&LintLevel::Deny));
-        assert_eq!(s.root.as_deref(), Some(dir.canonicalize().unwrap().as_path()));
+        assert_eq!(
+            s.root.as_deref(),
+            Some(dir.canonicalize().unwrap().as_path())
+        );
         std::fs::write(dir.join(FILE_NAME), "[check]\nbogus = 1\n").unwrap();
-        assert!(matches!(load_for(&nested), Err(SettingsError::Invalid { .. })));
+        assert!(matches!(
+            load_for(&nested),
+            Err(SettingsError::Invalid { .. })
+        ));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -17,10 +17,14 @@ pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
                 if !invalid.is_empty() {
                     let start = text.len();
                     // Adjacent invalid sequences are one mistake: extend the previous diagnostic.
-                    if let Some(last) = diags.last_mut().filter(|d: &&mut Diagnostic| d.primary.span.end == start) {
+                    if let Some(last) = diags
+                        .last_mut()
+                        .filter(|d: &&mut Diagnostic| d.primary.span.end == start)
+                    {
                         text.extend(std::iter::repeat_n(' ', invalid.len()));
                         last.primary.span.end += invalid.len();
-                        last.primary.message = format!("{} bytes are not UTF-8", last.primary.span.len());
+                        last.primary.message =
+                            format!("{} bytes are not UTF-8", last.primary.span.len());
                         continue;
                     }
                     text.extend(std::iter::repeat_n(' ', invalid.len()));
@@ -34,7 +38,11 @@ pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
                             "{} byte{} not UTF-8: {}",
                             invalid.len(),
                             if invalid.len() == 1 { " is" } else { "s are" },
-                            invalid.iter().map(|b| format!("0x{b:02x}")).collect::<Vec<_>>().join(" ")
+                            invalid
+                                .iter()
+                                .map(|b| format!("0x{b:02x}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
                         ))
                         .note("`.bind` files are UTF-8; these bytes were read as spaces"),
                     );

@@ -21,7 +21,12 @@ fn actual(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     let (src, mut diags) = starlane_lang::source::decode(&bytes);
     let (parse, more) = starlane_lang::check_source(&src);
-    assert_eq!(parse.syntax().to_string(), src, "{}: the tree is not lossless", path.display());
+    assert_eq!(
+        parse.syntax().to_string(),
+        src,
+        "{}: the tree is not lossless",
+        path.display()
+    );
     diags.extend(more);
     starlane_lang::diagnostic::sort(&mut diags);
     let index = LineIndex::new(&src);
@@ -29,7 +34,13 @@ fn actual(path: &Path) -> String {
         .iter()
         .map(|d| {
             let p = index.position(&src, d.primary.span.start);
-            format!("{} {} {}:{}\n", d.code.id, d.severity.as_str(), p.line + 1, p.utf8_col + 1)
+            format!(
+                "{} {} {}:{}\n",
+                d.code.id,
+                d.severity.as_str(),
+                p.line + 1,
+                p.utf8_col + 1
+            )
         })
         .collect()
 }
@@ -50,12 +61,21 @@ fn corpus_matches_expectations() {
             std::fs::write(&expected_path, &got).unwrap();
             continue;
         }
-        let want = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| "<missing .expected file>\n".into());
+        let want = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| "<missing .expected file>\n".into());
         if got != want {
-            failures.push(format!("{}:\n--- expected\n{want}--- actual\n{got}", path.display()));
+            failures.push(format!(
+                "{}:\n--- expected\n{want}--- actual\n{got}",
+                path.display()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -8,7 +8,10 @@ use starlane_lang::{Severity, SyntaxKind, check_source, fix};
 
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/starlane");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert!(files.len() >= 34, "the real Starlane examples are missing");
     files
@@ -20,7 +23,11 @@ fn every_real_starlane_file_is_accepted() {
         let src = std::fs::read_to_string(&path).unwrap();
         let (parse, diags) = check_source(&src);
         assert_eq!(parse.syntax().to_string(), src);
-        let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| &d.message).collect();
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| &d.message)
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }
@@ -48,7 +55,12 @@ fn meaning(src: &str) -> Vec<String> {
         let names: Vec<String> = names
             .into_iter()
             .filter(|n| n != "Route" && n != "Pipelines")
-            .map(|n| match n.as_str() { "Msg" => "Ext".into(), "Rc" => "Cmd".into(), "Sys" => "Hyp".into(), _ => n })
+            .map(|n| match n.as_str() {
+                "Msg" => "Ext".into(),
+                "Rc" => "Cmd".into(),
+                "Sys" => "Hyp".into(),
+                _ => n,
+            })
             .collect();
         let stops: Vec<String> = pipeline
             .segments()
@@ -61,8 +73,16 @@ fn meaning(src: &str) -> Vec<String> {
             .collect();
         out.push(format!("{names:?} {} {stops:?}", regexes.join("")));
     }
-    for line in root.descendants().filter(|n| n.kind() == SyntaxKind::ROUTER_LINE) {
-        out.push(normalise_numbered(&line.to_string()).split_whitespace().skip(1).collect());
+    for line in root
+        .descendants()
+        .filter(|n| n.kind() == SyntaxKind::ROUTER_LINE)
+    {
+        out.push(
+            normalise_numbered(&line.to_string())
+                .split_whitespace()
+                .skip(1)
+                .collect(),
+        );
     }
     out.sort();
     out
@@ -91,11 +111,24 @@ fn fixing_each_example_leaves_it_warning_free_with_the_same_routes() {
         let src = std::fs::read_to_string(&path).unwrap();
         let (fixed, _) = fix::fix_to_fixpoint(&src, 8);
         let (_, diags) = check_source(&fixed);
-        let left: Vec<_> = diags.iter().filter(|d| d.severity != Severity::Note).map(|d| (d.code.id, &d.message)).collect();
-        assert!(left.is_empty(), "{} still has {left:?} after fixing:\n{fixed}", path.display());
+        let left: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity != Severity::Note)
+            .map(|d| (d.code.id, &d.message))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{} still has {left:?} after fixing:\n{fixed}",
+            path.display()
+        );
         let is_router = path.extension().is_some_and(|e| e == "conf");
         if !is_router {
-            assert_eq!(meaning(&src), meaning(&fixed), "{}: fixing changed the routes:\n{fixed}", path.display());
+            assert_eq!(
+                meaning(&src),
+                meaning(&fixed),
+                "{}: fixing changed the routes:\n{fixed}",
+                path.display()
+            );
         }
     }
 }
@@ -104,6 +137,12 @@ fn fixing_each_example_leaves_it_warning_free_with_the_same_routes() {
 fn router_translation_keeps_each_route_and_its_prefix_meaning() {
     let src = "GET /files/(.*) -> localhost:my-files:/$1;\nGET /app/ -> localhost:my-app:main;\n";
     let (fixed, _) = fix::fix_to_fixpoint(src, 8);
-    assert!(fixed.contains("Http<Get>/files/(.*)(.*) -> localhost:my-files:/${1} => &;"), "{fixed}");
-    assert!(fixed.contains("Http<Get>/app/(.*) -> localhost:my-app:main => &;"), "{fixed}");
+    assert!(
+        fixed.contains("Http<Get>/files/(.*)(.*) -> localhost:my-files:/${1} => &;"),
+        "{fixed}"
+    );
+    assert!(
+        fixed.contains("Http<Get>/app/(.*) -> localhost:my-app:main => &;"),
+        "{fixed}"
+    );
 }

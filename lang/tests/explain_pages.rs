@@ -19,7 +19,11 @@ fn every_code_has_a_page_with_a_title() {
             code.id,
             code.id
         );
-        assert!(code.explanation.contains("## Fix"), "{} page has no fix section", code.id);
+        assert!(
+            code.explanation.contains("## Fix"),
+            "{} page has no fix section",
+            code.id
+        );
     }
 }
 
@@ -36,7 +40,10 @@ fn explain_examples_produce_their_code() {
             diags.iter().any(|d| d.code == *code),
             "the example of {} does not produce it; got {:?}\n{example}",
             code.id,
-            diags.iter().map(|d| (d.code.id, d.message.as_str())).collect::<Vec<_>>()
+            diags
+                .iter()
+                .map(|d| (d.code.id, d.message.as_str()))
+                .collect::<Vec<_>>()
         );
     }
     // Only invalid UTF-8 cannot be shown as a text example.

@@ -8,8 +8,15 @@ fn assert_well_formed(src: &str) {
     assert_eq!(parse.syntax().to_string(), src, "lossless");
     for d in &diags {
         for span in std::iter::once(&d.primary.span).chain(d.secondary.iter().map(|l| &l.span)) {
-            assert!(span.start <= span.end && span.end <= src.len(), "span {span:?} out of bounds for {} bytes", src.len());
-            assert!(src.is_char_boundary(span.start) && src.is_char_boundary(span.end), "span {span:?} splits a character");
+            assert!(
+                span.start <= span.end && span.end <= src.len(),
+                "span {span:?} out of bounds for {} bytes",
+                src.len()
+            );
+            assert!(
+                src.is_char_boundary(span.start) && src.is_char_boundary(span.end),
+                "span {span:?} splits a character"
+            );
         }
         for s in &d.suggestions {
             for e in &s.edits {
@@ -18,16 +25,67 @@ fn assert_well_formed(src: &str) {
         }
     }
     for w in diags.windows(2) {
-        assert!(w[0].primary.span.start <= w[1].primary.span.start, "diagnostics are ordered");
+        assert!(
+            w[0].primary.span.start <= w[1].primary.span.start,
+            "diagnostics are ordered"
+        );
     }
 }
 
 /// Fragments of the language, so random sequences get deep into the grammar.
 const PIECES: &[&str] = &[
-    "Bind", "(version=1.0.0)", "(version=1.1.0)", " ", "\n", "{", "}", "Route", "<", ">", "Http", "Get", "Ext", "->",
-    "=>", "(())", "{{}}", "&", ";", "-[", "]", "Text", "~json", "/a/(.*)", "localhost:app", "^Ext<A>", "$1", "${x}",
-    "# c\n", "Port", "grant", "perm", "+CSD-RWX", "on", "**", "Err(404)", "Map{a<Text>}", "é", "\"s\"", "App", "Set",
-    "+k=v", ",", "GET /x -> a;", "*", "(", ")", "Requires", ":", "Base<User>", "timeout", "500ms",
+    "Bind",
+    "(version=1.0.0)",
+    "(version=1.1.0)",
+    " ",
+    "\n",
+    "{",
+    "}",
+    "Route",
+    "<",
+    ">",
+    "Http",
+    "Get",
+    "Ext",
+    "->",
+    "=>",
+    "(())",
+    "{{}}",
+    "&",
+    ";",
+    "-[",
+    "]",
+    "Text",
+    "~json",
+    "/a/(.*)",
+    "localhost:app",
+    "^Ext<A>",
+    "$1",
+    "${x}",
+    "# c\n",
+    "Port",
+    "grant",
+    "perm",
+    "+CSD-RWX",
+    "on",
+    "**",
+    "Err(404)",
+    "Map{a<Text>}",
+    "é",
+    "\"s\"",
+    "App",
+    "Set",
+    "+k=v",
+    ",",
+    "GET /x -> a;",
+    "*",
+    "(",
+    ")",
+    "Requires",
+    ":",
+    "Base<User>",
+    "timeout",
+    "500ms",
 ];
 
 proptest! {
@@ -49,11 +107,23 @@ fn a_hundred_thousand_open_braces_are_one_error() {
     for src in [
         "{".repeat(100_000),
         format!("Bind(version=1.0.0) {}", "{".repeat(100_000)),
-        format!("Bind(version=1.0.0) {{ Route<Http<Post>> -[ {} ]-> (()) => &; }}", "Map{a<".repeat(100_000)),
+        format!(
+            "Bind(version=1.0.0) {{ Route<Http<Post>> -[ {} ]-> (()) => &; }}",
+            "Map{a<".repeat(100_000)
+        ),
     ] {
         let (_, diags) = check_source(&src);
-        let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| (d.code.id, d.message.clone())).collect();
-        assert_eq!(errors.len(), 1, "{}…: {errors:?}", &src[..40.min(src.len())]);
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| (d.code.id, d.message.clone()))
+            .collect();
+        assert_eq!(
+            errors.len(),
+            1,
+            "{}…: {errors:?}",
+            &src[..40.min(src.len())]
+        );
     }
 }
 
@@ -61,22 +131,41 @@ fn a_hundred_thousand_open_braces_are_one_error() {
 fn deep_scopes_stop_at_the_nesting_cap_without_overflowing() {
     for src in [
         format!("Bind(version=1.0.0) {{ {}", "Route -> {".repeat(100_000)),
-        format!("Bind(version=1.0.0) {{ Route<{} -> (()) => &; }}", "Http<".repeat(100_000)),
+        format!(
+            "Bind(version=1.0.0) {{ Route<{} -> (()) => &; }}",
+            "Http<".repeat(100_000)
+        ),
     ] {
         let (_, diags) = check_source(&src);
         assert!(diags.iter().any(|d| d.code.id == "E0024"));
         // The second level is also reported (`Route`/`Http` is not a kind/method there); nothing else.
-        let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).map(|d| &d.message).collect();
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| &d.message)
+            .collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
     }
 }
 
 #[test]
 fn deep_but_balanced_nesting_is_one_error() {
-    let src = format!("Bind(version=1.0.0) {{ {}{} }}", "Route -> {".repeat(10_000), "}".repeat(10_000));
+    let src = format!(
+        "Bind(version=1.0.0) {{ {}{} }}",
+        "Route -> {".repeat(10_000),
+        "}".repeat(10_000)
+    );
     let (_, diags) = check_source(&src);
-    let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
-    assert_eq!(errors.len(), 2, "{:?}", errors.iter().map(|d| &d.message).collect::<Vec<_>>());
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(
+        errors.len(),
+        2,
+        "{:?}",
+        errors.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
 }
 
 #[test]

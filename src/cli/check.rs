@@ -23,13 +23,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let files = collect_files(&args.paths)?;
     let mut results = Vec::new();
     for path in &files {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let settings = settings::load_for(path)?;
         let (mut src, mut utf8_diags) = source::decode(&bytes);
         if args.fix && utf8_diags.is_empty() {
             let (fixed, applied) = fix::fix_to_fixpoint(&src, 8);
             if applied > 0 && fixed != src {
-                std::fs::write(path, &fixed).with_context(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(path, &fixed)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
                 src = fixed;
             }
         }
@@ -51,8 +53,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         });
     }
     print_results(&results, args.format)?;
-    let errors = results.iter().flat_map(|r| &r.diagnostics).any(Diagnostic::is_error);
-    Ok(if errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let errors = results
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .any(Diagnostic::is_error);
+    Ok(if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_results(results: &[Checked], format: Format) -> anyhow::Result<()> {
@@ -90,8 +99,15 @@ fn print_results(results: &[Checked], format: Format) -> anyhow::Result<()> {
             }
         }
         Format::Sarif => {
-            let files: Vec<_> = results.iter().map(|r| (r.file.clone(), r.src.clone(), r.diagnostics.clone())).collect();
-            writeln!(out, "{}", serde_json::to_string_pretty(&render::sarif(&files))?)?;
+            let files: Vec<_> = results
+                .iter()
+                .map(|r| (r.file.clone(), r.src.clone(), r.diagnostics.clone()))
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&render::sarif(&files))?
+            )?;
         }
     }
     Ok(())
@@ -105,7 +121,8 @@ fn plural(n: usize) -> &'static str {
 fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if meta.is_dir() {
             walk(path, &mut files)?;
         } else {
@@ -119,13 +136,20 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut stack = vec![dir.to_path_buf()];
     let mut found = Vec::new();
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+        {
             let path = entry?.path();
             if path.is_dir() {
-                if !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "target" || n == "node_modules") {
+                if !path.file_name().is_some_and(|n| {
+                    n.to_string_lossy().starts_with('.') || n == "target" || n == "node_modules"
+                }) {
                     stack.push(path);
                 }
-            } else if path.extension().is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x)) {
+            } else if path
+                .extension()
+                .is_some_and(|e| EXTENSIONS.iter().any(|x| e == *x))
+            {
                 found.push(path);
             }
         }

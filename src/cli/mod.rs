@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "starlane", version, about = "Check, build and run Starlane .bind configurations")]
+#[command(
+    name = "starlane",
+    version,
+    about = "Check, build and run Starlane .bind configurations"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

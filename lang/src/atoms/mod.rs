@@ -19,7 +19,11 @@ pub struct AtomError {
 }
 
 impl AtomError {
-    pub(crate) fn new(span: Range<usize>, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
         AtomError {
             span,
             message: message.into(),

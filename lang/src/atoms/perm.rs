@@ -25,9 +25,11 @@ pub struct Mask {
 const LETTERS: [char; 6] = ['c', 's', 'd', 'r', 'w', 'x'];
 
 fn letter(expected: char) -> impl Fn(&str) -> IResult<&str, bool> {
-    move |input| satisfy(|c| c.to_ascii_lowercase() == expected)
-        .map(|c: char| c.is_ascii_uppercase())
-        .parse(input)
+    move |input| {
+        satisfy(|c| c.to_ascii_lowercase() == expected)
+            .map(|c: char| c.is_ascii_uppercase())
+            .parse(input)
+    }
 }
 
 fn mask(input: &str) -> IResult<&str, Mask> {
@@ -61,13 +63,25 @@ pub fn parse(text: &str) -> Result<Mask, AtomError> {
                 4 => "expected `-` between the child and resource letters".to_string(),
                 i if i <= 7 => {
                     let idx = if i < 4 { i - 1 } else { i - 2 };
-                    format!("expected `{}` or `{}`", LETTERS[idx].to_ascii_uppercase(), LETTERS[idx])
+                    format!(
+                        "expected `{}` or `{}`",
+                        LETTERS[idx].to_ascii_uppercase(),
+                        LETTERS[idx]
+                    )
                 }
                 _ => "unexpected text after the mask".to_string(),
             };
-            Err(AtomError::new(at..end.max(at), format!("invalid permission mask `{text}`"), label))
+            Err(AtomError::new(
+                at..end.max(at),
+                format!("invalid permission mask `{text}`"),
+                label,
+            ))
         }
-        Err(nom::Err::Incomplete(_)) => Err(AtomError::new(0..text.len(), "invalid permission mask", "here")),
+        Err(nom::Err::Incomplete(_)) => Err(AtomError::new(
+            0..text.len(),
+            "invalid permission mask",
+            "here",
+        )),
     }
 }
 
@@ -79,7 +93,11 @@ impl std::fmt::Display for Mask {
                 f.write_str("-")?;
             }
             let set = self.bits & (1 << (5 - i)) != 0;
-            let c = if set { letter.to_ascii_uppercase() } else { *letter };
+            let c = if set {
+                letter.to_ascii_uppercase()
+            } else {
+                *letter
+            };
             write!(f, "{c}")?;
         }
         Ok(())

@@ -34,7 +34,9 @@ fn variable(input: &str) -> IResult<&str, &str> {
 }
 
 /// A run of `allowed` characters and variables.
-fn piece<'a>(allowed: fn(char) -> bool) -> impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>> {
+fn piece<'a>(
+    allowed: fn(char) -> bool,
+) -> impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>> {
     recognize(many1(alt((variable, take_while1(allowed)))))
 }
 
@@ -95,7 +97,10 @@ fn split_segments(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn whole<'a>(mut parser: impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>>, text: &'a str) -> bool {
+fn whole<'a>(
+    mut parser: impl Parser<&'a str, Output = &'a str, Error = nom::error::Error<&'a str>>,
+    text: &'a str,
+) -> bool {
     matches!(parser.parse(text), Ok(("", _)))
 }
 
@@ -110,7 +115,11 @@ fn bad_segment(range: std::ops::Range<usize>, text: &str, what: &str) -> AtomErr
     } else {
         format!("invalid {what} segment")
     };
-    AtomError::new(range, format!("invalid segment `{seg}` in point `{text}`"), label)
+    AtomError::new(
+        range,
+        format!("invalid segment `{seg}` in point `{text}`"),
+        label,
+    )
 }
 
 /// Parses a point.
@@ -165,11 +174,26 @@ pub fn parse_point(text: &str) -> Result<Point, AtomError> {
             continue;
         }
         let ok = match i {
-            0 => seg == "." || seg == ".." || (whole(piece(space_char), seg) && !seg.ends_with('-') && !seg.starts_with('-')),
-            _ => seg == ".." || (whole(piece(base_char), seg) && !seg.ends_with('-') && !seg.starts_with('-')),
+            0 => {
+                seg == "."
+                    || seg == ".."
+                    || (whole(piece(space_char), seg)
+                        && !seg.ends_with('-')
+                        && !seg.starts_with('-'))
+            }
+            _ => {
+                seg == ".."
+                    || (whole(piece(base_char), seg)
+                        && !seg.ends_with('-')
+                        && !seg.starts_with('-'))
+            }
         };
         if !ok {
-            return Err(bad_segment(abs, text, if i == 0 { "space" } else { "base" }));
+            return Err(bad_segment(
+                abs,
+                text,
+                if i == 0 { "space" } else { "base" },
+            ));
         }
         let _ = count;
         point.segments.push(seg.to_string());
@@ -181,7 +205,8 @@ fn find_route_separator(text: &str) -> Option<usize> {
     let i = text.find("::")?;
     // `${a::b}` is not a route separator, nor is anything after the file path began.
     let before = &text[..i];
-    (!before.contains(":/") && before.matches("${").count() == before.matches('}').count()).then_some(i)
+    (!before.contains(":/") && before.matches("${").count() == before.matches('}').count())
+        .then_some(i)
 }
 
 /// A point selector's hops, checked for shape; selector matching lives in the compiler.
@@ -193,26 +218,44 @@ pub fn check_selector(text: &str) -> Result<(), AtomError> {
     if let Some(r) = route_part
         && !(r == "*" || whole(route, r))
     {
-        return Err(AtomError::new(0..r.len(), format!("invalid route `{r}` in selector `{text}`"), "expected a route or `*`"));
+        return Err(AtomError::new(
+            0..r.len(),
+            format!("invalid route `{r}` in selector `{text}`"),
+            "expected a route or `*`",
+        ));
     }
     for r in split_segments(body) {
         let abs = r.start + body_start..r.end + body_start;
         let seg = &body[r];
         if seg.starts_with('/') {
             if !whole(file_path_selector, seg) {
-                return Err(AtomError::new(abs, format!("invalid file path `{seg}` in selector `{text}`"), "invalid file path"));
+                return Err(AtomError::new(
+                    abs,
+                    format!("invalid file path `{seg}` in selector `{text}`"),
+                    "invalid file path",
+                ));
             }
             continue;
         }
         hop(seg).map_err(|(at, label)| {
-            AtomError::new(abs.start + at..abs.end, format!("invalid segment `{seg}` in selector `{text}`"), label)
+            AtomError::new(
+                abs.start + at..abs.end,
+                format!("invalid segment `{seg}` in selector `{text}`"),
+                label,
+            )
         })?;
     }
     Ok(())
 }
 
 fn file_path_selector(input: &str) -> IResult<&str, &str> {
-    recognize((char('/'), take_while(|c: char| c == '/' || c == '*' || file_char(c) || c == '$' || c == '{' || c == '}'))).parse(input)
+    recognize((
+        char('/'),
+        take_while(|c: char| {
+            c == '/' || c == '*' || file_char(c) || c == '$' || c == '{' || c == '}'
+        }),
+    ))
+    .parse(input)
 }
 
 /// One hop: `**`, `*`, a name, `.`/`..`, or a version; then an optional `<Kind<…>>` and `+`.
@@ -227,12 +270,22 @@ fn hop(seg: &str) -> Result<(), (usize, &'static str)> {
         || version::prefix(name).is_some_and(|(_, len)| len == name.len())
         || (whole(piece(base_char), name) && !name.ends_with('-') && !name.starts_with('-'));
     if !name_ok {
-        return Err((0, if name.is_empty() { "empty segment" } else { "expected `*`, `**` or a lower-case name" }));
+        return Err((
+            0,
+            if name.is_empty() {
+                "empty segment"
+            } else {
+                "expected `*`, `**` or a lower-case name"
+            },
+        ));
     }
     if let Some(kind) = kind {
         let at = seg.len() - seg_body.len() + name.len();
         if !kind_filter_balanced(kind) {
-            return Err((at, "expected a kind filter such as `<User>` or `<Base<User>>`"));
+            return Err((
+                at,
+                "expected a kind filter such as `<User>` or `<Base<User>>`",
+            ));
         }
     }
     Ok(())
@@ -294,7 +347,14 @@ mod tests {
 
     #[test]
     fn selectors() {
-        for text in ["${files}:**", "localhost:app:**<User>", "${users}:**<User>", "*:dra", "localhost:app+", "**"] {
+        for text in [
+            "${files}:**",
+            "localhost:app:**<User>",
+            "${users}:**<User>",
+            "*:dra",
+            "localhost:app+",
+            "**",
+        ] {
             check_selector(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
         }
         assert_eq!(check_selector("localhost:App").unwrap_err().span, 10..13);

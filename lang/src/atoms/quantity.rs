@@ -19,7 +19,11 @@ fn split(text: &str, what: &str, example: &str) -> Result<(u64, usize, String), 
         ));
     };
     let value = digits.parse::<u64>().map_err(|_| {
-        AtomError::new(0..digits.len(), format!("{what} `{text}` is too large"), "too large")
+        AtomError::new(
+            0..digits.len(),
+            format!("{what} `{text}` is too large"),
+            "too large",
+        )
     })?;
     Ok((value, digits.len(), unit.to_string()))
 }
@@ -45,9 +49,13 @@ pub fn duration_ms(text: &str) -> Result<u64, AtomError> {
             ));
         }
     };
-    value
-        .checked_mul(factor)
-        .ok_or_else(|| AtomError::new(0..text.len(), format!("duration `{text}` is too large"), "too large"))
+    value.checked_mul(factor).ok_or_else(|| {
+        AtomError::new(
+            0..text.len(),
+            format!("duration `{text}` is too large"),
+            "too large",
+        )
+    })
 }
 
 /// A size in bytes. Units: `B`, `KiB`, `MiB`, `GiB`.
@@ -66,9 +74,13 @@ pub fn size_bytes(text: &str) -> Result<u64, AtomError> {
             ));
         }
     };
-    value
-        .checked_mul(factor)
-        .ok_or_else(|| AtomError::new(0..text.len(), format!("size `{text}` is too large"), "too large"))
+    value.checked_mul(factor).ok_or_else(|| {
+        AtomError::new(
+            0..text.len(),
+            format!("size `{text}` is too large"),
+            "too large",
+        )
+    })
 }
 
 #[cfg(test)]

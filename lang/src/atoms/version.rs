@@ -1,8 +1,8 @@
 //! `MAJOR.MINOR.PATCH(-prerelease)?`
 
+use nom::bytes::complete::take_while1;
 use nom::character::complete::{char, digit1};
 use nom::combinator::{all_consuming, opt, recognize};
-use nom::bytes::complete::take_while1;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
@@ -27,9 +27,7 @@ impl std::fmt::Display for Version {
 }
 
 fn number(input: &str) -> IResult<&str, u64> {
-    digit1
-        .map_res(|d: &str| d.parse::<u64>())
-        .parse(input)
+    digit1.map_res(|d: &str| d.parse::<u64>()).parse(input)
 }
 
 fn semver(input: &str) -> IResult<&str, Version> {
@@ -39,7 +37,9 @@ fn semver(input: &str) -> IResult<&str, Version> {
         preceded(char('.'), number),
         opt(preceded(
             char('-'),
-            recognize(take_while1(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-')),
+            recognize(take_while1(|c: char| {
+                c.is_ascii_alphanumeric() || c == '.' || c == '-'
+            })),
         )),
     )
         .map(|(major, minor, patch, pre)| Version {
@@ -63,13 +63,17 @@ pub fn parse(text: &str) -> Result<Version, AtomError> {
                 "expected a version such as `1.0.0`",
             ))
         }
-        Err(nom::Err::Incomplete(_)) => Err(AtomError::new(0..text.len(), "invalid version", "here")),
+        Err(nom::Err::Incomplete(_)) => {
+            Err(AtomError::new(0..text.len(), "invalid version", "here"))
+        }
     }
 }
 
 /// Parses a version at the start of `text`, returning it and its length (for points).
 pub(crate) fn prefix(text: &str) -> Option<(Version, usize)> {
-    semver(text).ok().map(|(rest, v)| (v, text.len() - rest.len()))
+    semver(text)
+        .ok()
+        .map(|(rest, v)| (v, text.len() - rest.len()))
 }
 
 #[cfg(test)]
@@ -79,7 +83,10 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!(parse("1.0.0").unwrap().to_string(), "1.0.0");
-        assert_eq!(parse("1.1.0-beta.1").unwrap().pre.as_deref(), Some("beta.1"));
+        assert_eq!(
+            parse("1.1.0-beta.1").unwrap().pre.as_deref(),
+            Some("beta.1")
+        );
         assert_eq!(parse("1.0").unwrap_err().span, 3..3);
         assert_eq!(parse("1.x.0").unwrap_err().span, 2..5);
     }

@@ -2,8 +2,8 @@
 //! selectors, `to` inside ports and roles, `limits`.
 
 use super::{Checker, token_span, trimmed_span};
-use crate::ast::Body;
 use crate::ast::AstNode;
+use crate::ast::Body;
 use crate::atoms::{perm, point, quantity};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
@@ -38,16 +38,24 @@ pub(super) fn check(cx: &mut Checker, body: &Body) {
         if item.kind() == REQUIRES_BLOCK {
             if let Some(first) = &requires_seen {
                 cx.report(
-                    Diagnostic::new(codes::MISPLACED_REQUIRES, keyword_span.clone(), "`Requires` appears twice")
-                        .label("second `Requires`")
-                        .secondary(first.clone(), "first `Requires` here")
-                        .help("merge the entries into the first block"),
+                    Diagnostic::new(
+                        codes::MISPLACED_REQUIRES,
+                        keyword_span.clone(),
+                        "`Requires` appears twice",
+                    )
+                    .label("second `Requires`")
+                    .secondary(first.clone(), "first `Requires` here")
+                    .help("merge the entries into the first block"),
                 );
             } else if !first_item {
                 cx.report(
-                    Diagnostic::new(codes::MISPLACED_REQUIRES, keyword_span.clone(), "`Requires` must be the first item of the body")
-                        .label("not first")
-                        .help("move this block to the top of the `Bind` body"),
+                    Diagnostic::new(
+                        codes::MISPLACED_REQUIRES,
+                        keyword_span.clone(),
+                        "`Requires` must be the first item of the body",
+                    )
+                    .label("not first")
+                    .help("move this block to the top of the `Bind` body"),
                 );
             }
             requires_seen.get_or_insert(keyword_span);
@@ -90,7 +98,9 @@ fn timeout(cx: &mut Checker, node: &SyntaxNode) {
     let mut pending: Option<(String, crate::diagnostic::Span)> = None;
     for element in tokens {
         match element {
-            rowan::NodeOrToken::Token(t) if t.kind() == IDENT => pending = Some((t.text().to_string(), token_span(&t))),
+            rowan::NodeOrToken::Token(t) if t.kind() == IDENT => {
+                pending = Some((t.text().to_string(), token_span(&t)))
+            }
             rowan::NodeOrToken::Node(n) if n.kind() == DURATION => {
                 let span = trimmed_span(&n);
                 let value = quantity::duration_ms(&cx.src[span.clone()]).ok();
@@ -98,8 +108,12 @@ fn timeout(cx: &mut Checker, node: &SyntaxNode) {
                     Some((which, _)) if which == "exec" => exec = value.map(|v| (v, span)),
                     Some((which, _)) if which == "total" => total = value.map(|v| (v, span)),
                     Some((which, wspan)) => cx.report(
-                        Diagnostic::new(codes::INVALID_DURATION, wspan, format!("unknown timeout `{which}`"))
-                            .label("expected `exec` or `total`"),
+                        Diagnostic::new(
+                            codes::INVALID_DURATION,
+                            wspan,
+                            format!("unknown timeout `{which}`"),
+                        )
+                        .label("expected `exec` or `total`"),
                     ),
                     None => cx.report(
                         Diagnostic::new(codes::INVALID_DURATION, span, "which timeout is this?")
@@ -114,11 +128,21 @@ fn timeout(cx: &mut Checker, node: &SyntaxNode) {
 }
 
 fn limit(cx: &mut Checker, node: &SyntaxNode) {
-    let Some(name) = node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == IDENT) else { return };
+    let Some(name) = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| t.kind() == IDENT)
+    else {
+        return;
+    };
     if !LIMITS.contains(&name.text()) {
         cx.report(
-            Diagnostic::new(codes::INVALID_LIMIT, token_span(&name), format!("unknown limit `{}`", name.text()))
-                .label(format!("expected one of {}", LIMITS.join(", "))),
+            Diagnostic::new(
+                codes::INVALID_LIMIT,
+                token_span(&name),
+                format!("unknown limit `{}`", name.text()),
+            )
+            .label(format!("expected one of {}", LIMITS.join(", "))),
         );
         return;
     }
@@ -131,8 +155,15 @@ fn limit(cx: &mut Checker, node: &SyntaxNode) {
 }
 
 fn grant(cx: &mut Checker, node: &SyntaxNode) {
-    let in_port_or_role = node.ancestors().skip(1).any(|a| matches!(a.kind(), PORT_DECL | ROLE_DECL));
-    let words: Vec<_> = node.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| t.kind() == IDENT).collect();
+    let in_port_or_role = node
+        .ancestors()
+        .skip(1)
+        .any(|a| matches!(a.kind(), PORT_DECL | ROLE_DECL));
+    let words: Vec<_> = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == IDENT)
+        .collect();
     let is_role = words.get(1).is_some_and(|w| w.text() == "role");
     let has_on = words.iter().any(|w| w.text() == "on");
     let to = words.iter().find(|w| w.text() == "to");
@@ -148,24 +179,36 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
     if is_role {
         if is_role && to.is_none() && !in_port_or_role {
             cx.report(
-                Diagnostic::new(codes::INVALID_GRANT, trimmed_span(node), "`grant role` needs `to`")
-                    .label("who receives the role?")
-                    .help("write `grant role NAME to SELECTOR;`"),
+                Diagnostic::new(
+                    codes::INVALID_GRANT,
+                    trimmed_span(node),
+                    "`grant role` needs `to`",
+                )
+                .label("who receives the role?")
+                .help("write `grant role NAME to SELECTOR;`"),
             );
         }
-    } else if !has_on && node.children().any(|c| matches!(c.kind(), PERM_MASK | PRIV_NAME)) || (!has_on && words.get(1).is_some_and(|w| w.text() == "super")) {
+    } else if !has_on && grants_something(node, &words) {
         cx.report(
-            Diagnostic::new(codes::INVALID_GRANT, trimmed_span(node), "the grant does not say what it applies to")
-                .label("missing `on SELECTOR`")
-                .help("write `grant perm +CSD-RWX on ${files}:**;`")
-                .note("a grant that does not check grants nothing"),
+            Diagnostic::new(
+                codes::INVALID_GRANT,
+                trimmed_span(node),
+                "the grant does not say what it applies to",
+            )
+            .label("missing `on SELECTOR`")
+            .help("write `grant perm +CSD-RWX on ${files}:**;`")
+            .note("a grant that does not check grants nothing"),
         );
     }
 }
 
 /// Ports and roles are skewer-case; schemas UpperCamelCase (so `~Profile` is never a format).
 fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
-    let tokens: Vec<_> = node.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| !t.kind().is_trivia()).collect();
+    let tokens: Vec<_> = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect();
     let Some(first) = tokens.get(1) else { return };
     let mut end = token_span(first).end;
     for t in &tokens[2..] {
@@ -182,19 +225,56 @@ fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
     } else {
         name.starts_with(|c: char| c.is_ascii_lowercase())
             && !name.ends_with('-')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     };
     if !ok {
         let (what, expected, fixed) = if schema {
-            ("schema", "UpperCamelCase", name.split(['-', '_']).map(|p| { let mut c = p.chars(); c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default() }).collect::<String>())
+            (
+                "schema",
+                "UpperCamelCase",
+                name.split(['-', '_'])
+                    .map(|p| {
+                        let mut c = p.chars();
+                        c.next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                            .unwrap_or_default()
+                    })
+                    .collect::<String>(),
+            )
         } else {
-            (if node.kind() == PORT_DECL { "port" } else { "role" }, "skewer-case", name.to_ascii_lowercase().replace('_', "-"))
+            (
+                if node.kind() == PORT_DECL {
+                    "port"
+                } else {
+                    "role"
+                },
+                "skewer-case",
+                name.to_ascii_lowercase().replace('_', "-"),
+            )
         };
-        let mut diag = Diagnostic::new(codes::INVALID_NAME, span.clone(), format!("{what} name `{name}` is not {expected}"))
-            .label(format!("expected {expected}"));
+        let mut diag = Diagnostic::new(
+            codes::INVALID_NAME,
+            span.clone(),
+            format!("{what} name `{name}` is not {expected}"),
+        )
+        .label(format!("expected {expected}"));
         if fixed != name {
-            diag = diag.fix(format!("write `{fixed}`"), span, fixed, crate::diagnostic::Applicability::MaybeIncorrect);
+            diag = diag.fix(
+                format!("write `{fixed}`"),
+                span,
+                fixed,
+                crate::diagnostic::Applicability::MaybeIncorrect,
+            );
         }
         cx.report(diag);
     }
+}
+
+/// Whether the grant names what it grants (`perm`, `priv` or `super`), so `on` is owed.
+fn grants_something(node: &SyntaxNode, words: &[crate::syntax_kind::SyntaxToken]) -> bool {
+    node.children()
+        .any(|c| matches!(c.kind(), PERM_MASK | PRIV_NAME))
+        || words.get(1).is_some_and(|w| w.text() == "super")
 }

@@ -14,23 +14,46 @@ pub(super) fn check_bind(cx: &mut Checker, bind: &BindDoc) {
         // Remove the arrow and the whitespace before it.
         let start = cx.src[..span.start].trim_end().len();
         cx.report(
-            Diagnostic::new(codes::LEGACY_HEADER_ARROW, span.clone(), "`->` after the header is a 2022 form")
-                .label("not needed")
-                .fix("remove the `->`", start..span.end, "", Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::LEGACY_HEADER_ARROW,
+                span.clone(),
+                "`->` after the header is a 2022 form",
+            )
+            .label("not needed")
+            .fix(
+                "remove the `->`",
+                start..span.end,
+                "",
+                Applicability::MachineApplicable,
+            ),
         );
     }
     if !header.has_args() {
         cx.legacy_unversioned = true;
         let at = token_span(&name).end;
         cx.report(
-            Diagnostic::new(codes::LEGACY_UNVERSIONED_HEADER, token_span(&name), "`Bind` without a version is a 2022 form")
-                .label("no version")
-                .note(format!("supported versions: {}", SUPPORTED_VERSIONS.join(", ")))
-                .fix("declare version 1.0.0", at..at, "(version=1.0.0)", Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::LEGACY_UNVERSIONED_HEADER,
+                token_span(&name),
+                "`Bind` without a version is a 2022 form",
+            )
+            .label("no version")
+            .note(format!(
+                "supported versions: {}",
+                SUPPORTED_VERSIONS.join(", ")
+            ))
+            .fix(
+                "declare version 1.0.0",
+                at..at,
+                "(version=1.0.0)",
+                Applicability::MachineApplicable,
+            ),
         );
         return;
     }
-    let Some(version_node) = header.version() else { return };
+    let Some(version_node) = header.version() else {
+        return;
+    };
     let span = trimmed_span(&version_node);
     let text = &cx.src[span.clone()];
     match version::parse(text) {
@@ -39,10 +62,22 @@ pub(super) fn check_bind(cx: &mut Checker, bind: &BindDoc) {
         Ok(v) => {
             let newest = SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1];
             cx.report(
-                Diagnostic::new(codes::UNSUPPORTED_VERSION, span.clone(), format!("unsupported Bind version `{v}`"))
-                    .label("unsupported version")
-                    .note(format!("supported versions: {}", SUPPORTED_VERSIONS.join(", ")))
-                    .fix(format!("use version {newest}"), span, newest, Applicability::MaybeIncorrect),
+                Diagnostic::new(
+                    codes::UNSUPPORTED_VERSION,
+                    span.clone(),
+                    format!("unsupported Bind version `{v}`"),
+                )
+                .label("unsupported version")
+                .note(format!(
+                    "supported versions: {}",
+                    SUPPORTED_VERSIONS.join(", ")
+                ))
+                .fix(
+                    format!("use version {newest}"),
+                    span,
+                    newest,
+                    Applicability::MaybeIncorrect,
+                ),
             );
         }
     }
@@ -66,7 +101,10 @@ impl Checker<'_> {
             diag = diag.secondary(span.clone(), format!("{what} also needs 1.1.0"));
         }
         if uses.len() > 3 {
-            diag = diag.note(format!("{} more 1.1.0 forms in this document", uses.len() - 3));
+            diag = diag.note(format!(
+                "{} more 1.1.0 forms in this document",
+                uses.len() - 3
+            ));
         }
         if let Some(header) = bind.header() {
             let fix = match (header.version(), header.name()) {
@@ -78,7 +116,12 @@ impl Checker<'_> {
                 _ => None,
             };
             if let Some((span, text)) = fix {
-                diag = diag.fix("declare version 1.1.0", span, text, Applicability::MachineApplicable);
+                diag = diag.fix(
+                    "declare version 1.1.0",
+                    span,
+                    text,
+                    Applicability::MachineApplicable,
+                );
             }
         }
         self.report(diag);

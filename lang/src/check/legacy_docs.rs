@@ -16,16 +16,35 @@ pub(super) fn check_app(cx: &mut Checker, app: &AppDoc) {
                 let key = &cx.src[span.clone()];
                 if key == "wasm.name" {
                     cx.report(
-                        Diagnostic::new(codes::DEPRECATED_ALIAS, span.clone(), "`wasm.name` is a deprecated alias of `mechtron.name`")
-                            .label("deprecated alias")
-                            .fix("write `mechtron.name`", span, "mechtron.name", Applicability::MachineApplicable),
+                        Diagnostic::new(
+                            codes::DEPRECATED_ALIAS,
+                            span.clone(),
+                            "`wasm.name` is a deprecated alias of `mechtron.name`",
+                        )
+                        .label("deprecated alias")
+                        .fix(
+                            "write `mechtron.name`",
+                            span,
+                            "mechtron.name",
+                            Applicability::MachineApplicable,
+                        ),
                     );
                 } else if !APP_KEYS.contains(&key) {
-                    let mut diag = Diagnostic::new(codes::INVALID_APP_PROPERTY, span.clone(), format!("unknown App property `{key}`"))
-                        .label("unknown property")
-                        .note(format!("App properties: {}", APP_KEYS.join(", ")));
-                    if let Some(best) = crate::suggest::did_you_mean(key, APP_KEYS.iter().copied()) {
-                        diag = diag.fix(format!("did you mean `{best}`?"), span, best, Applicability::MaybeIncorrect);
+                    let mut diag = Diagnostic::new(
+                        codes::INVALID_APP_PROPERTY,
+                        span.clone(),
+                        format!("unknown App property `{key}`"),
+                    )
+                    .label("unknown property")
+                    .note(format!("App properties: {}", APP_KEYS.join(", ")));
+                    if let Some(best) = crate::suggest::did_you_mean(key, APP_KEYS.iter().copied())
+                    {
+                        diag = diag.fix(
+                            format!("did you mean `{best}`?"),
+                            span,
+                            best,
+                            Applicability::MaybeIncorrect,
+                        );
                     }
                     cx.report(diag);
                 }
@@ -35,17 +54,34 @@ pub(super) fn check_app(cx: &mut Checker, app: &AppDoc) {
                     if token.kind() == IDENT && token.text() == "FileSystem" {
                         let span = token_span(&token);
                         cx.report(
-                            Diagnostic::new(codes::DEPRECATED_ALIAS, span.clone(), "`FileSystem` is a deprecated alias of `FileStore`")
-                                .label("deprecated alias")
-                                .fix("write `FileStore`", span, "FileStore", Applicability::MachineApplicable),
+                            Diagnostic::new(
+                                codes::DEPRECATED_ALIAS,
+                                span.clone(),
+                                "`FileSystem` is a deprecated alias of `FileStore`",
+                            )
+                            .label("deprecated alias")
+                            .fix(
+                                "write `FileStore`",
+                                span,
+                                "FileStore",
+                                Applicability::MachineApplicable,
+                            ),
                         );
                     }
                 }
             }
             APP_SECTION => {
-                let is_install = node.children_with_tokens().filter_map(|e| e.into_token()).any(|t| t.text() == "Install");
+                let is_install = node
+                    .children_with_tokens()
+                    .filter_map(|e| e.into_token())
+                    .any(|t| t.text() == "Install");
                 if is_install {
-                    let span = node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.text() == "Install").map(|t| token_span(&t)).unwrap_or_else(|| trimmed_span(&node));
+                    let span = node
+                        .children_with_tokens()
+                        .filter_map(|e| e.into_token())
+                        .find(|t| t.text() == "Install")
+                        .map(|t| token_span(&t))
+                        .unwrap_or_else(|| trimmed_span(&node));
                     cx.report(
                         Diagnostic::new(codes::INSTALL_NOT_EXECUTED, span, "`Install` commands are parsed but not executed")
                             .label("not executed")
@@ -61,22 +97,46 @@ pub(super) fn check_app(cx: &mut Checker, app: &AppDoc) {
 /// Reports the router file once, offering its translation into a `Bind` document.
 pub(super) fn check_router(cx: &mut Checker, router: &RouterDoc) {
     let mut routes = Vec::new();
-    for line in router.syntax().children().filter(|n| n.kind() == ROUTER_LINE) {
-        let tokens: Vec<_> = line.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| !t.kind().is_trivia()).collect();
-        let target = line.children().find(|n| n.kind() == POINT).map(|p| cx.src[trimmed_span(&p)].to_string());
-        let (Some(method), Some(regex), Some(target)) = (tokens.first(), tokens.iter().find(|t| t.kind() == PATH_REGEX), target) else {
+    for line in router
+        .syntax()
+        .children()
+        .filter(|n| n.kind() == ROUTER_LINE)
+    {
+        let tokens: Vec<_> = line
+            .children_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| !t.kind().is_trivia())
+            .collect();
+        let target = line
+            .children()
+            .find(|n| n.kind() == POINT)
+            .map(|p| cx.src[trimmed_span(&p)].to_string());
+        let (Some(method), Some(regex), Some(target)) = (
+            tokens.first(),
+            tokens.iter().find(|t| t.kind() == PATH_REGEX),
+            target,
+        ) else {
             return; // a malformed line was reported by the parser; no translation
         };
         let target = braces_numbered(&target);
         let methods: Vec<String> = match method.text() {
-            "*" => ["Get", "Post", "Put", "Delete"].iter().map(|s| s.to_string()).collect(),
+            "*" => ["Get", "Post", "Put", "Delete"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             m => vec![title_case(m)],
         };
         for m in methods {
-            routes.push(format!("    Http<{m}>{}(.*) -> {target} => &;", regex.text()));
+            routes.push(format!(
+                "    Http<{m}>{}(.*) -> {target} => &;",
+                regex.text()
+            ));
         }
     }
-    let translation = format!("Bind(version=1.0.0) {{\n  Route -> {{\n{}\n  }}\n}}\n", routes.join("\n"));
+    let translation = format!(
+        "Bind(version=1.0.0) {{\n  Route -> {{\n{}\n  }}\n}}\n",
+        routes.join("\n")
+    );
     let span = trimmed_span(router.syntax());
     let first_line = cx.src[span.clone()].lines().next().map_or(0, str::len);
     cx.report(
@@ -90,7 +150,10 @@ pub(super) fn check_router(cx: &mut Checker, router: &RouterDoc) {
 fn title_case(method: &str) -> String {
     let lower = method.to_ascii_lowercase();
     let mut chars = lower.chars();
-    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// `$1` → `${1}` so the translation carries no legacy warning.

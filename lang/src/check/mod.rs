@@ -10,9 +10,9 @@ mod regex;
 mod routes;
 mod variables;
 
+use crate::ast::{AstNode, SourceFile};
 use crate::atoms::AtomError;
 use crate::atoms::version::Version;
-use crate::ast::{AstNode, SourceFile};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::parser::Parse;
 use crate::syntax_kind::SyntaxNode;

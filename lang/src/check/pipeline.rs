@@ -10,13 +10,48 @@ use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
 
 /// Payload kinds (Starlane's substance kinds).
 pub const PAYLOAD_KINDS: &[&str] = &[
-    "Empty", "List", "Map", "Point", "Surface", "Text", "Boolean", "Int", "Meta", "Bin", "Stub", "Details", "Status",
-    "Particle", "Location", "FormErrs", "Json", "MultipartForm", "RawCommand", "Command", "DirectedCore",
-    "ReflectedCore", "Token", "Wave", "Knock", "Greet", "Log", "Err",
+    "Empty",
+    "List",
+    "Map",
+    "Point",
+    "Surface",
+    "Text",
+    "Boolean",
+    "Int",
+    "Meta",
+    "Bin",
+    "Stub",
+    "Details",
+    "Status",
+    "Particle",
+    "Location",
+    "FormErrs",
+    "Json",
+    "MultipartForm",
+    "RawCommand",
+    "Command",
+    "DirectedCore",
+    "ReflectedCore",
+    "Token",
+    "Wave",
+    "Knock",
+    "Greet",
+    "Log",
+    "Err",
 ];
 
 /// The formats a lower-case `~` validator may name.
-pub const FORMATS: &[&str] = &["json", "utf8", "image", "image/png", "image/jpeg", "image/gif", "image/webp", "pdf", "zip"];
+pub const FORMATS: &[&str] = &[
+    "json",
+    "utf8",
+    "image",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "pdf",
+    "zip",
+];
 
 pub(super) fn check_all(cx: &mut Checker, root: &SyntaxNode) {
     for node in root.descendants() {
@@ -26,16 +61,29 @@ pub(super) fn check_all(cx: &mut Checker, root: &SyntaxNode) {
             ERR_STOP => err_stop(cx, &node),
             POINT => check_point(cx, &node),
             CALL_TARGET => call_target(cx, &node),
-            PAYLOAD_BLOCK => {
-                if ast::PayloadBlock::cast(node.clone()).and_then(|b| b.pattern()).is_none() {
-                    let span = trimmed_span(&node);
-                    cx.report(
-                        Diagnostic::new(codes::EMPTY_PAYLOAD_BLOCK, span.clone(), "this payload block is empty, so it matches nothing")
-                            .label("matches no payload")
-                            .help("write `[ * ]` to accept any payload, or name the kind, such as `[ Text ]`")
-                            .fix("accept any payload", span, "[ * ]", Applicability::MaybeIncorrect),
-                    );
-                }
+            PAYLOAD_BLOCK
+                if ast::PayloadBlock::cast(node.clone())
+                    .and_then(|b| b.pattern())
+                    .is_none() =>
+            {
+                let span = trimmed_span(&node);
+                cx.report(
+                    Diagnostic::new(
+                        codes::EMPTY_PAYLOAD_BLOCK,
+                        span.clone(),
+                        "this payload block is empty, so it matches nothing",
+                    )
+                    .label("matches no payload")
+                    .help(
+                        "write `[ * ]` to accept any payload, or name the kind, such as `[ Text ]`",
+                    )
+                    .fix(
+                        "accept any payload",
+                        span,
+                        "[ * ]",
+                        Applicability::MaybeIncorrect,
+                    ),
+                );
             }
             PAYLOAD_PATTERN => {
                 if let Some(pattern) = PayloadPattern::cast(node.clone()) {
@@ -51,9 +99,18 @@ fn legacy_core(cx: &mut Checker, node: &SyntaxNode) {
     let span = trimmed_span(node);
     let star = node.children_with_tokens().any(|e| e.kind() == STAR);
     cx.report(
-        Diagnostic::new(codes::LEGACY_CORE_STOP, span.clone(), "`{{ }}` is the 2022 spelling of the core stop")
-            .label("now `(( ))`")
-            .fix("write `(( ))`", span, if star { "((*))" } else { "(())" }, Applicability::MachineApplicable),
+        Diagnostic::new(
+            codes::LEGACY_CORE_STOP,
+            span.clone(),
+            "`{{ }}` is the 2022 spelling of the core stop",
+        )
+        .label("now `(( ))`")
+        .fix(
+            "write `(( ))`",
+            span,
+            if star { "((*))" } else { "(())" },
+            Applicability::MachineApplicable,
+        ),
     );
 }
 
@@ -67,13 +124,19 @@ fn err_stop(cx: &mut Checker, node: &SyntaxNode) {
         .collect();
     let ok = match args.as_slice() {
         [status] => status.kind() == INT,
-        [status, comma, reason] => status.kind() == INT && comma.kind() == COMMA && reason.kind() == STRING,
+        [status, comma, reason] => {
+            status.kind() == INT && comma.kind() == COMMA && reason.kind() == STRING
+        }
         _ => false,
     };
     if !ok {
         cx.report(
-            Diagnostic::new(codes::INVALID_ERR_STOP, span, "expected `Err(STATUS)` or `Err(STATUS, \"reason\")`")
-                .label("malformed `Err` stop"),
+            Diagnostic::new(
+                codes::INVALID_ERR_STOP,
+                span,
+                "expected `Err(STATUS)` or `Err(STATUS, \"reason\")`",
+            )
+            .label("malformed `Err` stop"),
         );
         return;
     }
@@ -81,8 +144,12 @@ fn err_stop(cx: &mut Checker, node: &SyntaxNode) {
     let status: u32 = status_tok.text().parse().unwrap_or(0);
     if !(400..=599).contains(&status) {
         cx.report(
-            Diagnostic::new(codes::INVALID_ERR_STOP, token_span(status_tok), format!("`{status}` is not an error status"))
-                .label("expected a status from 400 to 599"),
+            Diagnostic::new(
+                codes::INVALID_ERR_STOP,
+                token_span(status_tok),
+                format!("`{status}` is not an error status"),
+            )
+            .label("expected a status from 400 to 599"),
         );
     }
 }
@@ -108,14 +175,27 @@ fn check_point(cx: &mut Checker, node: &SyntaxNode) {
 }
 
 fn call_target(cx: &mut Checker, node: &SyntaxNode) {
-    let idents: Vec<_> = node.children_with_tokens().filter_map(|e| e.into_token()).filter(|t| matches!(t.kind(), IDENT | STAR)).collect();
+    let idents: Vec<_> = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| matches!(t.kind(), IDENT | STAR))
+        .collect();
     let Some(kind) = idents.first() else { return };
     let allowed = ["Ext", "Http", "Cmd"];
     if !allowed.contains(&kind.text()) {
-        let mut diag = Diagnostic::new(codes::UNKNOWN_MESSAGE_KIND, token_span(kind), format!("cannot call with message kind `{}`", kind.text()))
-            .label("expected `Ext`, `Http` or `Cmd`");
+        let mut diag = Diagnostic::new(
+            codes::UNKNOWN_MESSAGE_KIND,
+            token_span(kind),
+            format!("cannot call with message kind `{}`", kind.text()),
+        )
+        .label("expected `Ext`, `Http` or `Cmd`");
         if let Some(best) = did_you_mean(kind.text(), allowed) {
-            diag = diag.fix(format!("did you mean `{best}`?"), token_span(kind), best, Applicability::MaybeIncorrect);
+            diag = diag.fix(
+                format!("did you mean `{best}`?"),
+                token_span(kind),
+                best,
+                Applicability::MaybeIncorrect,
+            );
         }
         cx.report(diag);
         return;
@@ -124,10 +204,20 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
         && kind.text() == "Http"
         && !super::routes::HTTP_METHODS.contains(&method.text())
     {
-        let mut diag = Diagnostic::new(codes::UNKNOWN_METHOD, token_span(method), format!("unknown Http method `{}`", method.text()))
-            .label("not an Http method");
-        if let Some(best) = did_you_mean(method.text(), super::routes::HTTP_METHODS.iter().copied()) {
-            diag = diag.fix(format!("did you mean `{best}`?"), token_span(method), best, Applicability::MaybeIncorrect);
+        let mut diag = Diagnostic::new(
+            codes::UNKNOWN_METHOD,
+            token_span(method),
+            format!("unknown Http method `{}`", method.text()),
+        )
+        .label("not an Http method");
+        if let Some(best) = did_you_mean(method.text(), super::routes::HTTP_METHODS.iter().copied())
+        {
+            diag = diag.fix(
+                format!("did you mean `{best}`?"),
+                token_span(method),
+                best,
+                Applicability::MaybeIncorrect,
+            );
         }
         cx.report(diag);
     }
@@ -137,19 +227,36 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
     let node = pattern.syntax();
     match pattern.kind() {
         Some(kind) if kind.kind() == IDENT && !PAYLOAD_KINDS.contains(&kind.text()) => {
-            let mut diag = Diagnostic::new(codes::INVALID_PAYLOAD_PATTERN, token_span(&kind), format!("unknown payload kind `{}`", kind.text()))
-                .label("not a payload kind");
+            let mut diag = Diagnostic::new(
+                codes::INVALID_PAYLOAD_PATTERN,
+                token_span(&kind),
+                format!("unknown payload kind `{}`", kind.text()),
+            )
+            .label("not a payload kind");
             if let Some(best) = did_you_mean(kind.text(), PAYLOAD_KINDS.iter().copied()) {
-                let app = if best.eq_ignore_ascii_case(kind.text()) { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect };
-                diag = diag.fix(format!("did you mean `{best}`?"), token_span(&kind), best, app);
+                let app = if best.eq_ignore_ascii_case(kind.text()) {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                };
+                diag = diag.fix(
+                    format!("did you mean `{best}`?"),
+                    token_span(&kind),
+                    best,
+                    app,
+                );
             }
             cx.report(diag);
         }
         None if node.children().any(|c| c.kind() == VALIDATOR) => {
             let span = trimmed_span(node);
             cx.report(
-                Diagnostic::new(codes::INVALID_PAYLOAD_PATTERN, span.start..span.start + 1, "a validator needs a payload kind before it")
-                    .label("expected a kind such as `Text` before `~`"),
+                Diagnostic::new(
+                    codes::INVALID_PAYLOAD_PATTERN,
+                    span.start..span.start + 1,
+                    "a validator needs a payload kind before it",
+                )
+                .label("expected a kind such as `Text` before `~`"),
             );
         }
         _ => {}
@@ -163,7 +270,9 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
     }
     for validator in pattern.validators() {
         let vnode = validator.syntax();
-        let Some(target) = vnode.children().next() else { continue };
+        let Some(target) = vnode.children().next() else {
+            continue;
+        };
         let span = trimmed_span(&target);
         let text = cx.src[span.clone()].to_string();
         if target.kind() == CALL_STOP {
@@ -176,11 +285,20 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
         } else if text.starts_with(|c: char| c.is_ascii_uppercase()) {
             cx.needs_extensions(span, "a schema validator `~Schema`");
         } else if !FORMATS.contains(&text.as_str()) {
-            let mut diag = Diagnostic::new(codes::UNKNOWN_FORMAT, span.clone(), format!("unknown format `{text}`"))
-                .label("not a known format")
-                .note(format!("formats: {}", FORMATS.join(", ")));
+            let mut diag = Diagnostic::new(
+                codes::UNKNOWN_FORMAT,
+                span.clone(),
+                format!("unknown format `{text}`"),
+            )
+            .label("not a known format")
+            .note(format!("formats: {}", FORMATS.join(", ")));
             if let Some(best) = did_you_mean(&text, FORMATS.iter().copied()) {
-                diag = diag.fix(format!("did you mean `{best}`?"), span, best, Applicability::MaybeIncorrect);
+                diag = diag.fix(
+                    format!("did you mean `{best}`?"),
+                    span,
+                    best,
+                    Applicability::MaybeIncorrect,
+                );
             }
             cx.report(diag);
         }

@@ -15,7 +15,12 @@ pub struct RegexCache {
 impl RegexCache {
     /// Checks the regex at `span` of `src`; reports a problem into `diags`. Returns the named
     /// captures when the regex is valid.
-    pub(crate) fn check(&mut self, src: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
+    pub(crate) fn check(
+        &mut self,
+        src: &str,
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Vec<String>> {
         let text = &src[span.clone()];
         let outcome = self
             .outcomes
@@ -24,13 +29,24 @@ impl RegexCache {
         if let Some(next) = src[span.end..].chars().next()
             && !next.is_whitespace()
         {
-            let glued = ["->", "=>", "{", ";"].into_iter().find(|g| src[span.end..].starts_with(g));
+            let glued = ["->", "=>", "{", ";"]
+                .into_iter()
+                .find(|g| src[span.end..].starts_with(g));
             if let Some(glued) = glued {
                 diags.push(
-                    Diagnostic::new(codes::REGEX_NEEDS_SPACE, span.end..span.end + glued.len(), format!("the path regex runs into `{glued}`"))
-                        .label("add a space before this")
-                        .note("a path regex runs to the next whitespace")
-                        .fix("insert a space", span.end..span.end, " ", Applicability::MachineApplicable),
+                    Diagnostic::new(
+                        codes::REGEX_NEEDS_SPACE,
+                        span.end..span.end + glued.len(),
+                        format!("the path regex runs into `{glued}`"),
+                    )
+                    .label("add a space before this")
+                    .note("a path regex runs to the next whitespace")
+                    .fix(
+                        "insert a space",
+                        span.end..span.end,
+                        " ",
+                        Applicability::MachineApplicable,
+                    ),
                 );
             }
         }
@@ -62,10 +78,18 @@ fn compile(pattern: &str) -> Result<Vec<String>, (Span, String)> {
             regex_syntax::hir::translate::TranslatorBuilder::new()
                 .build()
                 .translate(pattern, &ast)
-                .map_err(|e| (clamp(e.span().start.offset, e.span().end.offset, pattern), e.kind().to_string()))?;
+                .map_err(|e| {
+                    (
+                        clamp(e.span().start.offset, e.span().end.offset, pattern),
+                        e.kind().to_string(),
+                    )
+                })?;
             Ok(names)
         }
-        Err(e) => Err((clamp(e.span().start.offset, e.span().end.offset, pattern), e.kind().to_string())),
+        Err(e) => Err((
+            clamp(e.span().start.offset, e.span().end.offset, pattern),
+            e.kind().to_string(),
+        )),
     }
 }
 

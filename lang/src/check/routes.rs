@@ -28,9 +28,31 @@ impl Level {
 }
 
 pub const KINDS: &[&str] = &["Http", "Ext", "Cmd", "Hyp"];
-pub const HTTP_METHODS: &[&str] = &["Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Connect", "Trace"];
-pub const CMD_METHODS: &[&str] = &["Init", "Read", "Update", "Bounce", "Knock", "Greet", "Command", "RawCommand", "Log"];
-pub const HYP_METHODS: &[&str] = &["Init", "Assign", "Host", "Provision", "Knock", "Hop", "Transport", "HyperWave", "Search"];
+pub const HTTP_METHODS: &[&str] = &[
+    "Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Connect", "Trace",
+];
+pub const CMD_METHODS: &[&str] = &[
+    "Init",
+    "Read",
+    "Update",
+    "Bounce",
+    "Knock",
+    "Greet",
+    "Command",
+    "RawCommand",
+    "Log",
+];
+pub const HYP_METHODS: &[&str] = &[
+    "Init",
+    "Assign",
+    "Host",
+    "Provision",
+    "Knock",
+    "Hop",
+    "Transport",
+    "HyperWave",
+    "Search",
+];
 pub const FILTERS: &[&str] = &["auth", "noauth"];
 const LEGACY_KINDS: &[(&str, &str)] = &[("Msg", "Ext"), ("Rc", "Cmd"), ("Sys", "Hyp")];
 
@@ -55,7 +77,11 @@ pub(super) fn check_body(cx: &mut Checker, body: &Body) {
     while let Some((body, context)) = stack.pop() {
         for pipeline in body.pipelines() {
             if context.level < Level::BelowMethod {
-                let owner = if context.level == Level::Method { Level::Kind } else { Level::Route };
+                let owner = if context.level == Level::Method {
+                    Level::Kind
+                } else {
+                    Level::Route
+                };
                 misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), owner);
             }
         }
@@ -82,10 +108,19 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
                 "Route" => {}
                 "Pipelines" if names.len() == 1 => {
                     cx.report(
-                        Diagnostic::new(codes::LEGACY_PIPELINES_WRAPPER, token_span(name), "the `Pipelines` wrapper is a 2022 form")
-                            .label("2022 wrapper")
-                            .note("its sections are the message kinds of a `Route` scope")
-                            .fix("write it as a `Route` scope", token_span(name), "Route ->", Applicability::MachineApplicable),
+                        Diagnostic::new(
+                            codes::LEGACY_PIPELINES_WRAPPER,
+                            token_span(name),
+                            "the `Pipelines` wrapper is a 2022 form",
+                        )
+                        .label("2022 wrapper")
+                        .note("its sections are the message kinds of a `Route` scope")
+                        .fix(
+                            "write it as a `Route` scope",
+                            token_span(name),
+                            "Route ->",
+                            Applicability::MachineApplicable,
+                        ),
                     );
                 }
                 _ if is_kind_name(text) => {
@@ -98,12 +133,19 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
                 _ => {
                     let mut candidates: Vec<&str> = vec!["Route"];
                     candidates.extend(KINDS);
-                    candidates.extend(["Requires", "Schema", "Port", "Role", "grant", "call", "limits"]);
+                    candidates.extend([
+                        "Requires", "Schema", "Port", "Role", "grant", "call", "limits",
+                    ]);
                     let mut diag = Diagnostic::new(codes::UNKNOWN_SCOPE, token_span(name), format!("unknown scope `{text}`"))
                         .label("expected `Route`, a message kind or a declaration")
                         .note("top-level scopes are `Route` (or a message kind such as `Http`, which implies one)");
                     if let Some(best) = did_you_mean(text, candidates) {
-                        diag = diag.fix(format!("did you mean `{best}`?"), token_span(name), best, Applicability::MaybeIncorrect);
+                        diag = diag.fix(
+                            format!("did you mean `{best}`?"),
+                            token_span(name),
+                            best,
+                            Applicability::MaybeIncorrect,
+                        );
                     }
                     cx.report(diag);
                     return None;
@@ -127,11 +169,20 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
         if let Some(name) = filter.name()
             && !FILTERS.contains(&name.text())
         {
-            let mut diag = Diagnostic::new(codes::UNKNOWN_FILTER, token_span(&name), format!("unknown filter `{}`", name.text()))
-                .label("unknown filter")
-                .note(format!("known filters: {}", FILTERS.join(", ")));
+            let mut diag = Diagnostic::new(
+                codes::UNKNOWN_FILTER,
+                token_span(&name),
+                format!("unknown filter `{}`", name.text()),
+            )
+            .label("unknown filter")
+            .note(format!("known filters: {}", FILTERS.join(", ")));
             if let Some(best) = did_you_mean(name.text(), FILTERS.iter().copied()) {
-                diag = diag.fix(format!("did you mean `{best}`?"), token_span(&name), best, Applicability::MaybeIncorrect);
+                diag = diag.fix(
+                    format!("did you mean `{best}`?"),
+                    token_span(&name),
+                    best,
+                    Applicability::MaybeIncorrect,
+                );
             }
             cx.report(diag);
         }
@@ -143,17 +194,26 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
                 if let Some((_, first)) = context.captures.iter().find(|(n, _)| *n == name) {
                     let first = first.clone();
                     cx.report(
-                        Diagnostic::new(codes::DUPLICATE_CAPTURE, span.clone(), format!("capture `{name}` is defined twice along this route"))
-                            .label("defined again here")
-                            .secondary(first, "first defined here")
-                            .help("regexes on nested scopes join into one; rename one of the captures"),
+                        Diagnostic::new(
+                            codes::DUPLICATE_CAPTURE,
+                            span.clone(),
+                            format!("capture `{name}` is defined twice along this route"),
+                        )
+                        .label("defined again here")
+                        .secondary(first, "first defined here")
+                        .help("regexes on nested scopes join into one; rename one of the captures"),
                     );
                 } else {
                     context.captures.push((name, span.clone()));
                 }
             }
         }
-        if cx.legacy_unversioned && !cx.diags.iter().any(|d| d.code == codes::LEGACY_REGEX_SEMANTICS) {
+        if cx.legacy_unversioned
+            && !cx
+                .diags
+                .iter()
+                .any(|d| d.code == codes::LEGACY_REGEX_SEMANTICS)
+        {
             cx.report(
                 Diagnostic::new(codes::LEGACY_REGEX_SEMANTICS, span, "this path regex now has to match the whole path")
                     .label("matched against the whole path")
@@ -172,18 +232,32 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
         && step.payload().is_some()
     {
         cx.report(
-            Diagnostic::new(codes::PAYLOAD_STEP_BEFORE_BLOCK, trimmed_span(step.syntax()), "a payload step cannot stand before a block")
-                .label("this check would never run")
-                .help("move the payload check into the pipelines inside the block"),
+            Diagnostic::new(
+                codes::PAYLOAD_STEP_BEFORE_BLOCK,
+                trimmed_span(step.syntax()),
+                "a payload step cannot stand before a block",
+            )
+            .label("this check would never run")
+            .help("move the payload check into the pipelines inside the block"),
         );
     }
-    if scope.body().is_some() && own_level >= Level::Method && scope.body().is_some_and(|b| b.scopes().next().is_some()) {
-        let first = scope.body().and_then(|b| b.scopes().next()).map(|s| trimmed_span(s.syntax()));
+    if scope.body().is_some()
+        && own_level >= Level::Method
+        && scope.body().is_some_and(|b| b.scopes().next().is_some())
+    {
+        let first = scope
+            .body()
+            .and_then(|b| b.scopes().next())
+            .map(|s| trimmed_span(s.syntax()));
         if let Some(first) = first {
             cx.report(
-                Diagnostic::new(codes::TOO_MANY_LEVELS, first, "a scope cannot be nested inside a method")
-                    .label("below the method level")
-                    .note("routes have three levels: `Route`, the message kind, and the method"),
+                Diagnostic::new(
+                    codes::TOO_MANY_LEVELS,
+                    first,
+                    "a scope cannot be nested inside a method",
+                )
+                .label("below the method level")
+                .note("routes have three levels: `Route`, the message kind, and the method"),
             );
         }
         return None;
@@ -199,16 +273,26 @@ fn is_kind_name(text: &str) -> bool {
 fn implied_route(cx: &mut Checker, scope: &Scope, name: &SyntaxToken) {
     let span = trimmed_span(scope.syntax());
     cx.report(
-        Diagnostic::new(codes::IMPLIED_ROUTE, token_span(name), format!("`{}` section without a `Route` scope", name.text()))
-            .label("implies `Route`")
-            .fix_edits(
-                "wrap it in `Route -> { … }`",
-                vec![
-                    crate::diagnostic::Edit { span: span.start..span.start, replacement: "Route -> { ".to_string() },
-                    crate::diagnostic::Edit { span: span.end..span.end, replacement: " }".to_string() },
-                ],
-                Applicability::MachineApplicable,
-            ),
+        Diagnostic::new(
+            codes::IMPLIED_ROUTE,
+            token_span(name),
+            format!("`{}` section without a `Route` scope", name.text()),
+        )
+        .label("implies `Route`")
+        .fix_edits(
+            "wrap it in `Route -> { … }`",
+            vec![
+                crate::diagnostic::Edit {
+                    span: span.start..span.start,
+                    replacement: "Route -> { ".to_string(),
+                },
+                crate::diagnostic::Edit {
+                    span: span.end..span.end,
+                    replacement: " }".to_string(),
+                },
+            ],
+            Applicability::MachineApplicable,
+        ),
     );
 }
 
@@ -225,18 +309,35 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
             }
             if let Some((_, new)) = LEGACY_KINDS.iter().find(|(old, _)| *old == text) {
                 cx.report(
-                    Diagnostic::new(codes::LEGACY_KIND_NAME, span.clone(), format!("`{text}` is the 2022 name of `{new}`"))
-                        .label(format!("now `{new}`"))
-                        .fix(format!("rename to `{new}`"), span, *new, Applicability::MachineApplicable),
+                    Diagnostic::new(
+                        codes::LEGACY_KIND_NAME,
+                        span.clone(),
+                        format!("`{text}` is the 2022 name of `{new}`"),
+                    )
+                    .label(format!("now `{new}`"))
+                    .fix(
+                        format!("rename to `{new}`"),
+                        span,
+                        *new,
+                        Applicability::MachineApplicable,
+                    ),
                 );
                 context.kind = Some(new.to_string());
                 return true;
             }
-            let mut diag = Diagnostic::new(codes::UNKNOWN_MESSAGE_KIND, span.clone(), format!("unknown message kind `{text}`"))
-                .label("not a message kind")
-                .note(format!("message kinds: {}, or `*`", KINDS.join(", ")));
+            let mut diag = Diagnostic::new(
+                codes::UNKNOWN_MESSAGE_KIND,
+                span.clone(),
+                format!("unknown message kind `{text}`"),
+            )
+            .label("not a message kind")
+            .note(format!("message kinds: {}, or `*`", KINDS.join(", ")));
             if let Some(best) = did_you_mean(text, KINDS.iter().copied()) {
-                let app = if best.eq_ignore_ascii_case(text) { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect };
+                let app = if best.eq_ignore_ascii_case(text) {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                };
                 diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
             }
             cx.report(diag);
@@ -258,13 +359,21 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
             if known {
                 return true;
             }
-            let mut diag = Diagnostic::new(codes::UNKNOWN_METHOD, span.clone(), format!("unknown {kind} method `{text}`"))
-                .label(format!("not a {kind} method"));
+            let mut diag = Diagnostic::new(
+                codes::UNKNOWN_METHOD,
+                span.clone(),
+                format!("unknown {kind} method `{text}`"),
+            )
+            .label(format!("not a {kind} method"));
             match methods {
                 Some(list) => {
                     diag = diag.note(format!("{kind} methods: {}, or `*`", list.join(", ")));
                     if let Some(best) = did_you_mean(text, list.iter().copied()) {
-                        let app = if best.eq_ignore_ascii_case(text) { Applicability::MachineApplicable } else { Applicability::MaybeIncorrect };
+                        let app = if best.eq_ignore_ascii_case(text) {
+                            Applicability::MachineApplicable
+                        } else {
+                            Applicability::MaybeIncorrect
+                        };
                         diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
                     }
                 }
@@ -272,7 +381,12 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
                     let camel = to_upper_camel(text);
                     diag = diag.note(format!("{kind} methods are UpperCamelCase names"));
                     if camel != text && is_upper_camel(&camel) {
-                        diag = diag.fix(format!("write `{camel}`"), span, camel, Applicability::MaybeIncorrect);
+                        diag = diag.fix(
+                            format!("write `{camel}`"),
+                            span,
+                            camel,
+                            Applicability::MaybeIncorrect,
+                        );
                     }
                 }
             }
@@ -281,9 +395,13 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
         }
         Level::BelowMethod => {
             cx.report(
-                Diagnostic::new(codes::TOO_MANY_LEVELS, span, format!("`{text}` is nested below the method level"))
-                    .label("one level too deep")
-                    .note("routes have three levels: `Route`, the message kind, and the method"),
+                Diagnostic::new(
+                    codes::TOO_MANY_LEVELS,
+                    span,
+                    format!("`{text}` is nested below the method level"),
+                )
+                .label("one level too deep")
+                .note("routes have three levels: `Route`, the message kind, and the method"),
             );
             false
         }
@@ -292,13 +410,23 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
 
 fn misplaced_pipeline(cx: &mut Checker, span: Span, level: Level) {
     let (at, example) = match level {
-        Level::Route => ("the `Route` level", "`Route<Http<Get>> -> …;` or `Route -> { Http<Get> -> …; }`"),
-        _ => ("the message-kind level", "`Http<Get> -> …;` or `Http<*> -> …;`"),
+        Level::Route => (
+            "the `Route` level",
+            "`Route<Http<Get>> -> …;` or `Route -> { Http<Get> -> …; }`",
+        ),
+        _ => (
+            "the message-kind level",
+            "`Http<Get> -> …;` or `Http<*> -> …;`",
+        ),
     };
     cx.report(
-        Diagnostic::new(codes::MISPLACED_PIPELINE, span, format!("a pipeline cannot stand at {at}"))
-            .label("pipelines belong at the method level")
-            .help(format!("name the method, as in {example}")),
+        Diagnostic::new(
+            codes::MISPLACED_PIPELINE,
+            span,
+            format!("a pipeline cannot stand at {at}"),
+        )
+        .label("pipelines belong at the method level")
+        .help(format!("name the method, as in {example}")),
     );
 }
 
@@ -312,12 +440,18 @@ pub(crate) fn is_upper_camel(text: &str) -> bool {
 }
 
 fn to_upper_camel(text: &str) -> String {
-    text.split(|c: char| c == '_' || c == '-')
+    text.split(['_', '-'])
         .filter(|p| !p.is_empty())
         .map(|p| {
-            let lower = if p.chars().all(|c| c.is_ascii_uppercase()) { p.to_ascii_lowercase() } else { p.to_string() };
+            let lower = if p.chars().all(|c| c.is_ascii_uppercase()) {
+                p.to_ascii_lowercase()
+            } else {
+                p.to_string()
+            };
             let mut cs = lower.chars();
-            cs.next().map(|f| f.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -7,7 +7,10 @@ use crate::parser::DocumentKind;
 use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
 
 pub(super) fn check(cx: &mut Checker, root: &SyntaxNode, kind: Option<DocumentKind>) {
-    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
+    for token in root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+    {
         match token.kind() {
             VARIABLE => variable(cx, token.text(), token_span(&token), kind),
             PATH_REGEX if token.parent().is_some_and(|p| p.kind() == CALL_TARGET) => {
@@ -15,9 +18,16 @@ pub(super) fn check(cx: &mut Checker, root: &SyntaxNode, kind: Option<DocumentKi
                 let base = token_span(&token).start;
                 let text = token.text();
                 for (i, _) in text.match_indices('$') {
-                    let digits = text[i + 1..].chars().take_while(char::is_ascii_digit).count();
+                    let digits = text[i + 1..]
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .count();
                     if digits > 0 {
-                        bare_number(cx, base + i..base + i + 1 + digits, &text[i + 1..i + 1 + digits]);
+                        bare_number(
+                            cx,
+                            base + i..base + i + 1 + digits,
+                            &text[i + 1..i + 1 + digits],
+                        );
                     }
                 }
             }
@@ -26,24 +36,44 @@ pub(super) fn check(cx: &mut Checker, root: &SyntaxNode, kind: Option<DocumentKi
     }
 }
 
-fn variable(cx: &mut Checker, text: &str, span: crate::diagnostic::Span, kind: Option<DocumentKind>) {
+fn variable(
+    cx: &mut Checker,
+    text: &str,
+    span: crate::diagnostic::Span,
+    kind: Option<DocumentKind>,
+) {
     let name_ok = |name: &str| {
         !name.is_empty()
             && (name.chars().all(|c| c.is_ascii_digit())
                 || (name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                    && name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))))
+                    && name.split('.').all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })))
     };
     if let Some(inner) = text.strip_prefix("${") {
         match inner.strip_suffix('}') {
             Some(name) if name_ok(name) => {}
             Some(name) => cx.report(
-                Diagnostic::new(codes::INVALID_VARIABLE, span, format!("invalid variable name `{name}`"))
-                    .label("expected letters, digits, `_` and `.` between the segments"),
+                Diagnostic::new(
+                    codes::INVALID_VARIABLE,
+                    span,
+                    format!("invalid variable name `{name}`"),
+                )
+                .label("expected letters, digits, `_` and `.` between the segments"),
             ),
             None => cx.report(
-                Diagnostic::new(codes::INVALID_VARIABLE, span.clone(), "unclosed variable reference")
-                    .label("expected `}`")
-                    .fix("insert `}`", span.end..span.end, "}", Applicability::MaybeIncorrect),
+                Diagnostic::new(
+                    codes::INVALID_VARIABLE,
+                    span.clone(),
+                    "unclosed variable reference",
+                )
+                .label("expected `}`")
+                .fix(
+                    "insert `}`",
+                    span.end..span.end,
+                    "}",
+                    Applicability::MaybeIncorrect,
+                ),
             ),
         }
     } else if let Some(inner) = text.strip_prefix("$(") {
@@ -51,25 +81,55 @@ fn variable(cx: &mut Checker, text: &str, span: crate::diagnostic::Span, kind: O
         let replacement = format!("${{{name}}}");
         if kind == Some(DocumentKind::App) && name_ok(name) {
             cx.report(
-                Diagnostic::new(codes::APP_PAREN_SUBSTITUTION, span.clone(), format!("`{text}` is the 2022 spelling of `{replacement}`"))
-                    .label("2022 substitution")
-                    .fix(format!("write `{replacement}`"), span, replacement, Applicability::MachineApplicable),
+                Diagnostic::new(
+                    codes::APP_PAREN_SUBSTITUTION,
+                    span.clone(),
+                    format!("`{text}` is the 2022 spelling of `{replacement}`"),
+                )
+                .label("2022 substitution")
+                .fix(
+                    format!("write `{replacement}`"),
+                    span,
+                    replacement,
+                    Applicability::MachineApplicable,
+                ),
             );
         } else {
             cx.report(
-                Diagnostic::new(codes::INVALID_VARIABLE, span.clone(), format!("`{text}` is not a variable reference here"))
-                    .label("`$(…)` is only accepted in App documents")
-                    .fix(format!("write `{replacement}`"), span, replacement, Applicability::MaybeIncorrect),
+                Diagnostic::new(
+                    codes::INVALID_VARIABLE,
+                    span.clone(),
+                    format!("`{text}` is not a variable reference here"),
+                )
+                .label("`$(…)` is only accepted in App documents")
+                .fix(
+                    format!("write `{replacement}`"),
+                    span,
+                    replacement,
+                    Applicability::MaybeIncorrect,
+                ),
             );
         }
-    } else if let Some(digits) = text.strip_prefix('$').filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit())) {
+    } else if let Some(digits) = text
+        .strip_prefix('$')
+        .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    {
         bare_number(cx, span, digits);
     } else if text.len() > 1 {
         let name = &text[1..];
         cx.report(
-            Diagnostic::new(codes::INVALID_VARIABLE, span.clone(), format!("variable `{name}` needs braces"))
-                .label("expected `${…}`")
-                .fix(format!("write `${{{name}}}`"), span, format!("${{{name}}}"), Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::INVALID_VARIABLE,
+                span.clone(),
+                format!("variable `{name}` needs braces"),
+            )
+            .label("expected `${…}`")
+            .fix(
+                format!("write `${{{name}}}`"),
+                span,
+                format!("${{{name}}}"),
+                Applicability::MachineApplicable,
+            ),
         );
     } else {
         cx.report(
@@ -81,16 +141,28 @@ fn variable(cx: &mut Checker, text: &str, span: crate::diagnostic::Span, kind: O
 
 fn bare_number(cx: &mut Checker, span: crate::diagnostic::Span, digits: &str) {
     cx.report(
-        Diagnostic::new(codes::BARE_NUMBERED_CAPTURE, span.clone(), format!("`${digits}` is the 2022 spelling of `${{{digits}}}`"))
-            .label("numbered capture")
-            .fix(format!("write `${{{digits}}}`"), span, format!("${{{digits}}}"), Applicability::MachineApplicable),
+        Diagnostic::new(
+            codes::BARE_NUMBERED_CAPTURE,
+            span.clone(),
+            format!("`${digits}` is the 2022 spelling of `${{{digits}}}`"),
+        )
+        .label("numbered capture")
+        .fix(
+            format!("write `${{{digits}}}`"),
+            span,
+            format!("${{{digits}}}"),
+            Applicability::MachineApplicable,
+        ),
     );
 }
 
 /// `${name}`, `${doc.bundle}`, `${1}` or `$1`.
 pub(crate) fn is_well_formed(text: &str) -> bool {
     if let Some(inner) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
-        return !inner.is_empty() && inner.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        return !inner.is_empty()
+            && inner.split('.').all(|p| {
+                !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
     }
     text.len() > 1 && text[1..].chars().all(|c| c.is_ascii_digit())
 }

@@ -52,7 +52,10 @@ pub(super) fn app_body(p: &mut Parser) {
         } else {
             p.error_here(
                 codes::UNKNOWN_APP_SECTION,
-                format!("expected `Set {{` or `Install {{`, found {}", p.describe_current()),
+                format!(
+                    "expected `Set {{` or `Install {{`, found {}",
+                    p.describe_current()
+                ),
                 "expected an App section",
             );
             p.bump_error();
@@ -97,7 +100,10 @@ fn set_props(p: &mut Parser) {
         } else {
             p.error_here(
                 codes::INVALID_APP_PROPERTY,
-                format!("expected `+name=value` or `!name`, found {}", p.describe_current()),
+                format!(
+                    "expected `+name=value` or `!name`, found {}",
+                    p.describe_current()
+                ),
                 "expected a property",
             );
             p.start(ERROR);
@@ -111,9 +117,18 @@ fn set_props(p: &mut Parser) {
             if p.on_new_line() {
                 let at = p.prev_end();
                 p.report(
-                    Diagnostic::new(codes::INVALID_APP_PROPERTY, at..at, "expected `,` between properties")
-                        .label("add `,` here")
-                        .fix("insert `,`", at..at, ",", Applicability::MachineApplicable),
+                    Diagnostic::new(
+                        codes::INVALID_APP_PROPERTY,
+                        at..at,
+                        "expected `,` between properties",
+                    )
+                    .label("add `,` here")
+                    .fix(
+                        "insert `,`",
+                        at..at,
+                        ",",
+                        Applicability::MachineApplicable,
+                    ),
                 );
             } else {
                 p.error_here(

@@ -50,11 +50,19 @@ fn requires(p: &mut Parser) {
                         expected(p, codes::UNEXPECTED_TOKEN, "a kind such as `Base<User>`");
                     }
                 } else {
-                    expected(p, codes::UNEXPECTED_TOKEN, "`:` and a kind, as in `users: Base<User>;`");
+                    expected(
+                        p,
+                        codes::UNEXPECTED_TOKEN,
+                        "`:` and a kind, as in `users: Base<User>;`",
+                    );
                 }
                 terminate(p, "the requirement");
             } else {
-                expected(p, codes::UNEXPECTED_TOKEN, "a context name such as `users: Base<User>;`");
+                expected(
+                    p,
+                    codes::UNEXPECTED_TOKEN,
+                    "a context name such as `users: Base<User>;`",
+                );
                 p.recover(&[]);
             }
             p.finish();
@@ -70,7 +78,11 @@ fn schema(p: &mut Parser) {
     name(p);
     if p.eat(EQ) {
         if !p.eat(STRING) {
-            expected(p, codes::UNEXPECTED_TOKEN, "a quoted path such as `\"schema/profile.json\"`");
+            expected(
+                p,
+                codes::UNEXPECTED_TOKEN,
+                "a quoted path such as `\"schema/profile.json\"`",
+            );
         }
     } else {
         expected(p, codes::UNEXPECTED_TOKEN, "`=` and a quoted schema path");
@@ -140,7 +152,11 @@ fn port_field(p: &mut Parser) {
             p.finish();
         }
         _ => {
-            expected(p, codes::UNEXPECTED_TOKEN, "a port field such as `request: Text;`");
+            expected(
+                p,
+                codes::UNEXPECTED_TOKEN,
+                "a port field such as `request: Text;`",
+            );
             p.recover(&[]);
         }
     }
@@ -156,7 +172,11 @@ fn timeout_spec(p: &mut Parser) {
         if p.at(INT) {
             duration(p);
         } else {
-            expected(p, codes::INVALID_DURATION, "a duration such as `500ms` or `2s`");
+            expected(
+                p,
+                codes::INVALID_DURATION,
+                "a duration such as `500ms` or `2s`",
+            );
             break;
         }
         if !p.eat(COMMA) {
@@ -208,7 +228,11 @@ fn grant(p: &mut Parser) {
                 p.bump_glued_run(|p| p.at_any(&[IDENT, MINUS, PLUS, AMP]));
                 p.finish();
             } else {
-                expected(p, codes::INVALID_PERMISSION_MASK, "a permission mask such as `+CSD-RWX`");
+                expected(
+                    p,
+                    codes::INVALID_PERMISSION_MASK,
+                    "a permission mask such as `+CSD-RWX`",
+                );
             }
         }
         "priv" if p.at(IDENT) => {
@@ -218,7 +242,11 @@ fn grant(p: &mut Parser) {
                 p.bump_glued_run(|p| p.at_any(&[IDENT, COLON, MINUS, STAR, INT]));
                 p.finish();
             } else {
-                expected(p, codes::INVALID_GRANT, "a privilege name such as `props:email:read`");
+                expected(
+                    p,
+                    codes::INVALID_GRANT,
+                    "a privilege name such as `props:email:read`",
+                );
             }
         }
         "super" if p.at(IDENT) => p.bump(),
@@ -230,11 +258,15 @@ fn grant(p: &mut Parser) {
             let mut diag = Diagnostic::new(
                 codes::INVALID_GRANT,
                 p.current_span(),
-                format!("expected `perm`, `priv`, `super` or `role`, found {}", p.describe_current()),
+                format!(
+                    "expected `perm`, `priv`, `super` or `role`, found {}",
+                    p.describe_current()
+                ),
             )
             .label("expected what to grant");
             if p.at(IDENT)
-                && let Some(best) = did_you_mean(p.current_text(), ["perm", "priv", "super", "role"])
+                && let Some(best) =
+                    did_you_mean(p.current_text(), ["perm", "priv", "super", "role"])
             {
                 diag = diag.fix(
                     format!("did you mean `{best}`?"),
@@ -255,7 +287,11 @@ fn grant(p: &mut Parser) {
             if at_selector_start(p) {
                 pipeline::point_like(p, POINT_SELECTOR, &[]);
             } else {
-                expected(p, codes::INVALID_SELECTOR, "a point selector such as `${files}:**`");
+                expected(
+                    p,
+                    codes::INVALID_SELECTOR,
+                    "a point selector such as `${files}:**`",
+                );
             }
         }
     }
@@ -270,12 +306,20 @@ fn call(p: &mut Parser) {
     if at_selector_start(p) {
         pipeline::point_like(p, POINT_SELECTOR, &[]);
     } else {
-        expected(p, codes::INVALID_SELECTOR, "a point selector such as `${users}:**`");
+        expected(
+            p,
+            codes::INVALID_SELECTOR,
+            "a point selector such as `${users}:**`",
+        );
     }
     if p.eat(CARET) {
         pipeline::call_target(p);
     } else if !p.at(SEMICOLON) {
-        expected(p, codes::INVALID_SELECTOR, "`^` and the call's kind, as in `^Ext<Select>`");
+        expected(
+            p,
+            codes::INVALID_SELECTOR,
+            "`^` and the call's kind, as in `^Ext<Select>`",
+        );
     }
     if p.at_word("timeout") {
         p.bump();
@@ -364,6 +408,8 @@ fn expected(p: &mut Parser, code: crate::codes::Code, what: &str) {
     } else {
         p.current_span()
     };
-    p.report(Diagnostic::new(code, span, format!("expected {what}, found {found}")).label(format!("expected {what}")));
+    p.report(
+        Diagnostic::new(code, span, format!("expected {what}, found {found}"))
+            .label(format!("expected {what}")),
+    );
 }
-

@@ -63,7 +63,9 @@ pub(super) fn source_file(p: &mut Parser, mode: LexMode) -> Option<DocumentKind>
 
 fn header_document(p: &mut Parser) -> Option<DocumentKind> {
     let name = p.current_text();
-    let spec = DOCUMENT_KINDS.iter().find(|s| p.at(IDENT) && s.name == name);
+    let spec = DOCUMENT_KINDS
+        .iter()
+        .find(|s| p.at(IDENT) && s.name == name);
     let Some(spec) = spec else {
         let names: Vec<&str> = DOCUMENT_KINDS.iter().map(|s| s.name).collect();
         let mut diag = Diagnostic::new(
@@ -107,9 +109,13 @@ fn header_document(p: &mut Parser) -> Option<DocumentKind> {
         // `Bind(version=1.0.0)` then the items: the `{` alone is missing; parse the body anyway.
         let at = p.prev_end();
         p.report(
-            Diagnostic::new(codes::MALFORMED_HEADER, at..at, format!("expected `{{` after the `{}` header", spec.name))
-                .label("expected `{` here")
-                .fix("insert `{`", at..at, " {", Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::MALFORMED_HEADER,
+                at..at,
+                format!("expected `{{` after the `{}` header", spec.name),
+            )
+            .label("expected `{` here")
+            .fix("insert `{`", at..at, " {", Applicability::MachineApplicable),
         );
         p.start(BODY);
         (spec.body)(p);
@@ -121,7 +127,11 @@ fn header_document(p: &mut Parser) -> Option<DocumentKind> {
             Diagnostic::new(
                 codes::MALFORMED_HEADER,
                 p.current_span(),
-                format!("expected `{{` after the `{}` header, found {}", spec.name, p.describe_current()),
+                format!(
+                    "expected `{{` after the `{}` header, found {}",
+                    spec.name,
+                    p.describe_current()
+                ),
             )
             .label("expected `{`")
             .secondary(at..at, "the header ends here"),
@@ -153,14 +163,20 @@ fn header(p: &mut Parser) {
                 } else {
                     p.error_here(
                         codes::MALFORMED_HEADER,
-                        format!("expected a version such as `1.0.0`, found {}", p.describe_current()),
+                        format!(
+                            "expected a version such as `1.0.0`, found {}",
+                            p.describe_current()
+                        ),
                         "expected a version",
                     );
                 }
             } else {
                 p.error_here(
                     codes::MALFORMED_HEADER,
-                    format!("expected `=` after `version`, found {}", p.describe_current()),
+                    format!(
+                        "expected `=` after `version`, found {}",
+                        p.describe_current()
+                    ),
                     "expected `=`",
                 );
             }
@@ -172,12 +188,19 @@ fn header(p: &mut Parser) {
             );
         }
         if !p.eat(R_PAREN) {
-            if !p.diagnostics.last().is_some_and(|d| d.code == codes::MALFORMED_HEADER) {
+            if !p
+                .diagnostics
+                .last()
+                .is_some_and(|d| d.code == codes::MALFORMED_HEADER)
+            {
                 p.report(
                     Diagnostic::new(
                         codes::MALFORMED_HEADER,
                         p.current_span(),
-                        format!("expected `)` to close the header, found {}", p.describe_current()),
+                        format!(
+                            "expected `)` to close the header, found {}",
+                            p.describe_current()
+                        ),
                     )
                     .label("expected `)`")
                     .secondary(open, "opened here"),
@@ -208,7 +231,10 @@ fn trailing(p: &mut Parser) {
     let message = if p.at(R_BRACE) {
         "unexpected closing `}`".to_string()
     } else {
-        format!("unexpected {} after the end of the document", p.describe_current())
+        format!(
+            "unexpected {} after the end of the document",
+            p.describe_current()
+        )
     };
     p.start(ERROR);
     while !p.at(EOF) {
@@ -226,7 +252,10 @@ fn trailing(p: &mut Parser) {
         .label(label)
         .fix("remove it", start..end, "", Applicability::MaybeIncorrect);
     if let Some(closed) = closed_at {
-        diag = diag.secondary(closed, "the document was closed here; is this `}` one too many?");
+        diag = diag.secondary(
+            closed,
+            "the document was closed here; is this `}` one too many?",
+        );
     }
     p.report(diag);
 }

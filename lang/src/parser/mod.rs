@@ -108,14 +108,15 @@ impl<'s> Parser<'s> {
                 diag = diag.secondary(span.clone(), format!("unclosed `{delim}` opened here"));
             }
             let closer = closing_of(first_delim);
-            diag = diag
-                .help(format!("add the missing `{closer}`"))
-                .fix(
-                    format!("insert `{closer}` at the end of the file"),
-                    end..end,
-                    format!("{}{closer}\n", if self.src.ends_with('\n') { "" } else { "\n" }),
-                    Applicability::MaybeIncorrect,
-                );
+            diag = diag.help(format!("add the missing `{closer}`")).fix(
+                format!("insert `{closer}` at the end of the file"),
+                end..end,
+                format!(
+                    "{}{closer}\n",
+                    if self.src.ends_with('\n') { "" } else { "\n" }
+                ),
+                Applicability::MaybeIncorrect,
+            );
             let _ = first_span;
             self.diagnostics.push(diag);
         }
@@ -170,9 +171,8 @@ impl<'s> Parser<'s> {
     }
 
     fn nth_span(&self, n: usize) -> Span {
-        self.nth_index(n).map_or(self.src.len()..self.src.len(), |i| {
-            self.tokens[i].range()
-        })
+        self.nth_index(n)
+            .map_or(self.src.len()..self.src.len(), |i| self.tokens[i].range())
     }
 
     fn current_span(&self) -> Span {
@@ -265,20 +265,38 @@ impl<'s> Parser<'s> {
         }
         if let Some(i) = self.nth_index(0) {
             let token = self.tokens[i];
-            let here = diag.primary.span.start == token.start as usize || diag.primary.span.start == self.prev_end();
+            let here = diag.primary.span.start == token.start as usize
+                || diag.primary.span.start == self.prev_end();
             if here && matches!(token.kind, ERROR_TOKEN | UNTERMINATED_STRING) {
                 let span = token.range();
                 let text = &self.src[span.clone()];
                 diag = if token.kind == ERROR_TOKEN {
                     let c = text.chars().next().unwrap_or(' ');
-                    Diagnostic::new(codes::INVALID_CHARACTER, span, format!("invalid character `{}` (U+{:04X})", c.escape_debug(), c as u32))
-                        .label("cannot start any token")
-                        .help("remove it, or put it inside a string")
+                    Diagnostic::new(
+                        codes::INVALID_CHARACTER,
+                        span,
+                        format!(
+                            "invalid character `{}` (U+{:04X})",
+                            c.escape_debug(),
+                            c as u32
+                        ),
+                    )
+                    .label("cannot start any token")
+                    .help("remove it, or put it inside a string")
                 } else {
                     let quote = &text[..1];
-                    Diagnostic::new(codes::UNTERMINATED_STRING, span.clone(), "unterminated string")
-                        .label("the string starts here and reaches the end of the line")
-                        .fix(format!("close the string with `{quote}`"), span.end..span.end, quote, Applicability::MaybeIncorrect)
+                    Diagnostic::new(
+                        codes::UNTERMINATED_STRING,
+                        span.clone(),
+                        "unterminated string",
+                    )
+                    .label("the string starts here and reaches the end of the line")
+                    .fix(
+                        format!("close the string with `{quote}`"),
+                        span.end..span.end,
+                        quote,
+                        Applicability::MaybeIncorrect,
+                    )
                 };
             }
         }
@@ -301,9 +319,13 @@ impl<'s> Parser<'s> {
     fn missing_semicolon(&mut self, what: &str) {
         let at = self.prev_end();
         self.report(
-            Diagnostic::new(codes::MISSING_SEMICOLON, at..at, format!("expected `;` after {what}"))
-                .label("add `;` here")
-                .fix("insert `;`", at..at, ";", Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::MISSING_SEMICOLON,
+                at..at,
+                format!("expected `;` after {what}"),
+            )
+            .label("add `;` here")
+            .fix("insert `;`", at..at, ";", Applicability::MachineApplicable),
         );
     }
 

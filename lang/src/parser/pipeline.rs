@@ -85,7 +85,10 @@ pub(super) fn step(p: &mut Parser) {
                     Diagnostic::new(
                         codes::MISSING_STEP,
                         if p.glued() { p.current_span() } else { at..at },
-                        format!("expected `->` or `=>` to finish the step, found {}", p.describe_current()),
+                        format!(
+                            "expected `->` or `=>` to finish the step, found {}",
+                            p.describe_current()
+                        ),
                     )
                     .label("expected `->` or `=>`")
                     .help("a payload step is written `-[ Text ]->` or `=[ Text ]=>`"),
@@ -113,7 +116,10 @@ fn payload_block(p: &mut Parser) {
             Diagnostic::new(
                 codes::UNCLOSED_DELIMITER,
                 at..at,
-                format!("expected `]` to close the payload block, found {}", p.describe_current()),
+                format!(
+                    "expected `]` to close the payload block, found {}",
+                    p.describe_current()
+                ),
             )
             .label("expected `]` here")
             .secondary(open, "unclosed `[` opened here"),
@@ -149,10 +155,15 @@ pub(super) fn payload_pattern(p: &mut Parser, depth: usize) {
         _ => {
             p.error_here(
                 codes::INVALID_PAYLOAD_PATTERN,
-                format!("expected a payload kind such as `Text` or `*`, found {}", p.describe_current()),
+                format!(
+                    "expected a payload kind such as `Text` or `*`, found {}",
+                    p.describe_current()
+                ),
                 "expected a payload kind",
             );
-            p.recover(&[R_BRACKET, R_ANGLE, COMMA, SEMICOLON, TILDE, ARROW, FAT_ARROW]);
+            p.recover(&[
+                R_BRACKET, R_ANGLE, COMMA, SEMICOLON, TILDE, ARROW, FAT_ARROW,
+            ]);
         }
     }
     while p.at(TILDE) {
@@ -171,7 +182,10 @@ fn payload_count(p: &mut Parser) {
     if !p.eat(R_BRACKET) {
         p.error_here(
             codes::INVALID_PAYLOAD_PATTERN,
-            format!("expected a count such as `[1-5]`, found {}", p.describe_current()),
+            format!(
+                "expected a count such as `[1-5]`, found {}",
+                p.describe_current()
+            ),
             "expected a number, `-` or `]`",
         );
         p.recover(&[R_BRACKET, ARROW, FAT_ARROW]);
@@ -212,7 +226,10 @@ fn map_pattern(p: &mut Parser, depth: usize) {
                     Diagnostic::new(
                         codes::UNCLOSED_DELIMITER,
                         p.current_span(),
-                        format!("expected `>` to close the entry's pattern, found {}", p.describe_current()),
+                        format!(
+                            "expected `>` to close the entry's pattern, found {}",
+                            p.describe_current()
+                        ),
                     )
                     .label("expected `>`")
                     .secondary(angle, "opened here"),
@@ -224,7 +241,10 @@ fn map_pattern(p: &mut Parser, depth: usize) {
         if !p.eat(COMMA) && !p.at(R_BRACE) {
             p.error_here(
                 codes::INVALID_PAYLOAD_PATTERN,
-                format!("expected `,` or `}}` in the map pattern, found {}", p.describe_current()),
+                format!(
+                    "expected `,` or `}}` in the map pattern, found {}",
+                    p.describe_current()
+                ),
                 "expected `,` or `}`",
             );
             p.recover(&[COMMA, R_BRACE, R_BRACKET]);
@@ -262,7 +282,10 @@ fn validator(p: &mut Parser) {
     } else {
         p.error_here(
             codes::INVALID_PAYLOAD_PATTERN,
-            format!("expected a validator after `~`, found {}", p.describe_current()),
+            format!(
+                "expected a validator after `~`, found {}",
+                p.describe_current()
+            ),
             "expected a format such as `json`, a schema name, or a validator call",
         );
     }
@@ -302,8 +325,12 @@ fn stop(p: &mut Parser) -> bool {
 /// A capitalised name on a new line followed by `<`, `(`, `{` or a step is the next route, not a
 /// point (points are lower case; `GLOBAL::…` is followed by `:`).
 fn looks_like_item_start(p: &Parser) -> bool {
-    p.current_text().starts_with(|c: char| c.is_ascii_uppercase())
-        && matches!(p.nth(1), L_ANGLE | L_PAREN | L_BRACE | ARROW | FAT_ARROW | PATH_REGEX)
+    p.current_text()
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        && matches!(
+            p.nth(1),
+            L_ANGLE | L_PAREN | L_BRACE | ARROW | FAT_ARROW | PATH_REGEX
+        )
 }
 
 fn missing_stop(p: &mut Parser) {
@@ -311,7 +338,11 @@ fn missing_stop(p: &mut Parser) {
         {
             let at = p.prev_end();
             let found = p.describe_current();
-            let span = if p.on_new_line() || p.at(EOF) || p.at(SEMICOLON) { at..at } else { p.current_span() };
+            let span = if p.on_new_line() || p.at(EOF) || p.at(SEMICOLON) {
+                at..at
+            } else {
+                p.current_span()
+            };
             p.report(
                 Diagnostic::new(
                     codes::MISSING_STOP,
@@ -348,8 +379,15 @@ fn core_stop(p: &mut Parser) {
         p.report(
             Diagnostic::new(
                 codes::UNCLOSED_DELIMITER,
-                if p.on_new_line() { at..at } else { p.current_span() },
-                format!("expected `))` to close the core stop, found {}", p.describe_current()),
+                if p.on_new_line() {
+                    at..at
+                } else {
+                    p.current_span()
+                },
+                format!(
+                    "expected `))` to close the core stop, found {}",
+                    p.describe_current()
+                ),
             )
             .label("expected `))`")
             .secondary(open.start..open.start + 2, "opened here"),
@@ -374,7 +412,10 @@ fn legacy_core_stop(p: &mut Parser) {
             Diagnostic::new(
                 codes::UNCLOSED_DELIMITER,
                 p.current_span(),
-                format!("expected `}}}}` to close the core stop, found {}", p.describe_current()),
+                format!(
+                    "expected `}}}}` to close the core stop, found {}",
+                    p.describe_current()
+                ),
             )
             .label("expected `}}`")
             .secondary(open.start..open.start + 2, "opened here"),
@@ -395,10 +436,14 @@ fn err_stop(p: &mut Parser) {
     if !p.eat(R_PAREN) {
         let at = p.prev_end();
         p.report(
-            Diagnostic::new(codes::UNCLOSED_DELIMITER, at..at, "expected `)` to close `Err(`")
-                .label("expected `)` here")
-                .secondary(open, "opened here")
-                .fix("insert `)`", at..at, ")", Applicability::MachineApplicable),
+            Diagnostic::new(
+                codes::UNCLOSED_DELIMITER,
+                at..at,
+                "expected `)` to close `Err(`",
+            )
+            .label("expected `)` here")
+            .secondary(open, "opened here")
+            .fix("insert `)`", at..at, ")", Applicability::MachineApplicable),
         );
     }
     p.finish();
@@ -420,7 +465,10 @@ pub(super) fn call_target(p: &mut Parser) {
                     Diagnostic::new(
                         codes::UNCLOSED_DELIMITER,
                         p.current_span(),
-                        format!("expected `>` to close the call's method, found {}", p.describe_current()),
+                        format!(
+                            "expected `>` to close the call's method, found {}",
+                            p.describe_current()
+                        ),
                     )
                     .label("expected `>`")
                     .secondary(open, "opened here"),
@@ -429,7 +477,10 @@ pub(super) fn call_target(p: &mut Parser) {
         } else {
             p.error_here(
                 codes::INVALID_POINT,
-                format!("expected `<Method>` after the call's kind, found {}", p.describe_current()),
+                format!(
+                    "expected `<Method>` after the call's kind, found {}",
+                    p.describe_current()
+                ),
                 "expected `<`",
             );
         }
@@ -439,7 +490,10 @@ pub(super) fn call_target(p: &mut Parser) {
     } else {
         p.error_here(
             codes::INVALID_POINT,
-            format!("expected a message kind after `^`, found {}", p.describe_current()),
+            format!(
+                "expected a message kind after `^`, found {}",
+                p.describe_current()
+            ),
             "expected `Ext<Method>` or `Http<Method>`",
         );
     }
@@ -448,8 +502,21 @@ pub(super) fn call_target(p: &mut Parser) {
 
 /// Tokens that end a point or selector (besides whitespace and comments).
 const POINT_TERMINATORS: &[SyntaxKind] = &[
-    SEMICOLON, COMMA, EQ, CARET, R_PAREN, R_BRACKET, R_BRACE, L_BRACE, L_BRACKET, L_PAREN, ARROW,
-    FAT_ARROW, EOF, STRING, UNTERMINATED_STRING,
+    SEMICOLON,
+    COMMA,
+    EQ,
+    CARET,
+    R_PAREN,
+    R_BRACKET,
+    R_BRACE,
+    L_BRACE,
+    L_BRACKET,
+    L_PAREN,
+    ARROW,
+    FAT_ARROW,
+    EOF,
+    STRING,
+    UNTERMINATED_STRING,
 ];
 
 /// A point or selector as one node of glued tokens; its inside is checked by `atoms::point`.
@@ -457,10 +524,11 @@ const POINT_TERMINATORS: &[SyntaxKind] = &[
 pub(super) fn point_like(p: &mut Parser, node: SyntaxKind, extra_terminators: &[SyntaxKind]) {
     p.start(node);
     p.bump();
+    let step_follows = |p: &Parser| p.at(MINUS) && p.nth(1) == L_BRACKET;
     while p.glued()
         && !p.at_any(POINT_TERMINATORS)
         && !p.at_any(extra_terminators)
-        && !(p.at(MINUS) && p.nth(1) == L_BRACKET)
+        && !step_follows(p)
     {
         p.bump();
     }

@@ -46,7 +46,10 @@ fn router_line(p: &mut Parser) {
         } else {
             p.error_here(
                 codes::INVALID_ROUTER_LINE,
-                format!("expected a target point after `->`, found {}", p.describe_current()),
+                format!(
+                    "expected a target point after `->`, found {}",
+                    p.describe_current()
+                ),
                 "expected a point such as `localhost:my-files:/$1`",
             );
         }

@@ -89,7 +89,12 @@ fn scope(p: &mut Parser) {
                 "expected `->` between the selector and the pipeline",
             )
             .label("expected `->` here")
-            .fix("insert `->`", at..at, " ->", Applicability::MachineApplicable),
+            .fix(
+                "insert `->`",
+                at..at,
+                " ->",
+                Applicability::MachineApplicable,
+            ),
         );
         pipeline::pipeline_from_stop(p);
     } else {
@@ -97,7 +102,11 @@ fn scope(p: &mut Parser) {
         let found = p.describe_current();
         let mut diag = Diagnostic::new(
             codes::MISSING_STEP,
-            if p.on_new_line() || p.at(EOF) { at..at } else { p.current_span() },
+            if p.on_new_line() || p.at(EOF) {
+                at..at
+            } else {
+                p.current_span()
+            },
             format!("expected `->` or `{{` after the selector, found {found}"),
         )
         .label("expected `->` or `{`");
@@ -209,7 +218,10 @@ fn filter(p: &mut Parser) {
             Diagnostic::new(
                 codes::UNCLOSED_DELIMITER,
                 at..at,
-                format!("expected `)` to close the filter, found {}", p.describe_current()),
+                format!(
+                    "expected `)` to close the filter, found {}",
+                    p.describe_current()
+                ),
             )
             .label("expected `)` here")
             .secondary(open, "unclosed `(` opened here")

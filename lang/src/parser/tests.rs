@@ -7,4 +7,3 @@ fn parse_is_lossless() {
     assert_eq!(parsed.syntax().to_string(), src);
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
 }
-
