@@ -54,9 +54,22 @@ fn bench_parse(c: &mut Criterion) {
         let bind = generate_bind(size);
         let json = generate_json(bind.len());
         group.throughput(Throughput::Bytes(bind.len() as u64));
+        group.bench_with_input(BenchmarkId::new("bind_lex", size), &bind, |b, src| {
+            b.iter(|| {
+                starlane_lang::lexer::lex(
+                    std::hint::black_box(src),
+                    starlane_lang::lexer::LexMode::Bind,
+                )
+            })
+        });
         group.bench_with_input(BenchmarkId::new("bind_lex_parse", size), &bind, |b, src| {
             b.iter(|| starlane_lang::parse(std::hint::black_box(src)))
         });
+        group.bench_with_input(
+            BenchmarkId::new("bind_lex_parse_tree", size),
+            &bind,
+            |b, src| b.iter(|| starlane_lang::parse(std::hint::black_box(src)).green()),
+        );
         group.throughput(Throughput::Bytes(json.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("serde_json_value", size),

@@ -41,7 +41,7 @@ pub(crate) const DOCUMENT_KINDS: &[DocumentKindSpec] = &[
 
 pub(super) fn source_file(p: &mut Parser, mode: LexMode) -> Option<DocumentKind> {
     // Not `p.start`: leading trivia must sit inside the root node.
-    p.builder.start_node(SOURCE_FILE.into());
+    p.start_root(SOURCE_FILE);
     let kind = if p.at(EOF) {
         p.report(
             Diagnostic::new(codes::EMPTY_FILE, 0..0, "the file contains no document")

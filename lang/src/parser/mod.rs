@@ -13,7 +13,9 @@ mod pipeline;
 mod router;
 mod scope;
 
-use rowan::{Checkpoint, GreenNode, GreenNodeBuilder};
+use std::sync::{Arc, OnceLock};
+
+use rowan::{GreenNode, GreenNodeBuilder};
 
 use crate::codes::{self, Code};
 use crate::diagnostic::{Applicability, Diagnostic, Span};
@@ -29,18 +31,72 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_PATTERN_DEPTH: usize = 32;
 
 /// The result of parsing one file: always a tree, plus whatever went wrong.
+///
+/// The grammar records a flat list of events (start node, token, finish node); the rowan tree is
+/// built from them on first use. Parsing stays cheap for callers that only want diagnostics, and
+/// the two costs are measured apart (`benches/parse.rs`).
 #[derive(Debug, Clone)]
 pub struct Parse {
-    pub green: GreenNode,
+    src: Arc<str>,
+    tokens: Arc<[Token]>,
+    events: Arc<[Event]>,
+    green: OnceLock<GreenNode>,
     pub diagnostics: Vec<Diagnostic>,
     pub kind: Option<DocumentKind>,
 }
 
 impl Parse {
+    /// The lossless green tree, built once.
+    pub fn green(&self) -> GreenNode {
+        self.green
+            .get_or_init(|| build_tree(&self.src, &self.tokens, &self.events))
+            .clone()
+    }
+
     pub fn syntax(&self) -> SyntaxNode {
-        SyntaxNode::new_root(self.green.clone())
+        SyntaxNode::new_root(self.green())
+    }
+
+    /// The tokens of the file, trivia included, tiling the source.
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
     }
 }
+
+/// One step of the parse, replayed into a rowan builder by [`build_tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// Opens a node; `TOMBSTONE` marks a checkpoint no node was started at.
+    Start(SyntaxKind),
+    /// The next token of the token list.
+    Token,
+    Finish,
+}
+
+/// The kind of an unused checkpoint.
+const TOMBSTONE: SyntaxKind = SyntaxKind::__LAST;
+
+fn build_tree(src: &str, tokens: &[Token], events: &[Event]) -> GreenNode {
+    let mut builder = GreenNodeBuilder::new();
+    let mut next = 0;
+    for event in events {
+        match *event {
+            Event::Start(TOMBSTONE) => {}
+            Event::Start(kind) => builder.start_node(kind.into()),
+            Event::Token => {
+                let t = tokens[next];
+                builder.token(t.kind.into(), &src[t.range()]);
+                next += 1;
+            }
+            Event::Finish => builder.finish_node(),
+        }
+    }
+    builder.finish()
+}
+
+/// A position in the event list where a node may later be started (`start_at`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint(usize);
 
 /// Parses a `.bind`, App or router document; the kind comes from its first token.
 pub fn parse(src: &str) -> Parse {
@@ -52,9 +108,12 @@ pub fn parse(src: &str) -> Parse {
     let tokens = lexer::lex(src, mode);
     let mut p = Parser::new(src, tokens);
     let kind = document::source_file(&mut p, mode);
-    let (green, diagnostics) = p.finish_tree();
+    let (events, tokens, diagnostics) = p.finish_events();
     Parse {
-        green,
+        src: Arc::from(src),
+        tokens: tokens.into(),
+        events: events.into(),
+        green: OnceLock::new(),
         diagnostics,
         kind,
     }
@@ -65,7 +124,11 @@ pub(crate) struct Parser<'s> {
     tokens: Vec<Token>,
     /// Index of the next token to emit (possibly trivia).
     pos: usize,
-    builder: GreenNodeBuilder<'static>,
+    /// Index of the next significant token (cached: the grammar asks for it constantly).
+    cur: usize,
+    /// End offset of the last significant token emitted.
+    last_end: usize,
+    events: Vec<Event>,
     diagnostics: Vec<Diagnostic>,
     depth: usize,
     /// Opening delimiters still open when input ran out, innermost first.
@@ -80,11 +143,16 @@ pub(crate) struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     fn new(src: &'s str, tokens: Vec<Token>) -> Self {
+        let event_capacity = tokens.len() * 2 + 16;
+        let cur = next_significant(&tokens, 0);
         Parser {
             src,
             tokens,
             pos: 0,
-            builder: GreenNodeBuilder::new(),
+            cur,
+            last_end: 0,
+            // About one start/finish pair for every two tokens: one allocation for typical input.
+            events: Vec::with_capacity(event_capacity.min(1 << 16)),
             diagnostics: Vec::new(),
             depth: 0,
             unclosed: Vec::new(),
@@ -94,7 +162,7 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn finish_tree(mut self) -> (GreenNode, Vec<Diagnostic>) {
+    fn finish_events(mut self) -> (Vec<Event>, Vec<Token>, Vec<Diagnostic>) {
         if !self.unclosed.is_empty() && !self.nesting_reported && !self.eof_in_recovery {
             let end = self.src.len();
             let (first_span, first_delim) = self.unclosed[0].clone();
@@ -120,15 +188,18 @@ impl<'s> Parser<'s> {
             let _ = first_span;
             self.diagnostics.push(diag);
         }
-        (self.builder.finish(), self.diagnostics)
+        (self.events, self.tokens, self.diagnostics)
     }
 
     // ---- looking ----
 
     /// Index of the `n`th significant (non-trivia) token at or after `pos`.
     fn nth_index(&self, n: usize) -> Option<usize> {
+        if n == 0 {
+            return (self.cur < self.tokens.len()).then_some(self.cur);
+        }
         let mut seen = 0;
-        for (i, t) in self.tokens.iter().enumerate().skip(self.pos) {
+        for (i, t) in self.tokens.iter().enumerate().skip(self.cur) {
             if t.kind.is_trivia() {
                 continue;
             }
@@ -194,11 +265,7 @@ impl<'s> Parser<'s> {
 
     /// End offset of the last significant token emitted.
     fn prev_end(&self) -> usize {
-        self.tokens[..self.pos]
-            .iter()
-            .rev()
-            .find(|t| !t.kind.is_trivia())
-            .map_or(0, |t| t.end as usize)
+        self.last_end
     }
 
     /// Whether a line break separates the current token from the last emitted one.
@@ -214,7 +281,7 @@ impl<'s> Parser<'s> {
             if !t.kind.is_trivia() {
                 break;
             }
-            self.builder.token(t.kind.into(), &self.src[t.range()]);
+            self.events.push(Event::Token);
             self.pos += 1;
         }
     }
@@ -222,9 +289,11 @@ impl<'s> Parser<'s> {
     /// Emits the current significant token (and the trivia before it).
     fn bump(&mut self) {
         self.eat_trivia();
-        if let Some(t) = self.tokens.get(self.pos) {
-            self.builder.token(t.kind.into(), &self.src[t.range()]);
+        if self.pos < self.tokens.len() {
+            self.events.push(Event::Token);
+            self.last_end = self.tokens[self.pos].end as usize;
             self.pos += 1;
+            self.cur = next_significant(&self.tokens, self.pos);
         }
     }
 
@@ -239,20 +308,26 @@ impl<'s> Parser<'s> {
 
     fn start(&mut self, kind: SyntaxKind) {
         self.eat_trivia();
-        self.builder.start_node(kind.into());
+        self.events.push(Event::Start(kind));
+    }
+
+    /// Opens the root node: unlike `start`, leading trivia goes inside it.
+    fn start_root(&mut self, kind: SyntaxKind) {
+        self.events.push(Event::Start(kind));
     }
 
     fn checkpoint(&mut self) -> Checkpoint {
         self.eat_trivia();
-        self.builder.checkpoint()
+        self.events.push(Event::Start(TOMBSTONE));
+        Checkpoint(self.events.len() - 1)
     }
 
     fn start_at(&mut self, checkpoint: Checkpoint, kind: SyntaxKind) {
-        self.builder.start_node_at(checkpoint, kind.into());
+        self.events[checkpoint.0] = Event::Start(kind);
     }
 
     fn finish(&mut self) {
-        self.builder.finish_node();
+        self.events.push(Event::Finish);
     }
 
     // ---- errors and recovery ----
@@ -453,6 +528,14 @@ impl<'s> Parser<'s> {
             self.bump();
         }
     }
+}
+
+/// The index of the first non-trivia token at or after `from` (`tokens.len()` if none).
+fn next_significant(tokens: &[Token], from: usize) -> usize {
+    tokens[from.min(tokens.len())..]
+        .iter()
+        .position(|t| !t.kind.is_trivia())
+        .map_or(tokens.len(), |i| from + i)
 }
 
 fn closing_of(open: &str) -> &'static str {
