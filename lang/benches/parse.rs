@@ -43,9 +43,10 @@ fn generate_json(bytes: usize) -> String {
 }
 
 fn bench_parse(c: &mut Criterion) {
+    let large = std::env::var_os("STARLANE_BENCH_LARGE").is_some();
     let mut group = c.benchmark_group("parse");
-    group.sample_size(20);
-    let sizes: &[usize] = if std::env::var_os("STARLANE_BENCH_LARGE").is_some() {
+    group.sample_size(if large { 10 } else { 20 });
+    let sizes: &[usize] = if large {
         &[1 << 20, 10 << 20, 100 << 20]
     } else {
         &[1 << 20]

@@ -38,8 +38,9 @@ pub const MAX_PATTERN_DEPTH: usize = 32;
 #[derive(Debug, Clone)]
 pub struct Parse {
     src: Arc<str>,
-    tokens: Arc<[Token]>,
-    events: Arc<[Event]>,
+    // `Arc<Vec<_>>`, not `Arc<[_]>`: converting a Vec into a slice Arc would copy it.
+    tokens: Arc<Vec<Token>>,
+    events: Arc<Vec<Event>>,
     green: OnceLock<GreenNode>,
     pub diagnostics: Vec<Diagnostic>,
     pub kind: Option<DocumentKind>,
@@ -111,8 +112,8 @@ pub fn parse(src: &str) -> Parse {
     let (events, tokens, diagnostics) = p.finish_events();
     Parse {
         src: Arc::from(src),
-        tokens: tokens.into(),
-        events: events.into(),
+        tokens: Arc::new(tokens),
+        events: Arc::new(events),
         green: OnceLock::new(),
         diagnostics,
         kind,

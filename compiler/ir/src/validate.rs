@@ -1,0 +1,69 @@
+//! Structural checks after decoding: a bundle that decodes but points outside its arenas, or
+//! whose patterns form a cycle, is refused here so the runtime can index without checking.
+
+use crate::{Bundle, Shape, Stop, Validator};
+
+pub(crate) fn check(b: &Bundle) -> Result<(), String> {
+    let in_range = |i: u32, len: usize, what: &str| -> Result<(), String> {
+        if (i as usize) < len {
+            Ok(())
+        } else {
+            Err(format!("{what} index {i} is out of range (len {len})"))
+        }
+    };
+    for (i, p) in b.patterns.iter().enumerate() {
+        let child = |c: u32| -> Result<(), String> {
+            if (c as usize) < i {
+                Ok(())
+            } else {
+                Err(format!(
+                    "pattern {i} refers to pattern {c}, which does not precede it"
+                ))
+            }
+        };
+        if let Shape::Map { entries, other } = &p.shape {
+            for e in entries {
+                if let Some(c) = e.pattern {
+                    child(c)?;
+                }
+            }
+            if let Some(Some(c)) = other {
+                child(*c)?;
+            }
+        }
+        for v in &p.validators {
+            if let Validator::Schema(s) = v {
+                in_range(*s, b.schemas.len(), "schema")?;
+            }
+        }
+    }
+    let pattern = |p: Option<u32>| p.map_or(Ok(()), |p| in_range(p, b.patterns.len(), "pattern"));
+    for bind in &b.binds {
+        in_range(bind.source, b.sources.len(), "source")?;
+        for s in &bind.schemas {
+            in_range(s.schema, b.schemas.len(), "schema")?;
+        }
+        for port in &bind.ports {
+            pattern(port.request)?;
+            pattern(port.response)?;
+        }
+        for route in &bind.routes {
+            for seg in &route.segments {
+                pattern(seg.payload)?;
+                if let Stop::Port(p) = seg.stop {
+                    in_range(p, bind.ports.len(), "port")?;
+                }
+            }
+        }
+    }
+    for m in &b.mechtrons {
+        in_range(m.bind, b.binds.len(), "bind")?;
+        if let Some(module) = m.module {
+            in_range(module, b.modules.len(), "module")?;
+        }
+    }
+    if let Some(h) = b.http_bind {
+        in_range(h, b.binds.len(), "bind")?;
+    }
+    Ok(())
+}
