@@ -199,3 +199,4 @@ impl rowan::Language for BindLanguage {
 pub type SyntaxNode = rowan::SyntaxNode<BindLanguage>;
 pub type SyntaxToken = rowan::SyntaxToken<BindLanguage>;
 pub type SyntaxElement = rowan::NodeOrToken<SyntaxNode, SyntaxToken>;
+pub use rowan::NodeOrToken;

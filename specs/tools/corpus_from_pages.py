@@ -1,5 +1,5 @@
 """Seeds specs/tests/ with each explain page's example (run from the repo root). Expectations are
-written by `BLESS=1 cargo test -p starlane-lang --test conformance` and reviewed in the diff."""
+written by `BLESS=1 cargo test -p starlane-compiler --test conformance` and reviewed in the diff."""
 import pathlib, re
 for page in sorted(pathlib.Path("lang/explain").glob("*.md")):
     text = page.read_text()

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use starlane_lang::line_index::LineIndex;
-use starlane_lang::{Diagnostic, Severity, check_source, fix, render, settings, source};
+use starlane_lang::{Diagnostic, Severity, fix, render, settings, source};
 
 use super::{CheckArgs, DenyWhat, Format};
 
@@ -35,7 +35,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 src = fixed;
             }
         }
-        let (_, mut diagnostics) = check_source(&src);
+        let mut diagnostics = starlane_compiler::check_source(&src, &settings).diagnostics;
         diagnostics.append(&mut utf8_diags);
         starlane_lang::diagnostic::sort(&mut diagnostics);
         let deny_warnings = args.deny.contains(&DenyWhat::Warnings) || settings.check.deny_warnings;

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use starlane_lang::codes;
+use starlane_compiler::codes;
 
 pub fn run(code: Option<&str>) -> anyhow::Result<ExitCode> {
     let Some(code) = code else {
-        for c in codes::ALL {
+        for c in codes::all() {
             println!("{}  {:<30} {}", c.id, c.name, c.summary);
         }
         return Ok(ExitCode::SUCCESS);

@@ -1,6 +1,6 @@
-//! The conformance corpus `specs/tests/`: each `NAME.bind` has `NAME.expected`, one line per
+//! The conformance corpus (the full pipeline: front end, lowering, semantic checks) `specs/tests/`: each `NAME.bind` has `NAME.expected`, one line per
 //! diagnostic: `CODE severity LINE:COLUMN` (1-based, UTF-8 columns), in output order.
-//! `BLESS=1 cargo test -p starlane-lang --test conformance` rewrites the expectations; review the diff.
+//! `BLESS=1 cargo test -p starlane-compiler --test conformance` rewrites the expectations; review the diff.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,8 @@ fn corpus() -> Vec<PathBuf> {
 fn actual(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     let (src, mut diags) = starlane_lang::source::decode(&bytes);
-    let (parse, more) = starlane_lang::check_source(&src);
+    let checked = starlane_compiler::check_source(&src, &Default::default());
+    let (parse, more) = (checked.parse, checked.diagnostics);
     assert_eq!(
         parse.syntax().to_string(),
         src,

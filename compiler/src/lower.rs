@@ -1,0 +1,690 @@
+//! Lowering: one checked `.bind` tree → one IR [`Bind`]. Routes are flattened (levels joined,
+//! regexes joined outer-to-inner, filters collected); payload patterns go into the bundle-wide
+//! arena; names are resolved (ports, schemas), reporting what does not resolve.
+
+use std::collections::BTreeMap;
+
+use starlane_ir::{
+    Bind, CallRule, Direction, Grant, GrantKind, Limits, MapEntry, PatternId, PayloadPattern, Port,
+    Requirement, Role, Route, SchemaRef, Segment, Shape, SourceSpan, Stop, Validator,
+};
+use starlane_lang::ast::{self, AstNode};
+use starlane_lang::atoms::{count, perm, quantity};
+use starlane_lang::suggest::did_you_mean;
+use starlane_lang::{Applicability, Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+
+use crate::codes;
+
+/// Bundle-wide state shared by the binds being lowered.
+#[derive(Default)]
+pub struct LowerCx {
+    pub patterns: Vec<PayloadPattern>,
+    /// Schema documents by bundle-relative path → index in the bundle's schema list.
+    pub schema_paths: BTreeMap<String, u32>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LowerCx {
+    fn schema_index(&mut self, path: &str) -> u32 {
+        let next = self.schema_paths.len() as u32;
+        *self
+            .schema_paths
+            .entry(normalise_path(path))
+            .or_insert(next)
+    }
+}
+
+/// `./schema/a.json`, `/schema/a.json` → `schema/a.json`.
+pub fn normalise_path(path: &str) -> String {
+    path.trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
+}
+
+/// The span of a node without surrounding trivia.
+pub(crate) fn span_of(node: &SyntaxNode) -> Span {
+    let text = node.to_string();
+    let start = usize::from(node.text_range().start()) + (text.len() - text.trim_start().len());
+    let end = usize::from(node.text_range().end()) - (text.len() - text.trim_end().len());
+    start..end.max(start)
+}
+
+fn token_span(t: &SyntaxToken) -> Span {
+    usize::from(t.text_range().start())..usize::from(t.text_range().end())
+}
+
+fn sspan(source: u32, span: Span) -> SourceSpan {
+    SourceSpan {
+        source,
+        start: span.start as u32,
+        end: span.end as u32,
+    }
+}
+
+fn text(src: &str, node: &SyntaxNode) -> String {
+    src[span_of(node)].to_string()
+}
+
+fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
+    node.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect()
+}
+
+/// Lowers the `Bind` document of `root` (a parsed and checked tree) as source number `source`.
+pub fn lower_bind(cx: &mut LowerCx, src: &str, root: &SyntaxNode, source: u32) -> Bind {
+    let mut bind = Bind {
+        source,
+        version: "1.0.0".into(),
+        limits: Limits::default(),
+        ..Default::default()
+    };
+    let Some(doc) = ast::SourceFile::cast(root.clone()).and_then(|f| f.bind()) else {
+        return bind;
+    };
+    if let Some(v) = doc.header().and_then(|h| h.version()) {
+        bind.version = text(src, &v);
+    }
+    let Some(body) = doc.body() else { return bind };
+    let l = &mut Lowerer { cx, src, source };
+    // Declarations first: routes resolve port and schema names against them.
+    for item in body.syntax().children() {
+        match item.kind() {
+            REQUIRES_BLOCK => l.requires(&item, &mut bind),
+            SCHEMA_DECL => l.schema(&item, &mut bind),
+            LIMITS_BLOCK => l.limits(&item, &mut bind),
+            _ => {}
+        }
+    }
+    for item in body.syntax().children() {
+        match item.kind() {
+            PORT_DECL => {
+                let port = l.port(&item, &bind);
+                bind.ports.push(port);
+            }
+            ROLE_DECL => {
+                let role = Role {
+                    name: decl_name(src, &item),
+                    grants: l.grants_in(&item),
+                    span: sspan(source, span_of(&item)),
+                };
+                bind.roles.push(role);
+            }
+            GRANT_STMT => {
+                if let Some(g) = l.grant(&item) {
+                    bind.grants.push(g);
+                }
+            }
+            _ => {}
+        }
+    }
+    for pipeline in body.syntax().descendants().filter_map(ast::Pipeline::cast) {
+        if let Some(route) = l.route(&pipeline, &bind) {
+            bind.routes.push(route);
+        }
+    }
+    bind
+}
+
+/// The declared name after the keyword: glued identifier/`-` tokens.
+fn decl_name(src: &str, node: &SyntaxNode) -> String {
+    let tokens = significant_tokens(node);
+    let Some(first) = tokens.get(1) else {
+        return String::new();
+    };
+    let mut end = token_span(first).end;
+    for t in &tokens[2..] {
+        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
+            break;
+        }
+        end = token_span(t).end;
+    }
+    src[token_span(first).start..end].to_string()
+}
+
+struct Lowerer<'a> {
+    cx: &'a mut LowerCx,
+    src: &'a str,
+    source: u32,
+}
+
+impl Lowerer<'_> {
+    fn span(&self, span: Span) -> SourceSpan {
+        sspan(self.source, span)
+    }
+
+    fn requires(&mut self, node: &SyntaxNode, bind: &mut Bind) {
+        for req in node.descendants().filter(|n| n.kind() == REQUIREMENT) {
+            let name = significant_tokens(&req)
+                .first()
+                .map(|t| t.text().to_string())
+                .unwrap_or_default();
+            let full_name = {
+                let toks = significant_tokens(&req);
+                let mut s = String::new();
+                for t in toks.iter().take_while(|t| t.kind() != COLON) {
+                    s.push_str(t.text());
+                }
+                if s.is_empty() { name } else { s }
+            };
+            let kind = req
+                .children()
+                .find(|n| n.kind() == KIND_EXPR)
+                .map(|k| text(self.src, &k))
+                .unwrap_or_default();
+            bind.requires.push(Requirement {
+                name: full_name,
+                kind,
+                span: self.span(span_of(&req)),
+            });
+        }
+    }
+
+    fn schema(&mut self, node: &SyntaxNode, bind: &mut Bind) {
+        let name = decl_name(self.src, node);
+        let Some(path) = significant_tokens(node)
+            .into_iter()
+            .find(|t| t.kind() == STRING)
+        else {
+            return;
+        };
+        let path = path
+            .text()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_string();
+        let schema = self.cx.schema_index(&path);
+        bind.schemas.push(SchemaRef {
+            name,
+            schema,
+            span: self.span(span_of(node)),
+        });
+    }
+
+    fn limits(&mut self, node: &SyntaxNode, bind: &mut Bind) {
+        for limit in node.descendants().filter(|n| n.kind() == LIMIT) {
+            let tokens = significant_tokens(&limit);
+            let Some(name) = tokens.first() else { continue };
+            let Some(value) = limit.children().find(|n| n.kind() == DURATION) else {
+                continue;
+            };
+            let Ok(bytes) = quantity::size_bytes(&text(self.src, &value)) else {
+                continue;
+            };
+            match name.text() {
+                "memory" => bind.limits.memory = bytes,
+                "payload" => bind.limits.payload = bytes,
+                "headers" => bind.limits.headers = bytes,
+                _ => {}
+            }
+        }
+    }
+
+    fn port(&mut self, node: &SyntaxNode, bind: &Bind) -> Port {
+        let mut port = Port {
+            name: decl_name(self.src, node),
+            request: None,
+            response: None,
+            exec_ms: starlane_ir::DEFAULT_EXEC_MS,
+            total_ms: starlane_ir::DEFAULT_TOTAL_MS,
+            grants: self.grants_in(node),
+            calls: Vec::new(),
+            span: self.span(span_of(node)),
+        };
+        let mut exec_set = false;
+        for field in node.descendants().filter(|n| n.kind() == PORT_FIELD) {
+            let Some(name) = significant_tokens(&field)
+                .first()
+                .map(|t| t.text().to_string())
+            else {
+                continue;
+            };
+            match name.as_str() {
+                "request" | "response" => {
+                    let pattern = field
+                        .children()
+                        .find_map(ast::PayloadPattern::cast)
+                        .map(|p| self.pattern(&p, bind));
+                    if name == "request" {
+                        port.request = pattern
+                    } else {
+                        port.response = pattern
+                    }
+                }
+                "timeout" => {
+                    let Some(spec) = field.children().find(|n| n.kind() == TIMEOUT_SPEC) else {
+                        continue;
+                    };
+                    let mut which = String::new();
+                    for el in spec.children_with_tokens() {
+                        match el {
+                            starlane_lang::syntax_kind::NodeOrToken::Token(t)
+                                if t.kind() == IDENT =>
+                            {
+                                which = t.text().to_string()
+                            }
+                            starlane_lang::syntax_kind::NodeOrToken::Node(n)
+                                if n.kind() == DURATION =>
+                            {
+                                if let Ok(ms) = quantity::duration_ms(&text(self.src, &n)) {
+                                    if which == "exec" {
+                                        port.exec_ms = ms;
+                                        exec_set = true;
+                                    } else if which == "total" {
+                                        port.total_ms = ms;
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !exec_set && port.total_ms < port.exec_ms {
+            port.exec_ms = port.total_ms; // a short `total` implies a short `exec`
+        }
+        for call in node.descendants().filter(|n| n.kind() == CALL_STMT) {
+            if let Some(rule) = self.call_rule(&call) {
+                port.calls.push(rule);
+            }
+        }
+        port
+    }
+
+    fn call_rule(&mut self, node: &SyntaxNode) -> Option<CallRule> {
+        let selector = node
+            .children()
+            .find(|n| n.kind() == POINT_SELECTOR)
+            .map(|n| text(self.src, &n))?;
+        let target = node.children().find(|n| n.kind() == CALL_TARGET)?;
+        let (kind, method, path) = call_target(&target);
+        let timeout_ms = node
+            .children()
+            .find(|n| n.kind() == DURATION)
+            .and_then(|d| quantity::duration_ms(&text(self.src, &d)).ok());
+        Some(CallRule {
+            selector,
+            kind,
+            method,
+            path,
+            timeout_ms,
+            span: self.span(span_of(node)),
+        })
+    }
+
+    fn grants_in(&mut self, node: &SyntaxNode) -> Vec<Grant> {
+        node.descendants()
+            .filter(|n| n.kind() == GRANT_STMT)
+            .filter_map(|g| self.grant(&g))
+            .collect()
+    }
+
+    /// A grant that does not check is dropped here (fail closed); the checker reported why.
+    fn grant(&mut self, node: &SyntaxNode) -> Option<Grant> {
+        let words: Vec<String> = significant_tokens(node)
+            .iter()
+            .filter(|t| t.kind() == IDENT)
+            .map(|t| t.text().to_string())
+            .collect();
+        let kind = match words.get(1).map(String::as_str) {
+            Some("perm") => {
+                let mask = node.children().find(|n| n.kind() == PERM_MASK)?;
+                let m = perm::parse(&text(self.src, &mask)).ok()?;
+                GrantKind::Perm {
+                    bits: m.bits,
+                    and: m.op == perm::MaskOp::And,
+                }
+            }
+            Some("priv") => GrantKind::Priv(
+                node.children()
+                    .find(|n| n.kind() == PRIV_NAME)
+                    .map(|n| text(self.src, &n))?,
+            ),
+            Some("super") => GrantKind::Super,
+            Some("role") => GrantKind::Role(decl_name_after(self.src, node, "role")?),
+            _ => return None,
+        };
+        let mut on = None;
+        let mut to = None;
+        let mut pending = "";
+        for el in node.children_with_tokens() {
+            match el {
+                starlane_lang::syntax_kind::NodeOrToken::Token(t)
+                    if t.kind() == IDENT && (t.text() == "on" || t.text() == "to") =>
+                {
+                    pending = if t.text() == "on" { "on" } else { "to" }
+                }
+                starlane_lang::syntax_kind::NodeOrToken::Node(n) if n.kind() == POINT_SELECTOR => {
+                    let sel = Some(text(self.src, &n));
+                    if pending == "on" { on = sel } else { to = sel }
+                }
+                _ => {}
+            }
+        }
+        let is_role = matches!(kind, GrantKind::Role(_));
+        if (!is_role && on.is_none()) || node.children().any(|n| n.kind() == ERROR) {
+            return None;
+        }
+        Some(Grant {
+            kind,
+            on,
+            to,
+            span: self.span(span_of(node)),
+        })
+    }
+
+    fn route(&mut self, pipeline: &ast::Pipeline, bind: &Bind) -> Option<Route> {
+        let mut names = Vec::new();
+        let mut regexes = Vec::new();
+        let mut filters = Vec::new();
+        let scopes: Vec<ast::Scope> = pipeline
+            .syntax()
+            .ancestors()
+            .filter_map(ast::Scope::cast)
+            .collect();
+        for scope in scopes.iter().rev() {
+            let selector = scope.selector()?;
+            for n in selector.names() {
+                match n.text() {
+                    "Route" | "Pipelines" => {}
+                    "Msg" => names.push("Ext".to_string()),
+                    "Rc" => names.push("Cmd".to_string()),
+                    "Sys" => names.push("Hyp".to_string()),
+                    other => names.push(other.to_string()),
+                }
+            }
+            regexes.extend(selector.regex().map(|r| r.text().to_string()));
+            filters.extend(
+                selector
+                    .filters()
+                    .iter()
+                    .filter_map(|f| f.name())
+                    .map(|n| n.text().to_string()),
+            );
+        }
+        let (kind, method) = match names.as_slice() {
+            [kind, method] => (kind.clone(), method.clone()),
+            [star] if star == "*" => ("*".to_string(), "*".to_string()),
+            _ => return None, // misplaced pipeline: reported by the checker
+        };
+        let path_regex = (!regexes.is_empty()).then(|| regexes.concat());
+        let captures = path_regex.as_deref().map(capture_names).unwrap_or_default();
+        let route_span = scopes
+            .first()
+            .map(|s| span_of(s.syntax()))
+            .unwrap_or_else(|| span_of(pipeline.syntax()));
+        let mut segments = Vec::new();
+        for seg in pipeline.segments() {
+            let step = seg.step();
+            let direction = match step.as_ref().and_then(|s| {
+                significant_tokens(s.syntax())
+                    .into_iter()
+                    .rev()
+                    .find(|t| matches!(t.kind(), ARROW | FAT_ARROW))
+            }) {
+                Some(t) if t.kind() == FAT_ARROW => Direction::Response,
+                _ => Direction::Request,
+            };
+            let payload = step
+                .as_ref()
+                .and_then(|s| s.payload())
+                .map(|b| match b.pattern() {
+                    Some(p) => self.pattern(&p, bind),
+                    None => self.push_pattern(PayloadPattern {
+                        shape: Shape::Nothing,
+                        validators: vec![],
+                    }),
+                });
+            let Some(stop_node) = seg.stop() else {
+                continue;
+            };
+            let Some(stop) = self.stop(&stop_node, bind) else {
+                continue;
+            };
+            segments.push(Segment {
+                direction,
+                payload,
+                stop,
+                span: self.span(span_of(seg.syntax())),
+            });
+        }
+        Some(Route {
+            kind,
+            method,
+            path_regex,
+            captures,
+            filters,
+            segments,
+            span: self.span(route_span),
+        })
+    }
+
+    fn stop(&mut self, node: &SyntaxNode, bind: &Bind) -> Option<Stop> {
+        Some(match node.kind() {
+            CORE_STOP | LEGACY_CORE_STOP => Stop::Core,
+            REFLECT_STOP => Stop::Reflect,
+            PORT_STOP => {
+                let tokens = significant_tokens(node);
+                let name: String = tokens
+                    .iter()
+                    .filter(|t| matches!(t.kind(), IDENT | MINUS | INT))
+                    .map(|t| t.text())
+                    .collect();
+                match bind.ports.iter().position(|p| p.name == name) {
+                    Some(i) => Stop::Port(i as u32),
+                    None => {
+                        let span = span_of(node);
+                        let mut d = Diagnostic::new(
+                            codes::UNKNOWN_PORT,
+                            span.clone(),
+                            format!("no port named `{name}`"),
+                        )
+                        .label("unknown port")
+                        .help(format!("declare it: `Port {name} {{ … }}`"));
+                        if let Some(best) =
+                            did_you_mean(&name, bind.ports.iter().map(|p| p.name.as_str()))
+                        {
+                            d = d.fix(
+                                format!("did you mean `{best}`?"),
+                                span.start + 2..span.end - 2,
+                                best,
+                                Applicability::MaybeIncorrect,
+                            );
+                        }
+                        self.cx.diagnostics.push(d);
+                        return None;
+                    }
+                }
+            }
+            ERR_STOP => {
+                let tokens = significant_tokens(node);
+                let status = tokens
+                    .iter()
+                    .find(|t| t.kind() == INT)?
+                    .text()
+                    .parse()
+                    .ok()?;
+                let reason = tokens
+                    .iter()
+                    .find(|t| t.kind() == STRING)
+                    .map(|t| unquote(t.text()));
+                Stop::Err { status, reason }
+            }
+            POINT_STOP => Stop::Point(text(
+                self.src,
+                &node.children().find(|n| n.kind() == POINT)?,
+            )),
+            CALL_STOP => {
+                let point = text(self.src, &node.children().find(|n| n.kind() == POINT)?);
+                let (kind, method, path) =
+                    call_target(&node.children().find(|n| n.kind() == CALL_TARGET)?);
+                Stop::Call {
+                    point,
+                    kind,
+                    method,
+                    path,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn push_pattern(&mut self, p: PayloadPattern) -> PatternId {
+        self.cx.patterns.push(p);
+        (self.cx.patterns.len() - 1) as PatternId
+    }
+
+    /// Children are pushed before their parent, so the arena stays acyclic. Depth is bounded by
+    /// the parser's pattern cap.
+    fn pattern(&mut self, p: &ast::PayloadPattern, bind: &Bind) -> PatternId {
+        let node = p.syntax();
+        let kind = p.kind().map(|t| t.text().to_string());
+        let shape = if let Some(map) = node.children().find(|n| n.kind() == MAP_PATTERN) {
+            let mut entries = Vec::new();
+            let mut other = None;
+            for entry in map.children().filter(|n| n.kind() == MAP_ENTRY) {
+                let tokens = significant_tokens(&entry);
+                let optional = tokens.iter().any(|t| t.kind() == QUESTION);
+                let inner = entry
+                    .children()
+                    .find_map(ast::PayloadPattern::cast)
+                    .map(|c| self.pattern(&c, bind));
+                if tokens.first().is_some_and(|t| t.kind() == STAR) {
+                    other = Some(inner);
+                    continue;
+                }
+                let key: String = tokens
+                    .iter()
+                    .take_while(|t| matches!(t.kind(), IDENT | MINUS | INT | STRING))
+                    .map(|t| unquote(t.text()))
+                    .collect();
+                entries.push(MapEntry {
+                    key,
+                    optional,
+                    pattern: inner,
+                });
+            }
+            Shape::Map { entries, other }
+        } else if let Some(c) = node.children().find(|n| n.kind() == PAYLOAD_COUNT) {
+            let inner = text(self.src, &c);
+            let inner = inner.trim_start_matches('[').trim_end_matches(']');
+            let count = count::parse(inner).unwrap_or(count::Count { min: 0, max: None });
+            Shape::List {
+                kind: kind.unwrap_or_default(),
+                min: count.min,
+                max: count.max,
+            }
+        } else {
+            match kind.as_deref() {
+                Some("*") | None => Shape::Any,
+                Some(k) => Shape::Kind(k.to_string()),
+            }
+        };
+        let mut validators = Vec::new();
+        for v in p.validators() {
+            let Some(target) = v.syntax().children().next() else {
+                continue;
+            };
+            if target.kind() == CALL_STOP {
+                let point = target
+                    .children()
+                    .find(|n| n.kind() == POINT)
+                    .map(|n| text(self.src, &n))
+                    .unwrap_or_default();
+                let method = target
+                    .children()
+                    .find(|n| n.kind() == CALL_TARGET)
+                    .map(|t| call_target(&t).1)
+                    .unwrap_or_default();
+                validators.push(Validator::Mechtron { point, method });
+                continue;
+            }
+            let name = text(self.src, &target);
+            if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                match bind.schemas.iter().find(|s| s.name == name) {
+                    Some(s) => validators.push(Validator::Schema(s.schema)),
+                    None => {
+                        let span = span_of(&target);
+                        let mut d = Diagnostic::new(
+                            codes::UNKNOWN_SCHEMA,
+                            span.clone(),
+                            format!("no schema named `{name}`"),
+                        )
+                        .label("unknown schema")
+                        .help(format!(
+                            "declare it: `Schema {name} = \"schema/{}.json\";`",
+                            name.to_ascii_lowercase()
+                        ));
+                        if let Some(best) =
+                            did_you_mean(&name, bind.schemas.iter().map(|s| s.name.as_str()))
+                        {
+                            d = d.fix(
+                                format!("did you mean `{best}`?"),
+                                span,
+                                best,
+                                Applicability::MaybeIncorrect,
+                            );
+                        }
+                        self.cx.diagnostics.push(d);
+                    }
+                }
+            } else {
+                validators.push(Validator::Format(name));
+            }
+        }
+        self.push_pattern(PayloadPattern { shape, validators })
+    }
+}
+
+fn decl_name_after(src: &str, node: &SyntaxNode, keyword: &str) -> Option<String> {
+    let tokens = significant_tokens(node);
+    let i = tokens.iter().position(|t| t.text() == keyword)?;
+    let first = tokens.get(i + 1)?;
+    let mut end = token_span(first).end;
+    for t in &tokens[i + 2..] {
+        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
+            break;
+        }
+        end = token_span(t).end;
+    }
+    Some(src[token_span(first).start..end].to_string())
+}
+
+/// `Ext<Select>/path` → ("Ext", "Select", Some("/path")).
+fn call_target(node: &SyntaxNode) -> (String, String, Option<String>) {
+    let tokens = significant_tokens(node);
+    let kind = tokens
+        .first()
+        .map(|t| t.text().to_string())
+        .unwrap_or_default();
+    let method = tokens
+        .iter()
+        .skip(1)
+        .find(|t| matches!(t.kind(), IDENT | STAR))
+        .map(|t| t.text().to_string())
+        .unwrap_or_default();
+    let path = tokens
+        .iter()
+        .find(|t| t.kind() == PATH_REGEX)
+        .map(|t| t.text().to_string());
+    (kind, method, path)
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches(|c| c == '"' || c == '\'').to_string()
+}
+
+/// Named capture groups of a path regex, in order (unnamed groups are reached as `${N}`).
+pub fn capture_names(regex: &str) -> Vec<String> {
+    match regex::Regex::new(regex) {
+        Ok(r) => r.capture_names().flatten().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// How many capture groups (named or not) a regex has; `${N}` may go up to this.
+pub fn capture_count(regex: &str) -> usize {
+    regex::Regex::new(regex).map_or(0, |r| r.captures_len() - 1)
+}

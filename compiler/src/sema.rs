@@ -1,0 +1,472 @@
+//! Semantic checks over a lowered bind (language.md §6). They run even when the file has syntax
+//! errors elsewhere: lowering skips only what did not parse.
+
+use std::collections::HashMap;
+
+use starlane_ir::{Bind, GrantKind, Route, Shape, SourceSpan, Stop};
+use starlane_lang::{Diagnostic, Span};
+
+use crate::codes;
+use crate::lower::capture_count;
+
+/// Built-in variables, usable in every bind.
+const BUILTINS: &[&str] = &["doc", "self"];
+
+fn span(s: SourceSpan) -> Span {
+    s.start as usize..s.end as usize
+}
+
+pub fn check(bind: &Bind, src: &str, patterns: &[starlane_ir::PayloadPattern]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    duplicates(bind, &mut out);
+    roles(bind, &mut out);
+    timeouts(bind, &mut out);
+    variables(bind, src, &mut out);
+    unreachable_routes(bind, &mut out);
+    ports_never_routed(bind, &mut out);
+    grants(bind, &mut out);
+    calls(bind, src, &mut out);
+    payload_mismatches(bind, patterns, &mut out);
+    out
+}
+
+fn duplicates(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    let mut check = |what: &str, items: Vec<(&str, SourceSpan)>| {
+        let mut seen: HashMap<&str, SourceSpan> = HashMap::new();
+        for (name, s) in items {
+            if let Some(first) = seen.get(name) {
+                out.push(
+                    Diagnostic::new(
+                        codes::DUPLICATE_DECLARATION,
+                        span(s),
+                        format!("{what} `{name}` is declared twice"),
+                    )
+                    .label("declared again here")
+                    .secondary(span(*first), "first declared here"),
+                );
+            } else {
+                seen.insert(name, s);
+            }
+        }
+    };
+    check(
+        "port",
+        bind.ports
+            .iter()
+            .map(|p| (p.name.as_str(), p.span))
+            .collect(),
+    );
+    check(
+        "schema",
+        bind.schemas
+            .iter()
+            .map(|p| (p.name.as_str(), p.span))
+            .collect(),
+    );
+    check(
+        "role",
+        bind.roles
+            .iter()
+            .map(|p| (p.name.as_str(), p.span))
+            .collect(),
+    );
+    check(
+        "context name",
+        bind.requires
+            .iter()
+            .map(|p| (p.name.as_str(), p.span))
+            .collect(),
+    );
+}
+
+fn roles(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    for g in &bind.grants {
+        if let GrantKind::Role(name) = &g.kind
+            && !bind.roles.iter().any(|r| &r.name == name)
+        {
+            let mut d = Diagnostic::new(
+                codes::UNKNOWN_ROLE,
+                span(g.span),
+                format!("no role named `{name}`"),
+            )
+            .label("unknown role")
+            .note("a grant that does not check grants nothing");
+            if let Some(best) = starlane_lang::suggest::did_you_mean(
+                name,
+                bind.roles.iter().map(|r| r.name.as_str()),
+            ) {
+                d = d.help(format!("did you mean `{best}`?"));
+            }
+            out.push(d);
+        }
+    }
+}
+
+fn timeouts(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    for p in &bind.ports {
+        if p.exec_ms > p.total_ms {
+            out.push(
+                Diagnostic::new(codes::EXEC_EXCEEDS_TOTAL, span(p.span), format!("port `{}`: `exec` ({} ms) is longer than `total` ({} ms)", p.name, p.exec_ms, p.total_ms))
+                    .label("`exec` can never be reached")
+                    .note("`exec` is the guest's own CPU time; `total` is the whole exchange and includes it"),
+            );
+        }
+    }
+}
+
+/// Every `${…}` / `$N` with its offset inside `text`.
+fn variables_in(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            if bytes.get(i + 1) == Some(&b'{') {
+                if let Some(close) = text[i..].find('}') {
+                    out.push((i, i + close + 1, text[i + 2..i + close].to_string()));
+                    i += close + 1;
+                    continue;
+                }
+            } else {
+                let digits = text[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .count();
+                if digits > 0 {
+                    out.push((i, i + 1 + digits, text[i + 1..i + 1 + digits].to_string()));
+                    i += 1 + digits;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn variables(bind: &Bind, src: &str, out: &mut Vec<Diagnostic>) {
+    let context: Vec<&str> = bind.requires.iter().map(|r| r.name.as_str()).collect();
+    for r in &bind.requires {
+        if BUILTINS.contains(&r.name.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    codes::NAME_CLASH,
+                    span(r.span),
+                    format!("context name `{}` clashes with a built-in", r.name),
+                )
+                .label("a built-in variable"),
+            );
+        }
+    }
+    for route in &bind.routes {
+        for c in &route.captures {
+            if context.contains(&c.as_str()) || BUILTINS.contains(&c.as_str()) {
+                out.push(
+                    Diagnostic::new(
+                        codes::NAME_CLASH,
+                        span(route.span),
+                        format!("capture `{c}` has the name of a context name or built-in"),
+                    )
+                    .label("captures, context names and built-ins share one namespace")
+                    .help("rename the capture"),
+                );
+            }
+        }
+        let groups = route.path_regex.as_deref().map_or(0, capture_count);
+        for seg in &route.segments {
+            let seg_text = src.get(span(seg.span)).unwrap_or("");
+            for (start, end, name) in variables_in(seg_text) {
+                let at = seg.span.start as usize + start..seg.span.start as usize + end;
+                let root = name.split('.').next().unwrap_or("");
+                let ok = if name.chars().all(|c| c.is_ascii_digit()) {
+                    name.parse::<usize>().is_ok_and(|n| n <= groups)
+                } else {
+                    route.captures.contains(&name)
+                        || context.contains(&name.as_str())
+                        || BUILTINS.contains(&root)
+                };
+                if !ok {
+                    let mut d = Diagnostic::new(
+                        codes::UNRESOLVED_VARIABLE,
+                        at,
+                        format!("`{}` is not defined here", &seg_text[start..end]),
+                    )
+                    .label("not a capture of this route, a context name or a built-in");
+                    if name.chars().all(|c| c.is_ascii_digit()) {
+                        d = d.note(format!(
+                            "this route's path regex has {groups} capture group{}",
+                            if groups == 1 { "" } else { "s" }
+                        ));
+                    } else if route.path_regex.is_none() {
+                        d = d.help(format!(
+                            "capture it in the route's path regex, e.g. `/(?P<{name}>[^/]+)`"
+                        ));
+                    } else {
+                        d = d.note(format!(
+                            "captures of this route: {}",
+                            if route.captures.is_empty() {
+                                "none".to_string()
+                            } else {
+                                route.captures.join(", ")
+                            }
+                        ));
+                    }
+                    out.push(d);
+                }
+            }
+        }
+    }
+    let selectors = bind
+        .grants
+        .iter()
+        .chain(bind.ports.iter().flat_map(|p| &p.grants))
+        .chain(bind.roles.iter().flat_map(|r| &r.grants))
+        .map(|g| g.span)
+        .chain(
+            bind.ports
+                .iter()
+                .flat_map(|p| p.calls.iter().map(|c| c.span)),
+        );
+    for s in selectors {
+        let text = src.get(span(s)).unwrap_or("");
+        for (start, end, name) in variables_in(text) {
+            let root = name.split('.').next().unwrap_or("");
+            if !context.contains(&name.as_str()) && !BUILTINS.contains(&root) {
+                let mut d = Diagnostic::new(
+                    codes::UNRESOLVED_VARIABLE,
+                    s.start as usize + start..s.start as usize + end,
+                    format!("context name `{name}` is not declared"),
+                )
+                .label("not in `Requires`");
+                if let Some(best) =
+                    starlane_lang::suggest::did_you_mean(&name, context.iter().copied())
+                {
+                    d = d.help(format!("did you mean `{best}`?"));
+                } else {
+                    d = d.help(format!("declare it: `Requires {{ {name}: Kind; }}`"));
+                }
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// The literal prefix of a regex (up to its first metacharacter), and whether the whole regex is
+/// that prefix followed by "anything" (`.*`, `(.*)`, `(?P<x>.*)`).
+fn literal_prefix(regex: &str) -> (&str, bool) {
+    let end = regex
+        .find(|c: char| "\\.+*?()|[]{}^$".contains(c))
+        .unwrap_or(regex.len());
+    let (prefix, rest) = regex.split_at(end);
+    let rest_is_anything = matches!(rest, ".*" | "(.*)" | "(.*)$" | ".*$")
+        || (rest.starts_with("(?P<")
+            && rest.ends_with(">.*)")
+            && !rest[4..rest.len() - 4].contains(|c: char| !c.is_alphanumeric() && c != '_'));
+    (prefix, rest_is_anything)
+}
+
+/// Whether `earlier` certainly matches every message `later` matches. Only certain cases:
+/// identical regexes, no regex / a catch-all, or a literal prefix followed by "anything".
+fn covers(earlier: &Route, later: &Route) -> bool {
+    let kind = earlier.kind == "*" || earlier.kind == later.kind;
+    let method = earlier.method == "*" || earlier.method == later.method;
+    if !(kind && method) {
+        return false;
+    }
+    match (&earlier.path_regex, &later.path_regex) {
+        (None, _) => true,
+        (Some(a), Some(b)) if a == b => true,
+        (Some(a), later_regex) => {
+            let (prefix, anything) = literal_prefix(a);
+            if !anything {
+                return false;
+            }
+            match later_regex {
+                None => prefix.is_empty(),
+                Some(b) => !b.contains('|') && literal_prefix(b).0.starts_with(prefix),
+            }
+        }
+    }
+}
+
+fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    // Grouping by (kind, method) keeps this near-linear on 10,000 routes: a later route is only
+    // compared with earlier routes of its own group and the wildcard groups.
+    let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, route) in bind.routes.iter().enumerate() {
+        let candidates = [
+            (route.kind.as_str(), route.method.as_str()),
+            (route.kind.as_str(), "*"),
+            ("*", route.method.as_str()),
+            ("*", "*"),
+        ];
+        let mut blocker = None;
+        'search: for key in candidates {
+            if let Some(earlier) = groups.get(&key) {
+                for &j in earlier {
+                    if covers(&bind.routes[j], route) {
+                        blocker = Some(j);
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if let Some(j) = blocker {
+            let first = &bind.routes[j];
+            out.push(
+                Diagnostic::new(
+                    codes::UNREACHABLE_ROUTE,
+                    span(route.span),
+                    "this route can never be reached",
+                )
+                .label("unreachable")
+                .secondary(
+                    span(first.span),
+                    "this earlier route matches everything it matches",
+                )
+                .help("routes are tried in order: move the more specific route first"),
+            );
+        }
+        groups
+            .entry((route.kind.as_str(), route.method.as_str()))
+            .or_default()
+            .push(i);
+    }
+}
+
+fn ports_never_routed(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    for (i, port) in bind.ports.iter().enumerate() {
+        let routed = bind
+            .routes
+            .iter()
+            .flat_map(|r| &r.segments)
+            .any(|s| s.stop == Stop::Port(i as u32));
+        let duplicate = bind.ports.iter().filter(|p| p.name == port.name).count() > 1;
+        if !routed && !duplicate {
+            out.push(
+                Diagnostic::new(
+                    codes::PORT_NEVER_ROUTED,
+                    span(port.span),
+                    format!("port `{}` is never routed to", port.name),
+                )
+                .label("no route reaches this port")
+                .help(format!("route to it with a `(({}))` stop", port.name)),
+            );
+        }
+    }
+}
+
+fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    let all = bind
+        .grants
+        .iter()
+        .chain(bind.ports.iter().flat_map(|p| &p.grants))
+        .chain(bind.roles.iter().flat_map(|r| &r.grants));
+    for g in all {
+        let unrooted = |s: &Option<String>| {
+            s.as_deref()
+                .is_some_and(|s| s == "**" || s.starts_with("**") || s.starts_with("*::**"))
+        };
+        let why = match &g.kind {
+            GrantKind::Super => Some("`super` grants every permission"),
+            GrantKind::Priv(p) if p == "*" => Some("`priv *` grants every privilege"),
+            _ if unrooted(&g.on) => Some("an unrooted `**` selects every resource"),
+            _ => None,
+        };
+        if let Some(why) = why {
+            out.push(
+                Diagnostic::new(
+                    codes::GRANT_WIDENS_TO_EVERYTHING,
+                    span(g.span),
+                    "this grant applies to everything",
+                )
+                .label(why)
+                .help("root the selector in a context name, such as `${files}:**`"),
+            );
+        }
+    }
+}
+
+fn calls(bind: &Bind, _src: &str, out: &mut Vec<Diagnostic>) {
+    for port in &bind.ports {
+        for call in &port.calls {
+            if !call.selector.starts_with("${") {
+                out.push(
+                    Diagnostic::new(codes::CALL_OUTSIDE_REQUIRES, span(call.span), "this call names a literal address")
+                        .label("not through a `Requires` context name")
+                        .help("declare the target in `Requires` and call `${name}:…`, so it is bound and checked at load"),
+                );
+            }
+        }
+    }
+}
+
+/// A step's payload kind that contradicts the port it feeds (e.g. `-[ Text ]-> ((upload))` where
+/// `upload` takes `Bin`). Only plain kinds are compared: no false positives.
+fn payload_mismatches(
+    bind: &Bind,
+    patterns: &[starlane_ir::PayloadPattern],
+    out: &mut Vec<Diagnostic>,
+) {
+    let kind_of = |id: Option<u32>| -> Option<&str> {
+        match &patterns.get(id? as usize)?.shape {
+            Shape::Kind(k) => Some(k.as_str()),
+            _ => None,
+        }
+    };
+    for route in &bind.routes {
+        for (i, seg) in route.segments.iter().enumerate() {
+            let Stop::Port(p) = seg.stop else { continue };
+            let Some(port) = bind.ports.get(p as usize) else {
+                continue;
+            };
+            if let (Some(step), Some(want)) = (kind_of(seg.payload), kind_of(port.request))
+                && step != want
+            {
+                out.push(
+                    Diagnostic::new(
+                        codes::PAYLOAD_MISMATCH,
+                        span(seg.span),
+                        format!(
+                            "this step passes `{step}` but port `{}` takes `{want}`",
+                            port.name
+                        ),
+                    )
+                    .label("no payload can pass both checks")
+                    .secondary(span(port.span), "the port is declared here"),
+                );
+            }
+            if let (Some(next), Some(gives)) = (
+                route.segments.get(i + 1).and_then(|n| kind_of(n.payload)),
+                kind_of(port.response),
+            ) && next != gives
+            {
+                out.push(
+                    Diagnostic::new(
+                        codes::PAYLOAD_MISMATCH,
+                        span(route.segments[i + 1].span),
+                        format!(
+                            "this step expects `{next}` but port `{}` answers `{gives}`",
+                            port.name
+                        ),
+                    )
+                    .label("no response can pass both checks")
+                    .secondary(span(port.span), "the port is declared here"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_prefixes() {
+        assert_eq!(literal_prefix("/(.*)"), ("/", true));
+        assert_eq!(literal_prefix("/app/(.*)"), ("/app/", true));
+        assert_eq!(literal_prefix("/index.html"), ("/index", false));
+        assert_eq!(literal_prefix("/users/(?P<user>.*)"), ("/users/", true));
+    }
+}
