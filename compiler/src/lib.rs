@@ -42,3 +42,10 @@ pub fn check_source(src: &str, settings: &Settings) -> Checked {
         patterns: cx.patterns,
     }
 }
+pub mod bundle;
+pub mod diff;
+pub mod guest_module;
+pub mod inspect;
+pub mod render_ir;
+pub mod route_match;
+pub mod schema;

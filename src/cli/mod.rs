@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch; each subcommand lives in its own module.
 
+mod bundle_cmds;
 mod check;
 mod explain;
 
@@ -23,6 +24,34 @@ pub struct Cli {
 enum Command {
     /// Parse and check `.bind`, App and router files (directories are searched recursively).
     Check(CheckArgs),
+    /// Build a bundle directory into one checked, versioned IR bundle file.
+    Build {
+        /// The bundle directory (binds, `wasm/`, `schema/`, static files, `*.app` manifests).
+        dir: PathBuf,
+        /// Where to write the bundle.
+        #[arg(short, long, default_value = "app.bundle")]
+        output: PathBuf,
+    },
+    /// Print a bundle's IR.
+    Inspect {
+        bundle: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Report breaking changes and permission widenings between two bundles (exit 1 if any).
+    Diff { old: PathBuf, new: PathBuf },
+    /// Dry-run routing: which route a message takes, and why earlier ones did not match.
+    Route {
+        bundle: PathBuf,
+        /// The message kind and method, such as `Http<Get>` or `Ext<Hello>`.
+        message: String,
+        /// The path, such as `/users/42`.
+        #[arg(default_value = "/")]
+        path: String,
+        /// The bind to route through (its bundle path); default: the bind that receives HTTP.
+        #[arg(long)]
+        bind: Option<String>,
+    },
     /// Explain a diagnostic code, such as `E0006`.
     Explain {
         /// The code (`E0006`) or its name (`unclosed-delimiter`); omit to list every code.
@@ -62,5 +91,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
+        Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),
+        Command::Diff { old, new } => bundle_cmds::diff(&old, &new),
+        Command::Route {
+            bundle,
+            message,
+            path,
+            bind,
+        } => bundle_cmds::route(&bundle, &message, &path, bind.as_deref()),
     }
 }

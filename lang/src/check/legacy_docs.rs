@@ -6,7 +6,8 @@ use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::syntax_kind::SyntaxKind::*;
 
-const APP_KEYS: &[&str] = &["wasm.src", "mechtron.name", "bind"];
+/// `http` marks the mechtron whose bind receives HTTP (specs/ir.md, bundles).
+const APP_KEYS: &[&str] = &["wasm.src", "mechtron.name", "bind", "http"];
 
 pub(super) fn check_app(cx: &mut Checker, app: &AppDoc) {
     for node in app.syntax().descendants() {

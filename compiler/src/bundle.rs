@@ -1,0 +1,495 @@
+//! `starlane build`: a bundle directory → a checked IR bundle.
+//!
+//! Layout: `*.bind` files, `wasm/*.wasm` modules, `schema/*.json` schemas, any other file is a
+//! static file a route may serve, and one App document (`*.app`) per mechtron as the manifest
+//! (`+wasm.src`, `+mechtron.name`, `+bind`, and `+http=true` on the one that receives HTTP when
+//! there are several). Paths are bundle-relative with `/`; everything is sorted, so the same
+//! inputs always give the same bytes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use starlane_ir::{Bundle, Mechtron, Module, SchemaDoc, Source, StaticFile, Stop};
+use starlane_lang::settings::Settings;
+use starlane_lang::{Diagnostic, Severity, SyntaxKind::*};
+
+use crate::{codes, guest_module, lower, schema};
+
+/// The producer recorded in bundle headers.
+pub const PRODUCER: &str = concat!("starlane ", env!("CARGO_PKG_VERSION"));
+
+/// Diagnostics of one input file, with its text for rendering (empty for binary files).
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug)]
+pub struct BuildOutput {
+    /// `None` when there were errors.
+    pub bundle: Option<Bundle>,
+    pub reports: Vec<FileReport>,
+}
+
+impl BuildOutput {
+    pub fn has_errors(&self) -> bool {
+        self.reports
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Reads every file below `dir` (sorted, bundle-relative), skipping hidden entries and `skip`.
+fn read_tree(dir: &Path, skip: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, BuildError> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let skip = skip.and_then(|s| s.canonicalize().ok());
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| BuildError::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|source| BuildError::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if skip
+                .as_ref()
+                .is_some_and(|s| path.canonicalize().ok().as_ref() == Some(s))
+                || name.ends_with(".bundle")
+            {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let bytes = std::fs::read(&path).map_err(|source| BuildError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            out.insert(rel, bytes);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the bundle in `dir`. `output` (if inside `dir`) is not read as an input.
+pub fn build(
+    dir: &Path,
+    output: Option<&Path>,
+    settings: &Settings,
+    mut progress: impl FnMut(&str),
+) -> Result<BuildOutput, BuildError> {
+    let files = read_tree(dir, output)?;
+    let mut bundle = Bundle {
+        name: dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+            .unwrap_or_else(|| "app".into()),
+        ..Default::default()
+    };
+    let mut reports: Vec<FileReport> = Vec::new();
+    let mut cx = lower::LowerCx::default();
+    let mut bind_paths: Vec<String> = Vec::new();
+
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".bind")) {
+        progress(path);
+        let (text, mut diags) = starlane_lang::source::decode(bytes);
+        let checked = crate::check_source(&text, settings);
+        diags.extend(checked.diagnostics);
+        let source = bundle.sources.len() as u32;
+        bundle.sources.push(Source {
+            path: path.clone(),
+            line_starts: line_starts(&text),
+        });
+        // `check_source` lowered into its own arena and reported; lower again into the bundle's.
+        let bind = lower::lower_bind(&mut cx, &text, &checked.parse.syntax(), source);
+        cx.diagnostics.clear();
+        diags.extend(missing_bundle_files(&bind, &text, &files));
+        bundle.binds.push(bind);
+        bind_paths.push(path.clone());
+        reports.push(FileReport {
+            path: path.clone(),
+            text,
+            diagnostics: diags,
+        });
+    }
+
+    // Schemas: every referenced one must exist; all `schema/*.json` are registered.
+    let mut schema_docs: BTreeMap<String, String> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("schema/") && p.ends_with(".json"))
+        .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
+        .collect();
+    for (path, index) in cx.schema_paths.iter() {
+        if !files.contains_key(path) {
+            let (bind_index, span) = find_schema_decl(&bundle, *index);
+            if let Some(report) = reports.get_mut(bind_index) {
+                report.diagnostics.push(
+                    Diagnostic::new(
+                        codes::MISSING_FILE,
+                        span,
+                        format!("schema file `{path}` is not in the bundle"),
+                    )
+                    .label("no such file")
+                    .note("schema paths are relative to the bundle root"),
+                );
+            }
+            schema_docs
+                .entry(path.clone())
+                .or_insert_with(|| "{}".into());
+        }
+    }
+    let docs: Vec<(String, String)> = schema_docs
+        .iter()
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect();
+    for problem in schema::check_all(&docs) {
+        let text = schema_docs.get(&problem.path).cloned().unwrap_or_default();
+        reports.push(FileReport {
+            path: problem.path.clone(),
+            diagnostics: vec![
+                Diagnostic::new(
+                    codes::INVALID_SCHEMA,
+                    problem.offset..problem.offset,
+                    format!("invalid schema `{}`: {}", problem.path, problem.message),
+                )
+                .label("here"),
+            ],
+            text,
+        });
+    }
+    // Index schemas in path order, then remap the binds' references.
+    let order: Vec<String> = schema_docs.keys().cloned().collect();
+    let mut remap = vec![0u32; cx.schema_paths.len()];
+    for (path, old) in &cx.schema_paths {
+        remap[*old as usize] = order.iter().position(|p| p == path).unwrap_or(0) as u32;
+    }
+    for bind in &mut bundle.binds {
+        for s in &mut bind.schemas {
+            s.schema = remap[s.schema as usize];
+        }
+    }
+    for p in &mut cx.patterns {
+        for v in &mut p.validators {
+            if let starlane_ir::Validator::Schema(s) = v {
+                *s = remap[*s as usize];
+            }
+        }
+    }
+    bundle.schemas = schema_docs
+        .into_iter()
+        .map(|(path, json)| SchemaDoc { path, json })
+        .collect();
+    bundle.patterns = std::mem::take(&mut cx.patterns);
+
+    // Modules.
+    let mut module_index: BTreeMap<String, u32> = BTreeMap::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".wasm")) {
+        progress(path);
+        let problems = guest_module::verify(bytes);
+        if !problems.is_empty() {
+            let mut d = Diagnostic::new(
+                codes::INVALID_WASM,
+                0..0,
+                format!("`{path}` is not a valid guest module"),
+            )
+            .label(problems[0].clone());
+            for p in &problems {
+                d = d.note(p.clone());
+            }
+            reports.push(FileReport {
+                path: path.clone(),
+                text: String::new(),
+                diagnostics: vec![d],
+            });
+        }
+        module_index.insert(path.clone(), bundle.modules.len() as u32);
+        bundle.modules.push(Module {
+            path: path.clone(),
+            sha256: Sha256::digest(bytes).into(),
+            bytes: bytes.clone(),
+        });
+    }
+
+    // Manifests.
+    let mut http_marked = Vec::new();
+    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".app")) {
+        let (text, _) = starlane_lang::source::decode(bytes);
+        let checked = crate::check_source(&text, settings);
+        let mut diags = checked.diagnostics;
+        let props = app_props(&text, &checked.parse.syntax());
+        let name = props
+            .get("mechtron.name")
+            .or(props.get("wasm.name"))
+            .map(|(v, _)| v.clone());
+        let wasm = props
+            .get("wasm.src")
+            .map(|(v, s)| (bundle_path(v), s.clone()));
+        let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
+        let mut module = None;
+        if let Some((wasm_path, span)) = &wasm {
+            match module_index.get(wasm_path) {
+                Some(i) => module = Some(*i),
+                None => diags.push(
+                    Diagnostic::new(
+                        codes::MISSING_FILE,
+                        span.clone(),
+                        format!("`{wasm_path}` is not in the bundle"),
+                    )
+                    .label("no such module"),
+                ),
+            }
+        }
+        let bind_index = match &bind {
+            Some((bind_path, span)) => match bind_paths.iter().position(|p| p == bind_path) {
+                Some(i) => Some(i as u32),
+                None => {
+                    diags.push(
+                        Diagnostic::new(
+                            codes::MISSING_FILE,
+                            span.clone(),
+                            format!("`{bind_path}` is not in the bundle"),
+                        )
+                        .label("no such bind"),
+                    );
+                    None
+                }
+            },
+            None => {
+                diags.push(
+                    Diagnostic::new(
+                        codes::INVALID_MANIFEST,
+                        0..0,
+                        "the App document names no `bind`",
+                    )
+                    .label("add `+bind=${self.config.bundle}:/bind/app.bind`"),
+                );
+                None
+            }
+        };
+        if let (Some(name), Some(bind)) = (name.clone(), bind_index) {
+            if props.get("http").is_some_and(|(v, _)| v == "true") {
+                http_marked.push(bundle.mechtrons.len());
+            }
+            bundle.mechtrons.push(Mechtron { name, module, bind });
+        } else if name.is_none() {
+            diags.push(
+                Diagnostic::new(
+                    codes::INVALID_MANIFEST,
+                    0..0,
+                    "the App document names no mechtron",
+                )
+                .label("add `+mechtron.name=NAME`"),
+            );
+        }
+        reports.push(FileReport {
+            path: path.clone(),
+            text,
+            diagnostics: diags,
+        });
+    }
+    bundle.http_bind = match (
+        http_marked.as_slice(),
+        bundle.mechtrons.len(),
+        bundle.binds.len(),
+    ) {
+        ([one], _, _) => Some(bundle.mechtrons[*one].bind),
+        ([], 1, _) => Some(bundle.mechtrons[0].bind),
+        ([], 0, 1) => Some(0),
+        ([], 0, 0) => {
+            reports.push(FileReport {
+                path: ".".into(),
+                text: String::new(),
+                diagnostics: vec![
+                    Diagnostic::new(
+                        codes::INVALID_MANIFEST,
+                        0..0,
+                        "the bundle has no `.bind` file",
+                    )
+                    .label("nothing to build"),
+                ],
+            });
+            None
+        }
+        (marked, _, _) => {
+            reports.push(FileReport {
+                path: ".".into(),
+                text: String::new(),
+                diagnostics: vec![
+                    Diagnostic::new(
+                        codes::INVALID_MANIFEST,
+                        0..0,
+                        if marked.len() > 1 {
+                            "more than one App document is marked `+http=true`"
+                        } else {
+                            "several binds, and none is marked to receive HTTP"
+                        },
+                    )
+                    .label("mark exactly one App document `+http=true`"),
+                ],
+            });
+            None
+        }
+    };
+
+    // Static files: everything that is not a bind, manifest, module, schema or project setting.
+    for (path, bytes) in &files {
+        let special = path.ends_with(".bind")
+            || path.ends_with(".app")
+            || path.ends_with(".wasm")
+            || (path.starts_with("schema/") && path.ends_with(".json"))
+            || path == "starlane.toml";
+        if !special {
+            bundle.files.push(StaticFile {
+                path: path.clone(),
+                content_type: content_type(path).into(),
+                bytes: bytes.clone(),
+            });
+        }
+    }
+    for r in &mut reports {
+        starlane_lang::diagnostic::sort(&mut r.diagnostics);
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut out = BuildOutput {
+        bundle: Some(bundle),
+        reports,
+    };
+    if out.has_errors() {
+        out.bundle = None;
+    }
+    Ok(out)
+}
+
+fn line_starts(text: &str) -> Vec<u32> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+        .collect()
+}
+
+/// The first declaration of the schema with (pre-remap) index `index`: (bind, span).
+fn find_schema_decl(bundle: &Bundle, index: u32) -> (usize, std::ops::Range<usize>) {
+    for (i, bind) in bundle.binds.iter().enumerate() {
+        if let Some(s) = bind.schemas.iter().find(|s| s.schema == index) {
+            return (i, s.span.start as usize..s.span.end as usize);
+        }
+    }
+    (0, 0..0)
+}
+
+/// `${doc.bundle}:/html/index.html` stops must name files that exist (when no variable is in them).
+fn missing_bundle_files(
+    bind: &starlane_ir::Bind,
+    _text: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for route in &bind.routes {
+        for seg in &route.segments {
+            if let Stop::Point(p) = &seg.stop
+                && let Some(file) = p.strip_prefix("${doc.bundle}:/")
+                && !file.contains('$')
+                && !files.contains_key(file)
+            {
+                out.push(
+                    Diagnostic::new(
+                        codes::MISSING_FILE,
+                        seg.span.start as usize..seg.span.end as usize,
+                        format!("`{file}` is not in the bundle"),
+                    )
+                    .label("no such file")
+                    .note("`${doc.bundle}:/…` names a file relative to the bundle root"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `Set` properties of an App document: key → (value, span of the value).
+fn app_props(
+    text: &str,
+    root: &starlane_lang::SyntaxNode,
+) -> BTreeMap<String, (String, std::ops::Range<usize>)> {
+    let mut out = BTreeMap::new();
+    for prop in root.descendants().filter(|n| n.kind() == APP_PROP) {
+        let key = prop
+            .children()
+            .find(|n| n.kind() == APP_KEY)
+            .map(|n| lower::span_of(&n));
+        let value = prop
+            .children()
+            .find(|n| n.kind() == APP_VALUE)
+            .map(|n| lower::span_of(&n));
+        if let (Some(k), Some(v)) = (key, value) {
+            out.insert(
+                text[k].to_string(),
+                (text[v.clone()].trim_matches('"').to_string(), v),
+            );
+        }
+    }
+    out
+}
+
+/// `${self.config.bundle}:/wasm/a.wasm` (or `$(…)`, `${doc.bundle}`) → `wasm/a.wasm`.
+fn bundle_path(value: &str) -> String {
+    let rest = value.split_once(":/").map_or(value, |(_, r)| r);
+    lower::normalise_path(rest)
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("pdf") => "application/pdf",
+        Some("wasm") => "application/wasm",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}

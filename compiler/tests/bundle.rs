@@ -1,0 +1,152 @@
+//! `build` end to end on real directories: the hello example, determinism, build errors, the
+//! round trip build → encode → load.
+
+use std::path::{Path, PathBuf};
+
+use starlane_compiler::bundle;
+use starlane_lang::settings::Settings;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn hello_wasm() -> Vec<u8> {
+    wat::parse_file(root().join("examples/guests/hello.wat")).unwrap()
+}
+
+#[test]
+fn the_committed_hello_module_is_built_from_its_wat() {
+    let committed = root().join("examples/hello/wasm/hello.wasm");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&committed, hello_wasm()).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(committed).unwrap(),
+        hello_wasm(),
+        "rebuild with BLESS=1"
+    );
+}
+
+fn build(dir: &Path) -> bundle::BuildOutput {
+    bundle::build(dir, None, &Settings::default(), |_| {}).unwrap()
+}
+
+fn messages(out: &bundle::BuildOutput) -> Vec<String> {
+    out.reports
+        .iter()
+        .flat_map(|r| {
+            r.diagnostics
+                .iter()
+                .map(move |d| format!("{} {}: {}", d.code.id, r.path, d.message))
+        })
+        .collect()
+}
+
+#[test]
+fn hello_builds_and_round_trips() {
+    let out = build(&root().join("examples/hello"));
+    assert!(!out.has_errors(), "{:?}", messages(&out));
+    let b = out.bundle.unwrap();
+    assert_eq!(b.mechtrons.len(), 1);
+    assert_eq!(b.mechtrons[0].name, "hello");
+    assert_eq!(b.http_bind, Some(0));
+    assert_eq!(
+        b.schemas
+            .iter()
+            .map(|s| s.path.as_str())
+            .collect::<Vec<_>>(),
+        ["schema/email.json", "schema/profile.json"]
+    );
+    assert!(
+        b.files
+            .iter()
+            .any(|f| f.path == "html/index.html" && f.content_type.starts_with("text/html"))
+    );
+    let bytes = starlane_ir::encode(&b, "test");
+    let (_, loaded) = starlane_ir::decode(&bytes).unwrap();
+    assert_eq!(loaded, b);
+}
+
+#[test]
+fn building_twice_gives_identical_bytes() {
+    let a = starlane_ir::encode(
+        &build(&root().join("examples/hello")).bundle.unwrap(),
+        bundle::PRODUCER,
+    );
+    let b = starlane_ir::encode(
+        &build(&root().join("examples/hello")).bundle.unwrap(),
+        bundle::PRODUCER,
+    );
+    assert_eq!(a, b);
+}
+
+fn scratch(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("starlane-bundle-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, bytes) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn build_errors_name_the_problem() {
+    let bad_wasm = wat::parse_str(r#"(module (import "env" "foo" (func)) (func (export "__guest_call") (param i32) (result i32) i32.const 1))"#).unwrap();
+    let dir = scratch(
+        "errors",
+        &[
+            ("app.app", b"App { Set { +mechtron.name=a, +wasm.src=${self.config.bundle}:/wasm/a.wasm, +bind=${self.config.bundle}:/bind/a.bind } }"),
+            ("wasm/a.wasm", &bad_wasm),
+            ("bind/a.bind", b"Bind(version=1.1.0) {\n  Schema Profile = \"schema/missing.json\";\n  Route<Http<Get>> -> ${doc.bundle}:/html/nope.html => &;\n}\n"),
+            ("schema/broken.json", b"{ \"type\": 12 }"),
+        ],
+    );
+    let out = build(&dir);
+    assert!(out.bundle.is_none());
+    let m = messages(&out).join("\n");
+    assert!(
+        m.contains("E0110 wasm/a.wasm: `wasm/a.wasm` is not a valid guest module"),
+        "{m}"
+    );
+    let wasm_notes: Vec<_> = out
+        .reports
+        .iter()
+        .find(|r| r.path == "wasm/a.wasm")
+        .unwrap()
+        .diagnostics[0]
+        .notes
+        .clone();
+    assert!(
+        wasm_notes.iter().any(|n| n.contains("env::foo")),
+        "{wasm_notes:?}"
+    );
+    assert!(
+        wasm_notes.iter().any(|n| n.contains("memory")),
+        "{wasm_notes:?}"
+    );
+    assert!(
+        wasm_notes.iter().any(|n| n.contains("wrong signature")),
+        "{wasm_notes:?}"
+    );
+    assert!(
+        m.contains("E0109 bind/a.bind: schema file `schema/missing.json` is not in the bundle"),
+        "{m}"
+    );
+    assert!(
+        m.contains("E0109 bind/a.bind: `html/nope.html` is not in the bundle"),
+        "{m}"
+    );
+    assert!(m.contains("E0111 schema/broken.json"), "{m}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_lone_bind_is_a_bundle_and_receives_http() {
+    let dir = scratch("lone", &[("site.bind", b"Bind(version=1.0.0) {\n  Route<Http<Get>>/index.html -> ${doc.bundle}:/index.html => &;\n}\n"), ("index.html", b"<h1>hi</h1>")]);
+    let out = build(&dir);
+    assert!(!out.has_errors(), "{:?}", messages(&out));
+    assert_eq!(out.bundle.unwrap().http_bind, Some(0));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,162 @@
+//! `build`, `inspect`, `diff` and `route`: the bundle commands.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use starlane_compiler::{bundle, diff::Change, inspect as view, route_match};
+use starlane_ir::Bundle;
+use starlane_lang::{Severity, render, settings};
+
+use super::Format;
+
+pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
+    let settings = settings::load_for(dir)?;
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let result = bundle::build(dir, Some(output), &settings, |path| {
+        if tty {
+            eprint!("\r\x1b[2K  building {path}");
+        }
+    })?;
+    if tty {
+        eprint!("\r\x1b[2K");
+    }
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut errors, mut warnings) = (0, 0);
+    for report in &result.reports {
+        let name = dir.join(&report.path).display().to_string();
+        for d in &report.diagnostics {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Note => {}
+            }
+            if report.text.is_empty() {
+                println!(
+                    "{}[{}]: {}: {}",
+                    d.severity.as_str(),
+                    d.code.id,
+                    name,
+                    d.message
+                );
+                for n in &d.notes {
+                    println!("  note: {n}");
+                }
+            } else {
+                print!("{}", render::terminal(d, &name, &report.text, color));
+            }
+        }
+    }
+    let Some(bundle) = result.bundle else {
+        println!(
+            "build failed: {errors} error{}, {warnings} warning{}",
+            plural(errors),
+            plural(warnings)
+        );
+        return Ok(ExitCode::from(1));
+    };
+    let bytes = starlane_ir::encode(&bundle, bundle::PRODUCER);
+    std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+    println!(
+        "built {} ({} bytes: {} bind{}, {} module{}, {} schema{}, {} file{}) in {:.0?}; {warnings} warning{}",
+        output.display(),
+        bytes.len(),
+        bundle.binds.len(),
+        plural(bundle.binds.len()),
+        bundle.modules.len(),
+        plural(bundle.modules.len()),
+        bundle.schemas.len(),
+        plural(bundle.schemas.len()),
+        bundle.files.len(),
+        plural(bundle.files.len()),
+        started.elapsed(),
+        plural(warnings)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn load(path: &Path) -> anyhow::Result<(starlane_ir::format::Header, Bundle)> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    starlane_ir::decode(&bytes).with_context(|| format!("cannot load {}", path.display()))
+}
+
+pub fn inspect(path: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let (header, bundle) = load(path)?;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&view::json(&header, &bundle))?
+        ),
+        _ => print!("{}", view::text(&header, &bundle)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn diff(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
+    let (_, a) = load(old)?;
+    let (_, b) = load(new)?;
+    let changes = starlane_compiler::diff::diff(&a, &b);
+    let mut flagged = 0;
+    for c in &changes {
+        match c {
+            Change::Breaking(m) => {
+                flagged += 1;
+                println!("breaking: {m}");
+            }
+            Change::Widening(m) => {
+                flagged += 1;
+                println!("widening: {m}");
+            }
+            Change::Info(m) => println!("info: {m}"),
+        }
+    }
+    if changes.is_empty() {
+        println!("no changes to routes, ports, schemas or permissions");
+    }
+    Ok(if flagged > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn route(
+    path: &Path,
+    message: &str,
+    request_path: &str,
+    bind: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (_, bundle) = load(path)?;
+    let (kind, method) = route_match::parse_message_kind(message)
+        .with_context(|| format!("`{message}` is not a message kind such as `Http<Get>`"))?;
+    let bind = match bind {
+        Some(name) => bundle
+            .binds
+            .iter()
+            .find(|b| {
+                bundle
+                    .sources
+                    .get(b.source as usize)
+                    .is_some_and(|s| s.path == name)
+            })
+            .with_context(|| format!("the bundle has no bind {name}"))?,
+        None => bundle
+            .http_bind
+            .and_then(|i| bundle.binds.get(i as usize))
+            .context("the bundle has no bind that receives HTTP; pass --bind")?,
+    };
+    let (report, matched) = route_match::explain(&bundle, bind, &kind, &method, request_path);
+    print!("{report}");
+    Ok(if matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
