@@ -19,7 +19,7 @@ fn starlane(args: &[&str]) -> (i32, String) {
 fn checking_the_bundled_examples_succeeds() {
     let (code, out) = starlane(&["check", "examples/"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("checked 34 files: 0 errors"), "{out}");
+    assert!(out.contains("checked 36 files: 0 errors"), "{out}");
 }
 
 #[test]
@@ -146,4 +146,77 @@ fn explain_prints_the_page_and_rejects_unknown_codes() {
     assert_eq!(code, 0);
     let (code, _) = starlane(&["explain", "E9999"]);
     assert_eq!(code, 2);
+}
+
+fn build_hello(out: &std::path::Path) {
+    let (code, text) = starlane(&["build", "examples/hello", "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn inspect_prints_the_ir() {
+    let out = std::env::temp_dir().join(format!("starlane-inspect-{}.bundle", std::process::id()));
+    build_hello(&out);
+    let (code, text) = starlane(&["inspect", out.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let text = text.lines().skip(1).collect::<Vec<_>>().join("\n"); // the first line holds the hash
+    insta::assert_snapshot!("inspect_hello", text);
+    let (code, json) = starlane(&["inspect", "--format", "json", out.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["bundle"]["mechtrons"][0]["name"], "hello");
+    assert_eq!(v["bundle"]["modules"][0]["size"], 207);
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn route_dry_run_explains_the_choice() {
+    let out = std::env::temp_dir().join(format!("starlane-route-{}.bundle", std::process::id()));
+    build_hello(&out);
+    let (code, text) = starlane(&["route", out.to_str().unwrap(), "Http<Post>", "/profile"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("route_profile", text);
+    let (code, _) = starlane(&["route", out.to_str().unwrap(), "Http<Get>", "/nowhere"]);
+    assert_eq!(code, 1);
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn a_corrupted_bundle_is_a_clear_error() {
+    let out = std::env::temp_dir().join(format!("starlane-corrupt-{}.bundle", std::process::id()));
+    build_hello(&out);
+    let mut bytes = std::fs::read(&out).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 1;
+    std::fs::write(&out, &bytes).unwrap();
+    let (code, text) = starlane(&["inspect", out.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(text.contains("corrupted bundle: the body's SHA-256 does not match the header"), "{text}");
+    std::fs::write(&out, &bytes[..40]).unwrap();
+    let (_, text) = starlane(&["inspect", out.to_str().unwrap()]);
+    assert!(text.contains("truncated bundle"), "{text}");
+    let _ = std::fs::remove_file(out);
+}
+
+#[test]
+fn diff_reports_breaking_changes_and_widenings() {
+    let dir = std::env::temp_dir().join(format!("starlane-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |name: &str, bind: &str| {
+        let d = dir.join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("app.bind"), bind).unwrap();
+        let out = dir.join(format!("{name}.bundle"));
+        let (code, text) = starlane(&["build", d.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{text}");
+        out
+    };
+    let old = write("old", "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: *; grant perm +cSd-Rwx on ${files}:**; }\n  Route<Http<Post>>/save -> ((save)) => &;\n  Route<Http<Get>>/a -> (()) => &;\n}\n");
+    let new = write("new", "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: Json; grant perm +cSd-RWx on ${files}:**; call ${files}:**^Ext<Select>; }\n  Route<Http<Post>>/save -[ Json ]-> ((save)) => &;\n}\n");
+    let (code, text) = starlane(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    insta::assert_snapshot!("diff_old_new", text);
+    let (code, _) = starlane(&["diff", old.to_str().unwrap(), old.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let _ = std::fs::remove_dir_all(dir);
 }
