@@ -191,7 +191,10 @@ fn a_corrupted_bundle_is_a_clear_error() {
     std::fs::write(&out, &bytes).unwrap();
     let (code, text) = starlane(&["inspect", out.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(text.contains("corrupted bundle: the body's SHA-256 does not match the header"), "{text}");
+    assert!(
+        text.contains("corrupted bundle: the body's SHA-256 does not match the header"),
+        "{text}"
+    );
     std::fs::write(&out, &bytes[..40]).unwrap();
     let (_, text) = starlane(&["inspect", out.to_str().unwrap()]);
     assert!(text.contains("truncated bundle"), "{text}");
@@ -211,8 +214,14 @@ fn diff_reports_breaking_changes_and_widenings() {
         assert_eq!(code, 0, "{text}");
         out
     };
-    let old = write("old", "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: *; grant perm +cSd-Rwx on ${files}:**; }\n  Route<Http<Post>>/save -> ((save)) => &;\n  Route<Http<Get>>/a -> (()) => &;\n}\n");
-    let new = write("new", "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: Json; grant perm +cSd-RWx on ${files}:**; call ${files}:**^Ext<Select>; }\n  Route<Http<Post>>/save -[ Json ]-> ((save)) => &;\n}\n");
+    let old = write(
+        "old",
+        "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: *; grant perm +cSd-Rwx on ${files}:**; }\n  Route<Http<Post>>/save -> ((save)) => &;\n  Route<Http<Get>>/a -> (()) => &;\n}\n",
+    );
+    let new = write(
+        "new",
+        "Bind(version=1.1.0) {\n  Requires { files: FileStore; }\n  Port save { request: Json; grant perm +cSd-RWx on ${files}:**; call ${files}:**^Ext<Select>; }\n  Route<Http<Post>>/save -[ Json ]-> ((save)) => &;\n}\n",
+    );
     let (code, text) = starlane(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
     assert_eq!(code, 1, "{text}");
     insta::assert_snapshot!("diff_old_new", text);

@@ -41,13 +41,7 @@ pub fn normalise_path(path: &str) -> String {
         .to_string()
 }
 
-/// The span of a node without surrounding trivia.
-pub(crate) fn span_of(node: &SyntaxNode) -> Span {
-    let text = node.to_string();
-    let start = usize::from(node.text_range().start()) + (text.len() - text.trim_start().len());
-    let end = usize::from(node.text_range().end()) - (text.len() - text.trim_end().len());
-    start..end.max(start)
-}
+pub(crate) use starlane_lang::ast::trimmed_span as span_of;
 
 fn token_span(t: &SyntaxToken) -> Span {
     usize::from(t.text_range().start())..usize::from(t.text_range().end())
@@ -676,15 +670,44 @@ fn unquote(s: &str) -> String {
     s.trim_matches(|c| c == '"' || c == '\'').to_string()
 }
 
+/// The capture groups of a path regex in order (`None` for unnamed ones), read from its syntax
+/// tree: parsing is cheap, compiling a full matcher per route is not (10,000 routes).
+fn capture_groups(regex: &str) -> Vec<Option<String>> {
+    use regex_syntax::ast::{Ast, GroupKind};
+    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(regex) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![&ast];
+    while let Some(node) = stack.pop() {
+        match node {
+            Ast::Group(g) => {
+                match &g.kind {
+                    GroupKind::CaptureIndex(_) => out.push((g.span.start.offset, None)),
+                    GroupKind::CaptureName { name, .. } => {
+                        out.push((g.span.start.offset, Some(name.name.clone())))
+                    }
+                    GroupKind::NonCapturing(_) => {}
+                }
+                stack.push(&g.ast);
+            }
+            Ast::Repetition(r) => stack.push(&r.ast),
+            Ast::Concat(c) => stack.extend(c.asts.iter()),
+            Ast::Alternation(a) => stack.extend(a.asts.iter()),
+            _ => {}
+        }
+    }
+    // Groups are numbered by the position of their opening parenthesis.
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter().map(|(_, name)| name).collect()
+}
+
 /// Named capture groups of a path regex, in order (unnamed groups are reached as `${N}`).
 pub fn capture_names(regex: &str) -> Vec<String> {
-    match regex::Regex::new(regex) {
-        Ok(r) => r.capture_names().flatten().map(str::to_string).collect(),
-        Err(_) => Vec::new(),
-    }
+    capture_groups(regex).into_iter().flatten().collect()
 }
 
 /// How many capture groups (named or not) a regex has; `${N}` may go up to this.
 pub fn capture_count(regex: &str) -> usize {
-    regex::Regex::new(regex).map_or(0, |r| r.captures_len() - 1)
+    capture_groups(regex).len()
 }

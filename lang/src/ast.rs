@@ -49,6 +49,30 @@ pub fn token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
         .find(|t| t.kind() == kind)
 }
 
+/// The byte span of a node without its leading and trailing trivia (no allocation: walks from
+/// the first and last tokens inward).
+pub fn trimmed_span(node: &SyntaxNode) -> crate::Span {
+    let range = node.text_range();
+    let (lo, hi) = (usize::from(range.start()), usize::from(range.end()));
+    let within = |t: &SyntaxToken| {
+        usize::from(t.text_range().start()) >= lo && usize::from(t.text_range().end()) <= hi
+    };
+    let mut first = node.first_token();
+    while let Some(t) = first.clone().filter(|t| t.kind().is_trivia() && within(t)) {
+        first = t.next_token();
+    }
+    let mut last = node.last_token();
+    while let Some(t) = last.clone().filter(|t| t.kind().is_trivia() && within(t)) {
+        last = t.prev_token();
+    }
+    match (first.filter(within), last.filter(within)) {
+        (Some(f), Some(l)) if f.text_range().start() <= l.text_range().end() => {
+            usize::from(f.text_range().start())..usize::from(l.text_range().end())
+        }
+        _ => lo..lo,
+    }
+}
+
 /// The node's text without leading or trailing trivia (its tokens are glued for atoms).
 pub fn text(node: &SyntaxNode) -> String {
     node.to_string().trim().to_string()

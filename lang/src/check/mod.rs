@@ -15,7 +15,6 @@ use crate::atoms::AtomError;
 use crate::atoms::version::Version;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::parser::Parse;
-use crate::syntax_kind::SyntaxNode;
 
 pub use regex::RegexCache;
 
@@ -104,16 +103,7 @@ impl Checker<'_> {
     }
 }
 
-/// The span of a node without its leading and trailing trivia.
-pub(crate) fn trimmed_span(node: &SyntaxNode) -> Span {
-    let range = node.text_range();
-    let text = node.to_string();
-    let lead = text.len() - text.trim_start().len();
-    let trail = text.len() - text.trim_end().len();
-    let start = usize::from(range.start()) + lead;
-    let end = (usize::from(range.end()) - trail).max(start);
-    start..end
-}
+pub(crate) use crate::ast::trimmed_span;
 
 pub(crate) fn token_span(token: &crate::syntax_kind::SyntaxToken) -> Span {
     let r = token.text_range();
