@@ -14,16 +14,18 @@ use super::Format;
 pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
     let settings = settings::load_for(dir)?;
-    let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
+    // A spinner naming the file being built, only on a terminal (indicatif hides itself otherwise).
+    let progress = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let result = bundle::build(dir, Some(output), &settings, |path| {
-        if tty {
-            eprint!("\r\x1b[2K  building {path}");
-        }
+        progress.set_message(format!("building {path}"));
+        progress.tick();
     })?;
-    if tty {
-        eprint!("\r\x1b[2K");
-    }
+    progress.finish_and_clear();
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut errors, mut warnings) = (0, 0);
     for report in &result.reports {
