@@ -142,6 +142,15 @@ fn out_of_range_indices_are_invalid_not_a_panic() {
 }
 
 #[test]
+fn an_unordered_line_table_is_invalid_and_locate_never_underflows() {
+    // Found by the `load_bundle` fuzz target (regression input in fuzz/corpus/load_bundle).
+    let mut b = sample();
+    b.sources[0].line_starts = vec![0, 50, 10];
+    assert!(matches!(decode(&encode(&b, "p")).unwrap_err(), LoadError::Invalid(ref m) if m.contains("line table")));
+    assert_eq!(b.locate(SourceSpan { source: 0, start: 20, end: 21 }), "bind/app.bind:2:1");
+}
+
+#[test]
 fn source_map_locates_spans() {
     let b = sample();
     assert_eq!(
