@@ -110,11 +110,18 @@ fn bind_diff(old: &Bundle, ob: &Bind, new: &Bundle, nb: &Bind, name: &str, out: 
                         )));
                     }
                 }
-                if render_ir::pipeline(old, ob, r) != render_ir::pipeline(new, nb, n)
-                    && r.segments.len() != n.segments.len()
-                {
+                // Stops (or the number of steps) changed: the message now goes somewhere else.
+                let stops = |b: &Bind, x: &starlane_ir::Route| {
+                    x.segments
+                        .iter()
+                        .map(|s| render_ir::stop(b, &s.stop))
+                        .collect::<Vec<_>>()
+                };
+                if stops(ob, r) != stops(nb, n) {
                     out.push(Change::Breaking(format!(
-                        "{name}: route {k} pipeline changed"
+                        "{name}: route {k} pipeline changed from `{}` to `{}`",
+                        render_ir::pipeline(old, ob, r),
+                        render_ir::pipeline(new, nb, n)
                     )));
                 }
             }

@@ -38,7 +38,9 @@ pub(crate) fn check(b: &Bundle) -> Result<(), String> {
         }
     }
     for (i, source) in b.sources.iter().enumerate() {
-        if source.line_starts.first().is_some_and(|&s| s != 0) || source.line_starts.windows(2).any(|w| w[0] >= w[1]) {
+        if source.line_starts.first().is_some_and(|&s| s != 0)
+            || source.line_starts.windows(2).any(|w| w[0] >= w[1])
+        {
             return Err(format!("source {i} has an unordered line table"));
         }
     }

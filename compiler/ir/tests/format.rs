@@ -146,8 +146,17 @@ fn an_unordered_line_table_is_invalid_and_locate_never_underflows() {
     // Found by the `load_bundle` fuzz target (regression input in fuzz/corpus/load_bundle).
     let mut b = sample();
     b.sources[0].line_starts = vec![0, 50, 10];
-    assert!(matches!(decode(&encode(&b, "p")).unwrap_err(), LoadError::Invalid(ref m) if m.contains("line table")));
-    assert!(b.locate(SourceSpan { source: 0, start: 20, end: 21 }).starts_with("bind/app.bind:"));
+    assert!(
+        matches!(decode(&encode(&b, "p")).unwrap_err(), LoadError::Invalid(ref m) if m.contains("line table"))
+    );
+    assert!(
+        b.locate(SourceSpan {
+            source: 0,
+            start: 20,
+            end: 21
+        })
+        .starts_with("bind/app.bind:")
+    );
 }
 
 #[test]
