@@ -229,3 +229,41 @@ fn diff_reports_breaking_changes_and_widenings() {
     assert_eq!(code, 0);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn fmt_formats_checks_and_diffs() {
+    let dir = std::env::temp_dir().join(format!("starlane-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.bind");
+    std::fs::write(
+        &file,
+        "Bind(version=1.0.0){Route<Ext<A>>->(())=>&; # keep me\n}",
+    )
+    .unwrap();
+    let (code, out) = starlane(&["fmt", "--check", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out) = starlane(&["fmt", "--diff", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("+  Route<Ext<A>> -> (()) => &; # keep me"),
+        "{out}"
+    );
+    let (code, _) = starlane(&["fmt", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "Bind(version=1.0.0) {\n  Route<Ext<A>> -> (()) => &; # keep me\n}\n"
+    );
+    let (code, _) = starlane(&["fmt", "--check", file.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    std::fs::write(&file, "Bind(version=1.0.0) { Route<Ext<A>> -> ; }").unwrap();
+    let (code, out) = starlane(&["fmt", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("syntax errors"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "Bind(version=1.0.0) { Route<Ext<A>> -> ; }",
+        "left untouched"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -21,3 +21,4 @@ pub mod settings;
 pub mod source;
 
 pub use check::check_source;
+pub mod format;

@@ -118,7 +118,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Files named directly are always checked; directories are walked for known extensions, sorted.
-fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         let meta =

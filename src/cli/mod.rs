@@ -3,6 +3,7 @@
 mod bundle_cmds;
 mod check;
 mod explain;
+mod fmt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
         #[arg(long)]
         bind: Option<String>,
     },
+    /// Format files in place (canonical whitespace and comment layout; never rewrites forms).
+    Fmt(FmtArgs),
     /// Explain a diagnostic code, such as `E0006`.
     Explain {
         /// The code (`E0006`) or its name (`unclosed-delimiter`); omit to list every code.
@@ -75,6 +78,21 @@ pub struct CheckArgs {
     fix: bool,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or directories; none (or `-`) formats standard input to standard output.
+    paths: Vec<PathBuf>,
+    /// Write nothing; exit 1 if any file is not formatted.
+    #[arg(long)]
+    check: bool,
+    /// Write nothing; print what would change as a unified diff.
+    #[arg(long)]
+    diff: bool,
+    /// Format files that have syntax errors too (the token check still applies).
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Human,
@@ -90,6 +108,7 @@ pub enum DenyWhat {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
         Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),
