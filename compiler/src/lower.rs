@@ -10,8 +10,7 @@ use starlane_ir::{
 };
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
-use starlane_lang::suggest::did_you_mean;
-use starlane_lang::{Applicability, Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
 
 use crate::codes;
 
@@ -477,16 +476,11 @@ impl Lowerer<'_> {
                         )
                         .label("unknown port")
                         .help(format!("declare it: `Port {name} {{ … }}`"));
-                        if let Some(best) =
-                            did_you_mean(&name, bind.ports.iter().map(|p| p.name.as_str()))
-                        {
-                            d = d.fix(
-                                format!("did you mean `{best}`?"),
-                                span.start + 2..span.end - 2,
-                                best,
-                                Applicability::MaybeIncorrect,
-                            );
-                        }
+                        d = d.did_you_mean(
+                            &name,
+                            bind.ports.iter().map(|p| p.name.as_str()),
+                            span.start + 2..span.end - 2,
+                        );
                         self.cx.diagnostics.push(d);
                         return None;
                     }
@@ -611,16 +605,11 @@ impl Lowerer<'_> {
                             "declare it: `Schema {name} = \"schema/{}.json\";`",
                             name.to_ascii_lowercase()
                         ));
-                        if let Some(best) =
-                            did_you_mean(&name, bind.schemas.iter().map(|s| s.name.as_str()))
-                        {
-                            d = d.fix(
-                                format!("did you mean `{best}`?"),
-                                span,
-                                best,
-                                Applicability::MaybeIncorrect,
-                            );
-                        }
+                        d = d.did_you_mean(
+                            &name,
+                            bind.schemas.iter().map(|s| s.name.as_str()),
+                            span,
+                        );
                         self.cx.diagnostics.push(d);
                     }
                 }

@@ -146,6 +146,27 @@ impl Diagnostic {
         self
     }
 
+    /// Adds "did you mean `X`?" replacing `span` when a candidate is close to `word`. A
+    /// difference in case only is certain, so that fix is machine-applicable.
+    pub fn did_you_mean<'a>(
+        self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        span: Span,
+    ) -> Self {
+        match crate::suggest::did_you_mean(word, candidates) {
+            Some(best) => {
+                let applicability = if best.eq_ignore_ascii_case(word) {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                };
+                self.fix(format!("did you mean `{best}`?"), span, best, applicability)
+            }
+            None => self,
+        }
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self

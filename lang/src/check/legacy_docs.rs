@@ -38,15 +38,7 @@ pub(super) fn check_app(cx: &mut Checker, app: &AppDoc) {
                     )
                     .label("unknown property")
                     .note(format!("App properties: {}", APP_KEYS.join(", ")));
-                    if let Some(best) = crate::suggest::did_you_mean(key, APP_KEYS.iter().copied())
-                    {
-                        diag = diag.fix(
-                            format!("did you mean `{best}`?"),
-                            span,
-                            best,
-                            Applicability::MaybeIncorrect,
-                        );
-                    }
+                    diag = diag.did_you_mean(key, APP_KEYS.iter().copied(), span);
                     cx.report(diag);
                 }
             }

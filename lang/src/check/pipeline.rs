@@ -5,7 +5,6 @@ use crate::ast::{self, AstNode, PayloadPattern};
 use crate::atoms::{count, point};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::suggest::did_you_mean;
 use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
 
 /// Payload kinds (Starlane's substance kinds).
@@ -189,14 +188,7 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
             format!("cannot call with message kind `{}`", kind.text()),
         )
         .label("expected `Ext`, `Http` or `Cmd`");
-        if let Some(best) = did_you_mean(kind.text(), allowed) {
-            diag = diag.fix(
-                format!("did you mean `{best}`?"),
-                token_span(kind),
-                best,
-                Applicability::MaybeIncorrect,
-            );
-        }
+        diag = diag.did_you_mean(kind.text(), allowed, token_span(kind));
         cx.report(diag);
         return;
     }
@@ -210,15 +202,11 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
             format!("unknown Http method `{}`", method.text()),
         )
         .label("not an Http method");
-        if let Some(best) = did_you_mean(method.text(), super::routes::HTTP_METHODS.iter().copied())
-        {
-            diag = diag.fix(
-                format!("did you mean `{best}`?"),
-                token_span(method),
-                best,
-                Applicability::MaybeIncorrect,
-            );
-        }
+        diag = diag.did_you_mean(
+            method.text(),
+            super::routes::HTTP_METHODS.iter().copied(),
+            token_span(method),
+        );
         cx.report(diag);
     }
 }
@@ -233,19 +221,11 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
                 format!("unknown payload kind `{}`", kind.text()),
             )
             .label("not a payload kind");
-            if let Some(best) = did_you_mean(kind.text(), PAYLOAD_KINDS.iter().copied()) {
-                let app = if best.eq_ignore_ascii_case(kind.text()) {
-                    Applicability::MachineApplicable
-                } else {
-                    Applicability::MaybeIncorrect
-                };
-                diag = diag.fix(
-                    format!("did you mean `{best}`?"),
-                    token_span(&kind),
-                    best,
-                    app,
-                );
-            }
+            diag = diag.did_you_mean(
+                kind.text(),
+                PAYLOAD_KINDS.iter().copied(),
+                token_span(&kind),
+            );
             cx.report(diag);
         }
         None if node.children().any(|c| c.kind() == VALIDATOR) => {
@@ -292,14 +272,7 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
             )
             .label("not a known format")
             .note(format!("formats: {}", FORMATS.join(", ")));
-            if let Some(best) = did_you_mean(&text, FORMATS.iter().copied()) {
-                diag = diag.fix(
-                    format!("did you mean `{best}`?"),
-                    span,
-                    best,
-                    Applicability::MaybeIncorrect,
-                );
-            }
+            diag = diag.did_you_mean(&text, FORMATS.iter().copied(), span);
             cx.report(diag);
         }
     }

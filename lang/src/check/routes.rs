@@ -5,7 +5,6 @@ use super::{Checker, token_span, trimmed_span};
 use crate::ast::{AstNode, Body, Scope};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
-use crate::suggest::did_you_mean;
 use crate::syntax_kind::SyntaxToken;
 
 /// Route levels; each scope name sits one level below its parent's last name.
@@ -139,14 +138,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
                     let mut diag = Diagnostic::new(codes::UNKNOWN_SCOPE, token_span(name), format!("unknown scope `{text}`"))
                         .label("expected `Route`, a message kind or a declaration")
                         .note("top-level scopes are `Route` (or a message kind such as `Http`, which implies one)");
-                    if let Some(best) = did_you_mean(text, candidates) {
-                        diag = diag.fix(
-                            format!("did you mean `{best}`?"),
-                            token_span(name),
-                            best,
-                            Applicability::MaybeIncorrect,
-                        );
-                    }
+                    diag = diag.did_you_mean(text, candidates, token_span(name));
                     cx.report(diag);
                     return None;
                 }
@@ -176,14 +168,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
             )
             .label("unknown filter")
             .note(format!("known filters: {}", FILTERS.join(", ")));
-            if let Some(best) = did_you_mean(name.text(), FILTERS.iter().copied()) {
-                diag = diag.fix(
-                    format!("did you mean `{best}`?"),
-                    token_span(&name),
-                    best,
-                    Applicability::MaybeIncorrect,
-                );
-            }
+            diag = diag.did_you_mean(name.text(), FILTERS.iter().copied(), token_span(&name));
             cx.report(diag);
         }
     }
@@ -332,14 +317,7 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
             )
             .label("not a message kind")
             .note(format!("message kinds: {}, or `*`", KINDS.join(", ")));
-            if let Some(best) = did_you_mean(text, KINDS.iter().copied()) {
-                let app = if best.eq_ignore_ascii_case(text) {
-                    Applicability::MachineApplicable
-                } else {
-                    Applicability::MaybeIncorrect
-                };
-                diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
-            }
+            diag = diag.did_you_mean(text, KINDS.iter().copied(), span);
             cx.report(diag);
             false
         }
@@ -368,14 +346,7 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
             match methods {
                 Some(list) => {
                     diag = diag.note(format!("{kind} methods: {}, or `*`", list.join(", ")));
-                    if let Some(best) = did_you_mean(text, list.iter().copied()) {
-                        let app = if best.eq_ignore_ascii_case(text) {
-                            Applicability::MachineApplicable
-                        } else {
-                            Applicability::MaybeIncorrect
-                        };
-                        diag = diag.fix(format!("did you mean `{best}`?"), span, best, app);
-                    }
+                    diag = diag.did_you_mean(text, list.iter().copied(), span);
                 }
                 None => {
                     let camel = to_upper_camel(text);

@@ -3,7 +3,6 @@
 use super::Parser;
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::suggest::did_you_mean;
 use crate::syntax_kind::SyntaxKind::*;
 
 const SECTIONS: &[&str] = &["Set", "Install"];
@@ -30,14 +29,7 @@ pub(super) fn app_body(p: &mut Parser) {
                     )
                     .label("unknown section")
                     .note("an App document has the sections `Set` and `Install`");
-                    if let Some(best) = did_you_mean(name, SECTIONS.iter().copied()) {
-                        diag = diag.fix(
-                            format!("did you mean `{best}`?"),
-                            p.current_span(),
-                            best,
-                            Applicability::MaybeIncorrect,
-                        );
-                    }
+                    diag = diag.did_you_mean(name, SECTIONS.iter().copied(), p.current_span());
                     p.report(diag);
                     p.bump();
                     p.start(ERROR);

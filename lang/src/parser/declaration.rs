@@ -4,8 +4,7 @@
 
 use super::{Parser, pipeline};
 use crate::codes;
-use crate::diagnostic::{Applicability, Diagnostic};
-use crate::suggest::did_you_mean;
+use crate::diagnostic::Diagnostic;
 use crate::syntax_kind::SyntaxKind::*;
 
 pub(super) fn at_declaration(p: &Parser) -> bool {
@@ -138,14 +137,7 @@ fn port_field(p: &mut Parser) {
             )
             .label("unknown field")
             .note("a port has the fields `request`, `response` and `timeout`, and `grant` and `call` statements");
-            if let Some(best) = did_you_mean(other, PORT_FIELDS.iter().copied()) {
-                diag = diag.fix(
-                    format!("did you mean `{best}`?"),
-                    p.current_span(),
-                    best,
-                    Applicability::MaybeIncorrect,
-                );
-            }
+            diag = diag.did_you_mean(other, PORT_FIELDS.iter().copied(), p.current_span());
             p.report(diag);
             p.start(PORT_FIELD);
             p.recover(&[]);
@@ -264,16 +256,9 @@ fn grant(p: &mut Parser) {
                 ),
             )
             .label("expected what to grant");
-            if p.at(IDENT)
-                && let Some(best) =
-                    did_you_mean(p.current_text(), ["perm", "priv", "super", "role"])
-            {
-                diag = diag.fix(
-                    format!("did you mean `{best}`?"),
-                    p.current_span(),
-                    best,
-                    Applicability::MaybeIncorrect,
-                );
+            if p.at(IDENT) {
+                let word = p.current_text();
+                diag = diag.did_you_mean(word, ["perm", "priv", "super", "role"], p.current_span());
             }
             p.report(diag);
             p.recover(&[]);

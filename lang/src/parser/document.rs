@@ -5,7 +5,6 @@ use super::{Parser, app, router, scope};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lexer::LexMode;
-use crate::suggest::did_you_mean;
 use crate::syntax_kind::SyntaxKind::*;
 
 /// What a file holds, decided by its first token.
@@ -78,15 +77,8 @@ fn header_document(p: &mut Parser) -> Option<DocumentKind> {
             "a document starts with one of {}, or is a router file of `METHOD /path -> point;` lines",
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ));
-        if p.at(IDENT)
-            && let Some(best) = did_you_mean(name, names.iter().copied())
-        {
-            diag = diag.fix(
-                format!("did you mean `{best}`?"),
-                p.current_span(),
-                best,
-                Applicability::MaybeIncorrect,
-            );
+        if p.at(IDENT) {
+            diag = diag.did_you_mean(name, names.iter().copied(), p.current_span());
         }
         p.report(diag);
         // Everything is skipped: guessing a grammar for an unknown kind would only cascade.
