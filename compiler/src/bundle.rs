@@ -127,16 +127,13 @@ pub fn build(
     for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".bind")) {
         progress(path);
         let (text, mut diags) = starlane_lang::source::decode(bytes);
-        let checked = crate::check_source(&text, settings);
-        diags.extend(checked.diagnostics);
         let source = bundle.sources.len() as u32;
+        let (_, checked, bind) = crate::check_into(&text, settings, &mut cx, source);
+        diags.extend(checked);
         bundle.sources.push(Source {
             path: path.clone(),
             line_starts: line_starts(&text),
         });
-        // `check_source` lowered into its own arena and reported; lower again into the bundle's.
-        let bind = lower::lower_bind(&mut cx, &text, &checked.parse.syntax(), source);
-        cx.diagnostics.clear();
         diags.extend(missing_bundle_files(&bind, &text, &files));
         bundle.binds.push(bind);
         bind_paths.push(path.clone());
@@ -330,37 +327,22 @@ pub fn build(
         ([], 1, _) => Some(bundle.mechtrons[0].bind),
         ([], 0, 1) => Some(0),
         ([], 0, 0) => {
-            reports.push(FileReport {
-                path: ".".into(),
-                text: String::new(),
-                diagnostics: vec![
-                    Diagnostic::new(
-                        codes::INVALID_MANIFEST,
-                        0..0,
-                        "the bundle has no `.bind` file",
-                    )
-                    .label("nothing to build"),
-                ],
-            });
+            reports.push(manifest_problem(
+                "the bundle has no `.bind` file",
+                "nothing to build",
+            ));
             None
         }
         (marked, _, _) => {
-            reports.push(FileReport {
-                path: ".".into(),
-                text: String::new(),
-                diagnostics: vec![
-                    Diagnostic::new(
-                        codes::INVALID_MANIFEST,
-                        0..0,
-                        if marked.len() > 1 {
-                            "more than one App document is marked `+http=true`"
-                        } else {
-                            "several binds, and none is marked to receive HTTP"
-                        },
-                    )
-                    .label("mark exactly one App document `+http=true`"),
-                ],
-            });
+            let message = if marked.len() > 1 {
+                "more than one App document is marked `+http=true`"
+            } else {
+                "several binds, and none is marked to receive HTTP"
+            };
+            reports.push(manifest_problem(
+                message,
+                "mark exactly one App document `+http=true`",
+            ));
             None
         }
     };
@@ -392,6 +374,15 @@ pub fn build(
         out.bundle = None;
     }
     Ok(out)
+}
+
+/// A problem with the bundle as a whole (no single file to point into).
+fn manifest_problem(message: &str, label: &str) -> FileReport {
+    FileReport {
+        path: ".".into(),
+        text: String::new(),
+        diagnostics: vec![Diagnostic::new(codes::INVALID_MANIFEST, 0..0, message).label(label)],
+    }
 }
 
 fn line_starts(text: &str) -> Vec<u32> {

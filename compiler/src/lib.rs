@@ -20,27 +20,37 @@ pub struct Checked {
 
 /// Front-end checks, then lowering and semantic checks, then lint levels from `settings`.
 pub fn check_source(src: &str, settings: &Settings) -> Checked {
-    let (parse, mut diagnostics) = starlane_lang::check_source(src);
     let mut cx = lower::LowerCx::default();
-    let mut bind = None;
-    if parse.kind == Some(starlane_lang::DocumentKind::Bind) {
-        let b = lower::lower_bind(&mut cx, src, &parse.syntax(), 0);
-        diagnostics.extend(sema::check(&b, src, &cx.patterns));
-        bind = Some(b);
-    }
-    // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
-    if cx.diagnostics.iter().any(|d| d.code == codes::UNKNOWN_PORT) {
-        diagnostics.retain(|d| d.code != codes::PORT_NEVER_ROUTED);
-    }
-    diagnostics.append(&mut cx.diagnostics);
-    let mut diagnostics = lints::apply_levels(diagnostics, src, settings);
-    starlane_lang::diagnostic::sort(&mut diagnostics);
+    let (parse, diagnostics, bind) = check_into(src, settings, &mut cx, 0);
+    let is_bind = parse.kind == Some(starlane_lang::DocumentKind::Bind);
     Checked {
         parse,
         diagnostics,
-        bind,
+        bind: is_bind.then_some(bind),
         patterns: cx.patterns,
     }
+}
+
+/// [`check_source`], lowering into a shared arena as source number `source`, so a bundle build
+/// checks and lowers each bind once. A document that is not a `Bind` lowers to an empty bind.
+pub fn check_into(
+    src: &str,
+    settings: &Settings,
+    cx: &mut lower::LowerCx,
+    source: u32,
+) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
+    let (parse, mut diagnostics) = starlane_lang::check_source(src);
+    let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
+    diagnostics.extend(sema::check(&bind, src, &cx.patterns));
+    let mut lowering = std::mem::take(&mut cx.diagnostics);
+    // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
+    if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {
+        diagnostics.retain(|d| d.code != codes::PORT_NEVER_ROUTED);
+    }
+    diagnostics.append(&mut lowering);
+    let mut diagnostics = lints::apply_levels(diagnostics, src, settings);
+    starlane_lang::diagnostic::sort(&mut diagnostics);
+    (parse, diagnostics, bind)
 }
 pub mod bundle;
 pub mod diff;

@@ -149,25 +149,19 @@ impl Lowerer<'_> {
 
     fn requires(&mut self, node: &SyntaxNode, bind: &mut Bind) {
         for req in node.descendants().filter(|n| n.kind() == REQUIREMENT) {
-            let name = significant_tokens(&req)
-                .first()
-                .map(|t| t.text().to_string())
-                .unwrap_or_default();
-            let full_name = {
-                let toks = significant_tokens(&req);
-                let mut s = String::new();
-                for t in toks.iter().take_while(|t| t.kind() != COLON) {
-                    s.push_str(t.text());
-                }
-                if s.is_empty() { name } else { s }
-            };
+            // The context name: the glued tokens before `:` (`user-files`).
+            let name: String = significant_tokens(&req)
+                .iter()
+                .take_while(|t| t.kind() != COLON)
+                .map(|t| t.text())
+                .collect();
             let kind = req
                 .children()
                 .find(|n| n.kind() == KIND_EXPR)
                 .map(|k| text(self.src, &k))
                 .unwrap_or_default();
             bind.requires.push(Requirement {
-                name: full_name,
+                name,
                 kind,
                 span: self.span(span_of(&req)),
             });

@@ -25,7 +25,7 @@ pub fn check(bind: &Bind, src: &str, patterns: &[starlane_ir::PayloadPattern]) -
     unreachable_routes(bind, &mut out);
     ports_never_routed(bind, &mut out);
     grants(bind, &mut out);
-    calls(bind, src, &mut out);
+    calls(bind, &mut out);
     payload_mismatches(bind, patterns, &mut out);
     out
 }
@@ -404,7 +404,7 @@ fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn calls(bind: &Bind, _src: &str, out: &mut Vec<Diagnostic>) {
+fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
     for port in &bind.ports {
         for call in &port.calls {
             if !call.selector.starts_with("${") {
