@@ -6,6 +6,7 @@ pub mod lints;
 pub mod lower;
 pub mod sema;
 
+use starlane_lang::check::RegexCache;
 use starlane_lang::settings::Settings;
 use starlane_lang::{Diagnostic, Parse};
 
@@ -20,8 +21,18 @@ pub struct Checked {
 
 /// Front-end checks, then lowering and semantic checks, then lint levels from `settings`.
 pub fn check_source(src: &str, settings: &Settings) -> Checked {
-    let mut cx = lower::LowerCx::default();
+    check_source_with(src, settings, &mut RegexCache::default())
+}
+
+/// [`check_source`] with a regex cache that outlives the call: the language server keeps one
+/// per document, so an edit re-analyses only the path regexes it changed.
+pub fn check_source_with(src: &str, settings: &Settings, regexes: &mut RegexCache) -> Checked {
+    let mut cx = lower::LowerCx {
+        regexes: std::mem::take(regexes),
+        ..Default::default()
+    };
     let (parse, diagnostics, bind) = check_into(src, settings, &mut cx, 0);
+    *regexes = std::mem::take(&mut cx.regexes);
     let is_bind = parse.kind == Some(starlane_lang::DocumentKind::Bind);
     Checked {
         parse,
@@ -39,9 +50,11 @@ pub fn check_into(
     cx: &mut lower::LowerCx,
     source: u32,
 ) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
-    let (parse, mut diagnostics) = starlane_lang::check_source(src);
+    let parse = starlane_lang::parse(src);
+    let mut diagnostics = parse.diagnostics.clone();
+    diagnostics.extend(starlane_lang::check::check(&parse, src, &mut cx.regexes));
     let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
-    diagnostics.extend(sema::check(&bind, src, &cx.patterns));
+    diagnostics.extend(sema::check(&bind, src, &cx.patterns, &mut cx.regexes));
     let mut lowering = std::mem::take(&mut cx.diagnostics);
     // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
     if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {
@@ -59,3 +72,4 @@ pub mod inspect;
 pub mod render_ir;
 pub mod route_match;
 pub mod schema;
+pub mod symbols;

@@ -10,6 +10,7 @@ use starlane_ir::{
 };
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
+use starlane_lang::check::RegexCache;
 use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
 
 use crate::codes;
@@ -18,6 +19,9 @@ use crate::codes;
 #[derive(Default)]
 pub struct LowerCx {
     pub patterns: Vec<PayloadPattern>,
+    /// Regex analyses, shared with the checker and the semantic checks (and, in the language
+    /// server, kept across edits).
+    pub regexes: RegexCache,
     /// Schema documents by bundle-relative path → index in the bundle's schema list.
     pub schema_paths: BTreeMap<String, u32>,
     pub diagnostics: Vec<Diagnostic>,
@@ -397,7 +401,10 @@ impl Lowerer<'_> {
             _ => return None, // misplaced pipeline: reported by the checker
         };
         let path_regex = (!regexes.is_empty()).then(|| regexes.concat());
-        let captures = path_regex.as_deref().map(capture_names).unwrap_or_default();
+        let captures = path_regex
+            .as_deref()
+            .map(|r| self.cx.regexes.capture_names(r))
+            .unwrap_or_default();
         let route_span = scopes
             .first()
             .map(|s| span_of(s.syntax()))
@@ -651,46 +658,4 @@ fn call_target(node: &SyntaxNode) -> (String, String, Option<String>) {
 
 fn unquote(s: &str) -> String {
     s.trim_matches(|c| c == '"' || c == '\'').to_string()
-}
-
-/// The capture groups of a path regex in order (`None` for unnamed ones), read from its syntax
-/// tree: parsing is cheap, compiling a full matcher per route is not (10,000 routes).
-fn capture_groups(regex: &str) -> Vec<Option<String>> {
-    use regex_syntax::ast::{Ast, GroupKind};
-    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(regex) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut stack = vec![&ast];
-    while let Some(node) = stack.pop() {
-        match node {
-            Ast::Group(g) => {
-                match &g.kind {
-                    GroupKind::CaptureIndex(_) => out.push((g.span.start.offset, None)),
-                    GroupKind::CaptureName { name, .. } => {
-                        out.push((g.span.start.offset, Some(name.name.clone())))
-                    }
-                    GroupKind::NonCapturing(_) => {}
-                }
-                stack.push(&g.ast);
-            }
-            Ast::Repetition(r) => stack.push(&r.ast),
-            Ast::Concat(c) => stack.extend(c.asts.iter()),
-            Ast::Alternation(a) => stack.extend(a.asts.iter()),
-            _ => {}
-        }
-    }
-    // Groups are numbered by the position of their opening parenthesis.
-    out.sort_by_key(|(at, _)| *at);
-    out.into_iter().map(|(_, name)| name).collect()
-}
-
-/// Named capture groups of a path regex, in order (unnamed groups are reached as `${N}`).
-pub fn capture_names(regex: &str) -> Vec<String> {
-    capture_groups(regex).into_iter().flatten().collect()
-}
-
-/// How many capture groups (named or not) a regex has; `${N}` may go up to this.
-pub fn capture_count(regex: &str) -> usize {
-    capture_groups(regex).len()
 }

@@ -7,7 +7,7 @@ use starlane_ir::{Bind, GrantKind, Route, Shape, SourceSpan, Stop};
 use starlane_lang::{Diagnostic, Span};
 
 use crate::codes;
-use crate::lower::capture_count;
+use starlane_lang::check::RegexCache;
 
 /// Built-in variables, usable in every bind.
 const BUILTINS: &[&str] = &["doc", "self"];
@@ -16,12 +16,19 @@ fn span(s: SourceSpan) -> Span {
     s.start as usize..s.end as usize
 }
 
-pub fn check(bind: &Bind, src: &str, patterns: &[starlane_ir::PayloadPattern]) -> Vec<Diagnostic> {
+/// Every semantic check of one lowered bind. `regexes` is the cache the checker and lowering
+/// filled, so no path regex is parsed again.
+pub fn check(
+    bind: &Bind,
+    src: &str,
+    patterns: &[starlane_ir::PayloadPattern],
+    regexes: &mut RegexCache,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     duplicates(bind, &mut out);
     roles(bind, &mut out);
     timeouts(bind, &mut out);
-    variables(bind, src, &mut out);
+    variables(bind, src, regexes, &mut out);
     unreachable_routes(bind, &mut out);
     ports_never_routed(bind, &mut out);
     grants(bind, &mut out);
@@ -144,8 +151,21 @@ fn variables_in(text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
-fn variables(bind: &Bind, src: &str, out: &mut Vec<Diagnostic>) {
-    let context: Vec<&str> = bind.requires.iter().map(|r| r.name.as_str()).collect();
+fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Diagnostic>) {
+    // A context name spelled with `-` is already an error (E0042); its `_` spelling resolves, so
+    // the uses written the way the fix-it suggests are not reported a second time.
+    let respelled: Vec<String> = bind
+        .requires
+        .iter()
+        .filter(|r| r.name.contains('-'))
+        .map(|r| r.name.replace('-', "_"))
+        .collect();
+    let context: Vec<&str> = bind
+        .requires
+        .iter()
+        .map(|r| r.name.as_str())
+        .chain(respelled.iter().map(String::as_str))
+        .collect();
     for r in &bind.requires {
         if BUILTINS.contains(&r.name.as_str()) {
             out.push(
@@ -172,7 +192,10 @@ fn variables(bind: &Bind, src: &str, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let groups = route.path_regex.as_deref().map_or(0, capture_count);
+        let groups = route
+            .path_regex
+            .as_deref()
+            .map_or(0, |r| regexes.capture_count(r));
         for seg in &route.segments {
             let seg_text = src.get(span(seg.span)).unwrap_or("");
             for (start, end, name) in variables_in(seg_text) {

@@ -4,6 +4,7 @@ mod bundle_cmds;
 mod check;
 mod explain;
 mod fmt;
+mod lsp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,12 @@ enum Command {
     },
     /// Format files in place (canonical whitespace and comment layout; never rewrites forms).
     Fmt(FmtArgs),
+    /// Run the language server on standard input and output (editors start this).
+    Lsp {
+        /// Accepted for compatibility with clients that pass it; stdio is the only transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Explain a diagnostic code, such as `E0006`.
     Explain {
         /// The code (`E0006`) or its name (`unclosed-delimiter`); omit to list every code.
@@ -110,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Lsp { stdio: _ } => lsp::run(),
         Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
         Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),
         Command::Diff { old, new } => bundle_cmds::diff(&old, &new),

@@ -65,6 +65,7 @@ pub(super) fn check(cx: &mut Checker, body: &Body) {
     for node in body.syntax().descendants() {
         match node.kind() {
             SCHEMA_DECL | PORT_DECL | ROLE_DECL => declared_name(cx, &node),
+            REQUIREMENT => context_name(cx, &node),
             PERM_MASK => {
                 let span = trimmed_span(&node);
                 if let Err(err) = perm::parse(&cx.src[span.clone()]) {
@@ -176,8 +177,12 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
                 .note("inside a port the grant applies to the port's execution; inside a role, to whoever holds the role"),
         );
     }
-    if is_role {
-        if is_role && to.is_none() && !in_port_or_role {
+    // `grant role` without a name is already a syntax error; one mistake, one diagnostic.
+    let has_role_name = words
+        .get(2)
+        .is_some_and(|w| !matches!(w.text(), "on" | "to"));
+    if is_role && has_role_name {
+        if to.is_none() && !in_port_or_role {
             cx.report(
                 Diagnostic::new(
                     codes::INVALID_GRANT,
@@ -270,6 +275,47 @@ fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
         }
         cx.report(diag);
     }
+}
+
+/// A context name is used as `${name}`, where only letters, digits and `_` can stand (it
+/// shares one namespace with captures), so `user-files` is not one.
+fn context_name(cx: &mut Checker, node: &SyntaxNode) {
+    let tokens: Vec<_> = node
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .take_while(|t| t.kind() != COLON)
+        .collect();
+    let (Some(first), Some(last)) = (tokens.first(), tokens.last()) else {
+        return;
+    };
+    let span = token_span(first).start..token_span(last).end;
+    let name = &cx.src[span.clone()];
+    let ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        return;
+    }
+    let fixed: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut diag = Diagnostic::new(
+        codes::INVALID_NAME,
+        span.clone(),
+        format!("context name `{name}` is not an identifier"),
+    )
+    .label("expected letters, digits and `_`")
+    .note("a context name is used as `${name}`, where `-` cannot stand");
+    if fixed.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        diag = diag.fix(
+            format!("write `{fixed}`"),
+            span,
+            fixed,
+            crate::diagnostic::Applicability::MaybeIncorrect,
+        );
+    }
+    cx.report(diag);
 }
 
 /// Whether the grant names what it grants (`perm`, `priv` or `super`), so `on` is owed.

@@ -16,7 +16,7 @@ use crate::atoms::version::Version;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::parser::Parse;
 
-pub use regex::RegexCache;
+pub use regex::{CaptureGroup, RegexCache};
 
 /// The language versions this front end implements.
 pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0", "1.1.0"];

@@ -6,51 +6,7 @@ use crate::atoms::{count, point};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
-
-/// Payload kinds (Starlane's substance kinds).
-pub const PAYLOAD_KINDS: &[&str] = &[
-    "Empty",
-    "List",
-    "Map",
-    "Point",
-    "Surface",
-    "Text",
-    "Boolean",
-    "Int",
-    "Meta",
-    "Bin",
-    "Stub",
-    "Details",
-    "Status",
-    "Particle",
-    "Location",
-    "FormErrs",
-    "Json",
-    "MultipartForm",
-    "RawCommand",
-    "Command",
-    "DirectedCore",
-    "ReflectedCore",
-    "Token",
-    "Wave",
-    "Knock",
-    "Greet",
-    "Log",
-    "Err",
-];
-
-/// The formats a lower-case `~` validator may name.
-pub const FORMATS: &[&str] = &[
-    "json",
-    "utf8",
-    "image",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "pdf",
-    "zip",
-];
+use crate::vocabulary::{FORMATS, HTTP_METHODS, PAYLOAD_KINDS};
 
 pub(super) fn check_all(cx: &mut Checker, root: &SyntaxNode) {
     for node in root.descendants() {
@@ -194,7 +150,7 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
     }
     if let Some(method) = idents.get(1)
         && kind.text() == "Http"
-        && !super::routes::HTTP_METHODS.contains(&method.text())
+        && !HTTP_METHODS.contains(&method.text())
     {
         let mut diag = Diagnostic::new(
             codes::UNKNOWN_METHOD,
@@ -204,7 +160,7 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
         .label("not an Http method");
         diag = diag.did_you_mean(
             method.text(),
-            super::routes::HTTP_METHODS.iter().copied(),
+            HTTP_METHODS.iter().copied(),
             token_span(method),
         );
         cx.report(diag);

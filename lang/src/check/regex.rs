@@ -1,15 +1,85 @@
-//! Path regexes are tokens while parsing; here they are compiled (regex-syntax, so an error has a
-//! position inside the pattern), once per distinct pattern text.
+//! Path regexes are tokens while parsing; here they are analysed (regex-syntax, so an error has a
+//! position inside the pattern), once per distinct pattern text. Every phase asks this cache —
+//! the checker for validity, lowering for capture names, the semantic checks for group counts,
+//! the language server for capture spans — so a pattern is parsed once, and an editor session
+//! keeps the cache across edits.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
 
-/// Remembers each pattern's outcome: its capture names, or its error (offset, message).
+/// One capture group of a path regex: where its `(` is, and its name with the name's span
+/// (offsets within the pattern).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureGroup {
+    pub open: usize,
+    pub name: Option<(String, Span)>,
+}
+
+type Outcome = Result<Arc<[CaptureGroup]>, (Span, String)>;
+
+struct Entry {
+    outcome: Outcome,
+    /// The sweep generation that last used this pattern.
+    used: u64,
+}
+
+/// Remembers each pattern's outcome: its capture groups, or its error (offset, message).
 #[derive(Default)]
 pub struct RegexCache {
-    outcomes: HashMap<String, Result<Vec<String>, (Span, String)>>,
+    entries: HashMap<String, Entry>,
+    generation: u64,
+}
+
+impl RegexCache {
+    fn outcome(&mut self, pattern: &str) -> &Outcome {
+        let generation = self.generation;
+        // Look up by `&str` first: the common hit must not allocate a key.
+        if !self.entries.contains_key(pattern) {
+            let outcome = compile(pattern);
+            self.entries.insert(
+                pattern.to_string(),
+                Entry {
+                    outcome,
+                    used: generation,
+                },
+            );
+        }
+        let entry = self.entries.get_mut(pattern).expect("inserted above");
+        entry.used = generation;
+        &entry.outcome
+    }
+
+    /// The capture groups of `pattern` in group order (none when it does not compile).
+    pub fn groups(&mut self, pattern: &str) -> Arc<[CaptureGroup]> {
+        match self.outcome(pattern) {
+            Ok(groups) => groups.clone(),
+            Err(_) => Arc::from([]),
+        }
+    }
+
+    /// Named capture groups, in order (unnamed ones are reached as `${N}`).
+    pub fn capture_names(&mut self, pattern: &str) -> Vec<String> {
+        self.groups(pattern)
+            .iter()
+            .filter_map(|g| g.name.as_ref().map(|(n, _)| n.clone()))
+            .collect()
+    }
+
+    /// How many capture groups, named or not; `${N}` may go up to this.
+    pub fn capture_count(&mut self, pattern: &str) -> usize {
+        self.groups(pattern).len()
+    }
+
+    /// Forgets the patterns no one asked about since the previous sweep, so a long editor
+    /// session's cache stays the size of its document.
+    pub fn sweep(&mut self) {
+        let generation = self.generation;
+        self.entries.retain(|_, e| e.used == generation);
+        self.generation += 1;
+    }
 }
 
 impl RegexCache {
@@ -22,10 +92,7 @@ impl RegexCache {
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Vec<String>> {
         let text = &src[span.clone()];
-        let outcome = self
-            .outcomes
-            .entry(text.to_string())
-            .or_insert_with(|| compile(text));
+        let outcome = self.outcome(text).clone();
         if let Some(next) = src[span.end..].chars().next()
             && !next.is_whitespace()
         {
@@ -51,7 +118,12 @@ impl RegexCache {
             }
         }
         match outcome {
-            Ok(names) => Some(names.clone()),
+            Ok(groups) => Some(
+                groups
+                    .iter()
+                    .filter_map(|g| g.name.as_ref().map(|(n, _)| n.clone()))
+                    .collect(),
+            ),
             Err((at, message)) => {
                 diags.push(
                     Diagnostic::new(
@@ -68,12 +140,10 @@ impl RegexCache {
     }
 }
 
-fn compile(pattern: &str) -> Result<Vec<String>, (Span, String)> {
+fn compile(pattern: &str) -> Outcome {
     let mut parser = regex_syntax::ast::parse::ParserBuilder::new().build();
     match parser.parse(pattern) {
         Ok(ast) => {
-            let mut names = Vec::new();
-            collect_names(&ast, &mut names);
             // Also run the translator so unsupported constructs (e.g. look-around) are caught.
             regex_syntax::hir::translate::TranslatorBuilder::new()
                 .build()
@@ -84,7 +154,7 @@ fn compile(pattern: &str) -> Result<Vec<String>, (Span, String)> {
                         e.kind().to_string(),
                     )
                 })?;
-            Ok(names)
+            Ok(capture_groups(&ast).into())
         }
         Err(e) => Err((
             clamp(e.span().start.offset, e.span().end.offset, pattern),
@@ -104,22 +174,35 @@ fn clamp(start: usize, end: usize, pattern: &str) -> Span {
     }
 }
 
-/// Capture names, iteratively (a pattern nests at most as deep as its text is long).
-fn collect_names(ast: &regex_syntax::ast::Ast, out: &mut Vec<String>) {
+/// Capture groups, iteratively (a pattern nests at most as deep as its text is long), in
+/// group order: groups are numbered by the position of their opening parenthesis.
+fn capture_groups(ast: &regex_syntax::ast::Ast) -> Vec<CaptureGroup> {
     use regex_syntax::ast::{Ast, GroupKind};
+    let mut out = Vec::new();
     let mut stack = vec![ast];
     while let Some(node) = stack.pop() {
         match node {
             Ast::Group(g) => {
-                if let GroupKind::CaptureName { name, .. } = &g.kind {
-                    out.push(name.name.clone());
+                let open = g.span.start.offset;
+                match &g.kind {
+                    GroupKind::CaptureIndex(_) => out.push(CaptureGroup { open, name: None }),
+                    GroupKind::CaptureName { name, .. } => out.push(CaptureGroup {
+                        open,
+                        name: Some((
+                            name.name.clone(),
+                            name.span.start.offset..name.span.end.offset,
+                        )),
+                    }),
+                    GroupKind::NonCapturing(_) => {}
                 }
                 stack.push(&g.ast);
             }
             Ast::Repetition(r) => stack.push(&r.ast),
-            Ast::Concat(c) => stack.extend(c.asts.iter().rev()),
-            Ast::Alternation(a) => stack.extend(a.asts.iter().rev()),
+            Ast::Concat(c) => stack.extend(c.asts.iter()),
+            Ast::Alternation(a) => stack.extend(a.asts.iter()),
             _ => {}
         }
     }
+    out.sort_by_key(|g| g.open);
+    out
 }

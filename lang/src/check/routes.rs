@@ -6,6 +6,7 @@ use crate::ast::{AstNode, Body, Scope};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
 use crate::syntax_kind::SyntaxToken;
+use crate::vocabulary::{CMD_METHODS, FILTERS, HTTP_METHODS, HYP_METHODS, KINDS};
 
 /// Route levels; each scope name sits one level below its parent's last name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,33 +27,6 @@ impl Level {
     }
 }
 
-pub const KINDS: &[&str] = &["Http", "Ext", "Cmd", "Hyp"];
-pub const HTTP_METHODS: &[&str] = &[
-    "Get", "Post", "Put", "Delete", "Patch", "Head", "Options", "Connect", "Trace",
-];
-pub const CMD_METHODS: &[&str] = &[
-    "Init",
-    "Read",
-    "Update",
-    "Bounce",
-    "Knock",
-    "Greet",
-    "Command",
-    "RawCommand",
-    "Log",
-];
-pub const HYP_METHODS: &[&str] = &[
-    "Init",
-    "Assign",
-    "Host",
-    "Provision",
-    "Knock",
-    "Hop",
-    "Transport",
-    "HyperWave",
-    "Search",
-];
-pub const FILTERS: &[&str] = &["auth", "noauth"];
 const LEGACY_KINDS: &[(&str, &str)] = &[("Msg", "Ext"), ("Rc", "Cmd"), ("Sys", "Hyp")];
 
 /// What the enclosing scopes established for the scopes inside them.

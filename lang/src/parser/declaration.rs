@@ -41,7 +41,7 @@ fn requires(p: &mut Parser) {
         while !p.at(EOF) && !p.at(R_BRACE) {
             p.start(REQUIREMENT);
             if p.at(IDENT) {
-                name(p);
+                name(p, "a context name");
                 if p.eat(COLON) {
                     if p.at(IDENT) {
                         kind_expr(p);
@@ -74,7 +74,7 @@ fn requires(p: &mut Parser) {
 fn schema(p: &mut Parser) {
     p.start(SCHEMA_DECL);
     p.bump();
-    name(p);
+    name(p, "a schema name");
     if p.eat(EQ) {
         if !p.eat(STRING) {
             expected(
@@ -96,7 +96,7 @@ const PORT_FIELDS: &[&str] = &["request", "response", "timeout", "grant", "call"
 fn port(p: &mut Parser) {
     p.start(PORT_DECL);
     p.bump();
-    name(p);
+    name(p, "a port name");
     if !p.at(L_BRACE) {
         expected(p, codes::UNEXPECTED_TOKEN, "`{` to open the port");
         p.recover(&[L_BRACE]);
@@ -189,7 +189,7 @@ fn duration(p: &mut Parser) {
 fn role(p: &mut Parser) {
     p.start(ROLE_DECL);
     p.bump();
-    name(p);
+    name(p, "a role name");
     if p.at(L_BRACE) {
         p.block(BODY, |p| {
             while !p.at(EOF) && !p.at(R_BRACE) {
@@ -244,7 +244,16 @@ fn grant(p: &mut Parser) {
         "super" if p.at(IDENT) => p.bump(),
         "role" if p.at(IDENT) => {
             p.bump();
-            name(p);
+            // A line that starts a new item is not the role's name: `grant role` typed above
+            // `Route<Http> -> {` must not swallow the route (what an editor sees mid-typing).
+            // The statement stops where its name should have been; the body loop parses what
+            // follows.
+            if p.on_new_line() && starts_item(p) {
+                expected(p, codes::UNEXPECTED_TOKEN, "a role name");
+                p.finish();
+                return;
+            }
+            name(p, "a role name");
         }
         _ => {
             let mut diag = Diagnostic::new(
@@ -348,12 +357,23 @@ fn at_selector_start(p: &Parser) -> bool {
 }
 
 /// A declared name: skewer-case (`upload-avatar`) or UpperCamel (`Profile`), glued tokens.
-fn name(p: &mut Parser) {
+/// A declared or referenced name (glued identifier, `-` and digit tokens).
+fn name(p: &mut Parser, what: &str) {
     if p.at(IDENT) {
         p.bump_glued_run(|p| p.at_any(&[IDENT, MINUS, INT]));
     } else {
-        expected(p, codes::UNEXPECTED_TOKEN, "a name");
+        expected(p, codes::UNEXPECTED_TOKEN, what);
     }
+}
+
+/// Whether the current token opens a scope or a declaration.
+fn starts_item(p: &Parser) -> bool {
+    at_declaration(p)
+        || (p.at(IDENT)
+            && matches!(
+                p.current_text(),
+                "Route" | "Pipelines" | "Http" | "Ext" | "Cmd" | "Hyp" | "Msg" | "Rc" | "Sys"
+            ))
 }
 
 /// `Base<User>`, `Database<Relational<vendor:product:variant:1.0.0>>`: glued tokens up to `;`.

@@ -1,0 +1,100 @@
+//! Language-server latency, measured through the real binary over JSON-RPC (the test harness):
+//! diagnostics after an edit in a 5,000-line file, and completion in it. References in the same
+//! run: the in-process check of the same text (the floor the server adds to) and a protocol
+//! round trip that does no analysis (hover on whitespace).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use starlane_lsp_harness::{Server, uri};
+
+/// A realistic bind of `lines` lines: declarations, commented route scopes, blank lines.
+fn realistic_bind(lines: usize) -> String {
+    let mut s = String::from(
+        "# generated for the latency bench\nBind(version=1.1.0) {\n  Requires {\n    users: Base<User>;\n    files: FileStore;\n  }\n  Schema Profile = \"schema/profile.json\";\n",
+    );
+    let mut n = 0;
+    while s.matches('\n').count() < lines.saturating_sub(2) {
+        s.push_str(&format!(
+            "\n  Port save-{n} {{\n    request: Json~Profile;\n    response: Json;\n    timeout: exec 200ms, total 1s;\n    grant perm +cSd-RwX on ${{files}}:**;\n    call ${{users}}:**^Ext<Select>;\n  }}\n\n  # routes of area {n}\n  Route<Http> -> {{\n"
+        ));
+        for i in 0..30 {
+            let line = match i % 5 {
+                0 => format!("    <Get>/a{n}/u{i}/(?P<id>[^/]+) -> ${{users}}:${{id}} => &;\n"),
+                1 => format!("    <Post>/a{n}/p{i} -[ Json~Profile ]-> ((save-{n})) => &;\n"),
+                2 => format!("    <Get>/a{n}/f{i}/(.*) -> ${{doc.bundle}}:/html/${{1}} => &;\n"),
+                3 => format!(
+                    "    <Put>/a{n}/m{i} -[ Map{{name<Text>, age?<Int>}} ]-> ((save-{n})) =[ Json ]=> &;\n"
+                ),
+                _ => format!("    <Delete>/a{n}/d{i} -> Err(403, \"not here\");\n"),
+            };
+            s.push_str(&line);
+        }
+        s.push_str("  }\n");
+        n += 1;
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn bench(c: &mut Criterion) {
+    let text = realistic_bind(5_000);
+    let line_count = text.lines().count();
+    let binary = Path::new(env!("CARGO_BIN_EXE_starlane"));
+    let u = uri("/big.bind");
+    let mut server = Server::spawn(binary).expect("server starts");
+    server.open(&u, &text).unwrap();
+    server.diagnostics(&u, Some(1)).unwrap();
+
+    // The edit: type a character into a route's path in the middle of the file, then delete
+    // it again, alternately, so the text (and its diagnostics) stay the same size.
+    let target = line_count / 2;
+    let line_text = text.lines().nth(target).unwrap();
+    let col = line_text.find('/').unwrap_or(4) as u32 + 1;
+    let mut version = 1;
+    let mut group = c.benchmark_group(format!("lsp_{line_count}_lines"));
+    group
+        .sample_size(60)
+        .measurement_time(Duration::from_secs(8));
+    group.bench_function("diagnostics_after_edit", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                version += 1;
+                let change = if version % 2 == 0 {
+                    json!({ "range": { "start": { "line": target, "character": col }, "end": { "line": target, "character": col } }, "text": "x" })
+                } else {
+                    json!({ "range": { "start": { "line": target, "character": col }, "end": { "line": target, "character": col + 1 } }, "text": "" })
+                };
+                let start = Instant::now();
+                server.change(&u, version, vec![change]).unwrap();
+                server.diagnostics(&u, Some(version)).unwrap();
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    // Completion after `((` in a route near the end of the file.
+    let (cl, cc) = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| l.find("((save-").map(|c| (i as u32, c as u32 + 2)))
+        .last()
+        .unwrap();
+    group.bench_function("completion", |b| {
+        b.iter(|| server.at("textDocument/completion", &u, cl, cc).unwrap())
+    });
+    group.bench_function("reference_round_trip_no_analysis", |b| {
+        b.iter(|| server.at("textDocument/hover", &u, 0, 0).unwrap())
+    });
+    group.bench_function("reference_in_process_check", |b| {
+        b.iter(|| starlane_compiler::check_source(&text, &Default::default()))
+    });
+    group.finish();
+    let _ = server.shutdown();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,597 @@
+//! The names of one bind and every place each is used: ports, schemas, roles, context names
+//! (`Requires`) and route captures. This is the semantic model behind go-to-definition, find
+//! references, rename, hover and completion in the language server.
+//!
+//! Built from the recovered tree in one pass, so a syntax error elsewhere hides nothing. Spans
+//! are exact: a reference's span covers the name only (`user` in `${user}`), which is what a
+//! rename replaces.
+
+use std::collections::HashMap;
+
+use starlane_lang::ast::{self, AstNode};
+use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+
+use starlane_lang::check::RegexCache;
+
+/// What a name denotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SymbolKind {
+    Port,
+    Schema,
+    Role,
+    /// A `Requires` entry: bound to an address when the bundle is loaded.
+    Context,
+    /// A path-regex capture group, named (`(?P<id>…)`) or numbered (`$1`).
+    Capture,
+    /// `${doc.…}` and `${self.…}`: provided by the host, declared nowhere.
+    Builtin,
+}
+
+impl SymbolKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SymbolKind::Port => "port",
+            SymbolKind::Schema => "schema",
+            SymbolKind::Role => "role",
+            SymbolKind::Context => "context name",
+            SymbolKind::Capture => "capture",
+            SymbolKind::Builtin => "built-in variable",
+        }
+    }
+
+    /// Whether `name` is a valid spelling for a new name of this kind (used by rename).
+    pub fn accepts_name(self, name: &str) -> bool {
+        let skewer = |s: &str| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && !s.ends_with('-')
+                && !s.contains("--")
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        match self {
+            SymbolKind::Port | SymbolKind::Role => skewer(name),
+            SymbolKind::Schema => {
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric())
+            }
+            SymbolKind::Capture | SymbolKind::Context => {
+                name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            }
+            SymbolKind::Builtin => false,
+        }
+    }
+}
+
+/// Index into [`SymbolIndex::definitions`].
+pub type DefId = usize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    pub kind: SymbolKind,
+    pub name: String,
+    /// The name itself: what rename replaces and go-to-definition lands on.
+    pub name_span: Span,
+    /// The whole declaration (the `Port … { … }` block, the `Requires` entry, the regex group).
+    pub full_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub kind: SymbolKind,
+    pub name: String,
+    /// The name only (`user` in `${user}`, `1` in `$1`).
+    pub span: Span,
+    /// What it resolves to; `None` for built-ins and for names declared nowhere.
+    pub target: Option<DefId>,
+}
+
+/// The captures visible in one pipeline (one route).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteScope {
+    /// The pipeline's span: a position inside it sees these captures.
+    pub span: Span,
+    /// Capture definitions in group order (`$1` is the first).
+    pub captures: Vec<DefId>,
+}
+
+/// Every definition and reference of one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SymbolIndex {
+    pub definitions: Vec<Definition>,
+    pub references: Vec<Reference>,
+    pub routes: Vec<RouteScope>,
+}
+
+/// What sits under a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Definition(DefId),
+    Reference(usize),
+}
+
+/// The host's built-in variable roots.
+pub const BUILTINS: &[&str] = &["doc", "self"];
+
+impl SymbolIndex {
+    /// Indexes the `Bind` document of `root` (other documents have no symbols).
+    /// `regexes` supplies capture groups (the cache the check filled, so nothing is re-parsed).
+    pub fn build(root: &SyntaxNode, regexes: &mut RegexCache) -> SymbolIndex {
+        let mut index = SymbolIndex::default();
+        let Some(body) = ast::SourceFile::cast(root.clone())
+            .and_then(|f| f.bind())
+            .and_then(|b| b.body())
+        else {
+            return index;
+        };
+        index.declarations(body.syntax());
+        let names = index.names_by_kind();
+        let mut captures_of_regex: HashMap<usize, Vec<DefId>> = HashMap::new();
+        for node in body.syntax().descendants() {
+            match node.kind() {
+                PIPELINE => index.pipeline(&node, &names, &mut captures_of_regex, regexes),
+                PORT_STOP => {
+                    if let Some((name, span)) = glued_name(&node, 0) {
+                        index.reference(SymbolKind::Port, name, span, &names);
+                    }
+                }
+                VALIDATOR => {
+                    // `~Profile`: a schema; lower-case names are formats, `point^…` a mechtron.
+                    if let Some(point) = node.children().find(|n| n.kind() == POINT)
+                        && let [tok] = significant(&point).as_slice()
+                        && tok.kind() == IDENT
+                        && tok.text().starts_with(|c: char| c.is_ascii_uppercase())
+                    {
+                        index.reference(
+                            SymbolKind::Schema,
+                            tok.text().to_string(),
+                            token_span(tok),
+                            &names,
+                        );
+                    }
+                }
+                GRANT_STMT => {
+                    let tokens = significant(&node);
+                    if let Some(i) = tokens.iter().position(|t| t.text() == "role")
+                        && let Some(t) = tokens.get(i + 1)
+                        && t.kind() == IDENT
+                    {
+                        let (name, span) = glued_from(&tokens[i + 1..]);
+                        index.reference(SymbolKind::Role, name, span, &names);
+                    }
+                    index.context_variables(&node, &names);
+                }
+                CALL_STMT => index.context_variables(&node, &names),
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn declarations(&mut self, body: &SyntaxNode) {
+        for item in body.children() {
+            let kind = match item.kind() {
+                PORT_DECL => SymbolKind::Port,
+                SCHEMA_DECL => SymbolKind::Schema,
+                ROLE_DECL => SymbolKind::Role,
+                REQUIRES_BLOCK => {
+                    for req in item.descendants().filter(|n| n.kind() == REQUIREMENT) {
+                        let tokens = significant(&req);
+                        let before_colon: Vec<_> = tokens
+                            .into_iter()
+                            .take_while(|t| t.kind() != COLON)
+                            .collect();
+                        if before_colon.is_empty() {
+                            continue;
+                        }
+                        let (name, name_span) = glued_from(&before_colon);
+                        self.definitions.push(Definition {
+                            kind: SymbolKind::Context,
+                            name,
+                            name_span,
+                            full_span: ast::trimmed_span(&req),
+                        });
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some((name, name_span)) = glued_name(&item, 1) {
+                self.definitions.push(Definition {
+                    kind,
+                    name,
+                    name_span,
+                    full_span: ast::trimmed_span(&item),
+                });
+            }
+        }
+    }
+
+    /// The first definition of each (kind, name): a duplicate is an error reported elsewhere,
+    /// and references go to the declaration the compiler uses.
+    fn names_by_kind(&self) -> HashMap<(SymbolKind, String), DefId> {
+        let mut names = HashMap::new();
+        for (i, d) in self.definitions.iter().enumerate() {
+            names.entry((d.kind, d.name.clone())).or_insert(i);
+        }
+        names
+    }
+
+    fn reference(
+        &mut self,
+        kind: SymbolKind,
+        name: String,
+        span: Span,
+        names: &HashMap<(SymbolKind, String), DefId>,
+    ) {
+        let target = names.get(&(kind, name.clone())).copied();
+        self.references.push(Reference {
+            kind,
+            name,
+            span,
+            target,
+        });
+    }
+
+    /// `${name}` in grant and call selectors: context names or built-ins.
+    fn context_variables(
+        &mut self,
+        node: &SyntaxNode,
+        names: &HashMap<(SymbolKind, String), DefId>,
+    ) {
+        for tok in variable_tokens(node) {
+            if let Some((name, span)) = variable_name(&tok) {
+                let root = name.split('.').next().unwrap_or("");
+                if BUILTINS.contains(&root) {
+                    self.builtin(name, span);
+                } else {
+                    self.reference(SymbolKind::Context, name, span, names);
+                }
+            }
+        }
+    }
+
+    fn builtin(&mut self, name: String, span: Span) {
+        self.references.push(Reference {
+            kind: SymbolKind::Builtin,
+            name,
+            span,
+            target: None,
+        });
+    }
+
+    fn pipeline(
+        &mut self,
+        pipeline: &SyntaxNode,
+        names: &HashMap<(SymbolKind, String), DefId>,
+        captures_of_regex: &mut HashMap<usize, Vec<DefId>>,
+        regexes: &mut RegexCache,
+    ) {
+        // The regexes along the route, outer to inner; their groups number on from each other.
+        let mut along: Vec<SyntaxToken> = pipeline
+            .ancestors()
+            .filter_map(ast::Scope::cast)
+            .filter_map(|s| s.selector()?.regex())
+            .collect();
+        along.reverse();
+        let mut captures = Vec::new();
+        for regex in &along {
+            let start = usize::from(regex.text_range().start());
+            let defs = captures_of_regex.entry(start).or_insert_with(|| {
+                let mut defs = Vec::new();
+                for group in regexes.groups(regex.text()).iter().cloned() {
+                    let (name, name_span) = match group.name {
+                        Some((name, span)) => (name, start + span.start..start + span.end),
+                        None => (String::new(), start + group.open..start + group.open + 1),
+                    };
+                    defs.push(self.definitions.len());
+                    self.definitions.push(Definition {
+                        kind: SymbolKind::Capture,
+                        name,
+                        name_span,
+                        full_span: token_span(regex),
+                    });
+                }
+                defs
+            });
+            captures.extend(defs.iter().copied());
+        }
+        // Numbered captures are named by their position along the joined route.
+        for (n, &def) in captures.iter().enumerate() {
+            if self.definitions[def].name.is_empty() {
+                self.definitions[def].name = (n + 1).to_string();
+            }
+        }
+        self.routes.push(RouteScope {
+            span: ast::trimmed_span(pipeline),
+            captures: captures.clone(),
+        });
+        for tok in variable_tokens(pipeline) {
+            let Some((name, span)) = variable_name(&tok) else {
+                continue;
+            };
+            let by_number = name
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| captures.get(i).copied());
+            let by_name = captures
+                .iter()
+                .copied()
+                .find(|&d| self.definitions[d].name == name);
+            let root = name.split('.').next().unwrap_or("");
+            if let Some(def) = by_number.or(by_name) {
+                self.references.push(Reference {
+                    kind: SymbolKind::Capture,
+                    name,
+                    span,
+                    target: Some(def),
+                });
+            } else if BUILTINS.contains(&root) {
+                self.builtin(name, span);
+            } else if name.chars().all(|c| c.is_ascii_digit()) {
+                self.references.push(Reference {
+                    kind: SymbolKind::Capture,
+                    name,
+                    span,
+                    target: None,
+                });
+            } else {
+                self.reference(SymbolKind::Context, name, span, names);
+            }
+        }
+    }
+
+    /// The definition or reference whose name span contains `offset` (touching counts: a cursor
+    /// just after a name is on it, as editors expect).
+    pub fn at(&self, offset: usize) -> Option<Hit> {
+        let within = |s: &Span| s.start <= offset && offset <= s.end;
+        if let Some(i) = self.references.iter().position(|r| within(&r.span)) {
+            return Some(Hit::Reference(i));
+        }
+        self.definitions
+            .iter()
+            .position(|d| within(&d.name_span))
+            .map(Hit::Definition)
+    }
+
+    /// The definition a hit denotes (itself, or what a reference resolves to).
+    pub fn definition_of(&self, hit: Hit) -> Option<DefId> {
+        match hit {
+            Hit::Definition(d) => Some(d),
+            Hit::Reference(r) => self.references[r].target,
+        }
+    }
+
+    /// Every reference that resolves to `def`, in document order.
+    pub fn references_to(&self, def: DefId) -> impl Iterator<Item = &Reference> {
+        self.references
+            .iter()
+            .filter(move |r| r.target == Some(def))
+    }
+
+    /// Definitions of one kind, in document order.
+    pub fn of_kind(&self, kind: SymbolKind) -> impl Iterator<Item = &Definition> {
+        self.definitions.iter().filter(move |d| d.kind == kind)
+    }
+
+    /// The captures visible at `offset` (those of the innermost route containing it).
+    pub fn captures_at(&self, offset: usize) -> &[DefId] {
+        self.routes
+            .iter()
+            .filter(|r| r.span.start <= offset && offset <= r.span.end)
+            .min_by_key(|r| r.span.len())
+            .map_or(&[], |r| r.captures.as_slice())
+    }
+}
+
+fn token_span(t: &SyntaxToken) -> Span {
+    usize::from(t.text_range().start())..usize::from(t.text_range().end())
+}
+
+fn significant(node: &SyntaxNode) -> Vec<SyntaxToken> {
+    node.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect()
+}
+
+/// The name made of the glued identifier, `-` and digit tokens starting at significant token
+/// `skip` of `node` (`save-profile` after `Port`).
+fn glued_name(node: &SyntaxNode, skip: usize) -> Option<(String, Span)> {
+    let tokens: Vec<_> = significant(node)
+        .into_iter()
+        .skip(skip)
+        .skip_while(|t| t.kind() == L_PAREN)
+        .collect();
+    let first = tokens.first()?;
+    (first.kind() == IDENT).then(|| glued_from(&tokens))
+}
+
+/// Glues `tokens[0]` with the directly adjacent identifier, `-` and digit tokens after it.
+fn glued_from(tokens: &[SyntaxToken]) -> (String, Span) {
+    let mut span = token_span(&tokens[0]);
+    let mut name = tokens[0].text().to_string();
+    for t in &tokens[1..] {
+        if token_span(t).start != span.end || !matches!(t.kind(), IDENT | MINUS | INT) {
+            break;
+        }
+        span.end = token_span(t).end;
+        name.push_str(t.text());
+    }
+    // A name never ends in `-` (`app->` splits): give the dash back.
+    while name.ends_with('-') {
+        name.pop();
+        span.end -= 1;
+    }
+    (name, span)
+}
+
+fn variable_tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
+    node.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == VARIABLE)
+}
+
+/// The name inside a variable token and its span: `${user}` → `user`, `$1` → `1`. `None` for
+/// the App form `$(x)`, a bare `$` and an unterminated `${`.
+fn variable_name(tok: &SyntaxToken) -> Option<(String, Span)> {
+    let text = tok.text();
+    let start = usize::from(tok.text_range().start());
+    let (inner, offset) = if let Some(rest) = text.strip_prefix("${") {
+        (rest.strip_suffix('}')?, 2)
+    } else if let Some(rest) = text.strip_prefix('$') {
+        if rest.is_empty() || rest.starts_with('(') {
+            return None;
+        }
+        (rest, 1)
+    } else {
+        return None;
+    };
+    (!inner.is_empty()).then(|| {
+        (
+            inner.to_string(),
+            start + offset..start + offset + inner.len(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(src: &str) -> SymbolIndex {
+        let parse = starlane_lang::parse(src);
+        SymbolIndex::build(&parse.syntax(), &mut RegexCache::default())
+    }
+
+    fn def_named<'a>(ix: &'a SymbolIndex, kind: SymbolKind, name: &str) -> (DefId, &'a Definition) {
+        ix.definitions
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.kind == kind && d.name == name)
+            .unwrap_or_else(|| panic!("no {kind:?} {name}: {:#?}", ix.definitions))
+    }
+
+    const SRC: &str = r#"Bind(version=1.1.0) {
+  Requires { user_files: FileStore; }
+  Schema Profile = "schema/profile.json";
+  Port save-profile { request: Json~Profile; grant perm +R on ${user_files}:**; }
+  Role editor { grant perm +W on ${user_files}:**; }
+  grant role editor to ${user_files}:**<User>;
+  Route<Http> -> {
+    <Post>/p/(?P<id>[0-9]+)/(.*) -[ Json~Profile ]-> ((save-profile)) => &;
+    <Get>/f/(?P<id>[a-z]+) -> ${user_files}:/${id}/$1 => &;
+  }
+}
+"#;
+
+    #[test]
+    fn port_reference_resolves_to_its_declaration_name() {
+        let ix = index(SRC);
+        let (id, def) = def_named(&ix, SymbolKind::Port, "save-profile");
+        assert_eq!(&SRC[def.name_span.clone()], "save-profile");
+        let refs: Vec<_> = ix.references_to(id).map(|r| &SRC[r.span.clone()]).collect();
+        assert_eq!(refs, ["save-profile"]);
+    }
+
+    #[test]
+    fn schema_role_and_context_references_are_found() {
+        let ix = index(SRC);
+        let (schema, _) = def_named(&ix, SymbolKind::Schema, "Profile");
+        assert_eq!(ix.references_to(schema).count(), 2);
+        let (role, _) = def_named(&ix, SymbolKind::Role, "editor");
+        assert_eq!(ix.references_to(role).count(), 1);
+        let (ctx, def) = def_named(&ix, SymbolKind::Context, "user_files");
+        assert_eq!(&SRC[def.name_span.clone()], "user_files");
+        let spans: Vec<_> = ix
+            .references_to(ctx)
+            .map(|r| &SRC[r.span.clone()])
+            .collect();
+        assert_eq!(spans, ["user_files"; 4]);
+    }
+
+    #[test]
+    fn captures_are_scoped_to_their_route() {
+        let ix = index(SRC);
+        let ids: Vec<_> = ix
+            .definitions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == SymbolKind::Capture && d.name == "id")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(ids.len(), 2, "each route defines its own `id`");
+        // The second route's `${id}` goes to the second route's group, `$1` to its first group.
+        assert_eq!(ix.references_to(ids[0]).count(), 0);
+        assert_eq!(ix.references_to(ids[1]).count(), 2);
+        let at = SRC.find("${id}").unwrap() + 2;
+        let Some(Hit::Reference(r)) = ix.at(at) else {
+            panic!("no reference at ${{id}}")
+        };
+        assert_eq!(ix.references[r].target, Some(ids[1]));
+        assert_eq!(ix.captures_at(at), &[ids[1]]);
+    }
+
+    #[test]
+    fn numbered_captures_continue_across_joined_regexes() {
+        let src = "Bind(version=1.0.0) {\n  Route<Http>/a/(.*) -> {\n    <Get>/(x)/(?P<n>y) -> localhost:$2:${n}:$3 => &;\n  }\n}\n";
+        let ix = index(src);
+        let route = &ix.routes[0];
+        let names: Vec<_> = route
+            .captures
+            .iter()
+            .map(|&d| ix.definitions[d].name.as_str())
+            .collect();
+        assert_eq!(names, ["1", "2", "n"]);
+        let resolved: Vec<_> = ix
+            .references
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.target.map(|d| ix.definitions[d].name.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            resolved,
+            [("2", Some("2")), ("n", Some("n")), ("3", Some("n"))]
+        );
+    }
+
+    #[test]
+    fn builtins_and_unknown_names_have_no_target() {
+        let src =
+            "Bind(version=1.1.0) {\n  Route<Http<Get>>/ -> ${doc.bundle}:/${nope}/x => &;\n}\n";
+        let ix = index(src);
+        let kinds: Vec<_> = ix.references.iter().map(|r| (r.kind, r.target)).collect();
+        assert_eq!(
+            kinds,
+            [(SymbolKind::Builtin, None), (SymbolKind::Context, None)]
+        );
+    }
+
+    #[test]
+    fn rename_validity_follows_each_kinds_spelling() {
+        assert!(SymbolKind::Port.accepts_name("save-avatar"));
+        assert!(!SymbolKind::Port.accepts_name("save avatar"));
+        assert!(!SymbolKind::Port.accepts_name("save-"));
+        assert!(SymbolKind::Schema.accepts_name("Avatar"));
+        assert!(!SymbolKind::Schema.accepts_name("avatar"));
+        assert!(!SymbolKind::Capture.accepts_name("1"));
+        assert!(!SymbolKind::Builtin.accepts_name("doc"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for src in [
+            "",
+            "Bind {",
+            "Bind(version=1.1.0) { Port { ((",
+            "Route ${ $ $( ${}",
+        ] {
+            let _ = index(src);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! What the server knows about one version of one document: its tree, every diagnostic (the
+//! same pipeline as `starlane check`), and its symbols. Immutable once built, shared as an
+//! `Arc` so request handlers read it while the workspace moves on to the next edit.
+
+use std::sync::Arc;
+
+use starlane_compiler::symbols::SymbolIndex;
+use starlane_lang::check::RegexCache;
+use starlane_lang::line_index::LineIndex;
+use starlane_lang::settings::Settings;
+use starlane_lang::{Diagnostic, Parse, Span, SyntaxNode};
+use tower_lsp_server::ls_types::{Position, Range, Uri};
+
+pub struct Analysis {
+    pub uri: Uri,
+    pub version: i32,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub parse: Parse,
+    pub diagnostics: Vec<Diagnostic>,
+    pub symbols: SymbolIndex,
+}
+
+impl Analysis {
+    /// Analyses `text`; `regexes` is the document's cache, kept from one version to the next.
+    pub fn new(
+        uri: Uri,
+        version: i32,
+        text: &str,
+        settings: &Settings,
+        regexes: &mut RegexCache,
+    ) -> Analysis {
+        let checked = starlane_compiler::check_source_with(text, settings, regexes);
+        let root = checked.parse.syntax();
+        let symbols = SymbolIndex::build(&root, regexes);
+        regexes.sweep();
+        Analysis {
+            uri,
+            version,
+            text: Arc::from(text),
+            lines: LineIndex::new(text),
+            parse: checked.parse,
+            diagnostics: checked.diagnostics,
+            symbols,
+        }
+    }
+
+    /// The lossless tree (cheap: the green tree is built once and shared).
+    pub fn root(&self) -> SyntaxNode {
+        self.parse.syntax()
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let p = self.lines.position(&self.text, offset);
+        Position::new(p.line as u32, p.utf16_col as u32)
+    }
+
+    pub fn range(&self, span: &Span) -> Range {
+        Range::new(self.position(span.start), self.position(span.end))
+    }
+
+    pub fn offset(&self, position: Position) -> usize {
+        self.lines.offset_utf16(
+            &self.text,
+            position.line as usize,
+            position.character as usize,
+        )
+    }
+
+    /// The byte span of an LSP range.
+    pub fn span(&self, range: Range) -> Span {
+        let (a, b) = (self.offset(range.start), self.offset(range.end));
+        a.min(b)..a.max(b)
+    }
+}

@@ -1,0 +1,28 @@
+//! The Starlane language server (`starlane lsp`): the front end and compiler behind the
+//! Language Server Protocol, over stdio.
+//!
+//! Shape: [`ordered::OrderedSync`] hands text-sync notifications to the [`workspace`] thread in
+//! arrival order; [`server::Backend`] answers requests from immutable
+//! [`analysis::Analysis`] snapshots through one pure function per feature ([`features`]).
+//! Diagnostics are the compiler's own, converted in [`convert`].
+
+pub mod analysis;
+pub mod convert;
+pub mod document;
+pub mod features;
+pub mod knowledge;
+pub mod ordered;
+pub mod server;
+pub mod workspace;
+
+use tower_lsp_server::{LspService, Server};
+
+/// Serves the protocol on stdin/stdout until the client says `exit` or closes the pipe.
+pub async fn run_stdio() {
+    let (service, socket) = LspService::new(server::Backend::new);
+    let workspace = service.inner().workspace();
+    let service = ordered::OrderedSync::new(service, workspace);
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}
