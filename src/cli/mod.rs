@@ -2,6 +2,7 @@
 
 mod bundle_cmds;
 mod check;
+mod debug;
 mod explain;
 mod fmt;
 mod lsp;
@@ -62,11 +63,21 @@ enum Command {
         #[arg(long, hide = true)]
         stdio: bool,
     },
+    /// Tools for grammar and editor developers.
+    #[command(hide = true, subcommand)]
+    Debug(DebugCommand),
     /// Explain a diagnostic code, such as `E0006`.
     Explain {
         /// The code (`E0006`) or its name (`unclosed-delimiter`); omit to list every code.
         code: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DebugCommand {
+    /// The real lexer's tokens as JSON lines (kind, line, UTF-16 columns): what the TextMate and
+    /// tree-sitter grammars are tested against.
+    Tokens { file: PathBuf },
 }
 
 #[derive(clap::Args, Debug)]
@@ -118,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Lsp { stdio: _ } => lsp::run(),
+        Command::Debug(DebugCommand::Tokens { file }) => debug::tokens(&file),
         Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
         Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),
         Command::Diff { old, new } => bundle_cmds::diff(&old, &new),

@@ -1,0 +1,9 @@
+[
+  (block)
+  (map_pattern)
+  (requires)
+  (port_declaration)
+  (role_declaration)
+  (limits)
+  (app_section)
+] @fold

@@ -1,0 +1,33 @@
+// Builds the extension: type-checks and compiles `src/` to `out/` (tests import the pure
+// modules from there), bundles `out/extension.js` with its dependencies into
+// `dist/extension.js`, and copies the TextMate grammars from `grammar/textmate/` (their one
+// source) into `syntaxes/`.
+
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], {
+  stdio: 'inherit',
+});
+await esbuild.build({
+  entryPoints: [join(root, 'out/extension.js')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  external: ['vscode'],
+  outfile: join(root, 'dist/extension.js'),
+  sourcemap: true,
+  minify: true,
+  logLevel: 'warning',
+});
+mkdirSync(join(root, 'syntaxes'), { recursive: true });
+for (const file of ['starlane.tmLanguage.json', 'markdown-injection.tmLanguage.json']) {
+  cpSync(join(root, '../grammar/textmate', file), join(root, 'syntaxes', file));
+}
+console.log('built dist/extension.js and syntaxes/');
