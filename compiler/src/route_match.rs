@@ -1,59 +1,10 @@
-//! Route matching as the runtime does it (first match in document order; the joined regex must
-//! match the whole path; filters run after selection), plus the `starlane route` dry run that
-//! explains why each earlier route did not match.
+//! The `starlane route` dry run: which route a message takes and why each earlier route did not
+//! match, using the runtime's own matcher (`starlane-routing`).
 
-use starlane_ir::{Bind, Bundle, Route};
+use starlane_ir::{Bind, Bundle};
+use starlane_routing::{RouteTable, Verdict};
 
-/// A message's kind and method: `Http<Get>` → ("Http", "Get").
-pub fn parse_message_kind(text: &str) -> Option<(String, String)> {
-    let (kind, rest) = text.split_once('<')?;
-    let method = rest.strip_suffix('>')?;
-    (!kind.is_empty() && !method.is_empty()).then(|| (kind.to_string(), method.to_string()))
-}
-
-/// Why a route did or did not match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Matched { captures: Vec<(String, String)> },
-    WrongKind,
-    WrongMethod,
-    PathMismatch,
-    BadRegex(String),
-}
-
-/// Compiles a route's regex anchored to the whole path.
-pub fn anchored(regex: &str) -> Result<regex::Regex, regex::Error> {
-    regex::Regex::new(&format!("^(?:{regex})$"))
-}
-
-pub fn judge(route: &Route, kind: &str, method: &str, path: &str) -> Verdict {
-    if route.kind != "*" && route.kind != kind {
-        return Verdict::WrongKind;
-    }
-    if route.method != "*" && route.method != method {
-        return Verdict::WrongMethod;
-    }
-    let Some(regex) = &route.path_regex else {
-        return Verdict::Matched { captures: vec![] };
-    };
-    let re = match anchored(regex) {
-        Ok(re) => re,
-        Err(e) => return Verdict::BadRegex(e.to_string()),
-    };
-    match re.captures(path) {
-        None => Verdict::PathMismatch,
-        Some(caps) => {
-            let mut out = Vec::new();
-            for (i, name) in re.capture_names().enumerate().skip(1) {
-                let value = caps
-                    .get(i)
-                    .map_or(String::new(), |m| m.as_str().to_string());
-                out.push((name.map_or(i.to_string(), str::to_string), value));
-            }
-            Verdict::Matched { captures: out }
-        }
-    }
-}
+pub use starlane_routing::route_table::parse_message_kind;
 
 /// The `starlane route` report for one message against one bind.
 pub fn explain(
@@ -66,14 +17,16 @@ pub fn explain(
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "{kind}<{method}> {path}");
+    let (table, _) = RouteTable::new(&bind.routes);
     for (i, route) in bind.routes.iter().enumerate() {
         let here = bundle.locate(route.span);
         let sel = crate::render_ir::selector(route);
-        match judge(route, kind, method, path) {
-            Verdict::Matched { captures } => {
+        match table.judge(i, kind, method, path) {
+            Verdict::Matched(captures) => {
                 let _ = writeln!(s, "  route #{i} {sel} matches  [{here}]");
-                for (name, value) in &captures {
-                    let _ = writeln!(s, "    capture {name} = {value:?}");
+                for c in &captures {
+                    let name = c.name.clone().unwrap_or_else(|| c.number.to_string());
+                    let _ = writeln!(s, "    capture {name} = {:?}", c.value);
                 }
                 if !route.filters.is_empty() {
                     let _ = writeln!(
@@ -147,41 +100,4 @@ pub fn explain(
         "  no route matches: {kind}<{method}> {path} is answered 404"
     );
     (s, false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn whole_path_match_with_captures() {
-        let route = Route {
-            kind: "Http".into(),
-            method: "Get".into(),
-            path_regex: Some("/users/(?P<id>[^/]+)".into()),
-            captures: vec!["id".into()],
-            filters: vec![],
-            segments: vec![],
-            span: Default::default(),
-        };
-        assert_eq!(
-            judge(&route, "Http", "Get", "/users/42"),
-            Verdict::Matched {
-                captures: vec![("id".into(), "42".into())]
-            }
-        );
-        assert_eq!(
-            judge(&route, "Http", "Get", "/users/42/x"),
-            Verdict::PathMismatch
-        );
-        assert_eq!(
-            judge(&route, "Http", "Post", "/users/42"),
-            Verdict::WrongMethod
-        );
-        assert_eq!(judge(&route, "Ext", "Get", "/users/42"), Verdict::WrongKind);
-        assert_eq!(
-            parse_message_kind("Http<Get>"),
-            Some(("Http".into(), "Get".into()))
-        );
-    }
 }

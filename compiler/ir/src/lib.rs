@@ -4,6 +4,7 @@
 //!
 //! Specified in `specs/ir.md`.
 
+pub mod abi;
 pub mod format;
 mod validate;
 

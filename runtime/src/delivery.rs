@@ -1,0 +1,605 @@
+//! Delivering a message to a mechtron (`specs/runtime.md` §3): route, filters, caller grants,
+//! then the route's pipeline segment by segment — payload checks, guest calls through the core
+//! or a port, forwards to points and bundle files, calls — on a current body.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use starlane_ir::{Bind, PatternId, Port, Route, Stop};
+use starlane_routing::access::{self, Bits};
+use starlane_routing::substitute::{BUNDLE_PREFIX, substitute};
+use starlane_routing::{Capture, route_table};
+
+use crate::codes;
+use crate::envelope;
+use crate::error::RuntimeError;
+use crate::guest::invoke::{self, GuestCall};
+use crate::host::{MechtronState, Runtime};
+use crate::message::{Exchange, Message, Reply};
+use crate::outbound::GuestOutbound;
+use crate::payload::{Checker, Verdict};
+
+/// Which way a payload check looks: a failure on the way in is the caller's, on the way back the
+/// system's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    In,
+    Back,
+}
+
+/// One route being run for one message.
+struct Flow<'a> {
+    mechtron: usize,
+    bind: &'a Bind,
+    route: &'a Route,
+    captures: &'a [Capture],
+    message: &'a Message,
+    exchange: Exchange,
+}
+
+impl Runtime {
+    /// A message from outside (the HTTP ingress, the admin endpoint): takes a slot, delivers,
+    /// and counts the outcome.
+    pub fn serve(self: &Arc<Self>, to: usize, message: Message) -> Result<Reply, RuntimeError> {
+        let exchange = Exchange::start();
+        let name = self.mechtrons[to].name.clone();
+        let result = match self.slots.acquire(Instant::now() + Duration::from_secs(5)) {
+            Some(_slot) => self.deliver(to, message, exchange),
+            None => Err(RuntimeError::new(
+                codes::OVERLOADED,
+                "every message slot stayed busy for 5 s",
+            )),
+        };
+        match &result {
+            Ok(reply) => self.metrics.request(&name, reply.status),
+            Err(e) => {
+                self.metrics.request(&name, e.status);
+                self.metrics.error(e.stage.as_str(), e.code.id);
+            }
+        }
+        result.map_err(|e| e.mechtron(&name))
+    }
+
+    /// Delivers `message` to mechtron `to` within `exchange`.
+    pub fn deliver(
+        self: &Arc<Self>,
+        to: usize,
+        message: Message,
+        exchange: Exchange,
+    ) -> Result<Reply, RuntimeError> {
+        let m = &self.mechtrons[to];
+        match m.state() {
+            MechtronState::Ready => {}
+            MechtronState::Panic(reason) => {
+                return Err(RuntimeError::new(
+                    codes::MECHTRON_NOT_READY,
+                    format!("mechtron `{}` is not ready: {reason}", m.name),
+                )
+                .mechtron(&m.name));
+            }
+            other => {
+                return Err(RuntimeError::new(
+                    codes::MECHTRON_NOT_READY,
+                    format!("mechtron `{}` is {other:?}", m.name),
+                )
+                .mechtron(&m.name));
+            }
+        }
+        if exchange.depth > self.max_depth {
+            return Err(RuntimeError::new(
+                codes::CALL_DEPTH,
+                format!("calls nested more than {} deep (a loop?)", self.max_depth),
+            )
+            .mechtron(&m.name));
+        }
+        let bind = self.bind_of(to);
+        let served = &self.binds[m.bind];
+        let Some(found) = served
+            .routes
+            .find(&message.kind, &message.method, &message.path)
+        else {
+            return Err(RuntimeError::new(
+                codes::NO_ROUTE,
+                format!(
+                    "no route of mechtron `{}` matches {}<{}> {}",
+                    m.name, message.kind, message.method, message.path
+                ),
+            )
+            .mechtron(&m.name)
+            .at(self
+                .bundle
+                .sources
+                .get(bind.source as usize)
+                .map(|s| s.path.clone()))
+            .detail("kind", message.kind.clone())
+            .detail("method", message.method.clone())
+            .detail("path", message.path.clone()));
+        };
+        let route = &bind.routes[found.route];
+        let here = Some(self.bundle.locate(route.span));
+        for filter in &route.filters {
+            match filter.as_str() {
+                "noauth" => {}
+                "auth" if message.caller.is_some() => {}
+                _ => {
+                    return Err(RuntimeError::new(
+                        codes::UNAUTHENTICATED,
+                        format!("the route needs an authenticated caller (filter `({filter})`)"),
+                    )
+                    .mechtron(&m.name)
+                    .at(here));
+                }
+            }
+        }
+        let flow = Flow {
+            mechtron: to,
+            bind,
+            route,
+            captures: &found.captures,
+            message: &message,
+            exchange,
+        };
+        if served.caller_rules {
+            self.check_caller(&flow)?;
+        }
+        let replies = route
+            .segments
+            .iter()
+            .any(|s| matches!(s.stop, Stop::Reflect | Stop::Err { .. }));
+        if replies {
+            return self.run(&flow);
+        }
+        // Fire and forget: answer now, run the rest on its own thread.
+        let rt = Arc::clone(self);
+        let (route_index, captures, message) =
+            (found.route, found.captures.clone(), message.clone());
+        let spawned = std::thread::Builder::new()
+            .name("starlane-fire-and-forget".into())
+            .stack_size(crate::GUEST_THREAD_STACK)
+            .spawn(move || {
+                let bind = rt.bind_of(to);
+                let flow = Flow {
+                    mechtron: to,
+                    bind,
+                    route: &bind.routes[route_index],
+                    captures: &captures,
+                    message: &message,
+                    exchange,
+                };
+                if let Err(e) = rt.run(&flow) {
+                    tracing::warn!(mechtron = %rt.mechtrons[to].name, "a fire-and-forget message failed: {e}");
+                    rt.metrics.error(e.stage.as_str(), e.code.id);
+                }
+            });
+        if spawned.is_err() {
+            return Err(RuntimeError::new(
+                codes::OVERLOADED,
+                "cannot start a thread for a fire-and-forget message",
+            ));
+        }
+        Ok(Reply::new(202, Vec::new()))
+    }
+
+    /// Caller grants: the caller needs the method's bit on the route's target.
+    fn check_caller(self: &Arc<Self>, flow: &Flow<'_>) -> Result<(), RuntimeError> {
+        let m = &self.mechtrons[flow.mechtron];
+        let target = flow
+            .route
+            .segments
+            .iter()
+            .find_map(|s| match &s.stop {
+                Stop::Point(p) | Stop::Call { point: p, .. } => self.fill(flow, p).ok(),
+                _ => None,
+            })
+            .unwrap_or_else(|| m.address.clone());
+        let needed = access::needed(&flow.message.kind, &flow.message.method);
+        let caller = flow.message.caller.as_ref();
+        let granted = caller.map(|c| {
+            access::evaluate(
+                &flow.bind.grants,
+                &flow.bind.roles,
+                &target,
+                None,
+                Some((&c.point, c.kind.as_deref())),
+                &|s: &str| self.expand(s),
+            )
+        });
+        if granted.as_ref().is_some_and(|a| a.allows(needed)) {
+            return Ok(());
+        }
+        let who = caller.map_or_else(
+            || "an anonymous caller".to_string(),
+            |c| format!("caller `{}`", c.point),
+        );
+        let bits = granted.map_or(Bits(0), |a| a.bits);
+        Err(RuntimeError::new(
+            codes::CALLER_NOT_GRANTED,
+            format!(
+                "{who} needs `{}` on `{target}` for {}<{}>; the bind's grants give `{}`",
+                needed.letter(),
+                flow.message.kind,
+                flow.message.method,
+                bits.mask()
+            ),
+        )
+        .mechtron(&m.name)
+        .at(Some(self.bundle.locate(flow.route.span)))
+        .detail("target", target)
+        .detail("needed", needed.letter().to_string()))
+    }
+
+    /// Runs the route's pipeline.
+    fn run(self: &Arc<Self>, flow: &Flow<'_>) -> Result<Reply, RuntimeError> {
+        let name = self.mechtrons[flow.mechtron].name.clone();
+        let mut current = Reply::new(200, flow.message.body.clone());
+        for seg in &flow.route.segments {
+            let here = Some(self.bundle.locate(seg.span));
+            let way = match seg.direction {
+                starlane_ir::Direction::Request => Way::In,
+                starlane_ir::Direction::Response => Way::Back,
+            };
+            if let Some(p) = seg.payload {
+                self.check_payload(flow, p, &current.body, way, None, flow.exchange.deadline)
+                    .map_err(|e| e.at(here.clone()))?;
+            }
+            let step = match &seg.stop {
+                Stop::Reflect => return Ok(current),
+                Stop::Err { status, reason } => {
+                    let mut reply =
+                        Reply::new(*status, reason.clone().unwrap_or_default().into_bytes());
+                    reply.content_type = Some("text/plain; charset=utf-8".into());
+                    return Ok(reply);
+                }
+                Stop::Core => self.call_guest(flow, None, &current),
+                Stop::Port(i) => self.call_port(flow, *i as usize, &current),
+                Stop::Point(p) => self.forward(flow, p, None, &current),
+                Stop::Call {
+                    point,
+                    kind,
+                    method,
+                    path,
+                } => self.forward(flow, point, Some((kind, method, path.as_deref())), &current),
+            };
+            current = step.map_err(|e| e.mechtron(&name).at(here.clone()))?;
+        }
+        Ok(Reply::new(202, Vec::new()))
+    }
+
+    /// `((port))`: the port's request check, the guest, the port's response check.
+    fn call_port(
+        self: &Arc<Self>,
+        flow: &Flow<'_>,
+        i: usize,
+        current: &Reply,
+    ) -> Result<Reply, RuntimeError> {
+        let Some(port) = flow.bind.ports.get(i) else {
+            return Err(RuntimeError::new(
+                codes::INVALID_BUNDLE,
+                format!("no port #{i} in the bind"),
+            ));
+        };
+        let here = Some(self.bundle.locate(port.span));
+        let deadline = flow
+            .exchange
+            .deadline
+            .min(Instant::now() + Duration::from_millis(port.total_ms));
+        if let Some(p) = port.request {
+            self.check_payload(flow, p, &current.body, Way::In, Some(port), deadline)
+                .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+        }
+        let reply = self
+            .call_guest(flow, Some((i, port)), current)
+            .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+        if let Some(p) = port.response {
+            self.check_payload(flow, p, &reply.body, Way::Back, Some(port), deadline)
+                .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+        }
+        Ok(reply)
+    }
+
+    /// One call into the mechtron's guest: op `Kind<Method>` for the core, the port's name for a
+    /// port.
+    fn call_guest(
+        self: &Arc<Self>,
+        flow: &Flow<'_>,
+        port: Option<(usize, &Port)>,
+        current: &Reply,
+    ) -> Result<Reply, RuntimeError> {
+        let m = &self.mechtrons[flow.mechtron];
+        let Some(guest) = &m.guest else {
+            return Err(RuntimeError::new(
+                codes::MECHTRON_NOT_READY,
+                "the mechtron has no module",
+            ));
+        };
+        let msg = flow.message;
+        let op = match port {
+            Some((_, p)) => p.name.clone(),
+            None => format!("{}<{}>", msg.kind, msg.method),
+        };
+        let (exec_ms, total_ms) = port.map_or(
+            (starlane_ir::DEFAULT_EXEC_MS, starlane_ir::DEFAULT_TOTAL_MS),
+            |(_, p)| (p.exec_ms, p.total_ms),
+        );
+        let deadline = flow
+            .exchange
+            .deadline
+            .min(Instant::now() + Duration::from_millis(total_ms));
+        let request = envelope::encode_request(&envelope::Request {
+            kind: &msg.kind,
+            method: &msg.method,
+            path: &msg.path,
+            headers: &msg.headers,
+            captures: flow.captures,
+            caller: msg.caller.as_ref().map(|c| c.point.as_str()),
+            body: &current.body,
+        });
+        let outbound = GuestOutbound {
+            rt: Arc::clone(self),
+            mechtron: flow.mechtron,
+            port: port.map(|(i, _)| i),
+            depth: flow.exchange.depth,
+        };
+        let _active = self.metrics.instance(&m.name);
+        let output = invoke::invoke(
+            &self.engine,
+            guest,
+            GuestCall {
+                op,
+                request,
+                port: port.map(|(_, p)| Arc::from(p.name.as_str())),
+                exec: Duration::from_millis(exec_ms),
+                deadline,
+                memory_limit: flow.bind.limits.memory,
+                payload_limit: flow.bind.limits.payload,
+                outbound: Some(Box::new(outbound)),
+            },
+        )?;
+        self.metrics.guest_time(&m.name, output.exec);
+        let response = envelope::decode_response(output.response);
+        let content_type = response
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone());
+        Ok(Reply {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            content_type,
+        })
+    }
+
+    /// Fills a point's variables from the route's captures and the context bindings.
+    fn fill(&self, flow: &Flow<'_>, point: &str) -> Result<String, RuntimeError> {
+        substitute(point, &|name: &str| {
+            route_table::capture(flow.captures, name)
+                .map(str::to_string)
+                .or_else(|| self.bindings.get(name).cloned())
+        })
+        .map_err(|e| {
+            let unbound = flow
+                .bind
+                .requires
+                .iter()
+                .any(|r| e.contains(&format!("${{{}}}", r.name)));
+            if unbound {
+                RuntimeError::new(
+                    codes::CONTEXT_NOT_BOUND,
+                    format!("{e}: the context name is not bound"),
+                )
+            } else {
+                RuntimeError::new(
+                    codes::INVALID_POINT,
+                    format!("cannot fill in `{point}`: {e}"),
+                )
+            }
+        })
+    }
+
+    /// A point or call stop: a bundle file, or a message to a local mechtron.
+    fn forward(
+        self: &Arc<Self>,
+        flow: &Flow<'_>,
+        point: &str,
+        call: Option<(&String, &String, Option<&str>)>,
+        current: &Reply,
+    ) -> Result<Reply, RuntimeError> {
+        let target = self.fill(flow, point)?;
+        if let Some(rest) = target.strip_prefix(BUNDLE_PREFIX) {
+            return self.bundle_file(rest);
+        }
+        check_point(&target)?;
+        let Some(to) = self.mechtron_for(&target) else {
+            return Err(RuntimeError::new(
+                codes::ADDRESS_NOT_HOSTED,
+                format!(
+                    "`{target}` is not hosted here (this host serves localhost:<mechtron> and its bundle's files)"
+                ),
+            ));
+        };
+        let msg = flow.message;
+        let message = match call {
+            Some((kind, method, path)) => {
+                let path = match path {
+                    Some(p) => self.fill(flow, p)?,
+                    None => "/".to_string(),
+                };
+                Message {
+                    kind: kind.clone(),
+                    method: method.clone(),
+                    path,
+                    headers: msg.headers.clone(),
+                    body: current.body.clone(),
+                    caller: msg.caller.clone(),
+                }
+            }
+            None => Message {
+                body: current.body.clone(),
+                ..msg.clone()
+            },
+        };
+        self.deliver(to, message, flow.exchange.nested(flow.exchange.deadline))
+    }
+
+    /// `${doc.bundle}:/dir/file`: a file of the bundle, never a host file.
+    fn bundle_file(&self, rest: &str) -> Result<Reply, RuntimeError> {
+        let Some(path) = rest.strip_prefix(":/") else {
+            return Err(RuntimeError::new(
+                codes::INVALID_POINT,
+                format!(
+                    "`{BUNDLE_PREFIX}{rest}` is not a bundle file path (`{BUNDLE_PREFIX}:/dir/file`)"
+                ),
+            ));
+        };
+        if let Some(why) = unsafe_file_path(path) {
+            return Err(RuntimeError::new(
+                codes::BAD_REQUEST,
+                format!("the file path `/{path}` {why}"),
+            ));
+        }
+        let Some(&i) = self.files.get(path) else {
+            return Err(RuntimeError::new(
+                codes::FILE_NOT_FOUND,
+                format!("the bundle has no file `/{path}`"),
+            ));
+        };
+        let file = &self.bundle.files[i];
+        let mut reply = Reply::new(200, file.bytes.clone());
+        reply.content_type = Some(file.content_type.clone());
+        Ok(reply)
+    }
+
+    /// A payload check; a validator mechtron is asked within `deadline`.
+    fn check_payload(
+        self: &Arc<Self>,
+        flow: &Flow<'_>,
+        pattern: PatternId,
+        body: &[u8],
+        way: Way,
+        port: Option<&Port>,
+        deadline: Instant,
+    ) -> Result<(), RuntimeError> {
+        let ask = |point: &str, method: &str, payload: &[u8]| -> Result<Verdict, RuntimeError> {
+            let target = self.fill(flow, point)?;
+            let to = self.mechtron_for(&target).ok_or_else(|| {
+                RuntimeError::new(
+                    codes::ADDRESS_NOT_HOSTED,
+                    format!("the validator `{target}` is not hosted here"),
+                )
+            })?;
+            let reply = self.deliver(
+                to,
+                Message::new("Ext", method, "/", payload.to_vec()),
+                flow.exchange.nested(deadline),
+            )?;
+            let answer: serde_json::Value = serde_json::from_slice(&reply.body).map_err(|_| {
+                RuntimeError::new(
+                    codes::GUEST_BROKE_ABI,
+                    format!("the validator `{target}` did not answer {{\"valid\": …}}"),
+                )
+            })?;
+            match answer.get("valid").and_then(serde_json::Value::as_bool) {
+                Some(true) => Ok(Verdict::Valid),
+                Some(false) => Ok(Verdict::Invalid(
+                    answer
+                        .get("errors")
+                        .and_then(|e| e.as_array().cloned())
+                        .unwrap_or_default(),
+                )),
+                None => Err(RuntimeError::new(
+                    codes::GUEST_BROKE_ABI,
+                    format!("the validator `{target}` answered without a boolean `valid`"),
+                )),
+            }
+        };
+        let checker = Checker {
+            patterns: &self.bundle.patterns,
+            schemas: &self.schemas,
+            ask: &ask,
+        };
+        let Err(failure) = checker.check(pattern, body)? else {
+            return Ok(());
+        };
+        let whose = match (port, way) {
+            (Some(p), Way::In) => format!("the request to port `{}`", p.name),
+            (Some(p), Way::Back) => format!("the response of port `{}`", p.name),
+            (None, Way::In) => "the payload".to_string(),
+            (None, Way::Back) => "the response payload".to_string(),
+        };
+        let mut err = RuntimeError::new(
+            failure.check.code(),
+            format!("{whose} is invalid: {}", failure.message),
+        )
+        .port(port.map(|p| p.name.as_str()))
+        .detail("pointer", failure.pointer.clone());
+        if let Some(schema) = &failure.schema {
+            err = err.detail("schema", schema.clone());
+        }
+        if !failure.errors.is_empty() {
+            err = err.detail("errors", failure.errors.clone());
+        }
+        let _ = flow;
+        if way == Way::Back {
+            err = err.system_fault(502);
+        }
+        Err(err)
+    }
+}
+
+/// Why a bundle file path (after substitution) is not allowed, if it is not.
+pub fn unsafe_file_path(path: &str) -> Option<&'static str> {
+    if path.contains('\0') {
+        return Some("contains a NUL");
+    }
+    if path.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if path.contains('%') {
+        return Some("contains `%` (an encoded character that could climb out of the bundle)");
+    }
+    if path.split('/').any(|s| s == ".." || s == ".") {
+        return Some("contains a `.` or `..` segment");
+    }
+    None
+}
+
+/// A point after substitution must still be a point.
+fn check_point(point: &str) -> Result<(), RuntimeError> {
+    let bad = point.is_empty()
+        || point.chars().any(|c| c.is_whitespace() || c == '\0')
+        || point
+            .split("::")
+            .any(|part| part.split(':').any(str::is_empty));
+    if bad {
+        return Err(RuntimeError::new(
+            codes::INVALID_POINT,
+            format!("`{point}` is not a valid address after substitution"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths_may_not_climb_out() {
+        assert_eq!(unsafe_file_path("html/index.html"), None);
+        assert!(unsafe_file_path("html/../secret").is_some());
+        assert!(unsafe_file_path("html/./x").is_some());
+        assert!(unsafe_file_path("html/%2e%2e/x").is_some());
+        assert!(unsafe_file_path("html\\..\\x").is_some());
+        assert!(unsafe_file_path("html/a\0").is_some());
+    }
+
+    #[test]
+    fn points_after_substitution_are_checked() {
+        assert!(check_point("localhost:app:users:ada").is_ok());
+        assert!(check_point("GLOBAL::repo:x").is_ok());
+        assert!(check_point("localhost:app::").is_err());
+        assert!(check_point("localhost:a b").is_err());
+        assert!(check_point("").is_err());
+    }
+}

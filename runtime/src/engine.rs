@@ -1,0 +1,140 @@
+//! The wasmtime engine: one per runtime. The pooling allocator when the address space allows it
+//! (a fresh instance per message is then a slot, not a mapping), with a clean fall-back to
+//! on-demand allocation; epoch interruption for `exec` deadlines, or fuel for deterministic
+//! budgets; and the ticker thread that drives epochs.
+
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances. `exec` deadlines are checked at this granularity.
+pub const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// How a guest's `exec` time is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecClock {
+    /// Wall time spent inside wasm, checked at epoch ticks (the default).
+    Epoch,
+    /// A deterministic budget: `per_ms` fuel units per millisecond of `exec`.
+    Fuel { per_ms: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub clock: ExecClock,
+    /// Use the pooling allocator if it can be set up (`STARLANE_POOLING=off` forbids it).
+    pub pooling: bool,
+    /// Instances that may exist at once (messages in flight × nesting depth).
+    pub instance_slots: u32,
+    /// The largest memory any guest may have (the bundle's largest `limits { memory … }`).
+    pub max_memory: u64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            clock: ExecClock::Epoch,
+            pooling: true,
+            instance_slots: 288,
+            max_memory: 16 << 20,
+        }
+    }
+}
+
+/// The engine and how it was set up (reported by `/status`).
+#[derive(Clone)]
+pub struct EngineHost {
+    pub engine: Engine,
+    pub clock: ExecClock,
+    /// `None` when pooling is in use; otherwise why not.
+    pub on_demand_reason: Option<String>,
+}
+
+fn base_config(clock: ExecClock) -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    if matches!(clock, ExecClock::Fuel { .. }) {
+        config.consume_fuel(true);
+    }
+    // Deep recursion must trap well before the host thread's stack (16 MiB, see `server`) is at
+    // risk, even with nested calls (8 deep).
+    config.max_wasm_stack(512 << 10);
+    config
+}
+
+impl EngineHost {
+    pub fn new(options: &EngineOptions) -> Result<EngineHost, String> {
+        let forbidden = std::env::var("STARLANE_POOLING").is_ok_and(|v| v == "off" || v == "0");
+        let mut on_demand_reason = None;
+        let mut engine = None;
+        if options.pooling && !forbidden {
+            let mut pool = PoolingAllocationConfig::default();
+            let slots = options.instance_slots.max(1);
+            pool.total_core_instances(slots)
+                .total_memories(slots)
+                .total_tables(slots)
+                .max_memories_per_module(1)
+                .max_tables_per_module(1)
+                .table_elements(10_000)
+                .max_memory_size(options.max_memory.max(64 << 10) as usize);
+            let mut config = base_config(options.clock);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+            match Engine::new(&config) {
+                Ok(e) => engine = Some(e),
+                // Typically the address space is too small (a 32-bit host, a ulimit -v).
+                Err(e) => {
+                    on_demand_reason =
+                        Some(format!("the pooling allocator could not be set up: {e:#}"))
+                }
+            }
+        } else {
+            on_demand_reason = Some(if forbidden {
+                "STARLANE_POOLING=off".to_string()
+            } else {
+                "pooling disabled".to_string()
+            });
+        }
+        let engine = match engine {
+            Some(e) => e,
+            None => Engine::new(&base_config(options.clock))
+                .map_err(|e| format!("cannot create the wasm engine: {e:#}"))?,
+        };
+        start_ticker(&engine);
+        Ok(EngineHost {
+            engine,
+            clock: options.clock,
+            on_demand_reason,
+        })
+    }
+
+    pub fn pooling(&self) -> bool {
+        self.on_demand_reason.is_none()
+    }
+
+    /// Identifies compiled code's compatibility: wasmtime's precompile-compatibility hash,
+    /// hashed with a fixed-key hasher, and wasmtime's version (for the cache's file names).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        WASMTIME_VERSION.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// The wasmtime release this runtime embeds (recorded in module cache entries).
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// Advances the epoch every tick until the engine is dropped (the thread holds a weak handle).
+fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let _ = std::thread::Builder::new()
+        .name("starlane-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        });
+}

@@ -1,0 +1,328 @@
+//! One message on a fresh instance: a new store with the guest's limits and deadlines, an
+//! instance from the `InstancePre` (a pool slot when pooling), the initialisers, then the waPC
+//! exchange. The instance is dropped afterwards whatever happened, so one that trapped or was
+//! interrupted is never reused. Failures come back as typed errors in people's words.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use starlane_ir::abi;
+use wasmtime::{InstancePre, Linker, Module, Store, Trap, UpdateDeadline, WasmBacktrace};
+
+use super::state::{Clock, DeadlineHit, GuestFault, HostState, Outbound, ProcExit};
+use crate::codes;
+use crate::engine::{EPOCH_TICK, EngineHost, ExecClock};
+use crate::error::RuntimeError;
+
+/// A mechtron's compiled module, ready to instantiate.
+pub struct Guest {
+    pub name: Arc<str>,
+    pre: InstancePre<HostState>,
+}
+
+impl Guest {
+    /// Links `module` (already verified) against the host functions.
+    pub fn new(name: &str, module: &Module, base: &Linker<HostState>) -> Result<Guest, String> {
+        let mut linker = base.clone();
+        super::wasi::link_unimplemented(&mut linker, module).map_err(|e| format!("{e:#}"))?;
+        let pre = linker
+            .instantiate_pre(module)
+            .map_err(|e| format!("cannot link the module: {e:#}"))?;
+        Ok(Guest {
+            name: Arc::from(name),
+            pre,
+        })
+    }
+}
+
+/// The host functions every guest links against.
+pub fn base_linker(host: &EngineHost) -> Linker<HostState> {
+    let mut linker = Linker::new(&host.engine);
+    super::abi::link(&mut linker).expect("the waPC functions are defined once each");
+    super::wasi::link(&mut linker).expect("the WASI functions are defined once each");
+    linker
+}
+
+/// One call into a guest.
+pub struct GuestCall {
+    pub op: String,
+    pub request: Vec<u8>,
+    pub port: Option<Arc<str>>,
+    /// The port's `exec` budget.
+    pub exec: Duration,
+    /// When the exchange's `total` runs out.
+    pub deadline: Instant,
+    pub memory_limit: u64,
+    pub payload_limit: u64,
+    pub outbound: Option<Box<dyn Outbound>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GuestOutput {
+    pub response: Vec<u8>,
+    pub logs: Vec<String>,
+    /// Time inside wasm.
+    pub exec: Duration,
+}
+
+fn ticks(d: Duration) -> u64 {
+    (d.as_micros() / EPOCH_TICK.as_micros()).max(1) as u64 + 1
+}
+
+/// A fresh instance with its store, initialisers run.
+struct Started {
+    store: Store<HostState>,
+    instance: wasmtime::Instance,
+    op: String,
+    exec: Duration,
+}
+
+fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, RuntimeError> {
+    let started = Instant::now();
+    let fuel_mode = match host.clock {
+        ExecClock::Fuel { per_ms } => Some(per_ms),
+        ExecClock::Epoch => None,
+    };
+    let clock = Clock {
+        started,
+        in_host: Duration::ZERO,
+        exec_limit: fuel_mode.is_none().then_some(call.exec),
+        deadline: call.deadline,
+    };
+    let mut state = HostState::new(guest.name.clone(), call.port.clone(), clock);
+    state.op = call.op.clone().into_bytes();
+    state.request = call.request;
+    state.memory_limit = call.memory_limit;
+    state.payload_limit = call.payload_limit;
+    state.outbound = call.outbound;
+    let mut store = Store::new(&host.engine, state);
+    store.limiter(|s| s);
+    if let Some(per_ms) = fuel_mode {
+        let fuel = (call.exec.as_millis() as u64).saturating_mul(per_ms);
+        store.set_fuel(fuel).expect("fuel is enabled in fuel mode");
+    }
+    // The deadline callback decides, from the clock, whether `exec` or `total` ran out; it
+    // re-arms for whichever comes first.
+    let first = arm(store.data(), Instant::now());
+    store.set_epoch_deadline(first);
+    store.epoch_deadline_callback(|mut ctx| {
+        let state = ctx.data_mut();
+        let now = Instant::now();
+        if now >= state.clock.deadline {
+            state.deadline_hit = Some(DeadlineHit::Total);
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        if let Some(limit) = state.clock.exec_limit
+            && state.clock.exec_used(now) >= limit
+        {
+            state.deadline_hit = Some(DeadlineHit::Exec);
+            return Ok(UpdateDeadline::Interrupt);
+        }
+        Ok(UpdateDeadline::Continue(arm(state, now)))
+    });
+    let instance = match guest.pre.instantiate(&mut store) {
+        Ok(i) => i,
+        Err(e) => {
+            let message = format!("{e:#}");
+            if message.contains("maximum concurrent") || message.contains("concurrent instances") {
+                return Err(RuntimeError::new(
+                    codes::OVERLOADED,
+                    format!("no free instance slot: {message}"),
+                ));
+            }
+            return Err(translate(&mut store, e, &call.op, call.exec));
+        }
+    };
+    for init in abi::GUEST_INITIALISERS {
+        if let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, init)
+            && let Err(e) = f.call(&mut store, ())
+        {
+            // TinyGo ends `_start` with `proc_exit(0)`: that is success.
+            if e.downcast_ref::<ProcExit>() != Some(&ProcExit(0)) {
+                return Err(translate(&mut store, e, init, call.exec));
+            }
+        }
+    }
+    Ok(Started {
+        store,
+        instance,
+        op: call.op,
+        exec: call.exec,
+    })
+}
+
+/// Instantiates and runs the initialisers, nothing else: what makes a mechtron Ready.
+pub fn probe(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<(), RuntimeError> {
+    start(host, guest, call).map(|_| ())
+}
+
+/// Runs `call` on a fresh instance of `guest`.
+pub fn invoke(
+    host: &EngineHost,
+    guest: &Guest,
+    call: GuestCall,
+) -> Result<GuestOutput, RuntimeError> {
+    let Started {
+        mut store,
+        instance,
+        op,
+        exec: budget,
+    } = start(host, guest, call)?;
+    let guest_call = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, abi::GUEST_CALL.name)
+        .map_err(|e| RuntimeError::new(codes::INVALID_MODULE, format!("{e:#}")))?;
+    let (op_len, msg_len) = {
+        let s = store.data();
+        (s.op.len() as i32, s.request.len() as i32)
+    };
+    let result = guest_call.call(&mut store, (op_len, msg_len));
+    let exec = store.data().clock.exec_used(Instant::now());
+    let outcome = match result {
+        Ok(code) => Ok(code),
+        // `proc_exit(0)` inside the call ends it; what the guest handed over stands.
+        Err(e) if e.downcast_ref::<ProcExit>() == Some(&ProcExit(0)) => {
+            Ok(if store.data().error.is_some() { 0 } else { 1 })
+        }
+        Err(e) => Err(translate(&mut store, e, &op, budget)),
+    }?;
+    let state = store.data_mut();
+    let logs = std::mem::take(&mut state.logs);
+    match outcome {
+        1 => match state.response.take() {
+            Some(response) => Ok(GuestOutput {
+                response,
+                logs,
+                exec,
+            }),
+            None => Err(RuntimeError::new(
+                codes::GUEST_BROKE_ABI,
+                format!(
+                    "`__guest_call` returned success for `{op}` without calling `__guest_response`"
+                ),
+            )),
+        },
+        0 => match state.error.take() {
+            Some(error) => Err(guest_error(&error)),
+            None => Err(RuntimeError::new(
+                codes::GUEST_BROKE_ABI,
+                format!(
+                    "`__guest_call` returned failure for `{op}` without calling `__guest_error`"
+                ),
+            )),
+        },
+        other => Err(RuntimeError::new(
+            codes::GUEST_BROKE_ABI,
+            format!("`__guest_call` returned {other}; it must return 1 (success) or 0 (failure)"),
+        )),
+    }
+}
+
+/// Ticks until the nearer of the two deadlines (at least one).
+fn arm(state: &HostState, now: Instant) -> u64 {
+    let total_left = state.clock.deadline.saturating_duration_since(now);
+    let left = match state.clock.exec_limit {
+        Some(limit) => total_left.min(limit.saturating_sub(state.clock.exec_used(now))),
+        None => total_left,
+    };
+    ticks(left)
+}
+
+/// The guest's own error: `{"code","message"}` JSON, or any text.
+fn guest_error(bytes: &[u8]) -> RuntimeError {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let parsed: Option<(String, String)> = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| {
+            Some((
+                v.get("code")?.as_str()?.to_string(),
+                v.get("message")?.as_str()?.to_string(),
+            ))
+        });
+    match parsed {
+        Some((code, message)) => {
+            RuntimeError::new(codes::GUEST_ERROR, format!("the guest failed: {message}"))
+                .detail("guest_code", code)
+        }
+        None => RuntimeError::new(codes::GUEST_ERROR, format!("the guest failed: {text}")),
+    }
+}
+
+/// A trap or host-function error, in people's words, with a wasm backtrace.
+fn translate(
+    store: &mut Store<HostState>,
+    e: wasmtime::Error,
+    op: &str,
+    exec: Duration,
+) -> RuntimeError {
+    let state = store.data_mut();
+    let backtrace: Vec<String> = e
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| {
+            bt.frames()
+                .iter()
+                .map(|f| match f.func_name() {
+                    Some(name) => format!("{name} (function {})", f.func_index()),
+                    None => format!("function {}", f.func_index()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut err = if let Some(hit) = state.deadline_hit {
+        match hit {
+            DeadlineHit::Exec => RuntimeError::new(
+                codes::EXEC_TIMEOUT,
+                format!(
+                    "`{op}` ran inside wasm for more than its `exec` budget of {} ms",
+                    exec.as_millis()
+                ),
+            ),
+            DeadlineHit::Total => RuntimeError::new(
+                codes::TOTAL_TIMEOUT,
+                format!("`{op}` did not finish within its `total` time"),
+            ),
+        }
+    } else if let Some(fault) = state.fault.clone() {
+        match fault {
+            GuestFault::MemoryLimit { .. } => {
+                RuntimeError::new(codes::MEMORY_LIMIT, format!("the guest {fault}"))
+            }
+            f => RuntimeError::new(codes::GUEST_BROKE_ABI, format!("the guest {f}")),
+        }
+    } else if let Some(ProcExit(code)) = e.downcast_ref::<ProcExit>() {
+        RuntimeError::new(
+            codes::GUEST_BROKE_ABI,
+            format!("the guest exited with code {code}"),
+        )
+    } else if let Some(trap) = e.downcast_ref::<Trap>() {
+        match trap {
+            Trap::OutOfFuel => RuntimeError::new(
+                codes::EXEC_TIMEOUT,
+                format!(
+                    "`{op}` used up its fuel budget ({} ms of `exec`)",
+                    exec.as_millis()
+                ),
+            ),
+            Trap::Interrupt => {
+                RuntimeError::new(codes::EXEC_TIMEOUT, format!("`{op}` was interrupted"))
+            }
+            Trap::UnreachableCodeReached => RuntimeError::new(
+                codes::GUEST_TRAP,
+                "the guest panicked (it executed `unreachable`)",
+            ),
+            Trap::StackOverflow => RuntimeError::new(
+                codes::GUEST_TRAP,
+                "the guest overflowed its stack (recursion too deep)",
+            ),
+            Trap::MemoryOutOfBounds => {
+                RuntimeError::new(codes::GUEST_TRAP, "the guest accessed memory out of bounds")
+            }
+            other => RuntimeError::new(codes::GUEST_TRAP, format!("the guest trapped: {other}")),
+        }
+    } else {
+        RuntimeError::new(codes::GUEST_TRAP, format!("the guest failed: {e:#}"))
+    };
+    if !backtrace.is_empty() {
+        err = err.detail("backtrace", backtrace);
+    }
+    err
+}

@@ -1,0 +1,430 @@
+//! The served bundle: its mechtrons (each Unknown → Creating → Ready or Panic, then Destroyed),
+//! its binds with their compiled routes, schemas and files, the context-name bindings, the
+//! callers' credentials, and the engine. Loading never fails because of one mechtron: a bad
+//! module or an unbound context name makes that mechtron `Panic` with the reason, and the others
+//! serve.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use starlane_ir::{Bind, Bundle, GrantKind};
+use starlane_routing::RouteTable;
+
+use crate::auth::Credentials;
+use crate::codes;
+use crate::engine::{EngineHost, EngineOptions, ExecClock};
+use crate::error::RuntimeError;
+use crate::guest::invoke::{self, Guest, GuestCall};
+use crate::guest::state::HostState;
+use crate::metrics::{Metrics, Slots};
+use crate::module_cache::{ModuleCache, Origin};
+use crate::schemas::Schemas;
+
+/// A mechtron's lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason")]
+pub enum MechtronState {
+    Unknown,
+    Creating,
+    Ready,
+    Panic(String),
+    Destroyed,
+}
+
+pub struct Mechtron {
+    pub name: String,
+    /// `localhost:<name>`: the mechtron and every point below it.
+    pub address: String,
+    pub bind: usize,
+    pub guest: Option<Guest>,
+    pub state: RwLock<MechtronState>,
+    pub module: Option<String>,
+    pub origin: Option<Origin>,
+}
+
+impl Mechtron {
+    pub fn state(&self) -> MechtronState {
+        self.state
+            .read()
+            .map_or(MechtronState::Unknown, |s| s.clone())
+    }
+
+    fn set(&self, state: MechtronState) {
+        if let Ok(mut s) = self.state.write() {
+            *s = state;
+        }
+    }
+}
+
+/// A bind as served: its routes, compiled once.
+pub struct ServedBind {
+    pub routes: RouteTable,
+    /// The mechtron whose core this bind's `(( ))` and `((port))` stops reach.
+    pub mechtron: Option<usize>,
+    /// Whether top-level `grant … to` rules restrict callers (`specs/runtime.md` §3.4).
+    pub caller_rules: bool,
+}
+
+/// How to start a runtime.
+#[derive(Clone)]
+pub struct RuntimeOptions {
+    pub engine: EngineOptions,
+    pub cache_dir: Option<PathBuf>,
+    /// Context name → address (`--bind`, `[bind]`).
+    pub bindings: HashMap<String, String>,
+    pub credentials: Option<Arc<Credentials>>,
+    /// Top-level messages in flight at once.
+    pub max_concurrency: usize,
+    /// How deep mechtrons may call mechtrons.
+    pub max_depth: u32,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            engine: EngineOptions::default(),
+            cache_dir: ModuleCache::default_dir(),
+            bindings: HashMap::new(),
+            credentials: None,
+            max_concurrency: 32,
+            max_depth: 8,
+        }
+    }
+}
+
+pub struct Runtime {
+    pub bundle: Bundle,
+    pub engine: EngineHost,
+    pub binds: Vec<ServedBind>,
+    pub mechtrons: Vec<Mechtron>,
+    pub schemas: Schemas,
+    pub files: HashMap<String, usize>,
+    pub bindings: HashMap<String, String>,
+    pub credentials: Arc<Credentials>,
+    pub metrics: Metrics,
+    pub slots: Slots,
+    pub max_depth: u32,
+    pub started: Instant,
+    /// The mechtron whose bind receives HTTP.
+    pub http: Option<usize>,
+}
+
+/// The address of a local mechtron.
+pub fn mechtron_address(name: &str) -> String {
+    format!("localhost:{name}")
+}
+
+impl Runtime {
+    /// Loads `bundle` and brings every mechtron to Ready (or Panic, with the reason).
+    pub fn load(bundle: Bundle, options: RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
+        let mut engine_options = options.engine.clone();
+        engine_options.max_memory = bundle
+            .binds
+            .iter()
+            .map(|b| b.limits.memory)
+            .max()
+            .unwrap_or(16 << 20);
+        engine_options.instance_slots =
+            (options.max_concurrency as u32).saturating_mul(options.max_depth + 1);
+        let engine = EngineHost::new(&engine_options)
+            .map_err(|e| RuntimeError::new(codes::INVALID_BUNDLE, e))?;
+        if let Some(reason) = &engine.on_demand_reason {
+            tracing::warn!("using on-demand instance allocation: {reason}");
+        }
+        let cache = ModuleCache::new(options.cache_dir.clone());
+        let linker = invoke::base_linker(&engine);
+        let schemas = Schemas::compile(&bundle.schemas);
+        for (path, v) in schemas.paths.iter().zip(&schemas.validators) {
+            if let Err(e) = v {
+                tracing::error!("schema {path} is unusable: {e}");
+            }
+        }
+        let mut binds: Vec<ServedBind> = bundle
+            .binds
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let (routes, bad) = RouteTable::new(&b.routes);
+                for r in bad {
+                    tracing::error!(
+                        "route at {} never matches: its regex does not compile: {}",
+                        b.routes
+                            .get(r.route)
+                            .map_or_else(String::new, |x| bundle.locate(x.span)),
+                        r.message
+                    );
+                }
+                let _ = i;
+                ServedBind {
+                    routes,
+                    mechtron: None,
+                    caller_rules: b.grants.iter().any(|g| g.to.is_some()),
+                }
+            })
+            .collect();
+        let mut mechtrons = Vec::new();
+        for (i, m) in bundle.mechtrons.iter().enumerate() {
+            if let Some(b) = binds.get_mut(m.bind as usize) {
+                b.mechtron.get_or_insert(i);
+            }
+            let mechtron = Mechtron {
+                name: m.name.clone(),
+                address: mechtron_address(&m.name),
+                bind: m.bind as usize,
+                guest: None,
+                state: RwLock::new(MechtronState::Unknown),
+                module: m
+                    .module
+                    .and_then(|i| bundle.modules.get(i as usize))
+                    .map(|x| x.path.clone()),
+                origin: None,
+            };
+            mechtrons.push(mechtron);
+        }
+        let http = bundle
+            .http_bind
+            .and_then(|b| binds.get(b as usize))
+            .and_then(|b| b.mechtron);
+        let files = bundle
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
+        let mut runtime = Runtime {
+            engine,
+            binds,
+            mechtrons,
+            schemas,
+            files,
+            bindings: options.bindings.clone(),
+            credentials: options.credentials.clone().unwrap_or_default(),
+            metrics: Metrics::default(),
+            slots: Slots::new(options.max_concurrency),
+            max_depth: options.max_depth,
+            started: Instant::now(),
+            http,
+            bundle,
+        };
+        for i in 0..runtime.mechtrons.len() {
+            runtime.create(i, &cache, &linker);
+        }
+        Ok(Arc::new(runtime))
+    }
+
+    /// Creating → Ready or Panic: compile (or load from the cache), verify, link, bind the
+    /// context names, and test-instantiate with the initialisers.
+    fn create(&mut self, i: usize, cache: &ModuleCache, linker: &wasmtime::Linker<HostState>) {
+        self.mechtrons[i].set(MechtronState::Creating);
+        let result = self.prepare(i, cache, linker);
+        let m = &mut self.mechtrons[i];
+        match result {
+            Ok((guest, origin)) => {
+                m.guest = Some(guest);
+                m.origin = Some(origin);
+            }
+            Err(reason) => {
+                tracing::error!(mechtron = %m.name, "not ready: {reason}");
+                m.set(MechtronState::Panic(reason));
+                return;
+            }
+        }
+        if let Some(reason) = self.unbound_context(i) {
+            tracing::error!(mechtron = %self.mechtrons[i].name, "not ready: {reason}");
+            self.mechtrons[i].set(MechtronState::Panic(reason));
+            return;
+        }
+        match self.probe(i) {
+            Ok(()) => {
+                let m = &self.mechtrons[i];
+                tracing::info!(mechtron = %m.name, address = %m.address, "ready");
+                m.set(MechtronState::Ready);
+            }
+            Err(e) => {
+                let reason = format!("its test instantiation failed: {e}");
+                tracing::error!(mechtron = %self.mechtrons[i].name, "not ready: {reason}");
+                self.mechtrons[i].set(MechtronState::Panic(reason));
+            }
+        }
+    }
+
+    fn prepare(
+        &self,
+        i: usize,
+        cache: &ModuleCache,
+        linker: &wasmtime::Linker<HostState>,
+    ) -> Result<(Guest, Origin), String> {
+        let m = &self.bundle.mechtrons[i];
+        let Some(module) = m.module.and_then(|x| self.bundle.modules.get(x as usize)) else {
+            return Err("the manifest names no wasm module for it".into());
+        };
+        let digest: [u8; 32] = Sha256::digest(&module.bytes).into();
+        if digest != module.sha256 {
+            return Err(format!(
+                "module {} does not match its recorded SHA-256",
+                module.path
+            ));
+        }
+        let (compiled, origin) = cache.load(&self.engine, &module.sha256, &module.bytes)?;
+        let problems = crate::guest::verify::verify(&compiled);
+        if !problems.is_empty() {
+            return Err(format!(
+                "[{}] module {} does not follow the guest ABI: {}",
+                codes::INVALID_MODULE.id,
+                module.path,
+                problems.join("; ")
+            ));
+        }
+        let guest = Guest::new(&m.name, &compiled, linker)?;
+        Ok((guest, origin))
+    }
+
+    /// The first context name mechtron `i`'s bind requires that is not bound.
+    fn unbound_context(&self, i: usize) -> Option<String> {
+        let bind = self.bundle.binds.get(self.mechtrons[i].bind)?;
+        bind.requires
+            .iter()
+            .find(|r| !self.bindings.contains_key(&r.name))
+            .map(|r| {
+                format!(
+                    "context name `{}` ({}) is not bound; start with --bind {}=ADDRESS",
+                    r.name, r.kind, r.name
+                )
+            })
+    }
+
+    /// A test instantiation: instantiate and run the initialisers, call nothing.
+    fn probe(&self, i: usize) -> Result<(), RuntimeError> {
+        let m = &self.mechtrons[i];
+        let guest = m.guest.as_ref().expect("prepared");
+        let limits = self
+            .bundle
+            .binds
+            .get(m.bind)
+            .map(|b| b.limits)
+            .unwrap_or_default();
+        invoke::probe(
+            &self.engine,
+            guest,
+            GuestCall {
+                op: String::new(),
+                request: Vec::new(),
+                port: None,
+                exec: Duration::from_millis(starlane_ir::DEFAULT_EXEC_MS),
+                deadline: Instant::now() + Duration::from_millis(starlane_ir::DEFAULT_TOTAL_MS),
+                memory_limit: limits.memory,
+                payload_limit: limits.payload,
+                outbound: None,
+            },
+        )
+    }
+
+    pub fn bind_of(&self, mechtron: usize) -> &Bind {
+        &self.bundle.binds[self.mechtrons[mechtron].bind]
+    }
+
+    pub fn mechtron_named(&self, name: &str) -> Option<usize> {
+        self.mechtrons.iter().position(|m| m.name == name)
+    }
+
+    /// The local mechtron a point is delivered to (`localhost:<name>` or below it).
+    pub fn mechtron_for(&self, point: &str) -> Option<usize> {
+        let mut segs = point.split(':');
+        (segs.next()? == "localhost")
+            .then(|| segs.next())
+            .flatten()
+            .and_then(|name| self.mechtron_named(name))
+    }
+
+    /// `${name}` in a selector or point: a bound context name (`None` when unbound).
+    pub fn expand(&self, text: &str) -> Option<String> {
+        starlane_routing::substitute::substitute(text, &|n: &str| self.bindings.get(n).cloned())
+            .ok()
+    }
+
+    /// Marks every mechtron Destroyed (at shutdown).
+    pub fn destroy(&self) {
+        for m in &self.mechtrons {
+            m.set(MechtronState::Destroyed);
+        }
+    }
+
+    /// `GET /status`.
+    pub fn status(&self) -> Value {
+        let mechtrons: Vec<Value> = self
+            .mechtrons
+            .iter()
+            .map(|m| {
+                let (state, reason) = match m.state() {
+                    MechtronState::Panic(r) => ("Panic", Some(r)),
+                    s => (
+                        match s {
+                            MechtronState::Unknown => "Unknown",
+                            MechtronState::Creating => "Creating",
+                            MechtronState::Ready => "Ready",
+                            MechtronState::Destroyed => "Destroyed",
+                            MechtronState::Panic(_) => unreachable!(),
+                        },
+                        None,
+                    ),
+                };
+                let bind = &self.bundle.binds[m.bind];
+                let requires: Vec<Value> = bind
+                    .requires
+                    .iter()
+                    .map(|r| json!({"name": r.name, "kind": r.kind, "address": self.bindings.get(&r.name)}))
+                    .collect();
+                json!({
+                    "name": m.name,
+                    "address": m.address,
+                    "state": state,
+                    "reason": reason,
+                    "module": m.module,
+                    "module_origin": m.origin.map(|o| format!("{o:?}").to_lowercase()),
+                    "bind": self.bundle.sources.get(bind.source as usize).map(|s| s.path.clone()),
+                    "requires": requires,
+                    "receives_http": self.http == Some(self.mechtron_named(&m.name).unwrap_or(usize::MAX)),
+                })
+            })
+            .collect();
+        json!({
+            "bundle": self.bundle.name,
+            "uptime_seconds": self.started.elapsed().as_secs(),
+            "engine": {
+                "allocator": if self.engine.pooling() { "pooling" } else { "on-demand" },
+                "on_demand_reason": self.engine.on_demand_reason,
+                "exec_clock": match self.engine.clock { ExecClock::Epoch => "epoch".to_string(), ExecClock::Fuel { per_ms } => format!("fuel ({per_ms}/ms)") },
+            },
+            "instances_active": self.metrics.active_instances(),
+            "mechtrons": mechtrons,
+            "caller_rules_enforced": self.binds.iter().any(|b| b.caller_rules),
+        })
+    }
+
+    /// Whether the bind uses role or super grants for callers (reported in logs at start).
+    pub fn describe_caller_rules(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (bind, served) in self.bundle.binds.iter().zip(&self.binds) {
+            if served.caller_rules {
+                let n = bind
+                    .grants
+                    .iter()
+                    .filter(|g| g.to.is_some() || matches!(g.kind, GrantKind::Role(_)))
+                    .count();
+                out.push(format!(
+                    "{}: {n} caller rule(s) enforced",
+                    self.bundle
+                        .sources
+                        .get(bind.source as usize)
+                        .map_or("?", |s| s.path.as_str())
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,86 @@
+//! What moves through the mesh: a message, its reply, and the exchange it belongs to.
+
+use std::time::{Duration, Instant};
+
+/// An authenticated caller: an identity point (and its kind, for `<Kind>` selectors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub point: String,
+    pub kind: Option<String>,
+}
+
+/// One message to a mechtron.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub kind: String,
+    pub method: String,
+    /// The percent-decoded path, without the query (`/` when there is none).
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub caller: Option<Identity>,
+}
+
+impl Message {
+    pub fn new(kind: &str, method: &str, path: &str, body: Vec<u8>) -> Message {
+        Message {
+            kind: kind.to_string(),
+            method: method.to_string(),
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.to_string()
+            },
+            headers: Vec::new(),
+            body,
+            caller: None,
+        }
+    }
+}
+
+/// A reply: status, headers, body, and a content type when one is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl Reply {
+    pub fn new(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body,
+            content_type: None,
+        }
+    }
+}
+
+/// The exchange a message belongs to: when its time runs out, and how deep in nested calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange {
+    pub deadline: Instant,
+    pub depth: u32,
+}
+
+/// The longest an exchange entering from outside may take, whatever its ports say.
+pub const MAX_EXCHANGE: Duration = Duration::from_secs(60);
+
+impl Exchange {
+    pub fn start() -> Exchange {
+        Exchange {
+            deadline: Instant::now() + MAX_EXCHANGE,
+            depth: 0,
+        }
+    }
+
+    /// A nested exchange: one level deeper, ending no later than `deadline`.
+    pub fn nested(&self, deadline: Instant) -> Exchange {
+        Exchange {
+            deadline: deadline.min(self.deadline),
+            depth: self.depth + 1,
+        }
+    }
+}

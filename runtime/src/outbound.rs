@@ -1,0 +1,205 @@
+//! A guest's outbound calls (`__host_call`), checked before dispatch, deny by default
+//! (`specs/abi.md` §3, `specs/runtime.md` §4): the call must go through a bound context name it
+//! names (or a literal address), be covered by one of the running port's `call` entries, and the
+//! port's grants must give the bit its method needs on the target. A denial is a typed error to
+//! the guest and an audit line.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use starlane_routing::access::{self, Bits};
+use starlane_routing::route_table::parse_message_kind;
+use starlane_routing::selector::Selector;
+
+use crate::codes;
+use crate::error::RuntimeError;
+use crate::guest::state::Outbound;
+use crate::host::Runtime;
+use crate::message::{Exchange, Message};
+
+pub struct GuestOutbound {
+    pub rt: Arc<Runtime>,
+    pub mechtron: usize,
+    /// The running port (`None`: reached through the core, so no grants at all).
+    pub port: Option<usize>,
+    pub depth: u32,
+}
+
+/// `Ext<Select>` or `Http<Get>/users/1` → (kind, method, path).
+fn parse_op(op: &str) -> Option<(&str, &str, &str)> {
+    let close = op.find('>')?;
+    let (kind, method) = parse_message_kind(&op[..=close])?;
+    let path = &op[close + 1..];
+    Some((kind, method, if path.is_empty() { "/" } else { path }))
+}
+
+impl GuestOutbound {
+    fn deny(&self, binding: &str, target: &str, op: &str, why: String) -> Vec<u8> {
+        let m = &self.rt.mechtrons[self.mechtron];
+        let port = self
+            .port
+            .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
+            .map_or("", |p| p.name.as_str());
+        tracing::warn!(
+            target: "starlane::audit",
+            mechtron = %m.name,
+            port,
+            binding,
+            target,
+            op,
+            "call denied: {why}"
+        );
+        self.rt.metrics.denied_call(&m.name);
+        self.rt.metrics.error("grant", codes::CALL_DENIED.id);
+        RuntimeError::new(
+            codes::CALL_DENIED,
+            format!("the call to {target} ({op}) is denied: {why}"),
+        )
+        .to_guest_json()
+    }
+
+    fn check(
+        &self,
+        binding: &str,
+        target: &str,
+        kind: &str,
+        method: &str,
+        op: &str,
+    ) -> Result<Option<u64>, Vec<u8>> {
+        let rt = &self.rt;
+        let bind = rt.bind_of(self.mechtron);
+        if !binding.is_empty() {
+            if !bind.requires.iter().any(|r| r.name == binding) {
+                return Err(self.deny(
+                    binding,
+                    target,
+                    op,
+                    format!("`{binding}` is not a context name of this bind (its `Requires`)"),
+                ));
+            }
+            let Some(address) = rt.bindings.get(binding) else {
+                return Err(RuntimeError::new(
+                    codes::CONTEXT_NOT_BOUND,
+                    format!("context name `{binding}` is not bound"),
+                )
+                .to_guest_json());
+            };
+            let under = target == address
+                || target
+                    .strip_prefix(address.as_str())
+                    .is_some_and(|r| r.starts_with(':'));
+            if !under {
+                return Err(self.deny(
+                    binding,
+                    target,
+                    op,
+                    format!("`{target}` is not under `{binding}` ({address})"),
+                ));
+            }
+        }
+        let Some(port) = self.port.and_then(|p| bind.ports.get(p)) else {
+            return Err(self.deny(
+                binding,
+                target,
+                op,
+                "the mechtron was reached through its core, not a port, so it has no grants".into(),
+            ));
+        };
+        let expand = |s: &str| rt.expand(s);
+        let rule = port.calls.iter().find(|c| {
+            c.kind == kind
+                && (c.method == "*" || c.method == method)
+                && expand(&c.selector)
+                    .and_then(|s| Selector::parse(&s).ok())
+                    .is_some_and(|s| s.matches(target, None))
+        });
+        let Some(rule) = rule else {
+            return Err(self.deny(
+                binding,
+                target,
+                op,
+                format!(
+                    "no `call` entry of port `{}` covers `{target}^{kind}<{method}>`",
+                    port.name
+                ),
+            ));
+        };
+        let needed = access::needed(kind, method);
+        let granted = access::evaluate(&port.grants, &bind.roles, target, None, None, &expand);
+        if !granted.allows(needed) {
+            return Err(self.deny(
+                binding,
+                target,
+                op,
+                format!(
+                    "{kind}<{method}> needs `{}` on `{target}`; port `{}`'s grants give `{}`",
+                    needed.letter(),
+                    port.name,
+                    if granted.bits == Bits(0) {
+                        "nothing".to_string()
+                    } else {
+                        granted.bits.mask()
+                    }
+                ),
+            ));
+        }
+        Ok(rule.timeout_ms)
+    }
+}
+
+impl Outbound for GuestOutbound {
+    fn call(
+        &mut self,
+        binding: &str,
+        namespace: &str,
+        op: &str,
+        payload: &[u8],
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Vec<u8>> {
+        let Some((kind, method, path)) = parse_op(op) else {
+            return Err(RuntimeError::new(
+                codes::INVALID_POINT,
+                format!("`{op}` is not an operation such as `Ext<Select>`"),
+            )
+            .to_guest_json());
+        };
+        let target = namespace.trim();
+        let timeout = self.check(binding, target, kind, method, op)?;
+        let deadline = match timeout {
+            Some(ms) => deadline.min(Instant::now() + Duration::from_millis(ms)),
+            None => deadline,
+        };
+        let Some(to) = self.rt.mechtron_for(target) else {
+            return Err(RuntimeError::new(
+                codes::ADDRESS_NOT_HOSTED,
+                format!("`{target}` is not hosted here"),
+            )
+            .to_guest_json());
+        };
+        let message = Message::new(kind, method, path, payload.to_vec());
+        let exchange = Exchange {
+            deadline,
+            depth: self.depth,
+        }
+        .nested(deadline);
+        match self.rt.deliver(to, message, exchange) {
+            Ok(reply) => Ok(reply.body),
+            Err(e) => Err(e.to_guest_json()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_split_into_kind_method_and_path() {
+        assert_eq!(parse_op("Ext<Select>"), Some(("Ext", "Select", "/")));
+        assert_eq!(
+            parse_op("Http<Get>/users/1"),
+            Some(("Http", "Get", "/users/1"))
+        );
+        assert_eq!(parse_op("Select"), None);
+    }
+}

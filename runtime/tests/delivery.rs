@@ -1,0 +1,388 @@
+//! Delivering messages in-process: routing, pipelines, payload checks, files, forwards, calls
+//! and grants, with bundles built by the real compiler and real WAT guests.
+
+mod support;
+
+use std::collections::HashMap;
+
+use starlane_runtime::engine::ExecClock;
+use starlane_runtime::{Identity, MechtronState, Message, codes};
+use support::*;
+
+fn get(path: &str) -> Message {
+    Message::new("Http", "Get", path, Vec::new())
+}
+
+fn post(path: &str, body: &str) -> Message {
+    Message::new("Http", "Post", path, body.as_bytes().to_vec())
+}
+
+const HELLO_BIND: &str = r#"Bind(version=1.1.0) {
+  Schema Profile = "schema/profile.json";
+  Port save {
+    request: Map{name<Text>, age?<Int>}~Profile;
+    response: Json;
+  }
+  Port raw { }
+  Route<Http> -> {
+    <Get>/hello -> (( )) => &;
+    <Post>/raw -> ((raw)) => &;
+    <Get>/echo/(?P<who>[a-z]+)/(.*) -> (( )) => &;
+    <Post>/save -> ((save)) => &;
+    <Get>/gone -> Err(410, "gone for good");
+    <Get>/files/(.*) -> ${doc.bundle}:/html/$1 => &;
+    <Post>/typed -[ Map{name<Text>} ]-> (( )) => &;
+  }
+}
+"#;
+
+const PROFILE: &[u8] =
+    br#"{"type":"object","properties":{"name":{"type":"string","minLength":2}}}"#;
+
+fn hello_runtime(guest: &str) -> std::sync::Arc<starlane_runtime::Runtime> {
+    let bundle = build(
+        &[mechtron("hello", HELLO_BIND, guest)],
+        &[
+            ("schema/profile.json", PROFILE),
+            ("html/index.html", b"<h1>hi</h1>"),
+            ("html/css/site.css", b"h1{}"),
+        ],
+    );
+    load(bundle, options(ExecClock::Epoch))
+}
+
+#[test]
+fn a_route_to_the_core_reaches_the_guest_with_the_envelope() {
+    let rt = hello_runtime(&echo());
+    let reply = rt.serve(0, get("/echo/ada/x/y")).unwrap();
+    assert_eq!(reply.status, 200);
+    let env: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(env["kind"], "Http");
+    assert_eq!(env["method"], "Get");
+    assert_eq!(env["path"], "/echo/ada/x/y");
+    assert_eq!(env["captures"]["who"], "ada");
+    assert_eq!(env["captures"]["2"], "x/y");
+    assert_eq!(env["v"], 1);
+}
+
+#[test]
+fn the_op_is_kind_and_method_for_the_core_and_the_name_for_a_port() {
+    let rt = hello_runtime(&op_echo());
+    assert_eq!(rt.serve(0, get("/hello")).unwrap().body, b"Http<Get>");
+    assert_eq!(rt.serve(0, post("/raw", "x")).unwrap().body, b"raw");
+}
+
+#[test]
+fn no_route_is_404_naming_kind_method_and_path() {
+    let rt = hello_runtime(&echo());
+    let e = rt.serve(0, get("/nowhere")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::NO_ROUTE, 404));
+    assert!(e.message.contains("Http<Get> /nowhere"), "{}", e.message);
+    assert_eq!(e.bind.as_deref(), Some("bind/hello.bind"));
+}
+
+#[test]
+fn a_port_checks_its_request_pattern_and_schema_with_pointers() {
+    let rt = hello_runtime(&constant(r#"{"ok":true}"#));
+    assert_eq!(
+        rt.serve(0, post("/save", r#"{"name":"ada","age":36}"#))
+            .unwrap()
+            .status,
+        200
+    );
+    // Pattern: a key the map does not allow.
+    let e = rt
+        .serve(0, post("/save", r#"{"name":"ada","nick":"a"}"#))
+        .unwrap_err();
+    assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 400));
+    assert_eq!(e.port.as_deref(), Some("save"));
+    assert_eq!(e.details["pointer"], "/nick");
+    assert!(
+        e.bind.as_deref().unwrap().starts_with("bind/hello.bind:3:"),
+        "{:?}",
+        e.bind
+    );
+    // Schema: too short a name; the error names the schema and the pointer.
+    let e = rt.serve(0, post("/save", r#"{"name":"a"}"#)).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::SCHEMA_VIOLATION, 422));
+    assert_eq!(e.details["schema"], "schema/profile.json");
+    assert_eq!(e.details["pointer"], "/name");
+}
+
+#[test]
+fn a_bad_response_is_the_systems_fault() {
+    // The port promises Json; the guest answers text.
+    let rt = hello_runtime(&constant("not json"));
+    let e = rt.serve(0, post("/save", r#"{"name":"ada"}"#)).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 502));
+    assert_eq!(e.fault, starlane_runtime::codes::Fault::System);
+    assert!(
+        e.message.contains("response of port `save`"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_step_payload_block_is_checked_before_the_guest() {
+    let rt = hello_runtime(&echo());
+    let e = rt.serve(0, post("/typed", "[1,2]")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 400));
+    assert!(e.message.contains("expected a map"), "{}", e.message);
+}
+
+#[test]
+fn err_stops_and_bundle_files() {
+    let rt = hello_runtime(&echo());
+    let r = rt.serve(0, get("/gone")).unwrap();
+    assert_eq!((r.status, r.body.as_slice()), (410, &b"gone for good"[..]));
+    let r = rt.serve(0, get("/files/index.html")).unwrap();
+    assert_eq!(r.body, b"<h1>hi</h1>");
+    assert_eq!(r.content_type.as_deref(), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        rt.serve(0, get("/files/css/site.css"))
+            .unwrap()
+            .content_type
+            .as_deref(),
+        Some("text/css; charset=utf-8")
+    );
+    let e = rt.serve(0, get("/files/missing.html")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::FILE_NOT_FOUND, 404));
+}
+
+#[test]
+fn captures_cannot_climb_out_of_the_bundle() {
+    let rt = hello_runtime(&echo());
+    // The ingress percent-decodes once: these are what `/files/%2e%2e/…` etc. become.
+    for path in [
+        "/files/../hello.bind",
+        "/files/css/../../x",
+        "/files/./index.html",
+        "/files/%2e%2e/x",
+        "/files/..\\x",
+        "/files/a\0b",
+    ] {
+        let e = rt.serve(0, get(path)).unwrap_err();
+        assert_eq!((e.code, e.status), (codes::BAD_REQUEST, 400), "{path}: {e}");
+    }
+}
+
+const CALLER_BIND: &str = r#"Bind(version=1.1.0) {
+  Requires { store: Base<User>; }
+  Port fetch {
+    grant perm +csd-rwX on ${store}:**;
+    call ${store}:**^Ext<Select>;
+  }
+  Port snoop {
+    call ${store}:**^Ext<Select>;
+  }
+  Route<Http> -> {
+    <Get>/fetch -> ((fetch)) => &;
+    <Get>/snoop -> ((snoop)) => &;
+    <Get>/core -> (( )) => &;
+    <Get>/forward -> localhost:store => &;
+    <Get>/call -> localhost:store^Ext<Select>/all => &;
+    <Get>/elsewhere -> repo:site:1.0.0 => &;
+  }
+}
+"#;
+
+const STORE_BIND: &str = r#"Bind(version=1.1.0) {
+  Route<Ext<Select>> -> (( )) => &;
+  Route<Http<Get>>/forward -> (( )) => &;
+}
+"#;
+
+fn caller_runtime(guest: &str, bound: bool) -> std::sync::Arc<starlane_runtime::Runtime> {
+    let bundle = build(
+        &[
+            mechtron("front", CALLER_BIND, guest),
+            mechtron("store", STORE_BIND, &echo()),
+        ],
+        &[],
+    );
+    let mut opts = options(ExecClock::Epoch);
+    if bound {
+        opts.bindings = HashMap::from([("store".into(), "localhost:store".into())]);
+    }
+    load(bundle, opts)
+}
+
+#[test]
+fn an_allowed_call_reaches_the_target_and_returns_its_answer() {
+    let rt = caller_runtime(
+        &caller("store", "localhost:store:users", "Ext<Select>", "q"),
+        true,
+    );
+    let r = rt.serve(0, get("/fetch")).unwrap();
+    let env: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        (
+            env["kind"].as_str(),
+            env["method"].as_str(),
+            env["body"].as_str()
+        ),
+        (Some("Ext"), Some("Select"), Some("q"))
+    );
+}
+
+#[test]
+fn calls_are_denied_by_default() {
+    let rt = caller_runtime(
+        &caller("store", "localhost:store:users", "Ext<Select>", "q"),
+        true,
+    );
+    // A `call` entry but no grant.
+    let r = rt.serve(0, get("/snoop")).unwrap();
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(
+        text.starts_with("DENIED:") && text.contains("E0209") && text.contains("needs `X`"),
+        "{text}"
+    );
+    // Through the core: no grants at all.
+    let text = String::from_utf8(rt.serve(0, get("/core")).unwrap().body).unwrap();
+    assert!(text.contains("E0209") && text.contains("core"), "{text}");
+    // A method the `call` entry does not list.
+    let rt = caller_runtime(
+        &caller("store", "localhost:store:users", "Ext<Delete>", "q"),
+        true,
+    );
+    let text = String::from_utf8(rt.serve(0, get("/fetch")).unwrap().body).unwrap();
+    assert!(text.contains("no `call` entry"), "{text}");
+    // A namespace outside the binding it names.
+    let rt = caller_runtime(
+        &caller("store", "localhost:front", "Ext<Select>", "q"),
+        true,
+    );
+    let text = String::from_utf8(rt.serve(0, get("/fetch")).unwrap().body).unwrap();
+    assert!(text.contains("is not under `store`"), "{text}");
+}
+
+#[test]
+fn an_unbound_context_name_keeps_the_mechtron_from_ready() {
+    let rt = caller_runtime(&echo(), false);
+    match rt.mechtrons[0].state() {
+        MechtronState::Panic(reason) => assert!(
+            reason.contains("`store`") && reason.contains("--bind store="),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        rt.mechtrons[1].state(),
+        MechtronState::Ready,
+        "the others still serve"
+    );
+    let e = rt.serve(0, get("/core")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::MECHTRON_NOT_READY, 503));
+    assert!(e.message.contains("--bind store="), "{}", e.message);
+}
+
+#[test]
+fn points_and_calls_forward_to_local_mechtrons_or_say_they_cannot() {
+    let rt = caller_runtime(&echo(), true);
+    let env: serde_json::Value =
+        serde_json::from_slice(&rt.serve(0, get("/forward")).unwrap().body).unwrap();
+    assert_eq!(
+        (env["kind"].as_str(), env["path"].as_str()),
+        (Some("Http"), Some("/forward"))
+    );
+    let env: serde_json::Value =
+        serde_json::from_slice(&rt.serve(0, get("/call")).unwrap().body).unwrap();
+    assert_eq!(
+        (env["method"].as_str(), env["path"].as_str()),
+        (Some("Select"), Some("/all"))
+    );
+    let e = rt.serve(0, get("/elsewhere")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::ADDRESS_NOT_HOSTED, 502));
+}
+
+#[test]
+fn auth_filters_need_a_caller_and_never_fall_through() {
+    let bind = "Bind(version=1.1.0) {\n  Route<Http<Get>>(auth)/admin -> (( )) => &;\n  Route<Http<Get>>/.* -> Err(404);\n}\n";
+    let rt = load(
+        build(&[mechtron("a", bind, &echo())], &[]),
+        options(ExecClock::Epoch),
+    );
+    let e = rt.serve(0, get("/admin")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::UNAUTHENTICATED, 401));
+    let mut m = get("/admin");
+    m.caller = Some(Identity {
+        point: "localhost:users:ada".into(),
+        kind: Some("User".into()),
+    });
+    let env: serde_json::Value = serde_json::from_slice(&rt.serve(0, m).unwrap().body).unwrap();
+    assert_eq!(env["caller"], "localhost:users:ada");
+}
+
+#[test]
+fn caller_grants_are_enforced_when_a_bind_has_them() {
+    let bind = r#"Bind(version=1.1.0) {
+  Role reader { grant perm +csd-Rwx on localhost:b:**; }
+  grant role reader to localhost:users:**<User>;
+  Route<Http> -> {
+    <Get>/doc -> localhost:b:doc => &;
+    <Post>/doc -> localhost:b:doc => &;
+  }
+}
+"#;
+    let b = "Bind(version=1.1.0) {\n  Route<Http<*>>/.* -> (( )) => &;\n}\n";
+    let rt = load(
+        build(
+            &[mechtron("a", bind, &echo()), mechtron("b", b, &echo())],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let ada = Identity {
+        point: "localhost:users:ada".into(),
+        kind: Some("User".into()),
+    };
+    let mut m = get("/doc");
+    m.caller = Some(ada.clone());
+    assert_eq!(rt.serve(0, m).unwrap().status, 200);
+    let mut m = post("/doc", "x");
+    m.caller = Some(ada);
+    let e = rt.serve(0, m).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::CALLER_NOT_GRANTED, 403));
+    assert!(
+        e.message.contains("needs `W` on `localhost:b:doc`"),
+        "{}",
+        e.message
+    );
+    let e = rt.serve(0, get("/doc")).unwrap_err();
+    assert!(e.message.contains("anonymous"), "{}", e.message);
+}
+
+#[test]
+fn a_loop_between_mechtrons_is_stopped() {
+    let bind = "Bind(version=1.1.0) {\n  Route<Http<Get>>/ping -> localhost:a:again => &;\n}\n";
+    let rt = load(
+        build(&[mechtron("a", bind, &echo())], &[]),
+        options(ExecClock::Epoch),
+    );
+    let e = rt.serve(0, get("/ping")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::CALL_DEPTH, 508));
+}
+
+#[test]
+fn a_pipeline_without_a_reply_is_fire_and_forget() {
+    let bind = "Bind(version=1.1.0) {\n  Route<Http<Post>>/event -> (( ));\n}\n";
+    let rt = load(
+        build(&[mechtron("a", bind, &echo())], &[]),
+        options(ExecClock::Epoch),
+    );
+    let r = rt.serve(0, post("/event", "x")).unwrap();
+    assert_eq!((r.status, r.body.len()), (202, 0));
+}
+
+#[test]
+fn guest_answers_may_be_envelopes() {
+    let rt = hello_runtime(&constant(
+        r#"{"v":1,"status":201,"headers":{"content-type":"application/json","x-id":"7"},"body":"{\"id\":7}"}"#,
+    ));
+    let r = rt.serve(0, get("/hello")).unwrap();
+    assert_eq!(r.status, 201);
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    assert_eq!(r.body, br#"{"id":7}"#);
+}
