@@ -11,7 +11,7 @@ fn root() -> PathBuf {
 }
 
 fn hello_wasm() -> Vec<u8> {
-    wat::parse_file(root().join("examples/guests/hello.wat")).unwrap()
+    wat::parse_file(root().join("examples/hello/guests/hello.wat")).unwrap()
 }
 
 #[test]
@@ -25,6 +25,51 @@ fn the_committed_hello_module_is_built_from_its_wat() {
         hello_wasm(),
         "rebuild with BLESS=1"
     );
+}
+
+/// The C guest of the example, compiled with Debian's clang, lld and wasi-libc (`.ci/run`
+/// installs them) exactly as its source's header says.
+#[test]
+fn the_committed_profiles_module_is_built_from_its_c() {
+    let dir = root().join("examples/hello");
+    let out = std::env::temp_dir().join(format!("starlane-profiles-{}.wasm", std::process::id()));
+    let status = std::process::Command::new("clang")
+        .current_dir(&dir)
+        .args([
+            "--target=wasm32-wasi",
+            "-O2",
+            "-nostartfiles",
+            "-Wl,--no-entry",
+            "-Wl,--export=__guest_call",
+            "-Wl,--strip-debug",
+            "-I",
+            "../../runtime/guest/c",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("guests/profiles.c")
+        .status()
+        .unwrap_or_else(|e| {
+            panic!("clang is needed to build the C guest ({e}): apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32")
+        });
+    assert!(
+        status.success(),
+        "clang failed to build examples/hello/guests/profiles.c"
+    );
+    let built = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    let committed = dir.join("wasm/profiles.wasm");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&committed, &built).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(committed).unwrap(),
+        built,
+        "rebuild with BLESS=1"
+    );
+    // It imports nothing but the waPC host functions.
+    assert!(starlane_compiler::guest_module::verify(&built).is_empty());
+    assert!(!String::from_utf8_lossy(&built).contains("wasi_snapshot_preview1"));
 }
 
 fn build(dir: &Path) -> bundle::BuildOutput {
@@ -47,8 +92,8 @@ fn hello_builds_and_round_trips() {
     let out = build(&root().join("examples/hello"));
     assert!(!out.has_errors(), "{:?}", messages(&out));
     let b = out.bundle.unwrap();
-    assert_eq!(b.mechtrons.len(), 1);
-    assert_eq!(b.mechtrons[0].name, "hello");
+    let names: Vec<&str> = b.mechtrons.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["hello", "profiles"]);
     assert_eq!(b.http_bind, Some(0));
     assert_eq!(
         b.schemas

@@ -16,6 +16,9 @@ pub struct Settings {
     /// Lint levels by lint id (`unreachable-route = "deny"`); read by the compiler.
     #[serde(default)]
     pub lints: BTreeMap<String, LintLevel>,
+    /// How `starlane run DIR` serves this project.
+    #[serde(default)]
+    pub run: RunSettings,
     /// Where the project was found: the directory holding `starlane.toml` (the bundle root).
     #[serde(skip)]
     pub root: Option<PathBuf>,
@@ -27,6 +30,18 @@ pub struct CheckSettings {
     /// Treat warnings as errors (as `--deny warnings`).
     #[serde(default)]
     pub deny_warnings: bool,
+}
+
+/// `[run]`: what `starlane run DIR` uses when no flag says otherwise.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    /// Context name → address (`--bind NAME=ADDRESS`).
+    #[serde(default)]
+    pub bind: BTreeMap<String, String>,
+    /// A credentials file, relative to the project root.
+    #[serde(default)]
+    pub credentials: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

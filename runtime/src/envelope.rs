@@ -172,3 +172,33 @@ mod tests {
         assert_eq!(b64.body, [0xff, 0]);
     }
 }
+
+#[cfg(test)]
+mod guest_helper_agrees {
+    use super::*;
+
+    #[test]
+    fn the_rust_guest_helper_reads_what_the_host_writes_and_vice_versa() {
+        let caps = [Capture {
+            number: 1,
+            name: Some("name".into()),
+            value: "ada".into(),
+        }];
+        let bytes = encode_request(&Request {
+            kind: "Http",
+            method: "Get",
+            path: "/hello/ada",
+            headers: &[],
+            captures: &caps,
+            caller: None,
+            body: &[0xff, 0x01],
+        });
+        let seen = starlane_guest::Request::decode(&bytes).unwrap();
+        assert_eq!(seen.capture("name"), Some("ada"));
+        assert_eq!(seen.body(), [0xff, 0x01]);
+        let answer = starlane_guest::Response::json(201, &serde_json::json!({"ok": 1})).encode();
+        let r = decode_response(answer);
+        assert_eq!(r.status, 201);
+        assert_eq!(r.body, br#"{"ok":1}"#);
+    }
+}

@@ -3,6 +3,7 @@
 //! timeouts, and keeps serving when a guest misbehaves. It depends on the IR crate only, never on
 //! the parser. Specified in `specs/runtime.md` and `specs/abi.md`.
 
+pub mod admin;
 pub mod auth;
 pub mod codes;
 pub mod delivery;
@@ -11,12 +12,14 @@ pub mod envelope;
 pub mod error;
 pub mod guest;
 pub mod host;
+pub mod http;
 pub mod message;
 pub mod metrics;
 pub mod module_cache;
 pub mod outbound;
 pub mod payload;
 pub mod schemas;
+pub mod server;
 
 pub use error::RuntimeError;
 pub use host::{MechtronState, Runtime, RuntimeOptions};

@@ -34,13 +34,14 @@ impl Schemas {
         let mut registry = Registry::new();
         for (doc, value) in docs.iter().zip(&parsed) {
             if let Ok(v) = value {
-                registry =
-                    match registry.add(bundle_uri(&doc.path), Resource::from_contents(v.clone())) {
-                        Ok(r) => r,
-                        Err(_) => {
-                            return Schemas::failed(docs, "the schema registry rejected a document");
-                        }
-                    };
+                registry = match registry
+                    .add(bundle_uri(&doc.path), Resource::from_contents(v.clone()))
+                {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Schemas::failed(docs, "the schema registry rejected a document");
+                    }
+                };
             }
         }
         let Ok(registry) = registry.prepare() else {

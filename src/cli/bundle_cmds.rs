@@ -11,17 +11,22 @@ use starlane_lang::{Severity, render, settings};
 
 use super::Format;
 
-pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+/// Builds the bundle in `dir`, printing its diagnostics to `out`; `None` when there were errors
+/// (after printing how many). Shared by `build` and `run DIR`.
+pub fn compile(
+    dir: &Path,
+    output: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<Option<(Bundle, usize)>> {
     anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
     let settings = settings::load_for(dir)?;
-    let started = std::time::Instant::now();
     // A spinner naming the file being built, only on a terminal (indicatif hides itself otherwise).
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new_spinner()
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let result = bundle::build(dir, Some(output), &settings, |path| {
+    let result = bundle::build(dir, output, &settings, |path| {
         progress.set_message(format!("building {path}"));
         progress.tick();
     })?;
@@ -37,27 +42,39 @@ pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
                 Severity::Note => {}
             }
             if report.text.is_empty() {
-                println!(
+                writeln!(
+                    out,
                     "{}[{}]: {}: {}",
                     d.severity.as_str(),
                     d.code.id,
                     name,
                     d.message
-                );
+                )?;
                 for n in &d.notes {
-                    println!("  note: {n}");
+                    writeln!(out, "  note: {n}")?;
                 }
             } else {
-                print!("{}", render::terminal(d, &name, &report.text, color));
+                write!(out, "{}", render::terminal(d, &name, &report.text, color))?;
             }
         }
     }
-    let Some(bundle) = result.bundle else {
-        println!(
-            "build failed: {errors} error{}, {warnings} warning{}",
-            plural(errors),
-            plural(warnings)
-        );
+    match result.bundle {
+        Some(bundle) => Ok(Some((bundle, warnings))),
+        None => {
+            writeln!(
+                out,
+                "build failed: {errors} error{}, {warnings} warning{}",
+                plural(errors),
+                plural(warnings)
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let Some((bundle, warnings)) = compile(dir, Some(output), &mut std::io::stdout())? else {
         return Ok(ExitCode::from(1));
     };
     let bytes = starlane_ir::encode(&bundle, bundle::PRODUCER);
@@ -154,7 +171,7 @@ pub fn route(
             .and_then(|i| bundle.binds.get(i as usize))
             .context("the bundle has no bind that receives HTTP; pass --bind")?,
     };
-    let (report, matched) = route_match::explain(&bundle, bind, &kind, &method, request_path);
+    let (report, matched) = route_match::explain(&bundle, bind, kind, method, request_path);
     print!("{report}");
     Ok(if matched {
         ExitCode::SUCCESS

@@ -6,7 +6,9 @@ mod debug;
 mod explain;
 mod fmt;
 mod lsp;
+mod run;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,6 +59,43 @@ enum Command {
     },
     /// Format files in place (canonical whitespace and comment layout; never rewrites forms).
     Fmt(FmtArgs),
+    /// Serve a bundle: HTTP through its routes, and an admin listener.
+    Run(RunArgs),
+    /// Print the state of a running `starlane run` (from its admin listener).
+    Status {
+        /// The admin listener of `starlane run --admin`.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        admin: SocketAddr,
+        /// Print the raw JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a message such as `Ext<Hello>` to a mechtron of a running `starlane run`.
+    Send {
+        /// The message kind and method, such as `Ext<Hello>` or `Cmd<Read>`.
+        message: String,
+        /// The mechtron (name or address); default: the one that receives HTTP.
+        #[arg(long)]
+        to: Option<String>,
+        /// The message's path.
+        #[arg(long)]
+        path: Option<String>,
+        /// The body, as text.
+        #[arg(long, conflicts_with = "body_file")]
+        body: Option<String>,
+        /// The body, from a file.
+        #[arg(long)]
+        body_file: Option<PathBuf>,
+        /// The admin listener of `starlane run --admin`.
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        admin: SocketAddr,
+    },
+    /// Read a password from standard input and print its argon2 hash, for a credentials file.
+    HashPassword {
+        /// Print the SHA-256 of a bearer token instead.
+        #[arg(long)]
+        token: bool,
+    },
     /// Run the language server on standard input and output (editors start this).
     Lsp {
         /// Accepted for compatibility with clients that pass it; stdio is the only transport.
@@ -97,6 +136,50 @@ pub struct CheckArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The bundle file (`starlane build`), or a bundle directory to build first.
+    bundle: PathBuf,
+    /// Where to serve HTTP (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Where to serve the admin listener (`/status`, `/metrics`, `/messages`).
+    #[arg(long)]
+    admin: Option<SocketAddr>,
+    /// Bind a context name (`Requires`) to an address: `--bind users=localhost:user-db`.
+    #[arg(long = "bind", value_name = "NAME=ADDRESS")]
+    bind: Vec<String>,
+    /// A TOML file with `[bind]`, `credentials` and `max_concurrency`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The callers' credentials file (password hashes and token hashes).
+    #[arg(long)]
+    credentials: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Where compiled modules are cached (default: ~/.cache/starlane/modules).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Compile every module at start, without the cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Measure `exec` in fuel (deterministic): this many units per millisecond.
+    #[arg(long, value_name = "UNITS_PER_MS")]
+    fuel: Option<u64>,
+    /// Messages from outside handled at once.
+    #[arg(long)]
+    max_concurrency: Option<usize>,
+    /// Seconds in-flight messages get to finish after SIGTERM.
+    #[arg(long, default_value_t = 10)]
+    drain: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct FmtArgs {
     /// Files or directories; none (or `-`) formats standard input to standard output.
     paths: Vec<PathBuf>,
@@ -129,6 +212,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Lsp { stdio: _ } => lsp::run(),
+        Command::Run(args) => run::run(args),
+        Command::Status { admin, json } => run::status(admin, json),
+        Command::Send {
+            message,
+            to,
+            path,
+            body,
+            body_file,
+            admin,
+        } => {
+            let body = match body_file {
+                Some(f) => Some(
+                    std::fs::read_to_string(&f)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+                ),
+                None => body,
+            };
+            run::send(admin, &message, to.as_deref(), path.as_deref(), body)
+        }
+        Command::HashPassword { token } => run::hash_password(token),
         Command::Debug(DebugCommand::Tokens { file }) => debug::tokens(&file),
         Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
         Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),

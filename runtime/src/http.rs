@@ -1,0 +1,259 @@
+//! The HTTP ingress (hyper): a request becomes an `Http<Method>` message to the mechtron whose
+//! bind receives HTTP — after the bind's header and body limits, percent-decoding and
+//! authentication — and its reply (or typed error) becomes the response.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+
+use crate::codes;
+use crate::error::RuntimeError;
+use crate::host::Runtime;
+use crate::message::{Message, Reply};
+
+pub type Body = Full<Bytes>;
+
+/// `GET` → `Get`: HTTP methods as the language spells them.
+pub fn method_name(method: &hyper::Method) -> String {
+    let upper = method.as_str();
+    let mut out = String::with_capacity(upper.len());
+    for (i, c) in upper.chars().enumerate() {
+        out.push(if i == 0 {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    out
+}
+
+/// The error reply of `specs/runtime.md` §6.
+pub fn error_response(e: &RuntimeError) -> Response<Body> {
+    let body = serde_json::to_vec_pretty(&e.to_json()).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(e.code.id) {
+        headers.insert("x-starlane-error", v);
+    }
+    if e.code == codes::UNAUTHENTICATED {
+        headers.insert(
+            hyper::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"starlane\", Bearer"),
+        );
+    }
+    response
+}
+
+/// Hop-by-hop headers a guest may not set (the connection is the server's business).
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "content-length",
+];
+
+pub fn reply_response(reply: Reply) -> Response<Body> {
+    let guessed = reply.content_type.clone().or_else(|| {
+        (!reply.body.is_empty()).then(|| {
+            if std::str::from_utf8(&reply.body).is_ok() {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_ok() {
+                    "application/json".to_string()
+                } else {
+                    "text/plain; charset=utf-8".to_string()
+                }
+            } else {
+                "application/octet-stream".to_string()
+            }
+        })
+    });
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in &reply.headers {
+        if HOP_BY_HOP.contains(&name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    if let Some(ct) = guessed
+        && let Ok(v) = HeaderValue::from_str(&ct)
+    {
+        headers.insert(CONTENT_TYPE, v);
+    }
+    response
+}
+
+/// Serves one HTTP request.
+pub async fn handle(
+    rt: Arc<Runtime>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let raw_path = req.uri().path().to_string();
+    let response = match into_message(&rt, req).await {
+        Ok((to, message)) => {
+            let rt2 = rt.clone();
+            match tokio::task::spawn_blocking(move || rt2.serve(to, message)).await {
+                Ok(Ok(reply)) => reply_response(reply),
+                Ok(Err(e)) => error_response(&e),
+                Err(join) => error_response(&RuntimeError::new(
+                    codes::GUEST_TRAP,
+                    format!("the host task failed: {join}"),
+                )),
+            }
+        }
+        Err(e) => error_response(&e),
+    };
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(target: "starlane::http", %method, path = %raw_path, status, elapsed_ms, error = response.headers().get("x-starlane-error").and_then(|v| v.to_str().ok()).unwrap_or(""), "request failed");
+    } else {
+        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_ms, "request");
+    }
+    Ok(response)
+}
+
+async fn into_message(
+    rt: &Arc<Runtime>,
+    req: Request<Incoming>,
+) -> Result<(usize, Message), RuntimeError> {
+    let Some(to) = rt.http else {
+        return Err(RuntimeError::new(
+            codes::INVALID_BUNDLE,
+            "no mechtron of this bundle receives HTTP",
+        ));
+    };
+    let limits = rt.bind_of(to).limits;
+    let header_bytes: u64 = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().len() + v.len()) as u64)
+        .sum();
+    if header_bytes > limits.headers {
+        metric(rt, codes::HEADERS_TOO_LARGE);
+        return Err(RuntimeError::new(
+            codes::HEADERS_TOO_LARGE,
+            format!(
+                "the request's headers are {header_bytes} bytes; the limit is {} bytes",
+                limits.headers
+            ),
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.payload) {
+        metric(rt, codes::PAYLOAD_TOO_LARGE);
+        return Err(too_large(limits.payload));
+    }
+    let decoded = percent_encoding::percent_decode_str(req.uri().path()).collect::<Vec<u8>>();
+    let path = String::from_utf8(decoded).map_err(|_| {
+        RuntimeError::new(
+            codes::BAD_REQUEST,
+            "the path does not percent-decode to UTF-8",
+        )
+    })?;
+    if path.contains('\0') {
+        return Err(RuntimeError::new(
+            codes::BAD_REQUEST,
+            "the path contains a NUL",
+        ));
+    }
+    let caller = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| rt.credentials.authenticate(a));
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter(|(k, _)| *k != hyper::header::AUTHORIZATION)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let method = method_name(req.method());
+    let body = match Limited::new(req.into_body(), limits.payload as usize)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            metric(rt, codes::PAYLOAD_TOO_LARGE);
+            return Err(too_large(limits.payload));
+        }
+        Err(e) => {
+            return Err(RuntimeError::new(
+                codes::BAD_REQUEST,
+                format!("the request body could not be read: {e}"),
+            ));
+        }
+    };
+    let mut message = Message::new("Http", &method, &path, body);
+    message.headers = headers;
+    message.caller = caller;
+    Ok((to, message))
+}
+
+fn too_large(limit: u64) -> RuntimeError {
+    RuntimeError::new(
+        codes::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+fn metric(rt: &Runtime, code: codes::ErrorCode) {
+    rt.metrics.error(code.stage.as_str(), code.id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_are_spelled_as_in_the_language() {
+        assert_eq!(method_name(&hyper::Method::GET), "Get");
+        assert_eq!(method_name(&hyper::Method::OPTIONS), "Options");
+        assert_eq!(
+            method_name(&hyper::Method::from_bytes(b"PURGE").unwrap()),
+            "Purge"
+        );
+    }
+
+    #[test]
+    fn error_replies_carry_the_code_and_a_json_body() {
+        let e = RuntimeError::new(codes::UNAUTHENTICATED, "no").mechtron("hello");
+        let r = error_response(&e);
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.headers()["x-starlane-error"], "E0202");
+        assert!(r.headers().contains_key("www-authenticate"));
+    }
+}

@@ -1,0 +1,260 @@
+//! `starlane run`, `status`, `send`, `hash-password`: serving a bundle and talking to it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use starlane_runtime::RuntimeOptions;
+use starlane_runtime::auth::Credentials;
+use starlane_runtime::engine::{EngineOptions, ExecClock};
+use starlane_runtime::module_cache::ModuleCache;
+use starlane_runtime::server::{ServeOptions, run as serve};
+
+use super::{LogFormat, RunArgs};
+
+/// `--config FILE`: what flags can say, in a file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunConfig {
+    /// Context name → address.
+    #[serde(default)]
+    bind: HashMap<String, String>,
+    /// A credentials file, relative to the config file.
+    credentials: Option<PathBuf>,
+    max_concurrency: Option<usize>,
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STARLANE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(color)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn parse_binding(text: &str) -> anyhow::Result<(String, String)> {
+    let (name, address) = text.split_once('=').with_context(|| {
+        format!("`--bind {text}`: expected NAME=ADDRESS, such as users=localhost:user-db")
+    })?;
+    Ok((name.trim().to_string(), address.trim().to_string()))
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    init_logs(args.log_format);
+    // A directory is built first (diagnostics on stderr), and its `starlane.toml` `[run]`
+    // section supplies bindings and credentials that flags did not.
+    let mut project = starlane_lang::settings::RunSettings::default();
+    let mut project_root = PathBuf::from(".");
+    let bundle = if args.bundle.is_dir() {
+        let settings = starlane_lang::settings::load_for(&args.bundle)?;
+        project = settings.run.clone();
+        project_root = settings.root.clone().unwrap_or_else(|| args.bundle.clone());
+        let Some((bundle, _)) =
+            super::bundle_cmds::compile(&args.bundle, None, &mut std::io::stderr())?
+        else {
+            return Ok(ExitCode::from(1));
+        };
+        starlane_ir::encode(&bundle, starlane_compiler::bundle::PRODUCER)
+    } else {
+        std::fs::read(&args.bundle)
+            .with_context(|| format!("cannot read {}", args.bundle.display()))?
+    };
+    let config: RunConfig = match &args.config {
+        Some(path) => toml::from_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("invalid {}", path.display()))?,
+        None => RunConfig::default(),
+    };
+    let mut bindings: HashMap<String, String> = project.bind.clone().into_iter().collect();
+    bindings.extend(config.bind.clone());
+    for b in &args.bind {
+        let (name, address) = parse_binding(b)?;
+        bindings.insert(name, address);
+    }
+    let credentials_path = args
+        .credentials
+        .clone()
+        .or_else(|| {
+            let base = args
+                .config
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
+            config.credentials.as_ref().map(|c| base.join(c))
+        })
+        .or_else(|| project.credentials.as_ref().map(|c| project_root.join(c)));
+    let credentials = match credentials_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(Arc::new(
+                Credentials::parse(&text).map_err(anyhow::Error::msg)?,
+            ))
+        }
+        None => None,
+    };
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir.clone().or_else(ModuleCache::default_dir)
+    };
+    let defaults = RuntimeOptions::default();
+    let options = ServeOptions {
+        bundle,
+        http: args.http,
+        admin: args.admin,
+        runtime: RuntimeOptions {
+            engine: EngineOptions {
+                clock: match args.fuel {
+                    Some(per_ms) => ExecClock::Fuel { per_ms },
+                    None => ExecClock::Epoch,
+                },
+                ..EngineOptions::default()
+            },
+            cache_dir,
+            bindings,
+            credentials,
+            max_concurrency: args
+                .max_concurrency
+                .or(config.max_concurrency)
+                .unwrap_or(defaults.max_concurrency),
+            max_depth: defaults.max_depth,
+        },
+        drain: Duration::from_secs(args.drain),
+    };
+    match serve(options) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => bail!(e),
+    }
+}
+
+/// A request to the admin listener; the status and body.
+fn admin_request(
+    admin: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> anyhow::Result<(u16, String)> {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(format!("http://{admin}{path}"))
+            .header("content-type", "application/json")
+            .body(Full::new(bytes::Bytes::from(body.unwrap_or_default())))?;
+        let response = tokio::time::timeout(Duration::from_secs(60), client.request(req))
+            .await
+            .context("the admin listener did not answer in 60 s")?
+            .with_context(|| format!("cannot reach the admin listener at {admin} (is `starlane run --admin {admin}` running?)"))?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    })
+}
+
+pub fn status(admin: SocketAddr, json: bool) -> anyhow::Result<ExitCode> {
+    let (code, body) = admin_request(admin, "GET", "/status", None)?;
+    if json {
+        println!("{body}");
+        return Ok(if code == 200 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let v: serde_json::Value = serde_json::from_str(&body)
+        .context("the admin listener answered something other than JSON")?;
+    println!(
+        "bundle {}  up {} s  allocator {}  exec clock {}",
+        v["bundle"].as_str().unwrap_or("?"),
+        v["uptime_seconds"],
+        v["engine"]["allocator"].as_str().unwrap_or("?"),
+        v["engine"]["exec_clock"].as_str().unwrap_or("?")
+    );
+    let mut all_ready = true;
+    for m in v["mechtrons"].as_array().into_iter().flatten() {
+        let state = m["state"].as_str().unwrap_or("?");
+        all_ready &= state == "Ready";
+        print!(
+            "  {:<20} {:<26} {}",
+            m["name"].as_str().unwrap_or("?"),
+            m["address"].as_str().unwrap_or(""),
+            state
+        );
+        if let Some(reason) = m["reason"].as_str() {
+            print!(": {reason}");
+        }
+        println!();
+    }
+    Ok(if all_ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn send(
+    admin: SocketAddr,
+    message: &str,
+    to: Option<&str>,
+    path: Option<&str>,
+    body: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let request = serde_json::json!({"to": to, "message": message, "path": path, "body": body});
+    let (code, answer) = admin_request(admin, "POST", "/messages", Some(request.to_string()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
+    if code == 200 {
+        if let Some(b) = v["body"].as_str() {
+            println!("{b}");
+        } else {
+            println!("{v}");
+        }
+        let status = v["status"].as_u64().unwrap_or(200);
+        return Ok(if status < 400 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    eprintln!("{}", serde_json::to_string_pretty(&v).unwrap_or(answer));
+    Ok(ExitCode::from(1))
+}
+
+pub fn hash_password(token: bool) -> anyhow::Result<ExitCode> {
+    let mut secret = String::new();
+    std::io::stdin().read_line(&mut secret)?;
+    let secret = secret.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        bail!("read an empty secret from standard input");
+    }
+    if token {
+        println!("{}", starlane_runtime::auth::token_digest(secret));
+    } else {
+        println!(
+            "{}",
+            starlane_runtime::auth::hash_password(secret).map_err(anyhow::Error::msg)?
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,549 @@
+//! `starlane run`, end to end: the real binary serving the hello example (a WAT guest and a C
+//! guest), talked to with a real HTTP client (hyper's), plus `starlane status`, `send`,
+//! credentials, limits, traversal attempts, module caching and a graceful SIGTERM.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_starlane"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running `starlane run`, killed when dropped.
+struct Server {
+    child: Child,
+    http: SocketAddr,
+    admin: SocketAddr,
+    logs: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(target: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(binary())
+            .arg("run")
+            .arg(target)
+            .args([
+                "--http",
+                "127.0.0.1:0",
+                "--admin",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starlane runs");
+        let logs = Arc::new(Mutex::new(String::new()));
+        let sink = logs.clone();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut http, mut admin) = (None, None);
+        while http.is_none() || admin.is_none() {
+            let Some(Ok(line)) = lines.next() else {
+                panic!(
+                    "starlane run stopped before listening; its log:\n{}",
+                    logs.lock().unwrap()
+                );
+            };
+            if let Some(a) = line.strip_prefix("http listening on ") {
+                http = a.parse().ok();
+            }
+            if let Some(a) = line.strip_prefix("admin listening on ") {
+                admin = a.parse().ok();
+            }
+        }
+        Server {
+            child,
+            http: http.unwrap(),
+            admin: admin.unwrap(),
+            logs,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http)
+    }
+
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "starlane run did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: hyper::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One HTTP request with hyper's client; the path is sent exactly as given (no normalisation).
+fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let mut req = hyper::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let response = tokio::time::timeout(
+            Duration::from_secs(30),
+            client.request(req.body(Full::new(Bytes::from(body))).unwrap()),
+        )
+        .await
+        .expect("an answer within 30 s")
+        .expect("the request reaches the server");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    })
+}
+
+fn get(url: &str) -> Answer {
+    request("GET", url, &[], Vec::new())
+}
+
+fn hello() -> PathBuf {
+    repo().join("examples/hello")
+}
+
+#[test]
+fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
+    let s = Server::start(&hello(), &["--no-cache"]);
+    let home = get(&s.url("/"));
+    assert_eq!(home.status, 200);
+    assert_eq!(home.headers["content-type"], "text/html; charset=utf-8");
+    assert!(home.body.contains("Hello from a Starlane bundle"));
+    assert_eq!(get(&s.url("/files/index.html")).body, home.body);
+    // The WAT guest.
+    let hi = get(&s.url("/hello"));
+    assert_eq!((hi.status, hi.body.as_str()), (200, "hello"));
+    // The C guest, behind a JSON Schema, calling the hello mechtron through its grants.
+    let saved = request(
+        "POST",
+        &s.url("/profile"),
+        &[],
+        br#"{"name":"ada","email":"ada@example.com"}"#.to_vec(),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(
+        saved.json(),
+        serde_json::json!({"saved": true, "greeting": "hello, ada"})
+    );
+    assert_eq!(saved.headers["content-type"], "application/json");
+    // A payload that breaks the schema: 422, naming the port, the schema, the pointer and the line.
+    let bad = request(
+        "POST",
+        &s.url("/profile"),
+        &[],
+        br#"{"name":"ada","email":"nope"}"#.to_vec(),
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.headers["x-starlane-error"], "E0205");
+    let e = &bad.json()["error"];
+    assert_eq!(e["port"], "save-profile");
+    assert_eq!(e["mechtron"], "profiles");
+    assert_eq!(e["details"]["schema"], "schema/profile.json");
+    assert_eq!(e["details"]["pointer"], "/email");
+    assert_eq!(e["fault"], "caller");
+    assert!(
+        e["bind"]
+            .as_str()
+            .unwrap()
+            .starts_with("bind/profiles.bind:9:"),
+        "{e}"
+    );
+    // No route, and an `Err` stop.
+    let none = get(&s.url("/nowhere"));
+    assert_eq!(
+        (none.status, none.json()["error"]["code"].as_str()),
+        (404, Some("E0201"))
+    );
+    assert_eq!(get(&s.url("/missing")).status, 404);
+    assert_eq!(
+        get(&s.url("/files/nope.html")).json()["error"]["code"],
+        "E0218"
+    );
+    // The guest's console line, attributed to it, in JSON logs.
+    let logs = s.logs();
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("saved the profile of ada")
+                && l.contains("\"mechtron\":\"profiles\"")),
+        "{logs}"
+    );
+    assert!(s.stop().success());
+}
+
+#[test]
+fn file_paths_cannot_climb_out_of_the_bundle() {
+    let s = Server::start(&hello(), &["--no-cache"]);
+    for path in [
+        "/files/../bind/hello.bind",
+        "/files/%2e%2e/bind/hello.bind",
+        "/files/%2E%2E%2Fbind%2Fhello.bind",
+        "/files/%252e%252e/bind/hello.bind",
+        "/files/..%5cbind%5chello.bind",
+        "/files/index.html%00.png",
+        "/files/./index.html",
+    ] {
+        let a = get(&s.url(path));
+        assert_eq!(a.status, 400, "{path}: {}", a.body);
+        assert_eq!(a.headers["x-starlane-error"], "E0208", "{path}");
+    }
+    assert!(s.stop().success());
+}
+
+#[test]
+fn body_and_header_limits_come_from_the_bind() {
+    let s = Server::start(&hello(), &["--no-cache"]);
+    // hello.bind: `limits { payload 64KiB; headers 8KiB; }`
+    let big = request("POST", &s.url("/profile"), &[], vec![b'x'; 70_000]);
+    assert_eq!(
+        (
+            big.status,
+            big.headers["x-starlane-error"].to_str().unwrap()
+        ),
+        (413, "E0206")
+    );
+    let header = "a".repeat(9000);
+    let wide = request("GET", &s.url("/hello"), &[("x-big", &header)], Vec::new());
+    assert_eq!(
+        (
+            wide.status,
+            wide.headers["x-starlane-error"].to_str().unwrap()
+        ),
+        (431, "E0207")
+    );
+    assert_eq!(
+        get(&s.url("/hello")).status,
+        200,
+        "and the server carries on"
+    );
+    assert!(s.stop().success());
+}
+
+fn hash(secret: &str, token: bool) -> String {
+    let mut cmd = Command::new(binary());
+    cmd.arg("hash-password");
+    if token {
+        cmd.arg("--token");
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{secret}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn auth_filters_accept_hashed_passwords_and_tokens_only() {
+    let creds = std::env::temp_dir().join(format!("starlane-creds-{}.toml", std::process::id()));
+    std::fs::write(
+        &creds,
+        format!(
+            "[[user]]\nname = \"ada\"\npassword = \"{}\"\nidentity = \"localhost:users:ada\"\nkind = \"User\"\n\n[[token]]\nsha256 = \"{}\"\nidentity = \"localhost:ci\"\n",
+            hash("correct horse", false),
+            hash("tok-42", true)
+        ),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&creds).unwrap();
+    assert!(
+        !text.contains("correct horse") && !text.contains("tok-42"),
+        "no secret is stored"
+    );
+    let s = Server::start(
+        &hello(),
+        &["--no-cache", "--credentials", creds.to_str().unwrap()],
+    );
+    let anon = get(&s.url("/private"));
+    assert_eq!(anon.status, 401);
+    assert!(anon.headers.contains_key("www-authenticate"));
+    let basic = |user: &str, pass: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        )
+    };
+    let ok = request(
+        "GET",
+        &s.url("/private"),
+        &[("authorization", &basic("ada", "correct horse"))],
+        Vec::new(),
+    );
+    assert_eq!(ok.status, 200);
+    assert!(ok.body.contains("Only for authenticated callers"));
+    let wrong = request(
+        "GET",
+        &s.url("/private"),
+        &[("authorization", &basic("ada", "wrong"))],
+        Vec::new(),
+    );
+    assert_eq!(wrong.status, 401);
+    let token = request(
+        "GET",
+        &s.url("/private"),
+        &[("authorization", "Bearer tok-42")],
+        Vec::new(),
+    );
+    assert_eq!(token.status, 200);
+    assert!(s.stop().success());
+    let _ = std::fs::remove_file(creds);
+}
+
+#[test]
+fn status_metrics_and_send_through_the_admin_listener() {
+    let s = Server::start(&hello(), &["--no-cache"]);
+    get(&s.url("/hello"));
+    let status = get(&format!("http://{}/status", s.admin)).json();
+    let states: Vec<(&str, &str)> = status["mechtrons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("hello", "Ready"), ("profiles", "Ready")]);
+    let metrics = get(&format!("http://{}/metrics", s.admin)).body;
+    assert!(
+        metrics.contains("starlane_requests_total{mechtron=\"hello\",status=\"200\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("starlane_mechtron_ready{mechtron=\"profiles\"} 1"),
+        "{metrics}"
+    );
+    // The CLI around it.
+    let out = Command::new(binary())
+        .args(["status", "--admin", &s.admin.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("profiles") && text.contains("Ready"),
+        "{text}"
+    );
+    let out = Command::new(binary())
+        .args(["send", "Ext<Hello>", "--admin", &s.admin.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "hello");
+    let out = Command::new(binary())
+        .args([
+            "send",
+            "Ext<Nope>",
+            "--to",
+            "profiles",
+            "--admin",
+            &s.admin.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0201"));
+    assert!(s.stop().success());
+}
+
+#[test]
+fn an_unbound_context_name_is_reported_and_the_rest_serves() {
+    // The built bundle file, run without the example's `[run]` bindings.
+    let bundle = std::env::temp_dir().join(format!("starlane-e2e-{}.bundle", std::process::id()));
+    let out = Command::new(binary())
+        .args([
+            "build",
+            hello().to_str().unwrap(),
+            "-o",
+            bundle.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = Server::start(&bundle, &["--no-cache"]);
+    assert_eq!(get(&s.url("/hello")).status, 200, "hello still serves");
+    let blocked = request(
+        "POST",
+        &s.url("/profile"),
+        &[],
+        br#"{"name":"ada"}"#.to_vec(),
+    );
+    assert_eq!(blocked.status, 503);
+    assert!(blocked.body.contains("--bind hello="), "{}", blocked.body);
+    let status = get(&format!("http://{}/status", s.admin)).json();
+    assert_eq!(status["mechtrons"][1]["state"], "Panic");
+    assert!(s.stop().success());
+    // With the binding given on the command line, it is Ready.
+    let s = Server::start(&bundle, &["--no-cache", "--bind", "hello=localhost:hello"]);
+    assert_eq!(
+        request(
+            "POST",
+            &s.url("/profile"),
+            &[],
+            br#"{"name":"ada"}"#.to_vec()
+        )
+        .status,
+        200
+    );
+    assert!(s.stop().success());
+    let _ = std::fs::remove_file(bundle);
+}
+
+#[test]
+fn a_restart_loads_compiled_modules_from_the_cache() {
+    let cache = std::env::temp_dir().join(format!("starlane-e2e-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let origins = |s: &Server| -> Vec<String> {
+        get(&format!("http://{}/status", s.admin)).json()["mechtrons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["module_origin"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let s = Server::start(&hello(), &["--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(origins(&s), ["compiled", "compiled"]);
+    assert!(s.stop().success());
+    let s = Server::start(&hello(), &["--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(origins(&s), ["cached", "cached"]);
+    assert_eq!(get(&s.url("/hello")).body, "hello");
+    assert!(s.stop().success());
+    let _ = std::fs::remove_dir_all(cache);
+}
+
+fn s_logs_mention_draining(logs: &str) -> bool {
+    logs.contains("draining in-flight messages") && logs.contains("drained")
+}
+
+#[test]
+fn sigterm_lets_in_flight_messages_finish() {
+    // A guest that works for a while (a counted loop) before answering.
+    let dir = std::env::temp_dir().join(format!("starlane-e2e-slow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("wasm")).unwrap();
+    let wat = r#"(module
+  (import "wapc" "__guest_request" (func $req (param i32 i32)))
+  (import "wapc" "__guest_response" (func $resp (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 2048) "done")
+  (func (export "__guest_call") (param i32 i32) (result i32) (local $i i64)
+    (call $req (i32.const 0) (i32.const 1024))
+    (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $l (i64.lt_u (local.get $i) (i64.const 4000000000))))
+    (call $resp (i32.const 2048) (i32.const 4)) (i32.const 1)))"#;
+    std::fs::write(dir.join("wasm/slow.wasm"), wat::parse_str(wat).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("slow.bind"),
+        "Bind(version=1.1.0) {\n  Port work { timeout: exec 20s, total 30s; }\n  Route<Http<Get>>/slow -> ((work)) => &;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("slow.app"),
+        "App {\n  Set {\n    +mechtron.name=slow,\n    +wasm.src=${self.config.bundle}:/wasm/slow.wasm,\n    +bind=${self.config.bundle}:/slow.bind\n  }\n}\n",
+    )
+    .unwrap();
+    let s = Server::start(&dir, &["--no-cache"]);
+    let url = s.url("/slow");
+    let in_flight = std::thread::spawn(move || (get(&url), Instant::now()));
+    std::thread::sleep(Duration::from_millis(300));
+    let stopping = Instant::now();
+    let http = s.http;
+    let logs_handle = s.logs.clone();
+    let status = s.stop();
+    let logs = logs_handle.lock().unwrap().clone();
+    assert!(status.success(), "exit 0 after draining");
+    let (answer, answered) = in_flight.join().unwrap();
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, "done"),
+        "the in-flight request finished"
+    );
+    assert!(
+        answered > stopping,
+        "it was still in flight when SIGTERM was sent"
+    );
+    assert!(s_logs_mention_draining(&logs), "{logs}");
+    assert!(
+        std::net::TcpStream::connect(http).is_err(),
+        "no new connections after stopping"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
