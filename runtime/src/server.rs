@@ -47,7 +47,6 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
     for line in rt.describe_caller_rules() {
         tracing::info!("{line}");
     }
-    let (stop_tx, stop_rx) = watch::channel(false);
     let http = TcpListener::bind(options.http)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.http))?;
@@ -70,6 +69,21 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
     };
     use std::io::Write;
     let _ = std::io::stdout().flush();
+    serve_runtime(rt, http, admin, wait_for_stop_signal(), options.drain).await;
+    Ok(())
+}
+
+/// Serves `rt` on the given listeners until `stop` completes, then drains for up to `drain`
+/// and marks the mechtrons Destroyed. (`run` passes the stop signals; benches and embedders
+/// pass their own future.)
+pub async fn serve_runtime(
+    rt: Arc<Runtime>,
+    http: TcpListener,
+    admin: Option<TcpListener>,
+    stop: impl std::future::Future<Output = ()>,
+    drain: Duration,
+) {
+    let (stop_tx, stop_rx) = watch::channel(false);
     let graceful = Arc::new(GracefulShutdown::new());
     let http_task = tokio::spawn(accept(
         http,
@@ -87,24 +101,23 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
             Listener::Admin,
         ))
     });
-    wait_for_stop_signal().await;
+    stop.await;
     tracing::info!("stopping: no new connections; draining in-flight messages");
     let _ = stop_tx.send(true);
     let _ = http_task.await;
     if let Some(t) = admin_task {
         let _ = t.await;
     }
-    let graceful =
-        Arc::try_unwrap(graceful).map_err(|_| "connections still referenced".to_string())?;
-    match tokio::time::timeout(options.drain, graceful.shutdown()).await {
-        Ok(()) => tracing::info!("drained"),
-        Err(_) => tracing::warn!(
-            "drain time ({:?}) over; closing the remaining connections",
-            options.drain
-        ),
+    match Arc::try_unwrap(graceful) {
+        Ok(graceful) => match tokio::time::timeout(drain, graceful.shutdown()).await {
+            Ok(()) => tracing::info!("drained"),
+            Err(_) => {
+                tracing::warn!("drain time ({drain:?}) over; closing the remaining connections")
+            }
+        },
+        Err(_) => tracing::warn!("connections still referenced; not waiting for them"),
     }
     rt.destroy();
-    Ok(())
 }
 
 #[derive(Clone, Copy)]

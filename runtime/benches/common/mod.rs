@@ -1,0 +1,122 @@
+//! Shared by the runtime benches: the reference (the same guest called through bare wasmtime,
+//! with the same engine settings the runtime uses) and a bench project built by the real
+//! compiler.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use wasmtime::{
+    Caller, Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolingAllocationConfig, Store,
+};
+
+/// The example's WAT guest: `__guest_request`, then `__guest_response("hello")`.
+pub fn hello_wasm() -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/hello/wasm/hello.wasm"),
+    )
+    .unwrap()
+}
+
+/// The minimum a host must do to call a waPC guest once: hand over op and payload, take the
+/// response. No routing, checks, limits, deadlines or envelope.
+pub struct RawGuest {
+    engine: Engine,
+    pre: InstancePre<RawState>,
+}
+
+#[derive(Default)]
+pub struct RawState {
+    op: Vec<u8>,
+    msg: Vec<u8>,
+    response: Vec<u8>,
+}
+
+impl RawGuest {
+    pub fn new(wasm: &[u8]) -> RawGuest {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(64)
+            .total_memories(64)
+            .total_tables(64)
+            .max_memory_size(16 << 20);
+        let mut config = Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, wasm).unwrap();
+        let mut linker: Linker<RawState> = Linker::new(&engine);
+        linker
+            .func_wrap(
+                "wapc",
+                "__guest_request",
+                |mut c: Caller<'_, RawState>, op: i32, ptr: i32| {
+                    let mem = c.get_export("memory").unwrap().into_memory().unwrap();
+                    let (o, m) = (
+                        std::mem::take(&mut c.data_mut().op),
+                        std::mem::take(&mut c.data_mut().msg),
+                    );
+                    mem.write(&mut c, op as usize, &o).unwrap();
+                    mem.write(&mut c, ptr as usize, &m).unwrap();
+                },
+            )
+            .unwrap();
+        linker
+            .func_wrap(
+                "wapc",
+                "__guest_response",
+                |mut c: Caller<'_, RawState>, ptr: i32, len: i32| {
+                    let mem = c.get_export("memory").unwrap().into_memory().unwrap();
+                    let mut buf = vec![0; len as usize];
+                    mem.read(&c, ptr as usize, &mut buf).unwrap();
+                    c.data_mut().response = buf;
+                },
+            )
+            .unwrap();
+        let pre = linker.instantiate_pre(&module).unwrap();
+        RawGuest { engine, pre }
+    }
+
+    /// A fresh instance, one `__guest_call`, the response.
+    pub fn call(&self, op: &[u8], msg: &[u8]) -> Vec<u8> {
+        let mut store = Store::new(
+            &self.engine,
+            RawState {
+                op: op.to_vec(),
+                msg: msg.to_vec(),
+                response: Vec::new(),
+            },
+        );
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = self.pre.instantiate(&mut store).unwrap();
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "__guest_call")
+            .unwrap();
+        let ok = f
+            .call(&mut store, (op.len() as i32, msg.len() as i32))
+            .unwrap();
+        assert_eq!(ok, 1);
+        std::mem::take(&mut store.data_mut().response)
+    }
+}
+
+/// Writes and builds a one-mechtron bundle around the hello guest with `bind`.
+pub fn bench_bundle(bind: &str) -> starlane_ir::Bundle {
+    let dir = std::env::temp_dir().join(format!(
+        "starlane-bench-{}-{}",
+        std::process::id(),
+        bind.len()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("wasm")).unwrap();
+    std::fs::write(dir.join("wasm/bench.wasm"), hello_wasm()).unwrap();
+    std::fs::write(dir.join("bench.bind"), bind).unwrap();
+    std::fs::write(
+        dir.join("bench.app"),
+        "App {\n  Set {\n    +mechtron.name=bench,\n    +wasm.src=${self.config.bundle}:/wasm/bench.wasm,\n    +bind=${self.config.bundle}:/bench.bind\n  }\n}\n",
+    )
+    .unwrap();
+    let out = starlane_compiler::bundle::build(&dir, None, &Default::default(), |_| {}).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    out.bundle.expect("the bench bundle builds")
+}
