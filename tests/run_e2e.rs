@@ -547,3 +547,51 @@ fn sigterm_lets_in_flight_messages_finish() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_config_file_binds_context_names_and_a_broken_bundle_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("starlane-e2e-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("app.bundle");
+    let out = Command::new(binary())
+        .args([
+            "build",
+            hello().to_str().unwrap(),
+            "-o",
+            bundle.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let config = dir.join("run.toml");
+    std::fs::write(&config, "[bind]\nhello = \"localhost:hello\"\n").unwrap();
+    let s = Server::start(
+        &bundle,
+        &["--no-cache", "--config", config.to_str().unwrap()],
+    );
+    assert_eq!(
+        request(
+            "POST",
+            &s.url("/profile"),
+            &[],
+            br#"{"name":"ada"}"#.to_vec()
+        )
+        .status,
+        200
+    );
+    assert!(s.stop().success());
+    // A truncated bundle: a typed loader error, exit 2, nothing served.
+    let bytes = std::fs::read(&bundle).unwrap();
+    std::fs::write(&bundle, &bytes[..bytes.len() / 2]).unwrap();
+    let out = Command::new(binary())
+        .args(["run", bundle.to_str().unwrap(), "--http", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the bundle does not load") && err.contains("truncated"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

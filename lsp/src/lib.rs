@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod convert;
 pub mod document;
 pub mod features;
+pub mod fuzzing;
 pub mod knowledge;
 pub mod ordered;
 pub mod server;

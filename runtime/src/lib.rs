@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod engine;
 pub mod envelope;
 pub mod error;
+pub mod fuzzing;
 pub mod guest;
 pub mod host;
 pub mod http;

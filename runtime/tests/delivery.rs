@@ -386,3 +386,69 @@ fn guest_answers_may_be_envelopes() {
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     assert_eq!(r.body, br#"{"id":7}"#);
 }
+
+#[test]
+fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
+    let front = "Bind(version=1.1.0) {\n  Route<Http<Post>>/x -[ Json~localhost:checker^Ext<Validate> ]-> (( )) => &;\n}\n";
+    let checker_bind = "Bind(version=1.1.0) {\n  Route<Ext<Validate>> -> (( )) => &;\n}\n";
+    // A validator that rejects everything with one error.
+    let rejecting = constant(r#"{"valid": false, "errors": ["name is taken"]}"#);
+    let rt = load(
+        build(
+            &[
+                mechtron("front", front, &echo()),
+                mechtron("checker", checker_bind, &rejecting),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let e = rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#)).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::VALIDATOR_REJECTED, 422), "{e}");
+    assert_eq!(e.details["errors"], serde_json::json!(["name is taken"]));
+    // One that accepts.
+    let accepting = constant(r#"{"valid": true}"#);
+    let rt = load(
+        build(
+            &[
+                mechtron("front", front, &echo()),
+                mechtron("checker", checker_bind, &accepting),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    assert_eq!(
+        rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#)).unwrap().status,
+        200
+    );
+    // One that answers nonsense: the system's fault, not the caller's.
+    let broken = constant("yes?");
+    let rt = load(
+        build(
+            &[
+                mechtron("front", front, &echo()),
+                mechtron("checker", checker_bind, &broken),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let e = rt.serve(rt.http.unwrap(), post("/x", "{}")).unwrap_err();
+    assert_eq!(e.code, codes::GUEST_BROKE_ABI);
+    assert_eq!(e.fault, starlane_runtime::codes::Fault::System);
+}
+
+#[test]
+fn without_the_pooling_allocator_the_runtime_falls_back_and_says_why() {
+    let mut opts = options(ExecClock::Epoch);
+    opts.engine.pooling = false;
+    let bundle = build(
+        &[mechtron("hello", HELLO_BIND, &op_echo())],
+        &[("schema/profile.json", PROFILE)],
+    );
+    let rt = load(bundle, opts);
+    assert!(!rt.engine.pooling());
+    assert_eq!(rt.status()["engine"]["allocator"], "on-demand");
+    assert_eq!(rt.serve(0, get("/hello")).unwrap().body, b"Http<Get>");
+}
