@@ -403,7 +403,9 @@ fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
         ),
         options(ExecClock::Epoch),
     );
-    let e = rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#)).unwrap_err();
+    let e = rt
+        .serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#))
+        .unwrap_err();
     assert_eq!((e.code, e.status), (codes::VALIDATOR_REJECTED, 422), "{e}");
     assert_eq!(e.details["errors"], serde_json::json!(["name is taken"]));
     // One that accepts.
@@ -419,7 +421,9 @@ fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
         options(ExecClock::Epoch),
     );
     assert_eq!(
-        rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#)).unwrap().status,
+        rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#))
+            .unwrap()
+            .status,
         200
     );
     // One that answers nonsense: the system's fault, not the caller's.
