@@ -43,12 +43,24 @@ struct Token {
     kind: Option<String>,
 }
 
-#[derive(Default)]
 pub struct Credentials {
     users: HashMap<String, (String, Identity)>,
     tokens: HashMap<String, Identity>,
     /// SHA-256 of `name:password` pairs that passed argon2.
     verified: Mutex<HashMap<String, Identity>>,
+    /// Argon2 checks running at once (each costs ~19 MiB and tens of milliseconds).
+    checking: crate::metrics::Slots,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Credentials {
+            users: HashMap::new(),
+            tokens: HashMap::new(),
+            verified: Mutex::new(HashMap::new()),
+            checking: crate::metrics::Slots::new(2),
+        }
+    }
 }
 
 impl Credentials {
@@ -109,6 +121,10 @@ impl Credentials {
         }
         let (hash, identity) = self.users.get(name)?;
         let parsed = PasswordHash::new(hash).ok()?;
+        // A burst of wrong passwords queues here instead of taking every core.
+        let _slot = self
+            .checking
+            .acquire(std::time::Instant::now() + std::time::Duration::from_secs(5))?;
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .ok()?;

@@ -19,6 +19,13 @@ use crate::message::{Exchange, Message, Reply};
 use crate::outbound::GuestOutbound;
 use crate::payload::{Checker, Verdict};
 
+/// `now + ms`, saturating: a bundle's timeouts are not trusted not to overflow an `Instant`.
+pub fn after(ms: u64) -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_millis(ms))
+        .unwrap_or_else(|| now + crate::message::MAX_EXCHANGE)
+}
+
 /// Which way a payload check looks: a failure on the way in is the caller's, on the way back the
 /// system's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +156,14 @@ impl Runtime {
         if replies {
             return self.run(&flow);
         }
-        // Fire and forget: answer now, run the rest on its own thread.
+        // Fire and forget: answer now, run the rest on its own thread — at most as many at once
+        // as messages from outside, or the caller hears that the host is busy.
+        let Some(ticket) = self.background.try_start(self) else {
+            return Err(RuntimeError::new(
+                codes::OVERLOADED,
+                "too many fire-and-forget messages are still running",
+            ));
+        };
         let rt = Arc::clone(self);
         let (route_index, captures, message) =
             (found.route, found.captures.clone(), message.clone());
@@ -157,6 +171,7 @@ impl Runtime {
             .name("starlane-fire-and-forget".into())
             .stack_size(crate::GUEST_THREAD_STACK)
             .spawn(move || {
+                let _ticket = ticket;
                 let bind = rt.bind_of(to);
                 let flow = Flow {
                     mechtron: to,
@@ -183,15 +198,16 @@ impl Runtime {
     /// Caller grants: the caller needs the method's bit on the route's target.
     fn check_caller(self: &Arc<Self>, flow: &Flow<'_>) -> Result<(), RuntimeError> {
         let m = &self.mechtrons[flow.mechtron];
-        let target = flow
-            .route
-            .segments
-            .iter()
-            .find_map(|s| match &s.stop {
-                Stop::Point(p) | Stop::Call { point: p, .. } => self.fill(flow, p).ok(),
-                _ => None,
-            })
-            .unwrap_or_else(|| m.address.clone());
+        // The route's target: its first point or call, else the mechtron itself. A point that
+        // cannot be filled in denies (fail closed) rather than falling through to another target.
+        let first_point = flow.route.segments.iter().find_map(|s| match &s.stop {
+            Stop::Point(p) | Stop::Call { point: p, .. } => Some(p),
+            _ => None,
+        });
+        let target = match first_point {
+            Some(p) => self.fill(flow, p)?,
+            None => m.address.clone(),
+        };
         let needed = access::needed(&flow.message.kind, &flow.message.method);
         let caller = flow.message.caller.as_ref();
         let granted = caller.map(|c| {
@@ -250,7 +266,14 @@ impl Runtime {
                     reply.content_type = Some("text/plain; charset=utf-8".into());
                     return Ok(reply);
                 }
-                Stop::Core => self.call_guest(flow, None, &current),
+                Stop::Core => self.call_guest(
+                    flow,
+                    None,
+                    &current,
+                    flow.exchange
+                        .deadline
+                        .min(after(starlane_ir::DEFAULT_TOTAL_MS)),
+                ),
                 Stop::Port(i) => self.call_port(flow, *i as usize, &current),
                 Stop::Point(p) => self.forward(flow, p, None, &current),
                 Stop::Call {
@@ -279,16 +302,15 @@ impl Runtime {
             ));
         };
         let here = Some(self.bundle.locate(port.span));
-        let deadline = flow
-            .exchange
-            .deadline
-            .min(Instant::now() + Duration::from_millis(port.total_ms));
+        // One deadline for the whole port exchange: request checks (validator mechtrons
+        // included), the guest, and response checks all spend the same `total`.
+        let deadline = flow.exchange.deadline.min(after(port.total_ms));
         if let Some(p) = port.request {
             self.check_payload(flow, p, &current.body, Way::In, Some(port), deadline)
                 .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
         }
         let reply = self
-            .call_guest(flow, Some((i, port)), current)
+            .call_guest(flow, Some((i, port)), current, deadline)
             .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
         if let Some(p) = port.response {
             self.check_payload(flow, p, &reply.body, Way::Back, Some(port), deadline)
@@ -304,6 +326,7 @@ impl Runtime {
         flow: &Flow<'_>,
         port: Option<(usize, &Port)>,
         current: &Reply,
+        deadline: Instant,
     ) -> Result<Reply, RuntimeError> {
         let m = &self.mechtrons[flow.mechtron];
         let Some(guest) = &m.guest else {
@@ -317,14 +340,13 @@ impl Runtime {
             Some((_, p)) => p.name.clone(),
             None => format!("{}<{}>", msg.kind, msg.method),
         };
-        let (exec_ms, total_ms) = port.map_or(
-            (starlane_ir::DEFAULT_EXEC_MS, starlane_ir::DEFAULT_TOTAL_MS),
-            |(_, p)| (p.exec_ms, p.total_ms),
-        );
-        let deadline = flow
-            .exchange
-            .deadline
-            .min(Instant::now() + Duration::from_millis(total_ms));
+        let exec_ms = port.map_or(starlane_ir::DEFAULT_EXEC_MS, |(_, p)| p.exec_ms);
+        if Instant::now() >= deadline {
+            return Err(RuntimeError::new(
+                codes::TOTAL_TIMEOUT,
+                format!("`{op}` was not started: the exchange's `total` time had run out"),
+            ));
+        }
         let request = envelope::encode_request(&envelope::Request {
             kind: &msg.kind,
             method: &msg.method,

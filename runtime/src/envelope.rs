@@ -76,10 +76,11 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-/// Reads a guest's answer. An envelope is a JSON object with `"v": 1` and a numeric `status`
-/// (100–599); anything else is a bare body.
+/// Reads a guest's answer. An envelope is a JSON object with `"v": 1` and an integer `status`
+/// from 100 to 599; anything else is a bare body.
 pub fn decode_response(bytes: Vec<u8>) -> Response {
-    let envelope = (bytes.first() == Some(&b'{'))
+    let starts_an_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let envelope = starts_an_object
         .then(|| serde_json::from_slice::<Map<String, Value>>(&bytes).ok())
         .flatten()
         .filter(|m| m.get("v") == Some(&json!(1)))

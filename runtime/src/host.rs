@@ -21,7 +21,7 @@ use crate::engine::{EngineHost, EngineOptions, ExecClock};
 use crate::error::RuntimeError;
 use crate::guest::invoke::{self, Guest, GuestCall};
 use crate::guest::state::HostState;
-use crate::metrics::{Metrics, Slots};
+use crate::metrics::{Background, Metrics, Slots};
 use crate::module_cache::{ModuleCache, Origin};
 use crate::schemas::Schemas;
 
@@ -108,10 +108,13 @@ pub struct Runtime {
     pub credentials: Arc<Credentials>,
     pub metrics: Metrics,
     pub slots: Slots,
+    pub background: Background,
     pub max_depth: u32,
     pub started: Instant,
     /// The mechtron whose bind receives HTTP.
     pub http: Option<usize>,
+    /// `call` entries' path regexes, compiled on first use (`None`: does not compile).
+    call_paths: std::sync::Mutex<HashMap<String, Option<regex::Regex>>>,
 }
 
 /// The address of a local mechtron.
@@ -122,6 +125,14 @@ pub fn mechtron_address(name: &str) -> String {
 impl Runtime {
     /// Loads `bundle` and brings every mechtron to Ready (or Panic, with the reason).
     pub fn load(bundle: Bundle, options: RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
+        // Bundles decoded from bytes were validated by the loader; ones built in memory (tests,
+        // embedders) are checked here, so no index in them can be out of range later.
+        starlane_ir::validate(&bundle).map_err(|e| {
+            RuntimeError::new(
+                codes::INVALID_BUNDLE,
+                format!("the bundle is inconsistent: {e}"),
+            )
+        })?;
         let mut engine_options = options.engine.clone();
         engine_options.max_memory = bundle
             .binds
@@ -206,10 +217,12 @@ impl Runtime {
             credentials: options.credentials.clone().unwrap_or_default(),
             metrics: Metrics::default(),
             slots: Slots::new(options.max_concurrency),
+            background: Background::new(options.max_concurrency),
             max_depth: options.max_depth,
             started: Instant::now(),
             http,
             bundle,
+            call_paths: Default::default(),
         };
         for i in 0..runtime.mechtrons.len() {
             runtime.create(i, &cache, &linker);
@@ -345,6 +358,19 @@ impl Runtime {
     pub fn expand(&self, text: &str) -> Option<String> {
         starlane_routing::substitute::substitute(text, &|n: &str| self.bindings.get(n).cloned())
             .ok()
+    }
+
+    /// Whether a `call` entry's path regex matches `path` whole (a regex that does not compile
+    /// matches nothing: fail closed).
+    pub fn call_path_matches(&self, regex: &str, path: &str) -> bool {
+        let Ok(mut cache) = self.call_paths.lock() else {
+            return false;
+        };
+        cache
+            .entry(regex.to_string())
+            .or_insert_with(|| regex::Regex::new(&format!("^(?:{regex})$")).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(path))
     }
 
     /// Marks every mechtron Destroyed (at shutdown).

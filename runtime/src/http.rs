@@ -110,9 +110,16 @@ pub async fn handle(
     let method = req.method().clone();
     let raw_path = req.uri().path().to_string();
     let response = match into_message(&rt, req).await {
-        Ok((to, message)) => {
+        Ok((to, mut message, authorization)) => {
             let rt2 = rt.clone();
-            match tokio::task::spawn_blocking(move || rt2.serve(to, message)).await {
+            // Credentials are checked on the blocking thread: argon2 is slow by design and must
+            // not stall the accept loops.
+            let serve = move || {
+                message.caller =
+                    authorization.and_then(|a: String| rt2.credentials.authenticate(&a));
+                rt2.serve(to, message)
+            };
+            match tokio::task::spawn_blocking(serve).await {
                 Ok(Ok(reply)) => reply_response(reply),
                 Ok(Err(e)) => error_response(&e),
                 Err(join) => error_response(&RuntimeError::new(
@@ -133,10 +140,11 @@ pub async fn handle(
     Ok(response)
 }
 
+/// The message a request makes, and its `Authorization` header (checked later, off the reactor).
 async fn into_message(
     rt: &Arc<Runtime>,
     req: Request<Incoming>,
-) -> Result<(usize, Message), RuntimeError> {
+) -> Result<(usize, Message, Option<String>), RuntimeError> {
     let Some(to) = rt.http else {
         return Err(RuntimeError::new(
             codes::INVALID_BUNDLE,
@@ -181,11 +189,11 @@ async fn into_message(
             "the path contains a NUL",
         ));
     }
-    let caller = req
+    let authorization = req
         .headers()
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|a| rt.credentials.authenticate(a));
+        .map(str::to_string);
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
@@ -219,8 +227,7 @@ async fn into_message(
     };
     let mut message = Message::new("Http", &method, &path, body);
     message.headers = headers;
-    message.caller = caller;
-    Ok((to, message))
+    Ok((to, message, authorization))
 }
 
 fn too_large(limit: u64) -> RuntimeError {

@@ -201,3 +201,53 @@ impl Slots {
         }
     }
 }
+
+/// Work running on after its message was answered (fire and forget): counted, bounded, and
+/// waited for when draining.
+pub struct Background {
+    running: std::sync::atomic::AtomicUsize,
+    capacity: usize,
+}
+
+/// One piece of background work; dropping it ends it.
+pub struct Ticket(std::sync::Arc<crate::host::Runtime>);
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0
+            .background
+            .running
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+impl Background {
+    pub fn new(capacity: usize) -> Background {
+        Background {
+            running: std::sync::atomic::AtomicUsize::new(0),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// A ticket, unless `capacity` pieces are running already.
+    pub fn try_start(&self, rt: &std::sync::Arc<crate::host::Runtime>) -> Option<Ticket> {
+        use std::sync::atomic::Ordering;
+        let mut n = self.running.load(Ordering::Acquire);
+        loop {
+            if n >= self.capacity {
+                return None;
+            }
+            match self
+                .running
+                .compare_exchange(n, n + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some(Ticket(rt.clone())),
+                Err(now) => n = now,
+            }
+        }
+    }
+
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::Acquire)
+    }
+}

@@ -1,24 +1,31 @@
 //! Compiled modules cached on disk, so a restart does not recompile. An entry is keyed by the
-//! module's SHA-256 and the engine's fingerprint, and records both plus the SHA-256 of the
-//! compiled artifact. `Module::deserialize` is `unsafe` — it must only ever see bytes this
-//! runtime wrote — so every field is checked before it is called; any mismatch (a corrupt, stale
-//! or foreign file) recompiles and rewrites the entry.
+//! module's SHA-256 and the engine's fingerprint, and authenticated: it carries an HMAC-SHA256,
+//! under a random key kept in the cache directory (mode 0600, directory 0700), over the module
+//! hash, the fingerprint and the compiled artifact. `Module::deserialize` is `unsafe` — it runs
+//! whatever native code it is given — so it only ever sees an artifact whose tag verifies: a
+//! corrupt, stale or forged file is recompiled and rewritten instead. A cache directory that
+//! others can write to, or a key file others can read, disables the cache (with a warning).
 //!
 //! Entry format: magic `STRLNMOD`, format version (u16 LE), module SHA-256 (32 bytes), engine
-//! fingerprint (u64 LE), artifact SHA-256 (32 bytes), artifact length (u64 LE), artifact.
+//! fingerprint (u64 LE), HMAC-SHA256 tag (32 bytes), artifact length (u64 LE), artifact.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use wasmtime::Module;
 
 use crate::engine::{EngineHost, WASMTIME_VERSION};
 
 const MAGIC: &[u8; 8] = b"STRLNMOD";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 const HEADER: usize = 8 + 2 + 32 + 8 + 32 + 8;
+const KEY_FILE: &str = "key";
 
-/// Where a module came from, for logs and the cold-start bench.
+type Tag = Hmac<Sha256>;
+
+/// Where a module came from, for logs, `/status` and the cold-start bench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
     Compiled,
@@ -29,13 +36,35 @@ pub enum Origin {
 
 #[derive(Debug, Clone)]
 pub struct ModuleCache {
-    dir: Option<PathBuf>,
+    /// The directory and its key; `None`: always compile.
+    store: Option<(PathBuf, [u8; 32])>,
+    /// Why the cache is off, when it was asked for.
+    pub disabled: Option<String>,
 }
 
 impl ModuleCache {
-    /// A cache in `dir`, or none (`None`: always compile).
+    /// A cache in `dir` (created private if missing), or none. A directory or key that is not
+    /// private disables the cache, with the reason in `disabled`.
     pub fn new(dir: Option<PathBuf>) -> ModuleCache {
-        ModuleCache { dir }
+        let Some(dir) = dir else {
+            return ModuleCache {
+                store: None,
+                disabled: None,
+            };
+        };
+        match open_key(&dir) {
+            Ok(key) => ModuleCache {
+                store: Some((dir, key)),
+                disabled: None,
+            },
+            Err(why) => {
+                tracing::warn!("module cache in {} disabled: {why}", dir.display());
+                ModuleCache {
+                    store: None,
+                    disabled: Some(why),
+                }
+            }
+        }
     }
 
     /// `$XDG_CACHE_HOME/starlane/modules` or `~/.cache/starlane/modules`.
@@ -46,7 +75,7 @@ impl ModuleCache {
         Some(base.join("starlane").join("modules"))
     }
 
-    fn entry_path(&self, dir: &Path, module_sha: &[u8; 32], fingerprint: u64) -> PathBuf {
+    fn entry_path(dir: &Path, module_sha: &[u8; 32], fingerprint: u64) -> PathBuf {
         dir.join(format!(
             "{}-{fingerprint:016x}-wasmtime-{WASMTIME_VERSION}.cwasm",
             hex(module_sha)
@@ -61,30 +90,27 @@ impl ModuleCache {
         module_sha: &[u8; 32],
         bytes: &[u8],
     ) -> Result<(Module, Origin), String> {
-        let Some(dir) = &self.dir else {
+        let Some((dir, key)) = &self.store else {
             return compile(host, bytes).map(|m| (m, Origin::Compiled));
         };
         let fingerprint = host.fingerprint();
-        let path = self.entry_path(dir, module_sha, fingerprint);
+        let path = Self::entry_path(dir, module_sha, fingerprint);
         let mut origin = Origin::Compiled;
         if let Ok(entry) = std::fs::read(&path) {
-            match verified_artifact(&entry, module_sha, fingerprint) {
-                Some(artifact) => {
-                    // SAFETY: the artifact is byte-for-byte what `Module::serialize` produced in
-                    // this runtime (its SHA-256 matched the one recorded next to it), for this
-                    // module and an engine with this fingerprint.
-                    if let Ok(module) = unsafe { Module::deserialize(&host.engine, artifact) } {
-                        return Ok((module, Origin::Cached));
-                    }
-                    origin = Origin::Recompiled;
+            origin = Origin::Recompiled;
+            if let Some(artifact) = verified_artifact(&entry, key, module_sha, fingerprint) {
+                // SAFETY: the artifact's HMAC, under this cache's private key, verifies: these
+                // are the exact bytes `Module::serialize` produced in this runtime, for this
+                // module and an engine with this fingerprint.
+                if let Ok(module) = unsafe { Module::deserialize(&host.engine, artifact) } {
+                    return Ok((module, Origin::Cached));
                 }
-                None => origin = Origin::Recompiled,
             }
         }
         let module = compile(host, bytes)?;
         if let Ok(artifact) = module.serialize() {
             // A cache that cannot be written only makes the next start slower.
-            let _ = write_entry(dir, &path, module_sha, fingerprint, &artifact);
+            let _ = write_entry(&path, key, module_sha, fingerprint, &artifact);
         }
         Ok((module, origin))
     }
@@ -94,9 +120,73 @@ fn compile(host: &EngineHost, bytes: &[u8]) -> Result<Module, String> {
     Module::new(&host.engine, bytes).map_err(|e| format!("the module does not compile: {e:#}"))
 }
 
-/// The artifact of a cache entry if every recorded field checks out.
+/// Creates the directory (0700) and key (0600) if missing, and checks both are private.
+fn open_key(dir: &Path) -> Result<[u8; 32], String> {
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .map_err(|e| format!("cannot create it: {e}"))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
+        if mode & 0o022 != 0 {
+            return Err(format!("others can write to it (mode {:o})", mode & 0o777));
+        }
+    }
+    let path = dir.join(KEY_FILE);
+    if !path.exists() {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| format!("no random source: {e}"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        // Another process may create it first: then use theirs.
+        if let Ok(mut f) = options.open(&path) {
+            f.write_all(&key)
+                .map_err(|e| format!("cannot write its key: {e}"))?;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .map_err(|e| e.to_string())?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "its key file is readable by others (mode {:o})",
+                mode & 0o777
+            ));
+        }
+    }
+    let key = std::fs::read(&path).map_err(|e| format!("cannot read its key: {e}"))?;
+    key.try_into()
+        .map_err(|_| "its key file is not 32 bytes".to_string())
+}
+
+fn tag(key: &[u8; 32], module_sha: &[u8; 32], fingerprint: u64, artifact: &[u8]) -> Tag {
+    let mut mac = Tag::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(module_sha);
+    mac.update(&fingerprint.to_le_bytes());
+    mac.update(artifact);
+    mac
+}
+
+/// The artifact of a cache entry if every field checks out and its tag verifies.
 fn verified_artifact<'a>(
     entry: &'a [u8],
+    key: &[u8; 32],
     module_sha: &[u8; 32],
     fingerprint: u64,
 ) -> Option<&'a [u8]> {
@@ -106,36 +196,50 @@ fn verified_artifact<'a>(
     let version = u16::from_le_bytes(entry[8..10].try_into().ok()?);
     let recorded_module: &[u8] = &entry[10..42];
     let recorded_fingerprint = u64::from_le_bytes(entry[42..50].try_into().ok()?);
-    let artifact_sha: &[u8] = &entry[50..82];
+    let recorded_tag: &[u8] = &entry[50..82];
     let len = u64::from_le_bytes(entry[82..90].try_into().ok()?);
     let artifact = &entry[HEADER..];
-    let ok = version == VERSION
+    let fields_ok = version == VERSION
         && recorded_module == module_sha
         && recorded_fingerprint == fingerprint
-        && len == artifact.len() as u64
-        && Sha256::digest(artifact).as_slice() == artifact_sha;
-    ok.then_some(artifact)
+        && len == artifact.len() as u64;
+    // `verify_slice` compares in constant time.
+    let tag_ok = fields_ok
+        && tag(key, module_sha, fingerprint, artifact)
+            .verify_slice(recorded_tag)
+            .is_ok();
+    tag_ok.then_some(artifact)
 }
 
 fn write_entry(
-    dir: &Path,
     path: &Path,
+    key: &[u8; 32],
     module_sha: &[u8; 32],
     fingerprint: u64,
     artifact: &[u8],
 ) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     let mut entry = Vec::with_capacity(HEADER + artifact.len());
     entry.extend_from_slice(MAGIC);
     entry.extend_from_slice(&VERSION.to_le_bytes());
     entry.extend_from_slice(module_sha);
     entry.extend_from_slice(&fingerprint.to_le_bytes());
-    entry.extend_from_slice(&Sha256::digest(artifact));
+    entry.extend_from_slice(
+        &tag(key, module_sha, fingerprint, artifact)
+            .finalize()
+            .into_bytes(),
+    );
     entry.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
     entry.extend_from_slice(artifact);
-    // Write then rename: a crash mid-write leaves no half entry under the real name.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, &entry)?;
+    // A fresh, unpredictable temporary name, created exclusively, then renamed: no half entry
+    // under the real name, and no following a planted link.
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tmp = path.with_extension(format!("tmp-{}", hex(&suffix)));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&tmp)?.write_all(&entry)?;
     std::fs::rename(&tmp, path)
 }
 
@@ -145,6 +249,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use sha2::Digest;
+
     use super::*;
     use crate::engine::{EngineOptions, ExecClock};
 
@@ -157,27 +263,36 @@ mod tests {
         .unwrap()
     }
 
+    fn temp(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("starlane-cache-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
     const WAT: &str = r#"(module (memory (export "memory") 1)
         (func (export "__guest_call") (param i32 i32) (result i32) (i32.const 1)))"#;
 
+    fn entry_file(dir: &Path) -> PathBuf {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+            .unwrap()
+    }
+
     #[test]
     fn second_load_comes_from_the_cache_and_corruption_recompiles() {
-        let dir = std::env::temp_dir().join(format!("starlane-cache-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = temp("roundtrip");
         let cache = ModuleCache::new(Some(dir.clone()));
+        assert!(cache.disabled.is_none());
         let host = host();
         let bytes = wat::parse_str(WAT).unwrap();
         let sha: [u8; 32] = Sha256::digest(&bytes).into();
         assert_eq!(cache.load(&host, &sha, &bytes).unwrap().1, Origin::Compiled);
         assert_eq!(cache.load(&host, &sha, &bytes).unwrap().1, Origin::Cached);
-        // Flip one byte of the artifact: the recorded SHA-256 no longer matches, so the entry is
-        // rebuilt instead of reaching `Module::deserialize`.
-        let entry = std::fs::read_dir(&dir)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        // Flip one byte of the artifact: the tag no longer verifies, so the entry is rebuilt
+        // instead of reaching `Module::deserialize`.
+        let entry = entry_file(&dir);
         let mut data = std::fs::read(&entry).unwrap();
         let last = data.len() - 1;
         data[last] ^= 0xff;
@@ -202,26 +317,58 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_checked_field_by_field() {
-        let artifact = b"artifact bytes";
+    fn an_entry_forged_without_the_key_is_refused() {
+        let dir = temp("forged");
+        let cache = ModuleCache::new(Some(dir.clone()));
+        let (_, key) = cache.store.clone().unwrap();
         let sha = [7u8; 32];
-        let dir =
-            std::env::temp_dir().join(format!("starlane-cache-fields-{}", std::process::id()));
-        let path = dir.join("x.cwasm");
-        write_entry(&dir, &path, &sha, 42, artifact).unwrap();
+        let path = ModuleCache::entry_path(&dir, &sha, 42);
+        write_entry(&path, &key, &sha, 42, b"artifact bytes").unwrap();
         let entry = std::fs::read(&path).unwrap();
-        assert_eq!(verified_artifact(&entry, &sha, 42), Some(&artifact[..]));
         assert_eq!(
-            verified_artifact(&entry, &[8u8; 32], 42),
+            verified_artifact(&entry, &key, &sha, 42),
+            Some(&b"artifact bytes"[..])
+        );
+        assert_eq!(
+            verified_artifact(&entry, &[9u8; 32], &sha, 42),
+            None,
+            "another key"
+        );
+        assert_eq!(
+            verified_artifact(&entry, &key, &[8u8; 32], 42),
             None,
             "another module"
         );
-        assert_eq!(verified_artifact(&entry, &sha, 43), None, "another engine");
         assert_eq!(
-            verified_artifact(&entry[..entry.len() - 1], &sha, 42),
+            verified_artifact(&entry, &key, &sha, 43),
+            None,
+            "another engine"
+        );
+        assert_eq!(
+            verified_artifact(&entry[..entry.len() - 1], &key, &sha, 42),
             None,
             "truncated"
         );
+        // A forger who can write the file but not read the key: a plain SHA-256 is not enough.
+        let mut forged = entry.clone();
+        let artifact_at = HEADER;
+        forged[artifact_at] ^= 1;
+        let digest = Sha256::digest(&forged[artifact_at..]);
+        forged[50..82].copy_from_slice(&digest);
+        assert_eq!(verified_artifact(&forged, &key, &sha, 42), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_disables_the_cache() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp("shared");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let cache = ModuleCache::new(Some(dir.clone()));
+        assert!(cache.store.is_none());
+        assert!(cache.disabled.unwrap().contains("others can write"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -5,11 +5,11 @@
 //! the guest and an audit line.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use starlane_routing::access::{self, Bits};
 use starlane_routing::route_table::parse_message_kind;
-use starlane_routing::selector::Selector;
+use starlane_routing::selector::{MAX_POINT_LEN, Selector};
 
 use crate::codes;
 use crate::error::RuntimeError;
@@ -64,9 +64,19 @@ impl GuestOutbound {
         target: &str,
         kind: &str,
         method: &str,
+        path: &str,
         op: &str,
     ) -> Result<Option<u64>, Vec<u8>> {
         let rt = &self.rt;
+        if target.len() > MAX_POINT_LEN {
+            let shown: String = target.chars().take(64).collect();
+            return Err(self.deny(
+                binding,
+                &shown,
+                op,
+                format!("the namespace is longer than {MAX_POINT_LEN} bytes"),
+            ));
+        }
         let bind = rt.bind_of(self.mechtron);
         if !binding.is_empty() {
             if !bind.requires.iter().any(|r| r.name == binding) {
@@ -106,9 +116,14 @@ impl GuestOutbound {
             ));
         };
         let expand = |s: &str| rt.expand(s);
+        // A `call` entry with a path (`call sel^Http<Get>/public/.*;`) allows only paths its
+        // regex matches whole.
         let rule = port.calls.iter().find(|c| {
             c.kind == kind
                 && (c.method == "*" || c.method == method)
+                && c.path
+                    .as_deref()
+                    .is_none_or(|p| rt.call_path_matches(p, path))
                 && expand(&c.selector)
                     .and_then(|s| Selector::parse(&s).ok())
                     .is_some_and(|s| s.matches(target, None))
@@ -164,9 +179,9 @@ impl Outbound for GuestOutbound {
             .to_guest_json());
         };
         let target = namespace.trim();
-        let timeout = self.check(binding, target, kind, method, op)?;
+        let timeout = self.check(binding, target, kind, method, path, op)?;
         let deadline = match timeout {
-            Some(ms) => deadline.min(Instant::now() + Duration::from_millis(ms)),
+            Some(ms) => deadline.min(crate::delivery::after(ms)),
             None => deadline,
         };
         let Some(to) = self.rt.mechtron_for(target) else {

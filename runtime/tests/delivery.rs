@@ -456,3 +456,97 @@ fn without_the_pooling_allocator_the_runtime_falls_back_and_says_why() {
     assert_eq!(rt.status()["engine"]["allocator"], "on-demand");
     assert_eq!(rt.serve(0, get("/hello")).unwrap().body, b"Http<Get>");
 }
+
+#[test]
+fn fire_and_forget_work_is_bounded() {
+    // One slot: while one fire-and-forget message runs, the next is refused, not queued
+    // on an unbounded thread.
+    let bind = "Bind(version=1.1.0) {\n  Port work { timeout: exec 5s, total 5s; }\n  Route<Http<Post>>/event -> ((work));\n}\n";
+    let slow = guest(
+        "(local $i i64) (loop $l (local.set $i (i64.add (local.get $i) (i64.const 1))) (br_if $l (i64.lt_u (local.get $i) (i64.const 3000000000)))) (call $guest_response (i32.const 0) (i32.const 0)) (i32.const 1)",
+        "",
+    )
+    .replace("(param $msg_len i32) (result i32)", "(param $msg_len i32) (result i32) (local $i i64)")
+    .replace("(local $i i64) (loop", "(loop");
+    let mut opts = options(ExecClock::Epoch);
+    opts.max_concurrency = 1;
+    let rt = load(build(&[mechtron("a", bind, &slow)], &[]), opts);
+    assert_eq!(rt.serve(0, post("/event", "1")).unwrap().status, 202);
+    let e = rt.serve(0, post("/event", "2")).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::OVERLOADED, 503));
+    assert_eq!(rt.background.running(), 1);
+}
+
+#[test]
+fn a_call_entry_with_a_path_allows_only_that_path() {
+    let bind = r#"Bind(version=1.1.0) {
+  Port p {
+    grant perm +csd-Rwx on localhost:store:**;
+    call localhost:store:**^Http<Get>/public/.*;
+  }
+  Route<Http<Get>>/x -> ((p)) => &;
+}
+"#;
+    let store = "Bind(version=1.1.0) {\n  Route<Http<Get>>/.* -> (( )) => &;\n}\n";
+    let allowed = caller("", "localhost:store:a", "Http<Get>/public/index.html", "");
+    let rt = load(
+        build(
+            &[
+                mechtron("front", bind, &allowed),
+                mechtron("store", store, &constant("ok")),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    assert_eq!(rt.serve(0, get("/x")).unwrap().body, b"ok");
+    let sneaky = caller("", "localhost:store:a", "Http<Get>/admin/keys", "");
+    let rt = load(
+        build(
+            &[
+                mechtron("front", bind, &sneaky),
+                mechtron("store", store, &constant("ok")),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let text = String::from_utf8(rt.serve(0, get("/x")).unwrap().body).unwrap();
+    assert!(
+        text.contains("E0209") && text.contains("/admin/keys"),
+        "{text}"
+    );
+}
+
+#[test]
+fn validators_spend_the_ports_total_too() {
+    // The port has 200 ms in all; its validator loops. The validator is stopped at the port's
+    // deadline, and the guest is never started on a fresh window.
+    let front = r#"Bind(version=1.1.0) {
+  Port p {
+    request: Json~localhost:slowcheck^Ext<Validate>;
+    timeout: exec 100ms, total 200ms;
+  }
+  Route<Http<Post>>/x -> ((p)) => &;
+}
+"#;
+    let check = "Bind(version=1.1.0) {\n  Port v { timeout: exec 5s, total 10s; }\n  Route<Ext<Validate>> -> ((v)) => &;\n}\n";
+    let rt = load(
+        build(
+            &[
+                mechtron("front", front, &echo()),
+                mechtron("slowcheck", check, &support::hostile::infinite_loop()),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let started = std::time::Instant::now();
+    let e = rt.serve(rt.http.unwrap(), post("/x", "{}")).unwrap_err();
+    assert_eq!(e.code, codes::TOTAL_TIMEOUT, "{e}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}

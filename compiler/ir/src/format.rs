@@ -174,6 +174,6 @@ pub fn decode(bytes: &[u8]) -> Result<(Header, Bundle), LoadError> {
     }
     let bundle: Bundle =
         postcard::from_bytes(body).map_err(|e| LoadError::Decode(e.to_string()))?;
-    crate::validate::check(&bundle).map_err(LoadError::Invalid)?;
+    crate::validate::validate(&bundle).map_err(LoadError::Invalid)?;
     Ok((header, bundle))
 }

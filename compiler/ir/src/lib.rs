@@ -11,6 +11,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use format::{FORMAT_VERSION, LoadError, MAGIC, decode, encode};
+pub use validate::validate;
 
 /// Index into [`Bundle::patterns`].
 pub type PatternId = u32;

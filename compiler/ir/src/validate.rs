@@ -3,7 +3,9 @@
 
 use crate::{Bundle, Shape, Stop, Validator};
 
-pub(crate) fn check(b: &Bundle) -> Result<(), String> {
+/// Checks every cross-reference of `b` is in range and its patterns are acyclic (the loader
+/// runs this; embedders that build bundles in memory can too).
+pub fn validate(b: &Bundle) -> Result<(), String> {
     let in_range = |i: u32, len: usize, what: &str| -> Result<(), String> {
         if (i as usize) < len {
             Ok(())

@@ -29,6 +29,11 @@ pub fn segments(point: &str) -> Vec<&str> {
     }
 }
 
+/// The longest point a selector is matched against, in bytes.
+pub const MAX_POINT_LEN: usize = 4096;
+/// The most segments a point matched against a selector may have.
+pub const MAX_SEGMENTS: usize = 256;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
@@ -66,32 +71,45 @@ impl Selector {
         Ok(Selector { parts, kind })
     }
 
-    /// Whether the selector covers `point` (whose kind is `kind`, when known).
+    /// Whether the selector covers `point` (whose kind is `kind`, when known). A point longer
+    /// than [`MAX_POINT_LEN`] bytes or with more than [`MAX_SEGMENTS`] segments is never covered:
+    /// grants fail closed rather than spend unbounded time on a guest-supplied address.
     pub fn matches(&self, point: &str, kind: Option<&str>) -> bool {
         if let Some(want) = &self.kind
             && kind != Some(want.as_str())
         {
             return false;
         }
+        if point.len() > MAX_POINT_LEN {
+            return false;
+        }
         let point = segments(point);
-        // memo[i][j]: parts[i..] match point[j..]. Iterative from the back: no recursion, and
-        // `**` never backtracks exponentially.
+        if point.len() > MAX_SEGMENTS {
+            return false;
+        }
+        // row[j]: parts[i..] match point[j..], computed from the last part back; `**` uses the
+        // running "any match from here on" of the next row, so a match is O(parts × segments).
         let (n, m) = (self.parts.len(), point.len());
-        let mut memo = vec![vec![false; m + 1]; n + 1];
-        memo[n][m] = true;
+        let mut next = vec![false; m + 1];
+        next[m] = true;
+        let mut row = vec![false; m + 1];
         for i in (0..n).rev() {
+            // any_from[j]: some k >= j has next[k].
+            let mut any_from = vec![false; m + 2];
             for j in (0..=m).rev() {
-                memo[i][j] = match &self.parts[i] {
-                    Part::Literal(s) => j < m && point[j] == s && memo[i + 1][j + 1],
-                    Part::Inclusive(s) => {
-                        j < m && point[j] == s && (j + 1 == m || memo[i + 1][j + 1])
-                    }
-                    Part::One => j < m && memo[i + 1][j + 1],
-                    Part::Many => (j + 1..=m).any(|k| memo[i + 1][k]),
+                any_from[j] = next[j] || any_from[j + 1];
+            }
+            for j in 0..=m {
+                row[j] = match &self.parts[i] {
+                    Part::Literal(s) => j < m && point[j] == s && next[j + 1],
+                    Part::Inclusive(s) => j < m && point[j] == s && (j + 1 == m || next[j + 1]),
+                    Part::One => j < m && next[j + 1],
+                    Part::Many => j < m && any_from[j + 1],
                 };
             }
+            std::mem::swap(&mut next, &mut row);
         }
-        memo[0][0]
+        next[0]
     }
 
     /// Whether this selector covers everything below the root (an unrooted `**`).
@@ -168,5 +186,41 @@ mod tests {
         let sel = vec!["**"; 30].join(":");
         let point = vec!["x"; 29].join(":");
         assert!(!m(&sel, &point));
+        assert!(m(&sel, &vec!["x"; 30].join(":")));
+    }
+
+    #[test]
+    fn over_long_points_are_never_covered() {
+        let long = format!("localhost:db{}", ":a".repeat(300));
+        assert!(!m("localhost:db:**", &long), "more than 256 segments");
+        let wide = format!("localhost:db:{}", "a".repeat(5000));
+        assert!(!m("localhost:db:**", &wide), "more than 4 KiB");
+        assert!(m(
+            "localhost:db:**",
+            &format!("localhost:db{}", ":a".repeat(200))
+        ));
+    }
+
+    proptest::proptest! {
+        /// The linear matcher agrees with a naive backtracking one.
+        #[test]
+        fn agrees_with_backtracking(parts in proptest::collection::vec(0u8..5, 0..6), point in proptest::collection::vec(0u8..3, 0..7)) {
+            let words = ["a", "b", "*", "**", "a+"];
+            let sel_text = parts.iter().map(|p| words[*p as usize]).collect::<Vec<_>>().join(":");
+            let point_text = point.iter().map(|p| ["a", "b", "c"][*p as usize]).collect::<Vec<_>>().join(":");
+            if sel_text.is_empty() { return Ok(()); }
+            let sel = Selector::parse(&sel_text).unwrap();
+            fn naive(parts: &[Part], point: &[&str]) -> bool {
+                match parts.split_first() {
+                    None => point.is_empty(),
+                    Some((Part::Literal(s), rest)) => point.first() == Some(&s.as_str()) && naive(rest, &point[1..]),
+                    Some((Part::Inclusive(s), rest)) => point.first() == Some(&s.as_str()) && (point.len() == 1 || naive(rest, &point[1..])),
+                    Some((Part::One, rest)) => !point.is_empty() && naive(rest, &point[1..]),
+                    Some((Part::Many, rest)) => (1..=point.len()).any(|k| naive(rest, &point[k..])),
+                }
+            }
+            let expected = naive(&sel.parts, &segments(&point_text));
+            proptest::prop_assert_eq!(sel.matches(&point_text, None), expected, "{} vs {}", sel_text, point_text);
+        }
     }
 }

@@ -19,6 +19,9 @@ const ERRNO_INVAL: i32 = 28;
 /// WASI allows for writes, or refused).
 const MAX_IO: u32 = 1 << 20;
 
+/// The longest console line kept; longer output is logged in pieces of this size.
+const MAX_LINE: usize = 64 << 10;
+
 /// The process-wide start of the monotonic clock guests see.
 fn monotonic_origin() -> Instant {
     static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
@@ -69,10 +72,23 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             }
             let written = text.len() as u32;
             let state = caller.data_mut();
+            // Only the new bytes are searched for line ends, and a line without one is cut at
+            // MAX_LINE: console output can never hold more host memory than that.
+            let searched_from = state.pending_line.len();
             state.pending_line.push_str(&String::from_utf8_lossy(&text));
-            while let Some(i) = state.pending_line.find('\n') {
-                let line: String = state.pending_line.drain(..=i).collect();
+            let mut from = searched_from;
+            while let Some(i) = state.pending_line[from..].find('\n') {
+                let line: String = state.pending_line.drain(..=from + i).collect();
                 state.log(line.trim_end_matches(['\n', '\r']));
+                from = 0;
+            }
+            if state.pending_line.len() > MAX_LINE {
+                let mut cut = MAX_LINE;
+                while !state.pending_line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let line: String = state.pending_line.drain(..cut).collect();
+                state.log(&line);
             }
             write(
                 &mut caller,
