@@ -39,6 +39,14 @@ fn realistic_bind(lines: usize) -> String {
     s
 }
 
+/// Types an `x` at (line, col) on even versions and deletes it on odd ones, so the document
+/// (and its diagnostics) stay the same size however many iterations run.
+fn toggle_edit(version: i64, line: u32, col: u32) -> serde_json::Value {
+    let end = if version % 2 == 0 { col } else { col + 1 };
+    let text = if version % 2 == 0 { "x" } else { "" };
+    json!({ "range": { "start": { "line": line, "character": col }, "end": { "line": line, "character": end } }, "text": text })
+}
+
 fn bench(c: &mut Criterion) {
     let text = realistic_bind(5_000);
     let line_count = text.lines().count();
@@ -48,12 +56,11 @@ fn bench(c: &mut Criterion) {
     server.open(&u, &text).unwrap();
     server.diagnostics(&u, Some(1)).unwrap();
 
-    // The edit: type a character into a route's path in the middle of the file, then delete
-    // it again, alternately, so the text (and its diagnostics) stay the same size.
+    // The edit: type a character into a route's path in the middle of the file, then delete it.
     let target = line_count / 2;
     let line_text = text.lines().nth(target).unwrap();
     let col = line_text.find('/').unwrap_or(4) as u32 + 1;
-    let mut version = 1;
+    let mut version: i64 = 1;
     let mut group = c.benchmark_group(format!("lsp_{line_count}_lines"));
     group
         .sample_size(60)
@@ -63,11 +70,7 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 version += 1;
-                let change = if version % 2 == 0 {
-                    json!({ "range": { "start": { "line": target, "character": col }, "end": { "line": target, "character": col } }, "text": "x" })
-                } else {
-                    json!({ "range": { "start": { "line": target, "character": col }, "end": { "line": target, "character": col + 1 } }, "text": "" })
-                };
+                let change = toggle_edit(version, target as u32, col);
                 let start = Instant::now();
                 server.change(&u, version, vec![change]).unwrap();
                 server.diagnostics(&u, Some(version)).unwrap();
@@ -85,6 +88,23 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     group.bench_function("completion", |b| {
         b.iter(|| server.at("textDocument/completion", &u, cl, cc).unwrap())
+    });
+    // Typing then asking for completion: the request waits for the edit's analysis and pays
+    // for assembling the symbol index, which is built lazily on the first request after an edit.
+    group.bench_function("completion_after_edit", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                version += 1;
+                let change = toggle_edit(version, target as u32, col);
+                let start = Instant::now();
+                server.change(&u, version, vec![change]).unwrap();
+                server.at("textDocument/completion", &u, cl, cc).unwrap();
+                total += start.elapsed();
+                server.diagnostics(&u, Some(version)).unwrap();
+            }
+            total
+        })
     });
     group.bench_function("reference_round_trip_no_analysis", |b| {
         b.iter(|| server.at("textDocument/hover", &u, 0, 0).unwrap())

@@ -2,11 +2,11 @@
 //! IR, and bundle building. `check_source` is what `starlane check` and the LSP run.
 
 pub mod codes;
+pub mod incremental;
 pub mod lints;
 pub mod lower;
 pub mod sema;
 
-use starlane_lang::check::RegexCache;
 use starlane_lang::settings::Settings;
 use starlane_lang::{Diagnostic, Parse};
 
@@ -20,19 +20,10 @@ pub struct Checked {
 }
 
 /// Front-end checks, then lowering and semantic checks, then lint levels from `settings`.
+/// (The language server gets the same result edit by edit from [`incremental`].)
 pub fn check_source(src: &str, settings: &Settings) -> Checked {
-    check_source_with(src, settings, &mut RegexCache::default())
-}
-
-/// [`check_source`] with a regex cache that outlives the call: the language server keeps one
-/// per document, so an edit re-analyses only the path regexes it changed.
-pub fn check_source_with(src: &str, settings: &Settings, regexes: &mut RegexCache) -> Checked {
-    let mut cx = lower::LowerCx {
-        regexes: std::mem::take(regexes),
-        ..Default::default()
-    };
+    let mut cx = lower::LowerCx::default();
     let (parse, diagnostics, bind) = check_into(src, settings, &mut cx, 0);
-    *regexes = std::mem::take(&mut cx.regexes);
     let is_bind = parse.kind == Some(starlane_lang::DocumentKind::Bind);
     Checked {
         parse,
@@ -51,10 +42,25 @@ pub fn check_into(
     source: u32,
 ) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
     let parse = starlane_lang::parse(src);
-    let mut diagnostics = parse.diagnostics.clone();
-    diagnostics.extend(starlane_lang::check::check(&parse, src, &mut cx.regexes));
+    let front = starlane_lang::check::check(&parse, src, &mut cx.regexes);
     let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
-    diagnostics.extend(sema::check(&bind, src, &cx.patterns, &mut cx.regexes));
+    let diagnostics = finish(&parse, front, &bind, src, cx, settings);
+    (parse, diagnostics, bind)
+}
+
+/// Every diagnostic of a checked and lowered document: syntax, the front end's `front`,
+/// lowering's and the semantic checks', with lint levels applied, in order.
+fn finish(
+    parse: &Parse,
+    front: Vec<Diagnostic>,
+    bind: &starlane_ir::Bind,
+    src: &str,
+    cx: &mut lower::LowerCx,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = parse.diagnostics.clone();
+    diagnostics.extend(front);
+    diagnostics.extend(sema::check(bind, src, &cx.patterns, &mut cx.regexes));
     let mut lowering = std::mem::take(&mut cx.diagnostics);
     // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
     if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {
@@ -63,7 +69,7 @@ pub fn check_into(
     diagnostics.append(&mut lowering);
     let mut diagnostics = lints::apply_levels(diagnostics, src, settings);
     starlane_lang::diagnostic::sort(&mut diagnostics);
-    (parse, diagnostics, bind)
+    diagnostics
 }
 pub mod bundle;
 pub mod diff;

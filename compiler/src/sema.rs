@@ -1,7 +1,7 @@
 //! Semantic checks over a lowered bind (language.md §6). They run even when the file has syntax
 //! errors elsewhere: lowering skips only what did not parse.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use starlane_ir::{Bind, GrantKind, Route, Shape, SourceSpan, Stop};
 use starlane_lang::{Diagnostic, Span};
@@ -39,7 +39,7 @@ pub fn check(
 
 fn duplicates(bind: &Bind, out: &mut Vec<Diagnostic>) {
     let mut check = |what: &str, items: Vec<(&str, SourceSpan)>| {
-        let mut seen: HashMap<&str, SourceSpan> = HashMap::new();
+        let mut seen: HashMap<&str, SourceSpan> = HashMap::default();
         for (name, s) in items {
             if let Some(first) = seen.get(name) {
                 out.push(
@@ -122,7 +122,7 @@ fn timeouts(bind: &Bind, out: &mut Vec<Diagnostic>) {
 }
 
 /// Every `${…}` / `$N` with its offset inside `text`.
-fn variables_in(text: &str) -> Vec<(usize, usize, String)> {
+fn variables_in(text: &str) -> Vec<(usize, usize, &str)> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -130,7 +130,7 @@ fn variables_in(text: &str) -> Vec<(usize, usize, String)> {
         if bytes[i] == b'$' {
             if bytes.get(i + 1) == Some(&b'{') {
                 if let Some(close) = text[i..].find('}') {
-                    out.push((i, i + close + 1, text[i + 2..i + close].to_string()));
+                    out.push((i, i + close + 1, &text[i + 2..i + close]));
                     i += close + 1;
                     continue;
                 }
@@ -140,7 +140,7 @@ fn variables_in(text: &str) -> Vec<(usize, usize, String)> {
                     .take_while(char::is_ascii_digit)
                     .count();
                 if digits > 0 {
-                    out.push((i, i + 1 + digits, text[i + 1..i + 1 + digits].to_string()));
+                    out.push((i, i + 1 + digits, &text[i + 1..i + 1 + digits]));
                     i += 1 + digits;
                     continue;
                 }
@@ -204,8 +204,8 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 let ok = if name.chars().all(|c| c.is_ascii_digit()) {
                     name.parse::<usize>().is_ok_and(|n| n <= groups)
                 } else {
-                    route.captures.contains(&name)
-                        || context.contains(&name.as_str())
+                    route.captures.iter().any(|c| c == name)
+                        || context.contains(&name)
                         || BUILTINS.contains(&root)
                 };
                 if !ok {
@@ -254,7 +254,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
         let text = src.get(span(s)).unwrap_or("");
         for (start, end, name) in variables_in(text) {
             let root = name.split('.').next().unwrap_or("");
-            if !context.contains(&name.as_str()) && !BUILTINS.contains(&root) {
+            if !context.contains(&name) && !BUILTINS.contains(&root) {
                 let mut d = Diagnostic::new(
                     codes::UNRESOLVED_VARIABLE,
                     s.start as usize + start..s.start as usize + end,
@@ -262,7 +262,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 )
                 .label("not in `Requires`");
                 if let Some(best) =
-                    starlane_lang::suggest::did_you_mean(&name, context.iter().copied())
+                    starlane_lang::suggest::did_you_mean(name, context.iter().copied())
                 {
                     d = d.help(format!("did you mean `{best}`?"));
                 } else {
@@ -309,7 +309,7 @@ impl<'a> GroupCover<'a> {
         if let Some(&i) = self.exact.get(regex) {
             return Some(i);
         }
-        if regex.contains('|') {
+        if regex.contains('|') || self.prefixes.is_empty() {
             return None;
         }
         // Every prefix of the later route's literal prefix is looked up: O(its length).
@@ -339,7 +339,7 @@ impl<'a> GroupCover<'a> {
 
 fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
     // A later route is compared with its own (kind, method) group and the wildcard groups only.
-    let mut groups: HashMap<(&str, &str), GroupCover> = HashMap::new();
+    let mut groups: HashMap<(&str, &str), GroupCover> = HashMap::default();
     for (i, route) in bind.routes.iter().enumerate() {
         let candidates = [
             (route.kind.as_str(), route.method.as_str()),
@@ -375,12 +375,16 @@ fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
 }
 
 fn ports_never_routed(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    let mut routed = vec![false; bind.ports.len()];
+    for segment in bind.routes.iter().flat_map(|r| &r.segments) {
+        if let Stop::Port(i) = segment.stop
+            && let Some(r) = routed.get_mut(i as usize)
+        {
+            *r = true;
+        }
+    }
     for (i, port) in bind.ports.iter().enumerate() {
-        let routed = bind
-            .routes
-            .iter()
-            .flat_map(|r| &r.segments)
-            .any(|s| s.stop == Stop::Port(i as u32));
+        let routed = routed[i];
         let duplicate = bind.ports.iter().filter(|p| p.name == port.name).count() > 1;
         if !routed && !duplicate {
             out.push(

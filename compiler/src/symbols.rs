@@ -2,13 +2,15 @@
 //! (`Requires`) and route captures. This is the semantic model behind go-to-definition, find
 //! references, rename, hover and completion in the language server.
 //!
-//! Built from the recovered tree in one pass, so a syntax error elsewhere hides nothing. Spans
+//! Built item by item from the recovered tree ([`ItemSymbols`]), so a syntax error elsewhere
+//! hides nothing and an editor re-indexes only the item an edit touched. Spans
 //! are exact: a reference's span covers the name only (`user` in `${user}`), which is what a
 //! rename replaces.
 
 use std::collections::HashMap;
 
 use starlane_lang::ast::{self, AstNode};
+use starlane_lang::diagnostic::shift_span;
 use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
 
 use starlane_lang::check::RegexCache;
@@ -113,26 +115,135 @@ pub enum Hit {
 /// The host's built-in variable roots.
 pub const BUILTINS: &[&str] = &["doc", "self"];
 
+/// How a reference found in one item gets its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    /// Already known within the item (a capture: the target is an item-local id), or none.
+    Local,
+    /// A declared name (port, schema, role, context name): looked up once all items are in.
+    ByName,
+}
+
+/// The symbols of one item of a `Bind` body, spans into the document. Definition ids are local
+/// to the item; references to declared names are resolved when the items are assembled into a
+/// [`SymbolIndex`]. Depends on the item's text only, so the language server keeps it across
+/// edits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemSymbols {
+    definitions: Vec<Definition>,
+    references: Vec<(Reference, Resolution)>,
+    routes: Vec<RouteScope>,
+}
+
 impl SymbolIndex {
     /// Indexes the `Bind` document of `root` (other documents have no symbols).
     /// `regexes` supplies capture groups (the cache the check filled, so nothing is re-parsed).
     pub fn build(root: &SyntaxNode, regexes: &mut RegexCache) -> SymbolIndex {
+        let items: Vec<ItemSymbols> = starlane_lang::check::body_items(root)
+            .map(|item| ItemSymbols::of(&item, regexes))
+            .collect();
+        SymbolIndex::assemble(items.iter().map(|item| (item, 0)))
+    }
+
+    /// The index of a document from its items' symbols, each moved by its delta (an item kept
+    /// from an earlier version of the text stands elsewhere now).
+    pub fn assemble<'a>(items: impl IntoIterator<Item = (&'a ItemSymbols, isize)>) -> SymbolIndex {
         let mut index = SymbolIndex::default();
-        let Some(body) = ast::SourceFile::cast(root.clone())
-            .and_then(|f| f.bind())
-            .and_then(|b| b.body())
-        else {
-            return index;
-        };
-        index.declarations(body.syntax());
-        let names = index.names_by_kind();
+        let mut by_name = Vec::new();
+        for (item, delta) in items {
+            let base = index.definitions.len();
+            let shift = |s: &Span| shift_span(s, delta);
+            index
+                .definitions
+                .extend(item.definitions.iter().map(|d| Definition {
+                    name_span: shift(&d.name_span),
+                    full_span: shift(&d.full_span),
+                    ..d.clone()
+                }));
+            for (r, resolution) in &item.references {
+                if *resolution == Resolution::ByName {
+                    by_name.push(index.references.len());
+                }
+                index.references.push(Reference {
+                    span: shift(&r.span),
+                    target: r.target.map(|t| t + base),
+                    ..r.clone()
+                });
+            }
+            index.routes.extend(item.routes.iter().map(|r| RouteScope {
+                span: shift(&r.span),
+                captures: r.captures.iter().map(|c| c + base).collect(),
+            }));
+        }
+        // The first definition of each (kind, name): a duplicate is an error reported
+        // elsewhere, and references go to the declaration the compiler uses.
+        let mut names: HashMap<(SymbolKind, &str), DefId> = HashMap::new();
+        for (i, d) in index.definitions.iter().enumerate() {
+            if d.kind != SymbolKind::Capture {
+                names.entry((d.kind, d.name.as_str())).or_insert(i);
+            }
+        }
+        let targets: Vec<Option<DefId>> = by_name
+            .iter()
+            .map(|&r| {
+                let r = &index.references[r];
+                names.get(&(r.kind, r.name.as_str())).copied()
+            })
+            .collect();
+        for (r, target) in by_name.into_iter().zip(targets) {
+            index.references[r].target = target;
+        }
+        index
+    }
+}
+
+impl ItemSymbols {
+    /// The same symbols moved by `delta` bytes.
+    pub fn shifted(&self, delta: isize) -> ItemSymbols {
+        let shift = |s: &Span| shift_span(s, delta);
+        ItemSymbols {
+            definitions: self
+                .definitions
+                .iter()
+                .map(|d| Definition {
+                    name_span: shift(&d.name_span),
+                    full_span: shift(&d.full_span),
+                    ..d.clone()
+                })
+                .collect(),
+            references: self
+                .references
+                .iter()
+                .map(|(r, resolution)| {
+                    let r = Reference {
+                        span: shift(&r.span),
+                        ..r.clone()
+                    };
+                    (r, *resolution)
+                })
+                .collect(),
+            routes: self
+                .routes
+                .iter()
+                .map(|r| RouteScope {
+                    span: shift(&r.span),
+                    captures: r.captures.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The symbols of one body item.
+    pub fn of(item: &SyntaxNode, regexes: &mut RegexCache) -> ItemSymbols {
+        let mut symbols = ItemSymbols::default();
+        symbols.declarations(item);
         let mut captures_of_regex: HashMap<usize, Vec<DefId>> = HashMap::new();
-        for node in body.syntax().descendants() {
+        for node in item.descendants() {
             match node.kind() {
-                PIPELINE => index.pipeline(&node, &names, &mut captures_of_regex, regexes),
+                PIPELINE => symbols.pipeline(&node, &mut captures_of_regex, regexes),
                 PORT_STOP => {
                     if let Some((name, span)) = glued_name(&node, 0) {
-                        index.reference(SymbolKind::Port, name, span, &names);
+                        symbols.reference(SymbolKind::Port, name, span);
                     }
                 }
                 VALIDATOR => {
@@ -142,11 +253,10 @@ impl SymbolIndex {
                         && tok.kind() == IDENT
                         && tok.text().starts_with(|c: char| c.is_ascii_uppercase())
                     {
-                        index.reference(
+                        symbols.reference(
                             SymbolKind::Schema,
                             tok.text().to_string(),
                             token_span(tok),
-                            &names,
                         );
                     }
                 }
@@ -157,102 +267,88 @@ impl SymbolIndex {
                         && t.kind() == IDENT
                     {
                         let (name, span) = glued_from(&tokens[i + 1..]);
-                        index.reference(SymbolKind::Role, name, span, &names);
+                        symbols.reference(SymbolKind::Role, name, span);
                     }
-                    index.context_variables(&node, &names);
+                    symbols.context_variables(&node);
                 }
-                CALL_STMT => index.context_variables(&node, &names),
+                CALL_STMT => symbols.context_variables(&node),
                 _ => {}
             }
         }
-        index
+        symbols
     }
 
-    fn declarations(&mut self, body: &SyntaxNode) {
-        for item in body.children() {
-            let kind = match item.kind() {
-                PORT_DECL => SymbolKind::Port,
-                SCHEMA_DECL => SymbolKind::Schema,
-                ROLE_DECL => SymbolKind::Role,
-                REQUIRES_BLOCK => {
-                    for req in item.descendants().filter(|n| n.kind() == REQUIREMENT) {
-                        let tokens = significant(&req);
-                        let before_colon: Vec<_> = tokens
-                            .into_iter()
-                            .take_while(|t| t.kind() != COLON)
-                            .collect();
-                        if before_colon.is_empty() {
-                            continue;
-                        }
-                        let (name, name_span) = glued_from(&before_colon);
-                        self.definitions.push(Definition {
-                            kind: SymbolKind::Context,
-                            name,
-                            name_span,
-                            full_span: ast::trimmed_span(&req),
-                        });
+    /// What the item itself declares.
+    fn declarations(&mut self, item: &SyntaxNode) {
+        let kind = match item.kind() {
+            PORT_DECL => SymbolKind::Port,
+            SCHEMA_DECL => SymbolKind::Schema,
+            ROLE_DECL => SymbolKind::Role,
+            REQUIRES_BLOCK => {
+                for req in item.descendants().filter(|n| n.kind() == REQUIREMENT) {
+                    let tokens = significant(&req);
+                    let before_colon: Vec<_> = tokens
+                        .into_iter()
+                        .take_while(|t| t.kind() != COLON)
+                        .collect();
+                    if before_colon.is_empty() {
+                        continue;
                     }
-                    continue;
+                    let (name, name_span) = glued_from(&before_colon);
+                    self.definitions.push(Definition {
+                        kind: SymbolKind::Context,
+                        name,
+                        name_span,
+                        full_span: ast::trimmed_span(&req),
+                    });
                 }
-                _ => continue,
-            };
-            if let Some((name, name_span)) = glued_name(&item, 1) {
-                self.definitions.push(Definition {
-                    kind,
-                    name,
-                    name_span,
-                    full_span: ast::trimmed_span(&item),
-                });
+                return;
             }
+            _ => return,
+        };
+        if let Some((name, name_span)) = glued_name(item, 1) {
+            self.definitions.push(Definition {
+                kind,
+                name,
+                name_span,
+                full_span: ast::trimmed_span(item),
+            });
         }
     }
 
-    /// The first definition of each (kind, name): a duplicate is an error reported elsewhere,
-    /// and references go to the declaration the compiler uses.
-    fn names_by_kind(&self) -> HashMap<(SymbolKind, String), DefId> {
-        let mut names = HashMap::new();
-        for (i, d) in self.definitions.iter().enumerate() {
-            names.entry((d.kind, d.name.clone())).or_insert(i);
-        }
-        names
+    /// A reference to a declared name, resolved at assembly.
+    fn reference(&mut self, kind: SymbolKind, name: String, span: Span) {
+        self.references.push((
+            Reference {
+                kind,
+                name,
+                span,
+                target: None,
+            },
+            Resolution::ByName,
+        ));
     }
 
-    fn reference(
-        &mut self,
-        kind: SymbolKind,
-        name: String,
-        span: Span,
-        names: &HashMap<(SymbolKind, String), DefId>,
-    ) {
-        let target = names.get(&(kind, name.clone())).copied();
-        self.references.push(Reference {
-            kind,
-            name,
-            span,
-            target,
-        });
+    fn local_reference(&mut self, reference: Reference) {
+        self.references.push((reference, Resolution::Local));
     }
 
     /// `${name}` in grant and call selectors: context names or built-ins.
-    fn context_variables(
-        &mut self,
-        node: &SyntaxNode,
-        names: &HashMap<(SymbolKind, String), DefId>,
-    ) {
+    fn context_variables(&mut self, node: &SyntaxNode) {
         for tok in variable_tokens(node) {
             if let Some((name, span)) = variable_name(&tok) {
                 let root = name.split('.').next().unwrap_or("");
                 if BUILTINS.contains(&root) {
                     self.builtin(name, span);
                 } else {
-                    self.reference(SymbolKind::Context, name, span, names);
+                    self.reference(SymbolKind::Context, name, span);
                 }
             }
         }
     }
 
     fn builtin(&mut self, name: String, span: Span) {
-        self.references.push(Reference {
+        self.local_reference(Reference {
             kind: SymbolKind::Builtin,
             name,
             span,
@@ -263,7 +359,6 @@ impl SymbolIndex {
     fn pipeline(
         &mut self,
         pipeline: &SyntaxNode,
-        names: &HashMap<(SymbolKind, String), DefId>,
         captures_of_regex: &mut HashMap<usize, Vec<DefId>>,
         regexes: &mut RegexCache,
     ) {
@@ -321,7 +416,7 @@ impl SymbolIndex {
                 .find(|&d| self.definitions[d].name == name);
             let root = name.split('.').next().unwrap_or("");
             if let Some(def) = by_number.or(by_name) {
-                self.references.push(Reference {
+                self.local_reference(Reference {
                     kind: SymbolKind::Capture,
                     name,
                     span,
@@ -330,18 +425,20 @@ impl SymbolIndex {
             } else if BUILTINS.contains(&root) {
                 self.builtin(name, span);
             } else if name.chars().all(|c| c.is_ascii_digit()) {
-                self.references.push(Reference {
+                self.local_reference(Reference {
                     kind: SymbolKind::Capture,
                     name,
                     span,
                     target: None,
                 });
             } else {
-                self.reference(SymbolKind::Context, name, span, names);
+                self.reference(SymbolKind::Context, name, span);
             }
         }
     }
+}
 
+impl SymbolIndex {
     /// The definition or reference whose name span contains `offset` (touching counts: a cursor
     /// just after a name is on it, as editors expect).
     pub fn at(&self, offset: usize) -> Option<Hit> {

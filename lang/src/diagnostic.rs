@@ -167,6 +167,18 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with every span moved by `delta` bytes: a finding about text that did
+    /// not change, carried to where that text now stands.
+    pub fn shifted(mut self, delta: isize) -> Self {
+        let shift = |span: &mut Span| *span = shift_span(span, delta);
+        shift(&mut self.primary.span);
+        self.secondary.iter_mut().for_each(|l| shift(&mut l.span));
+        for suggestion in &mut self.suggestions {
+            suggestion.edits.iter_mut().for_each(|e| shift(&mut e.span));
+        }
+        self
+    }
+
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
@@ -175,6 +187,12 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// `span` moved by `delta` bytes (saturating at 0: a span never moves before the text).
+pub fn shift_span(span: &Span, delta: isize) -> Span {
+    let at = |o: usize| o.saturating_add_signed(delta);
+    at(span.start)..at(span.end)
 }
 
 /// Sorts diagnostics by position, then code, so output is stable whatever order stages ran in.

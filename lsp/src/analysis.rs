@@ -1,11 +1,15 @@
 //! What the server knows about one version of one document: its tree, every diagnostic (the
 //! same pipeline as `starlane check`), and its symbols. Immutable once built, shared as an
 //! `Arc` so request handlers read it while the workspace moves on to the next edit.
+//!
+//! The document's [`IncrementalChecker`] redoes only what an edit touched; the symbol index is
+//! assembled from its items on first use, by the request that wants it, so diagnostics never
+//! wait for it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use starlane_compiler::symbols::SymbolIndex;
-use starlane_lang::check::RegexCache;
+use starlane_compiler::incremental::IncrementalChecker;
+use starlane_compiler::symbols::{ItemSymbols, SymbolIndex};
 use starlane_lang::line_index::LineIndex;
 use starlane_lang::settings::Settings;
 use starlane_lang::{Diagnostic, Parse, Span, SyntaxNode};
@@ -18,22 +22,23 @@ pub struct Analysis {
     pub lines: LineIndex,
     pub parse: Parse,
     pub diagnostics: Vec<Diagnostic>,
-    pub symbols: SymbolIndex,
+    /// The symbols of each body item, with the delta each is moved by.
+    symbol_items: Vec<(Arc<ItemSymbols>, isize)>,
+    symbols: OnceLock<SymbolIndex>,
 }
 
 impl Analysis {
-    /// Analyses `text`; `regexes` is the document's cache, kept from one version to the next.
+    /// Analyses `text` with the document's checker, kept from one version to the next.
     pub fn new(
         uri: Uri,
         version: i32,
         text: &str,
         settings: &Settings,
-        regexes: &mut RegexCache,
+        checker: &mut IncrementalChecker,
     ) -> Analysis {
-        let checked = starlane_compiler::check_source_with(text, settings, regexes);
-        let root = checked.parse.syntax();
-        let symbols = SymbolIndex::build(&root, regexes);
-        regexes.sweep();
+        let checked = checker.check(text, settings);
+        let symbol_items = checker.item_symbols(text, &checked.parse.syntax());
+        checker.regexes.sweep();
         Analysis {
             uri,
             version,
@@ -41,8 +46,20 @@ impl Analysis {
             lines: LineIndex::new(text),
             parse: checked.parse,
             diagnostics: checked.diagnostics,
-            symbols,
+            symbol_items,
+            symbols: OnceLock::new(),
         }
+    }
+
+    /// Every definition and reference of the document (assembled on first use).
+    pub fn symbols(&self) -> &SymbolIndex {
+        self.symbols.get_or_init(|| {
+            SymbolIndex::assemble(
+                self.symbol_items
+                    .iter()
+                    .map(|(item, delta)| (&**item, *delta)),
+            )
+        })
     }
 
     /// The lossless tree (cheap: the green tree is built once and shared).

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 
+use starlane_compiler::incremental::IncrementalChecker;
 use starlane_lang::Severity;
-use starlane_lang::check::RegexCache;
 use starlane_lang::settings::{self, Settings};
 use tokio::sync::oneshot;
 use tower_lsp_server::Client;
@@ -98,7 +98,8 @@ impl Workspace {
 struct OpenDocument {
     document: Document,
     settings: Settings,
-    regexes: RegexCache,
+    /// Remembers what each item of the document was found to hold, across edits.
+    checker: IncrementalChecker,
     /// The analysis of the current text, once computed.
     analysis: Option<Arc<Analysis>>,
 }
@@ -169,7 +170,7 @@ impl Owner {
                     OpenDocument {
                         document: Document::new(p.text_document.text, p.text_document.version),
                         settings,
-                        regexes: RegexCache::default(),
+                        checker: IncrementalChecker::default(),
                         analysis: None,
                     },
                 );
@@ -225,7 +226,7 @@ impl Owner {
                 open.document.version,
                 &open.document.text,
                 &open.settings,
-                &mut open.regexes,
+                &mut open.checker,
             ))
         });
         Some(analysis.clone())

@@ -11,84 +11,96 @@ use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
 
 const LIMITS: &[&str] = &["memory", "payload", "headers"];
 
-pub(super) fn check(cx: &mut Checker, body: &Body) {
-    let mut requires_seen: Option<crate::diagnostic::Span> = None;
-    let mut first_item = true;
-    for item in body.syntax().children() {
-        let span = trimmed_span(&item);
-        let keyword = match item.kind() {
-            REQUIRES_BLOCK => "a `Requires` block",
-            SCHEMA_DECL => "a `Schema` declaration",
-            PORT_DECL => "a `Port`",
-            ROLE_DECL => "a `Role`",
-            GRANT_STMT => "a `grant`",
-            CALL_STMT => "a `call`",
-            LIMITS_BLOCK => "a `limits` block",
-            _ => {
-                first_item = false;
-                continue;
-            }
-        };
-        let keyword_span = item
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| t.kind() == IDENT)
-            .map_or(span.clone(), |t| token_span(&t));
-        cx.needs_extensions(keyword_span.clone(), keyword);
-        if item.kind() == REQUIRES_BLOCK {
-            if let Some(first) = &requires_seen {
-                cx.report(
-                    Diagnostic::new(
-                        codes::MISPLACED_REQUIRES,
-                        keyword_span.clone(),
-                        "`Requires` appears twice",
-                    )
-                    .label("second `Requires`")
-                    .secondary(first.clone(), "first `Requires` here")
-                    .help("merge the entries into the first block"),
-                );
-            } else if !first_item {
-                cx.report(
-                    Diagnostic::new(
-                        codes::MISPLACED_REQUIRES,
-                        keyword_span.clone(),
-                        "`Requires` must be the first item of the body",
-                    )
-                    .label("not first")
-                    .help("move this block to the top of the `Bind` body"),
-                );
-            }
-            requires_seen.get_or_insert(keyword_span);
-        }
-        first_item = false;
+/// The keyword of a declaration item is a 1.1.0 form.
+pub(super) fn check_keyword(cx: &mut Checker, item: &SyntaxNode) {
+    if let Some((keyword, span)) = declaration_keyword(item) {
+        cx.needs_extensions(span, keyword);
     }
-    for node in body.syntax().descendants() {
-        match node.kind() {
-            SCHEMA_DECL | PORT_DECL | ROLE_DECL => declared_name(cx, &node),
-            REQUIREMENT => context_name(cx, &node),
-            PERM_MASK => {
-                let span = trimmed_span(&node);
-                if let Err(err) = perm::parse(&cx.src[span.clone()]) {
-                    cx.atom_error(codes::INVALID_PERMISSION_MASK, span.start, err);
-                }
-            }
-            POINT_SELECTOR => {
-                let span = trimmed_span(&node);
-                if let Err(err) = point::check_selector(&cx.src[span.clone()]) {
-                    cx.atom_error(codes::INVALID_SELECTOR, span.start, err);
-                }
-            }
-            DURATION if node.parent().is_some_and(|p| p.kind() != LIMIT) => {
-                let span = trimmed_span(&node);
-                if let Err(err) = quantity::duration_ms(&cx.src[span.clone()]) {
-                    cx.atom_error(codes::INVALID_DURATION, span.start, err);
-                }
-            }
-            TIMEOUT_SPEC => timeout(cx, &node),
-            LIMIT => limit(cx, &node),
-            GRANT_STMT => grant(cx, &node),
-            _ => {}
+}
+
+/// What a declaration item is, and its keyword's span.
+fn declaration_keyword(item: &SyntaxNode) -> Option<(&'static str, crate::diagnostic::Span)> {
+    let what = match item.kind() {
+        REQUIRES_BLOCK => "a `Requires` block",
+        SCHEMA_DECL => "a `Schema` declaration",
+        PORT_DECL => "a `Port`",
+        ROLE_DECL => "a `Role`",
+        GRANT_STMT => "a `grant`",
+        CALL_STMT => "a `call`",
+        LIMITS_BLOCK => "a `limits` block",
+        _ => return None,
+    };
+    let span = item
+        .children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| t.kind() == IDENT)
+        .map_or_else(|| trimmed_span(item), |t| token_span(&t));
+    Some((what, span))
+}
+
+/// `Requires` comes first, once.
+pub(super) fn check_requires_placement(cx: &mut Checker, body: &Body) {
+    let mut requires_seen: Option<crate::diagnostic::Span> = None;
+    for (i, item) in body.syntax().children().enumerate() {
+        if item.kind() != REQUIRES_BLOCK {
+            continue;
         }
+        let Some((_, keyword_span)) = declaration_keyword(&item) else {
+            continue;
+        };
+        if let Some(first) = &requires_seen {
+            cx.report(
+                Diagnostic::new(
+                    codes::MISPLACED_REQUIRES,
+                    keyword_span.clone(),
+                    "`Requires` appears twice",
+                )
+                .label("second `Requires`")
+                .secondary(first.clone(), "first `Requires` here")
+                .help("merge the entries into the first block"),
+            );
+        } else if i > 0 {
+            cx.report(
+                Diagnostic::new(
+                    codes::MISPLACED_REQUIRES,
+                    keyword_span.clone(),
+                    "`Requires` must be the first item of the body",
+                )
+                .label("not first")
+                .help("move this block to the top of the `Bind` body"),
+            );
+        }
+        requires_seen.get_or_insert(keyword_span);
+    }
+}
+
+/// Checks one node of a declaration (or anything a declaration contains).
+pub(super) fn check_node(cx: &mut Checker, node: &SyntaxNode) {
+    match node.kind() {
+        SCHEMA_DECL | PORT_DECL | ROLE_DECL => declared_name(cx, node),
+        REQUIREMENT => context_name(cx, node),
+        PERM_MASK => {
+            let span = trimmed_span(node);
+            if let Err(err) = perm::parse(&cx.src[span.clone()]) {
+                cx.atom_error(codes::INVALID_PERMISSION_MASK, span.start, err);
+            }
+        }
+        POINT_SELECTOR => {
+            let span = trimmed_span(node);
+            if let Err(err) = point::check_selector(&cx.src[span.clone()]) {
+                cx.atom_error(codes::INVALID_SELECTOR, span.start, err);
+            }
+        }
+        DURATION if node.parent().is_some_and(|p| p.kind() != LIMIT) => {
+            let span = trimmed_span(node);
+            if let Err(err) = quantity::duration_ms(&cx.src[span.clone()]) {
+                cx.atom_error(codes::INVALID_DURATION, span.start, err);
+            }
+        }
+        TIMEOUT_SPEC => timeout(cx, node),
+        LIMIT => limit(cx, node),
+        GRANT_STMT => grant(cx, node),
+        _ => {}
     }
 }
 

@@ -8,45 +8,42 @@ use crate::diagnostic::{Applicability, Diagnostic};
 use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
 use crate::vocabulary::{FORMATS, HTTP_METHODS, PAYLOAD_KINDS};
 
-pub(super) fn check_all(cx: &mut Checker, root: &SyntaxNode) {
-    for node in root.descendants() {
-        match node.kind() {
-            LEGACY_CORE_STOP => legacy_core(cx, &node),
-            PORT_STOP => cx.needs_extensions(trimmed_span(&node), "a port stop `((port))`"),
-            ERR_STOP => err_stop(cx, &node),
-            POINT => check_point(cx, &node),
-            CALL_TARGET => call_target(cx, &node),
-            PAYLOAD_BLOCK
-                if ast::PayloadBlock::cast(node.clone())
-                    .and_then(|b| b.pattern())
-                    .is_none() =>
-            {
-                let span = trimmed_span(&node);
-                cx.report(
-                    Diagnostic::new(
-                        codes::EMPTY_PAYLOAD_BLOCK,
-                        span.clone(),
-                        "this payload block is empty, so it matches nothing",
-                    )
-                    .label("matches no payload")
-                    .help(
-                        "write `[ * ]` to accept any payload, or name the kind, such as `[ Text ]`",
-                    )
-                    .fix(
-                        "accept any payload",
-                        span,
-                        "[ * ]",
-                        Applicability::MaybeIncorrect,
-                    ),
-                );
-            }
-            PAYLOAD_PATTERN => {
-                if let Some(pattern) = PayloadPattern::cast(node.clone()) {
-                    payload_pattern(cx, &pattern);
-                }
-            }
-            _ => {}
+/// Checks one node of a pipeline (or anything a pipeline contains).
+pub(super) fn check_node(cx: &mut Checker, node: &SyntaxNode) {
+    match node.kind() {
+        LEGACY_CORE_STOP => legacy_core(cx, node),
+        PORT_STOP => cx.needs_extensions(trimmed_span(node), "a port stop `((port))`"),
+        ERR_STOP => err_stop(cx, node),
+        POINT => check_point(cx, node),
+        CALL_TARGET => call_target(cx, node),
+        PAYLOAD_BLOCK
+            if ast::PayloadBlock::cast(node.clone())
+                .and_then(|b| b.pattern())
+                .is_none() =>
+        {
+            let span = trimmed_span(node);
+            cx.report(
+                Diagnostic::new(
+                    codes::EMPTY_PAYLOAD_BLOCK,
+                    span.clone(),
+                    "this payload block is empty, so it matches nothing",
+                )
+                .label("matches no payload")
+                .help("write `[ * ]` to accept any payload, or name the kind, such as `[ Text ]`")
+                .fix(
+                    "accept any payload",
+                    span,
+                    "[ * ]",
+                    Applicability::MaybeIncorrect,
+                ),
+            );
         }
+        PAYLOAD_PATTERN => {
+            if let Some(pattern) = PayloadPattern::cast(node.clone()) {
+                payload_pattern(cx, &pattern);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -4,8 +4,9 @@
 //! the language server for capture spans — so a pattern is parsed once, and an editor session
 //! keeps the cache across edits.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
@@ -29,35 +30,35 @@ struct Entry {
 /// Remembers each pattern's outcome: its capture groups, or its error (offset, message).
 #[derive(Default)]
 pub struct RegexCache {
-    entries: HashMap<String, Entry>,
+    /// Keyed by pattern text with a fast non-cryptographic hash: patterns are the document's
+    /// own text, and every route asks, every edit.
+    entries: FxHashMap<String, Entry>,
     generation: u64,
 }
 
 impl RegexCache {
-    fn outcome(&mut self, pattern: &str) -> &Outcome {
+    /// The outcome for `pattern`, compiled on first use (a cheap clone: the groups are shared).
+    fn outcome(&mut self, pattern: &str) -> Outcome {
         let generation = self.generation;
-        // Look up by `&str` first: the common hit must not allocate a key.
-        if !self.entries.contains_key(pattern) {
-            let outcome = compile(pattern);
-            self.entries.insert(
-                pattern.to_string(),
-                Entry {
-                    outcome,
-                    used: generation,
-                },
-            );
+        // One lookup by `&str` for the common hit, which must not allocate a key.
+        if let Some(entry) = self.entries.get_mut(pattern) {
+            entry.used = generation;
+            return entry.outcome.clone();
         }
-        let entry = self.entries.get_mut(pattern).expect("inserted above");
-        entry.used = generation;
-        &entry.outcome
+        let outcome = compile(pattern);
+        self.entries.insert(
+            pattern.to_string(),
+            Entry {
+                outcome: outcome.clone(),
+                used: generation,
+            },
+        );
+        outcome
     }
 
     /// The capture groups of `pattern` in group order (none when it does not compile).
     pub fn groups(&mut self, pattern: &str) -> Arc<[CaptureGroup]> {
-        match self.outcome(pattern) {
-            Ok(groups) => groups.clone(),
-            Err(_) => Arc::from([]),
-        }
+        self.outcome(pattern).unwrap_or_else(|_| Arc::from([]))
     }
 
     /// Named capture groups, in order (unnamed ones are reached as `${N}`).
@@ -92,7 +93,7 @@ impl RegexCache {
         diags: &mut Vec<Diagnostic>,
     ) -> Option<Vec<String>> {
         let text = &src[span.clone()];
-        let outcome = self.outcome(text).clone();
+        let outcome = self.outcome(text);
         if let Some(next) = src[span.end..].chars().next()
             && !next.is_whitespace()
         {

@@ -2,10 +2,10 @@
 //! name there, where pipelines may stand, filters, and the path regexes along each route.
 
 use super::{Checker, token_span, trimmed_span};
-use crate::ast::{AstNode, Body, Scope};
+use crate::ast::{AstNode, Body, Pipeline, Scope};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
-use crate::syntax_kind::SyntaxToken;
+use crate::syntax_kind::{SyntaxNode, SyntaxToken};
 use crate::vocabulary::{CMD_METHODS, FILTERS, HTTP_METHODS, HYP_METHODS, KINDS};
 
 /// Route levels; each scope name sits one level below its parent's last name.
@@ -38,15 +38,28 @@ struct Context {
     captures: Vec<(String, Span)>,
 }
 
-pub(super) fn check_body(cx: &mut Checker, body: &Body) {
+/// Checks the route scopes of one body item: a top-level scope and everything inside it, or a
+/// pipeline standing directly in the body (which is misplaced).
+pub(super) fn check_item(cx: &mut Checker, item: &SyntaxNode) {
+    if let Some(pipeline) = Pipeline::cast(item.clone()) {
+        misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), Level::Route);
+        return;
+    }
+    let Some(scope) = Scope::cast(item.clone()) else {
+        return;
+    };
     let root = Context {
         level: Level::Route,
         kind: None,
         captures: Vec::new(),
     };
+    let Some(inner) = check_scope(cx, &scope, &root) else {
+        return;
+    };
+    let Some(body) = scope.body() else { return };
     // An explicit stack instead of recursion: nesting is capped by the parser, but the checker
     // does not rely on that.
-    let mut stack: Vec<(Body, Context)> = vec![(body.clone(), root)];
+    let mut stack: Vec<(Body, Context)> = vec![(body, inner)];
     while let Some((body, context)) = stack.pop() {
         for pipeline in body.pipelines() {
             if context.level < Level::BelowMethod {
@@ -66,6 +79,17 @@ pub(super) fn check_body(cx: &mut Checker, body: &Body) {
             }
         }
     }
+}
+
+/// An unversioned 2022 document is warned once, at its first path regex, that regexes now
+/// match the whole path.
+pub(super) fn legacy_regex_semantics(cx: &mut Checker, first_regex: Span) {
+    cx.report(
+        Diagnostic::new(codes::LEGACY_REGEX_SEMANTICS, first_regex, "this path regex now has to match the whole path")
+            .label("matched against the whole path")
+            .note("Starlane searched for the regex anywhere in the path; Starlane 1.x matches it against the whole path (without the query)")
+            .help("write `.*` where any prefix or suffix should match"),
+    );
 }
 
 /// Checks one scope; returns the context for its block, if it has one worth checking.
@@ -167,18 +191,8 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
                 }
             }
         }
-        if cx.legacy_unversioned
-            && !cx
-                .diags
-                .iter()
-                .any(|d| d.code == codes::LEGACY_REGEX_SEMANTICS)
-        {
-            cx.report(
-                Diagnostic::new(codes::LEGACY_REGEX_SEMANTICS, span, "this path regex now has to match the whole path")
-                    .label("matched against the whole path")
-                    .note("Starlane searched for the regex anywhere in the path; Starlane 1.x matches it against the whole path (without the query)")
-                    .help("write `.*` where any prefix or suffix should match"),
-            );
+        if cx.first_regex.as_ref().is_none_or(|f| span.start < f.start) {
+            cx.first_regex = Some(span);
         }
     }
     if let Some(pipeline) = scope.pipeline() {

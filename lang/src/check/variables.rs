@@ -4,35 +4,31 @@ use super::{Checker, token_span};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::parser::DocumentKind;
-use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
+use crate::syntax_kind::{SyntaxKind::*, SyntaxToken};
 
-pub(super) fn check(cx: &mut Checker, root: &SyntaxNode, kind: Option<DocumentKind>) {
-    for token in root
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-    {
-        match token.kind() {
-            VARIABLE => variable(cx, token.text(), token_span(&token), kind),
-            PATH_REGEX if token.parent().is_some_and(|p| p.kind() == CALL_TARGET) => {
-                // call paths carry `$1` too
-                let base = token_span(&token).start;
-                let text = token.text();
-                for (i, _) in text.match_indices('$') {
-                    let digits = text[i + 1..]
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .count();
-                    if digits > 0 {
-                        bare_number(
-                            cx,
-                            base + i..base + i + 1 + digits,
-                            &text[i + 1..i + 1 + digits],
-                        );
-                    }
+/// Checks one token: variable references, and the `$1` of call paths.
+pub(super) fn check_token(cx: &mut Checker, token: &SyntaxToken, kind: Option<DocumentKind>) {
+    match token.kind() {
+        VARIABLE => variable(cx, token.text(), token_span(token), kind),
+        PATH_REGEX if token.parent().is_some_and(|p| p.kind() == CALL_TARGET) => {
+            // call paths carry `$1` too
+            let base = token_span(token).start;
+            let text = token.text();
+            for (i, _) in text.match_indices('$') {
+                let digits = text[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .count();
+                if digits > 0 {
+                    bare_number(
+                        cx,
+                        base + i..base + i + 1 + digits,
+                        &text[i + 1..i + 1 + digits],
+                    );
                 }
             }
-            _ => {}
         }
+        _ => {}
     }
 }
 

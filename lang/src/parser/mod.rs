@@ -12,10 +12,11 @@ mod document;
 mod pipeline;
 mod router;
 mod scope;
+mod tree;
 
 use std::sync::{Arc, OnceLock};
 
-use rowan::{GreenNode, GreenNodeBuilder};
+use rowan::GreenNode;
 
 use crate::codes::{self, Code};
 use crate::diagnostic::{Applicability, Diagnostic, Span};
@@ -23,6 +24,7 @@ use crate::lexer::{self, LexMode, Token};
 use crate::syntax_kind::{SyntaxKind, SyntaxKind::*, SyntaxNode};
 
 pub use document::DocumentKind;
+pub use tree::ReuseItem;
 
 /// Blocks (and generic or pattern brackets) may nest this deep; deeper input is one error.
 pub const MAX_NESTING: usize = 64;
@@ -50,7 +52,7 @@ impl Parse {
     /// The lossless green tree, built once.
     pub fn green(&self) -> GreenNode {
         self.green
-            .get_or_init(|| build_tree(&self.src, &self.tokens, &self.events))
+            .get_or_init(|| tree::build_tree(&self.src, &self.tokens, &self.events, None))
             .clone()
     }
 
@@ -77,30 +79,25 @@ pub(crate) enum Event {
 /// The kind of an unused checkpoint.
 const TOMBSTONE: SyntaxKind = SyntaxKind::__LAST;
 
-fn build_tree(src: &str, tokens: &[Token], events: &[Event]) -> GreenNode {
-    let mut builder = GreenNodeBuilder::new();
-    let mut next = 0;
-    for event in events {
-        match *event {
-            Event::Start(TOMBSTONE) => {}
-            Event::Start(kind) => builder.start_node(kind.into()),
-            Event::Token => {
-                let t = tokens[next];
-                builder.token(t.kind.into(), &src[t.range()]);
-                next += 1;
-            }
-            Event::Finish => builder.finish_node(),
-        }
-    }
-    builder.finish()
-}
-
 /// A position in the event list where a node may later be started (`start_at`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checkpoint(usize);
 
 /// Parses a `.bind`, App or router document; the kind comes from its first token.
 pub fn parse(src: &str) -> Parse {
+    parse_events(src)
+}
+
+/// [`parse`], building the tree now and taking unchanged `Bind` body items from `reuse` (the
+/// language server hands in the items of the document's previous tree).
+pub fn parse_reusing(src: &str, reuse: ReuseItem) -> Parse {
+    let parse = parse_events(src);
+    let green = tree::build_tree(src, &parse.tokens, &parse.events, Some(reuse));
+    let _ = parse.green.set(green);
+    parse
+}
+
+fn parse_events(src: &str) -> Parse {
     let mode = if router::looks_like_router_file(src) {
         LexMode::Router
     } else {

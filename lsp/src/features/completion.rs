@@ -95,8 +95,8 @@ fn variable(a: &Analysis, offset: usize, before: &str) -> Option<Vec<CompletionI
         })
     };
     let mut items = Vec::new();
-    for &d in a.symbols.captures_at(offset) {
-        let def = &a.symbols.definitions[d];
+    for &d in a.symbols().captures_at(offset) {
+        let def = &a.symbols().definitions[d];
         items.push(CompletionItem {
             label: def.name.clone(),
             kind: Some(CompletionItemKind::VARIABLE),
@@ -105,7 +105,7 @@ fn variable(a: &Analysis, offset: usize, before: &str) -> Option<Vec<CompletionI
             ..Default::default()
         });
     }
-    for def in a.symbols.of_kind(SymbolKind::Context) {
+    for def in a.symbols().of_kind(SymbolKind::Context) {
         items.push(CompletionItem {
             label: def.name.clone(),
             kind: Some(CompletionItemKind::VARIABLE),
@@ -168,7 +168,7 @@ fn after_token(
             names(a, SymbolKind::Role, CompletionItemKind::INTERFACE)
         }
         (IDENT, "on" | "to" | "call") => a
-            .symbols
+            .symbols()
             .of_kind(SymbolKind::Context)
             .map(|d| {
                 let mut i = item(
@@ -371,7 +371,7 @@ fn stops(a: &Analysis) -> Vec<CompletionItem> {
             CompletionItemKind::FILE,
         ),
     ];
-    for port in a.symbols.of_kind(SymbolKind::Port) {
+    for port in a.symbols().of_kind(SymbolKind::Port) {
         let mut i = item(
             &format!("(({}))", port.name),
             CompletionItemKind::FUNCTION,
@@ -384,7 +384,7 @@ fn stops(a: &Analysis) -> Vec<CompletionItem> {
 }
 
 fn names(a: &Analysis, kind: SymbolKind, item_kind: CompletionItemKind) -> Vec<CompletionItem> {
-    a.symbols
+    a.symbols()
         .of_kind(kind)
         .map(|d| {
             let mut i = item(&d.name, item_kind, None);

@@ -13,7 +13,7 @@ use crate::knowledge;
 pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
     let mut sections = Vec::new();
     let mut range = None;
-    if let Some(hit) = a.symbols.at(offset) {
+    if let Some(hit) = a.symbols().at(offset) {
         let (text, span) = symbol(a, hit);
         sections.push(text);
         range = Some(span);
@@ -63,7 +63,7 @@ fn first_paragraph(page: &str) -> &str {
 }
 
 fn symbol(a: &Analysis, hit: Hit) -> (String, starlane_lang::Span) {
-    let ix = &a.symbols;
+    let ix = &a.symbols();
     let (kind, name, span) = match hit {
         Hit::Definition(d) => {
             let def = &ix.definitions[d];
@@ -284,7 +284,7 @@ fn point_hover(a: &Analysis, point: &SyntaxNode) -> Option<String> {
     let first = text.split(':').next().unwrap_or("");
     if let Some(name) = first.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
         && let Some(def) = a
-            .symbols
+            .symbols()
             .of_kind(SymbolKind::Context)
             .find(|d| d.name == name)
     {

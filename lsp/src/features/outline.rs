@@ -109,7 +109,7 @@ fn scope(a: &Analysis, node: &SyntaxNode) -> DocumentSymbol {
 /// `Port save-profile { … }` → a symbol named `save-profile` whose selection is the name.
 fn declaration(a: &Analysis, node: &SyntaxNode, kind: SymbolKind) -> DocumentSymbol {
     let full = ast::trimmed_span(node);
-    let def = a.symbols.definitions.iter().find(|d| d.full_span == full);
+    let def = a.symbols().definitions.iter().find(|d| d.full_span == full);
     let mut symbol = leaf(
         a,
         node,

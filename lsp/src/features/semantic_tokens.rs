@@ -105,7 +105,7 @@ pub fn semantic_tokens(a: &Analysis) -> Vec<SemanticToken> {
     // Names made of several tokens (`save-profile`) are styled once, as the symbol they are.
     // Capture definitions live inside regex tokens, which keep their regex colour.
     let mut symbols: Vec<(std::ops::Range<usize>, Ty, u32)> = a
-        .symbols
+        .symbols()
         .definitions
         .iter()
         .filter(|d| d.kind != SymbolKind::Capture)
@@ -113,7 +113,7 @@ pub fn semantic_tokens(a: &Analysis) -> Vec<SemanticToken> {
             let (ty, m) = symbol_style(d.kind);
             (d.name_span.clone(), ty, m | DECLARATION)
         })
-        .chain(a.symbols.references.iter().map(|r| {
+        .chain(a.symbols().references.iter().map(|r| {
             let (ty, m) = symbol_style(r.kind);
             (r.span.clone(), ty, m)
         }))

@@ -1,131 +1,21 @@
-//! Lowering: one checked `.bind` tree → one IR [`Bind`]. Routes are flattened (levels joined,
-//! regexes joined outer-to-inner, filters collected); payload patterns go into the bundle-wide
-//! arena; names are resolved (ports, schemas), reporting what does not resolve.
-
-use std::collections::BTreeMap;
+//! Lowering one body item: ports, roles, grants, and the routes of a scope — flattened (levels
+//! joined, regexes joined outer-to-inner, filters collected), names resolved against the bind's
+//! [`LowerEnv`], payload patterns in the item's own arena.
 
 use starlane_ir::{
-    Bind, CallRule, Direction, Grant, GrantKind, Limits, MapEntry, PatternId, PayloadPattern, Port,
-    Requirement, Role, Route, SchemaRef, Segment, Shape, SourceSpan, Stop, Validator,
+    CallRule, Direction, Grant, GrantKind, MapEntry, PatternId, PayloadPattern, Port, Role, Route,
+    Segment, Shape, SourceSpan, Stop, Validator,
 };
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
 use starlane_lang::check::RegexCache;
-use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
+use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text, token_span};
 use crate::codes;
 
-/// Bundle-wide state shared by the binds being lowered.
-#[derive(Default)]
-pub struct LowerCx {
-    pub patterns: Vec<PayloadPattern>,
-    /// Regex analyses, shared with the checker and the semantic checks (and, in the language
-    /// server, kept across edits).
-    pub regexes: RegexCache,
-    /// Schema documents by bundle-relative path → index in the bundle's schema list.
-    pub schema_paths: BTreeMap<String, u32>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl LowerCx {
-    fn schema_index(&mut self, path: &str) -> u32 {
-        let next = self.schema_paths.len() as u32;
-        *self
-            .schema_paths
-            .entry(normalise_path(path))
-            .or_insert(next)
-    }
-}
-
-/// `./schema/a.json`, `/schema/a.json` → `schema/a.json`.
-pub fn normalise_path(path: &str) -> String {
-    path.trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_string()
-}
-
-pub(crate) use starlane_lang::ast::trimmed_span as span_of;
-
-fn token_span(t: &SyntaxToken) -> Span {
-    usize::from(t.text_range().start())..usize::from(t.text_range().end())
-}
-
-fn sspan(source: u32, span: Span) -> SourceSpan {
-    SourceSpan {
-        source,
-        start: span.start as u32,
-        end: span.end as u32,
-    }
-}
-
-fn text(src: &str, node: &SyntaxNode) -> String {
-    src[span_of(node)].to_string()
-}
-
-fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect()
-}
-
-/// Lowers the `Bind` document of `root` (a parsed and checked tree) as source number `source`.
-pub fn lower_bind(cx: &mut LowerCx, src: &str, root: &SyntaxNode, source: u32) -> Bind {
-    let mut bind = Bind {
-        source,
-        version: "1.0.0".into(),
-        limits: Limits::default(),
-        ..Default::default()
-    };
-    let Some(doc) = ast::SourceFile::cast(root.clone()).and_then(|f| f.bind()) else {
-        return bind;
-    };
-    if let Some(v) = doc.header().and_then(|h| h.version()) {
-        bind.version = text(src, &v);
-    }
-    let Some(body) = doc.body() else { return bind };
-    let l = &mut Lowerer { cx, src, source };
-    // Declarations first: routes resolve port and schema names against them.
-    for item in body.syntax().children() {
-        match item.kind() {
-            REQUIRES_BLOCK => l.requires(&item, &mut bind),
-            SCHEMA_DECL => l.schema(&item, &mut bind),
-            LIMITS_BLOCK => l.limits(&item, &mut bind),
-            _ => {}
-        }
-    }
-    for item in body.syntax().children() {
-        match item.kind() {
-            PORT_DECL => {
-                let port = l.port(&item, &bind);
-                bind.ports.push(port);
-            }
-            ROLE_DECL => {
-                let role = Role {
-                    name: decl_name(src, &item),
-                    grants: l.grants_in(&item),
-                    span: sspan(source, span_of(&item)),
-                };
-                bind.roles.push(role);
-            }
-            GRANT_STMT => {
-                if let Some(g) = l.grant(&item) {
-                    bind.grants.push(g);
-                }
-            }
-            _ => {}
-        }
-    }
-    for pipeline in body.syntax().descendants().filter_map(ast::Pipeline::cast) {
-        if let Some(route) = l.route(&pipeline, &bind) {
-            bind.routes.push(route);
-        }
-    }
-    bind
-}
-
 /// The declared name after the keyword: glued identifier/`-` tokens.
-fn decl_name(src: &str, node: &SyntaxNode) -> String {
+pub(super) fn decl_name(src: &str, node: &SyntaxNode) -> String {
     let tokens = significant_tokens(node);
     let Some(first) = tokens.get(1) else {
         return String::new();
@@ -140,78 +30,62 @@ fn decl_name(src: &str, node: &SyntaxNode) -> String {
     src[token_span(first).start..end].to_string()
 }
 
-struct Lowerer<'a> {
-    cx: &'a mut LowerCx,
-    src: &'a str,
-    source: u32,
-}
-
-impl Lowerer<'_> {
-    fn span(&self, span: Span) -> SourceSpan {
-        sspan(self.source, span)
-    }
-
-    fn requires(&mut self, node: &SyntaxNode, bind: &mut Bind) {
-        for req in node.descendants().filter(|n| n.kind() == REQUIREMENT) {
-            // The context name: the glued tokens before `:` (`user-files`).
-            let name: String = significant_tokens(&req)
-                .iter()
-                .take_while(|t| t.kind() != COLON)
-                .map(|t| t.text())
-                .collect();
-            let kind = req
-                .children()
-                .find(|n| n.kind() == KIND_EXPR)
-                .map(|k| text(self.src, &k))
-                .unwrap_or_default();
-            bind.requires.push(Requirement {
-                name,
-                kind,
-                span: self.span(span_of(&req)),
-            });
+/// Lowers one item of a `Bind` body on its own: what it declares (ports, roles, grants) and the
+/// routes inside it. Names resolve against `env`; payload patterns go into the item's own
+/// arena, numbered from 0 (the bind's assembly renumbers them).
+pub fn lower_item(
+    env: &LowerEnv,
+    regexes: &mut RegexCache,
+    src: &str,
+    item: &SyntaxNode,
+) -> LoweredItem {
+    let mut l = ItemLowerer {
+        env,
+        regexes,
+        src,
+        out: LoweredItem::default(),
+    };
+    match item.kind() {
+        PORT_DECL => {
+            let port = l.port(item);
+            l.out.ports.push(port);
         }
-    }
-
-    fn schema(&mut self, node: &SyntaxNode, bind: &mut Bind) {
-        let name = decl_name(self.src, node);
-        let Some(path) = significant_tokens(node)
-            .into_iter()
-            .find(|t| t.kind() == STRING)
-        else {
-            return;
-        };
-        let path = path
-            .text()
-            .trim_matches(|c| c == '"' || c == '\'')
-            .to_string();
-        let schema = self.cx.schema_index(&path);
-        bind.schemas.push(SchemaRef {
-            name,
-            schema,
-            span: self.span(span_of(node)),
-        });
-    }
-
-    fn limits(&mut self, node: &SyntaxNode, bind: &mut Bind) {
-        for limit in node.descendants().filter(|n| n.kind() == LIMIT) {
-            let tokens = significant_tokens(&limit);
-            let Some(name) = tokens.first() else { continue };
-            let Some(value) = limit.children().find(|n| n.kind() == DURATION) else {
-                continue;
+        ROLE_DECL => {
+            let role = Role {
+                name: decl_name(src, item),
+                grants: l.grants_in(item),
+                span: l.span(span_of(item)),
             };
-            let Ok(bytes) = quantity::size_bytes(&text(self.src, &value)) else {
-                continue;
-            };
-            match name.text() {
-                "memory" => bind.limits.memory = bytes,
-                "payload" => bind.limits.payload = bytes,
-                "headers" => bind.limits.headers = bytes,
-                _ => {}
+            l.out.roles.push(role);
+        }
+        GRANT_STMT => {
+            if let Some(g) = l.grant(item) {
+                l.out.grants.push(g);
             }
         }
+        _ => {}
+    }
+    for pipeline in item.descendants().filter_map(ast::Pipeline::cast) {
+        if let Some(route) = l.route(&pipeline) {
+            l.out.routes.push(route);
+        }
+    }
+    l.out
+}
+
+struct ItemLowerer<'a> {
+    env: &'a LowerEnv,
+    regexes: &'a mut RegexCache,
+    src: &'a str,
+    out: LoweredItem,
+}
+
+impl ItemLowerer<'_> {
+    fn span(&self, span: Span) -> SourceSpan {
+        sspan(self.env.source, span)
     }
 
-    fn port(&mut self, node: &SyntaxNode, bind: &Bind) -> Port {
+    fn port(&mut self, node: &SyntaxNode) -> Port {
         let mut port = Port {
             name: decl_name(self.src, node),
             request: None,
@@ -235,7 +109,7 @@ impl Lowerer<'_> {
                     let pattern = field
                         .children()
                         .find_map(ast::PayloadPattern::cast)
-                        .map(|p| self.pattern(&p, bind));
+                        .map(|p| self.pattern(&p));
                     if name == "request" {
                         port.request = pattern
                     } else {
@@ -366,7 +240,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn route(&mut self, pipeline: &ast::Pipeline, bind: &Bind) -> Option<Route> {
+    fn route(&mut self, pipeline: &ast::Pipeline) -> Option<Route> {
         let mut names = Vec::new();
         let mut regexes = Vec::new();
         let mut filters = Vec::new();
@@ -403,7 +277,7 @@ impl Lowerer<'_> {
         let path_regex = (!regexes.is_empty()).then(|| regexes.concat());
         let captures = path_regex
             .as_deref()
-            .map(|r| self.cx.regexes.capture_names(r))
+            .map(|r| self.regexes.capture_names(r))
             .unwrap_or_default();
         let route_span = scopes
             .first()
@@ -425,7 +299,7 @@ impl Lowerer<'_> {
                 .as_ref()
                 .and_then(|s| s.payload())
                 .map(|b| match b.pattern() {
-                    Some(p) => self.pattern(&p, bind),
+                    Some(p) => self.pattern(&p),
                     None => self.push_pattern(PayloadPattern {
                         shape: Shape::Nothing,
                         validators: vec![],
@@ -434,7 +308,7 @@ impl Lowerer<'_> {
             let Some(stop_node) = seg.stop() else {
                 continue;
             };
-            let Some(stop) = self.stop(&stop_node, bind) else {
+            let Some(stop) = self.stop(&stop_node) else {
                 continue;
             };
             segments.push(Segment {
@@ -455,7 +329,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn stop(&mut self, node: &SyntaxNode, bind: &Bind) -> Option<Stop> {
+    fn stop(&mut self, node: &SyntaxNode) -> Option<Stop> {
         Some(match node.kind() {
             CORE_STOP | LEGACY_CORE_STOP => Stop::Core,
             REFLECT_STOP => Stop::Reflect,
@@ -466,8 +340,8 @@ impl Lowerer<'_> {
                     .filter(|t| matches!(t.kind(), IDENT | MINUS | INT))
                     .map(|t| t.text())
                     .collect();
-                match bind.ports.iter().position(|p| p.name == name) {
-                    Some(i) => Stop::Port(i as u32),
+                match self.env.port_index(&name) {
+                    Some(i) => Stop::Port(i),
                     None => {
                         let span = span_of(node);
                         let mut d = Diagnostic::new(
@@ -479,10 +353,10 @@ impl Lowerer<'_> {
                         .help(format!("declare it: `Port {name} {{ … }}`"));
                         d = d.did_you_mean(
                             &name,
-                            bind.ports.iter().map(|p| p.name.as_str()),
+                            self.env.ports.iter().map(String::as_str),
                             span.start + 2..span.end - 2,
                         );
-                        self.cx.diagnostics.push(d);
+                        self.out.diagnostics.push(d);
                         return None;
                     }
                 }
@@ -521,13 +395,13 @@ impl Lowerer<'_> {
     }
 
     fn push_pattern(&mut self, p: PayloadPattern) -> PatternId {
-        self.cx.patterns.push(p);
-        (self.cx.patterns.len() - 1) as PatternId
+        self.out.patterns.push(p);
+        (self.out.patterns.len() - 1) as PatternId
     }
 
     /// Children are pushed before their parent, so the arena stays acyclic. Depth is bounded by
     /// the parser's pattern cap.
-    fn pattern(&mut self, p: &ast::PayloadPattern, bind: &Bind) -> PatternId {
+    fn pattern(&mut self, p: &ast::PayloadPattern) -> PatternId {
         let node = p.syntax();
         let kind = p.kind().map(|t| t.text().to_string());
         let shape = if let Some(map) = node.children().find(|n| n.kind() == MAP_PATTERN) {
@@ -539,7 +413,7 @@ impl Lowerer<'_> {
                 let inner = entry
                     .children()
                     .find_map(ast::PayloadPattern::cast)
-                    .map(|c| self.pattern(&c, bind));
+                    .map(|c| self.pattern(&c));
                 if tokens.first().is_some_and(|t| t.kind() == STAR) {
                     other = Some(inner);
                     continue;
@@ -592,8 +466,8 @@ impl Lowerer<'_> {
             }
             let name = text(self.src, &target);
             if name.starts_with(|c: char| c.is_ascii_uppercase()) {
-                match bind.schemas.iter().find(|s| s.name == name) {
-                    Some(s) => validators.push(Validator::Schema(s.schema)),
+                match self.env.schema_index(&name) {
+                    Some(schema) => validators.push(Validator::Schema(schema)),
                     None => {
                         let span = span_of(&target);
                         let mut d = Diagnostic::new(
@@ -608,10 +482,10 @@ impl Lowerer<'_> {
                         ));
                         d = d.did_you_mean(
                             &name,
-                            bind.schemas.iter().map(|s| s.name.as_str()),
+                            self.env.schemas.iter().map(|(name, _)| name.as_str()),
                             span,
                         );
-                        self.cx.diagnostics.push(d);
+                        self.out.diagnostics.push(d);
                     }
                 }
             } else {

@@ -1,0 +1,220 @@
+//! Checking one document again and again as it is edited, redoing only what the edit touched.
+//!
+//! The unit of reuse is an item of the `Bind` body (a `Port`, a top-level route scope, …).
+//! What the front end finds in an item depends on the item's text alone, and what lowering
+//! makes of it on its text and the bind's [`LowerEnv`] (port and schema names); so both are
+//! remembered by item text and, when the same text turns up again — typically everywhere but
+//! the item being typed in — carried to its new position instead of recomputed. Parsing, the
+//! whole-document checks and the semantic checks run in full each time: they are a few
+//! milliseconds for a 5,000-line file.
+//!
+//! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
+//! unchanged item is neither rebuilt nor freed.
+//!
+//! [`IncrementalChecker::check`] returns exactly what [`crate::check_source`] returns for the
+//! same text (a property test holds it to that).
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use starlane_lang::check::{ItemFindings, RegexCache};
+use starlane_lang::settings::Settings;
+use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
+
+use crate::Checked;
+use crate::lower::{self, LowerCx, LowerEnv, LoweredItem};
+use crate::symbols::ItemSymbols;
+
+/// One document's checker, kept by the language server from one version of the text to the
+/// next.
+#[derive(Default)]
+pub struct IncrementalChecker {
+    /// The document kind the memo was made for: items mean different things in other kinds.
+    kind: Option<DocumentKind>,
+    /// What each item's text was found to hold, keyed by that text.
+    items: FxHashMap<Box<str>, ItemMemo>,
+    /// The env the last lowering ran against; kept while it stays equal, so memos can compare
+    /// it by pointer.
+    env: Arc<LowerEnv>,
+    /// Bumped on every check: items not seen in a check are forgotten after it.
+    generation: u64,
+    /// Regex analyses, shared by every phase and kept across checks.
+    pub regexes: RegexCache,
+    /// How many items the last check reused and recomputed (for tests and benches).
+    pub last_reuse: Reuse,
+}
+
+/// Items reused and recomputed by one check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reuse {
+    pub reused: usize,
+    pub computed: usize,
+}
+
+struct ItemMemo {
+    kind: SyntaxKind,
+    /// Where the item stood when its results were computed: they are shifted from here.
+    start: usize,
+    findings: ItemFindings,
+    lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
+    /// Made on demand (the language server's symbol index), relative to `start`.
+    symbols: Option<Arc<ItemSymbols>>,
+    used: u64,
+    /// The item's tree, shared with the next version's tree when the text is unchanged
+    /// ([`starlane_lang::parse_reusing`]).
+    green: GreenNode,
+}
+
+impl IncrementalChecker {
+    /// Checks `src`, a new version of the document: the same result as
+    /// [`crate::check_source`], computed again only for the items whose text is new.
+    pub fn check(&mut self, src: &str, settings: &Settings) -> Checked {
+        let items = &self.items;
+        let parse = starlane_lang::parse_reusing(src, &mut |kind, text| {
+            let memo = items.get(text).filter(|m| m.kind == kind)?;
+            Some(memo.green.clone())
+        });
+        if parse.kind != self.kind {
+            self.items.clear();
+            self.kind = parse.kind;
+        }
+        self.generation += 1;
+        self.last_reuse = Reuse::default();
+        let root = parse.syntax();
+        let front = {
+            let (items, generation, reuse) =
+                (&mut self.items, self.generation, &mut self.last_reuse);
+            let kind = parse.kind;
+            starlane_lang::check::check_with(&parse, src, &mut self.regexes, |item, regexes| {
+                let memo = memo_for(items, item, src, generation);
+                let start = item_start(item);
+                match memo {
+                    Some(memo) => {
+                        reuse.reused += 1;
+                        memo.findings.shifted(delta(memo.start, start))
+                    }
+                    None => {
+                        reuse.computed += 1;
+                        let findings = starlane_lang::check::check_item(item, src, kind, regexes);
+                        let text = &src[item_range(item)];
+                        items.insert(
+                            text.into(),
+                            ItemMemo {
+                                kind: item.kind(),
+                                start,
+                                findings: findings.clone(),
+                                lowered: None,
+                                symbols: None,
+                                used: generation,
+                                green: item.green().into_owned(),
+                            },
+                        );
+                        findings
+                    }
+                }
+            })
+        };
+        let mut cx = LowerCx {
+            regexes: std::mem::take(&mut self.regexes),
+            ..Default::default()
+        };
+        let bind = {
+            let (items, generation, kept_env) = (&mut self.items, self.generation, &mut self.env);
+            let mut env_compared = false;
+            lower::lower_bind_with(&mut cx, src, &root, 0, |env, regexes, item| {
+                // One env per bind: compare it with the kept one once.
+                if !env_compared {
+                    env_compared = true;
+                    if **kept_env != *env {
+                        *kept_env = Arc::new(env.clone());
+                    }
+                }
+                let start = item_start(item);
+                let Some(memo) = memo_for(items, item, src, generation) else {
+                    // Every item was memoised by the check above; this is only reachable if
+                    // the two walks disagree about what an item is.
+                    return lower::lower_item(env, regexes, src, item);
+                };
+                match &memo.lowered {
+                    Some((memo_env, lowered)) if Arc::ptr_eq(memo_env, kept_env) => {
+                        lowered.shifted(delta(memo.start, start))
+                    }
+                    _ => {
+                        let lowered = lower::lower_item(env, regexes, src, item);
+                        let relative = lowered.shifted(delta(start, memo.start));
+                        memo.lowered = Some((kept_env.clone(), relative));
+                        lowered
+                    }
+                }
+            })
+        };
+        let diagnostics = crate::finish(&parse, front, &bind, src, &mut cx, settings);
+        self.regexes = std::mem::take(&mut cx.regexes);
+        let generation = self.generation;
+        self.items.retain(|_, memo| memo.used == generation);
+        let is_bind = parse.kind == Some(DocumentKind::Bind);
+        Checked {
+            parse,
+            diagnostics,
+            bind: is_bind.then_some(bind),
+            patterns: cx.patterns,
+        }
+    }
+}
+
+impl IncrementalChecker {
+    /// The symbols of `src` (the text last checked, whose tree is `root`) item by item, each
+    /// with the delta to move it by: [`crate::symbols::SymbolIndex::assemble`] makes the index
+    /// from them,
+    /// wherever and whenever it is wanted. Only items not indexed before are indexed now.
+    pub fn item_symbols(&mut self, src: &str, root: &SyntaxNode) -> Vec<(Arc<ItemSymbols>, isize)> {
+        starlane_lang::check::body_items(root)
+            .map(|item| {
+                let start = item_start(&item);
+                let Some(memo) = self.items.get_mut(&src[item_range(&item)]) else {
+                    return (Arc::new(ItemSymbols::of(&item, &mut self.regexes)), 0);
+                };
+                let symbols = match &memo.symbols {
+                    Some(symbols) => symbols.clone(),
+                    None => {
+                        // Indexed where the item stands now, kept relative to `memo.start`.
+                        let here = ItemSymbols::of(&item, &mut self.regexes);
+                        let symbols = Arc::new(here.shifted(delta(start, memo.start)));
+                        memo.symbols = Some(symbols.clone());
+                        symbols
+                    }
+                };
+                (symbols, delta(memo.start, start))
+            })
+            .collect()
+    }
+}
+
+/// The memo of `item`, if its text was seen before as an item of the same kind; marks it used.
+fn memo_for<'m>(
+    items: &'m mut FxHashMap<Box<str>, ItemMemo>,
+    item: &SyntaxNode,
+    src: &str,
+    generation: u64,
+) -> Option<&'m mut ItemMemo> {
+    let memo = items.get_mut(&src[item_range(item)])?;
+    if memo.kind != item.kind() {
+        return None;
+    }
+    memo.used = generation;
+    Some(memo)
+}
+
+fn item_range(item: &SyntaxNode) -> std::ops::Range<usize> {
+    let r = item.text_range();
+    usize::from(r.start())..usize::from(r.end())
+}
+
+fn item_start(item: &SyntaxNode) -> usize {
+    usize::from(item.text_range().start())
+}
+
+/// How far something at `from` moves to stand at `to`.
+fn delta(from: usize, to: usize) -> isize {
+    to as isize - from as isize
+}

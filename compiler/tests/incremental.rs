@@ -1,0 +1,176 @@
+//! The incremental checker is an optimisation only: after any sequence of edits it must return
+//! exactly what checking the text from scratch returns — diagnostics, lowered bind, patterns,
+//! and the symbol index.
+//! Edits are random (valid snippets, garbage, deletions that cut items in half) on every real
+//! `.bind` file and a generated large one.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use starlane_compiler::incremental::IncrementalChecker;
+use starlane_compiler::symbols::SymbolIndex;
+use starlane_lang::check::RegexCache;
+
+fn bind_files() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for dir in ["specs/tests", "examples/starlane", "examples/hello/bind"] {
+        let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "bind"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let bytes = std::fs::read(&p).unwrap();
+            files.push(starlane_lang::source::decode(&bytes).0);
+        }
+    }
+    files.push(generated(12));
+    files
+}
+
+/// A bind with `areas` ports, each with a route scope using it.
+fn generated(areas: usize) -> String {
+    let mut s = String::from(
+        "Bind(version=1.1.0) {\n  Requires {\n    users: Base<User>;\n  }\n  Schema Profile = \"schema/profile.json\";\n",
+    );
+    for n in 0..areas {
+        s.push_str(&format!(
+            "  Port save-{n} {{\n    request: Json~Profile;\n    timeout: exec 200ms, total 1s;\n    call ${{users}}:**^Ext<Select>;\n  }}\n  Route<Http> -> {{\n    <Get>/a{n}/(?P<id>[^/]+) -> ${{users}}:${{id}} => &;\n    <Post>/a{n}/p -[ Json~Profile ]-> ((save-{n})) => &;\n    <Put>/a{n}/m -[ Map{{name<Text>}} ]-> ((save-{n})) =[ Text ]=> &;\n  }}\n"
+        ));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Text an edit may insert: pieces of the language, and things that break it.
+const SNIPPETS: &[&str] = &[
+    "x",
+    " ",
+    "\n",
+    "{",
+    "}",
+    ";",
+    "->",
+    "=>",
+    "((save-1))",
+    "((nope))",
+    "${id}",
+    "${missing}",
+    "$1",
+    "/(?P<id>[^/]+)",
+    "/(unclosed",
+    "Port extra { request: Text; }",
+    "Port save-1 { }",
+    "Schema Other = \"schema/o.json\";",
+    "Route<Http> -> { <Get>/z -> Err(404); }",
+    "<Get>/dup -> &;",
+    "grant perm +cSd-RwX on ${users}:**;",
+    "Requires { more: Base; }",
+    "~Nope",
+    "Err(200)",
+    "é",
+    "# comment\n",
+    "\"",
+];
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert { at: usize, snippet: usize },
+    Delete { at: usize, len: usize },
+}
+
+fn apply(text: &str, edit: &Edit) -> String {
+    let clamp = |at: usize| {
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    match edit {
+        Edit::Insert { at, snippet } => {
+            let at = clamp(*at);
+            format!("{}{}{}", &text[..at], SNIPPETS[*snippet], &text[at..])
+        }
+        Edit::Delete { at, len } => {
+            let start = clamp(*at);
+            let end = clamp(start + len).max(start);
+            format!("{}{}", &text[..start], &text[end..])
+        }
+    }
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        3 => (any::<usize>(), 0..SNIPPETS.len()).prop_map(|(at, snippet)| Edit::Insert { at, snippet }),
+        1 => (any::<usize>(), 1usize..40).prop_map(|(at, len)| Edit::Delete { at, len }),
+    ]
+}
+
+fn assert_same(checker: &mut IncrementalChecker, text: &str) {
+    let settings = Default::default();
+    let incremental = checker.check(text, &settings);
+    let full = starlane_compiler::check_source(text, &settings);
+    assert_eq!(
+        incremental.diagnostics, full.diagnostics,
+        "diagnostics of:\n{text}"
+    );
+    assert_eq!(incremental.bind, full.bind, "bind of:\n{text}");
+    assert_eq!(incremental.patterns, full.patterns, "patterns of:\n{text}");
+    let parts = checker.item_symbols(text, &incremental.parse.syntax());
+    let symbols = SymbolIndex::assemble(parts.iter().map(|(item, delta)| (&**item, *delta)));
+    let from_scratch = SymbolIndex::build(&full.parse.syntax(), &mut RegexCache::default());
+    assert_eq!(symbols, from_scratch, "symbols of:\n{text}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn edits_give_what_a_full_check_gives(
+        file in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(edit(), 1..25),
+    ) {
+        let files = bind_files();
+        let mut text = files[file.index(files.len())].clone();
+        let mut checker = IncrementalChecker::default();
+        assert_same(&mut checker, &text);
+        for e in &edits {
+            text = apply(&text, e);
+            assert_same(&mut checker, &text);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_file_checks_the_same_incrementally() {
+    for text in bind_files() {
+        let mut checker = IncrementalChecker::default();
+        assert_same(&mut checker, &text);
+        // Checked again unchanged: everything is reused.
+        assert_same(&mut checker, &text);
+        assert_eq!(checker.last_reuse.computed, 0);
+    }
+}
+
+#[test]
+fn an_edit_recomputes_only_the_item_it_touches() {
+    let text = generated(40);
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    let items = checker.last_reuse.computed;
+    assert!(items > 80, "{items} items");
+    // Type into a route path in the middle of the file.
+    let at = text.match_indices("/a20/p").next().unwrap().0 + 4;
+    let edited = format!("{}x{}", &text[..at], &text[at..]);
+    assert_same(&mut checker, &edited);
+    assert_eq!(checker.last_reuse.computed, 1);
+    assert_eq!(checker.last_reuse.reused, items - 1);
+    // Renaming a port changes what routes resolve against: they are lowered again (and still
+    // agree with a full check), but their front-end findings are reused.
+    let renamed = edited.replacen("Port save-3 ", "Port saved-3 ", 1);
+    assert_same(&mut checker, &renamed);
+    assert_eq!(checker.last_reuse.computed, 1);
+}
