@@ -370,6 +370,7 @@ fn auth_filters_accept_hashed_passwords_and_tokens_only() {
 fn status_metrics_and_send_through_the_admin_listener() {
     let s = Server::start(&hello(), &["--no-cache"]);
     get(&s.url("/hello"));
+    assert_eq!(get(&s.url("/nowhere")).status, 404);
     let status = get(&format!("http://{}/status", s.admin)).json();
     let states: Vec<(&str, &str)> = status["mechtrons"]
         .as_array()
@@ -387,6 +388,20 @@ fn status_metrics_and_send_through_the_admin_listener() {
         metrics.contains("starlane_mechtron_ready{mechtron=\"profiles\"} 1"),
         "{metrics}"
     );
+    // Errors by stage and code, guest time and instances, as Prometheus samples.
+    let sample = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no sample {name} in\n{metrics}"))
+    };
+    assert_eq!(
+        sample("starlane_errors_total{stage=\"route\",code=\"E0201\"}"),
+        1.0
+    );
+    assert!(sample("starlane_instances_total{mechtron=\"hello\"}") >= 1.0);
+    assert!(sample("starlane_guest_seconds_total{mechtron=\"hello\"}") > 0.0);
+    assert_eq!(sample("starlane_instances_active"), 0.0);
     // The CLI around it.
     let out = Command::new(binary())
         .args(["status", "--admin", &s.admin.to_string()])

@@ -81,7 +81,7 @@ codes! {
     PAYLOAD_TOO_LARGE = "E0206", "payload-too-large", Ingress, Caller, 413, "the request body is larger than the bind's `payload` limit";
     HEADERS_TOO_LARGE = "E0207", "headers-too-large", Ingress, Caller, 431, "the request headers are larger than the bind's `headers` limit";
     BAD_REQUEST = "E0208", "bad-request", Ingress, Caller, 400, "the request cannot be routed as sent";
-    CALL_DENIED = "E0209", "call-denied", Grant, System, 403, "a guest's outbound call is not allowed";
+    CALL_DENIED = "E0209", "call-denied", Grant, System, 500, "a guest's outbound call is not allowed";
     MECHTRON_NOT_READY = "E0210", "mechtron-not-ready", Instantiate, System, 503, "the mechtron is not Ready";
     GUEST_TRAP = "E0211", "guest-trap", Execute, System, 500, "the guest trapped";
     EXEC_TIMEOUT = "E0212", "exec-timeout", Execute, System, 504, "the guest used more CPU time than its port's `exec` timeout";
@@ -105,4 +105,53 @@ pub fn lookup(key: &str) -> Option<ErrorCode> {
     ALL.iter()
         .copied()
         .find(|c| c.id.eq_ignore_ascii_case(key) || c.name == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The promise of every error reply: the caller's fault is a 4xx, the system's a 5xx.
+    #[test]
+    fn fault_and_status_agree() {
+        for code in ALL {
+            let class = code.status / 100;
+            match code.fault {
+                Fault::Caller => assert_eq!(class, 4, "{} is the caller's fault", code.id),
+                Fault::System => assert_eq!(class, 5, "{} is the system's fault", code.id),
+            }
+        }
+    }
+
+    #[test]
+    fn ids_and_names_are_unique_and_documented() {
+        for (i, a) in ALL.iter().enumerate() {
+            assert!(
+                a.explanation.starts_with(&format!("# {}: ", a.id)),
+                "{}",
+                a.id
+            );
+            let fault = match a.fault {
+                Fault::Caller => "caller",
+                Fault::System => "system",
+            };
+            let line = format!("Fault: the {fault} ({}", a.status);
+            assert!(
+                a.explanation.contains(&line),
+                "{}: page lacks `{line}`",
+                a.id
+            );
+            let stage = format!("stage: `{}`", a.stage.as_str());
+            assert!(
+                a.explanation.contains(&stage),
+                "{}: page lacks `{stage}`",
+                a.id
+            );
+            for b in &ALL[i + 1..] {
+                assert!(a.id != b.id && a.name != b.name, "{} and {}", a.id, b.id);
+            }
+            assert_eq!(lookup(a.name), Some(*a));
+            assert_eq!(lookup(&a.id.to_lowercase()), Some(*a));
+        }
+    }
 }

@@ -563,7 +563,7 @@ impl Runtime {
         }
         let _ = flow;
         if way == Way::Back {
-            err = err.system_fault(502);
+            err = err.bad_response();
         }
         Err(err)
     }

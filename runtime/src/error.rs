@@ -80,10 +80,11 @@ impl RuntimeError {
         self
     }
 
-    /// The system's fault after all (a payload check on the way back).
-    pub fn system_fault(mut self, status: u16) -> Self {
+    /// A guest's response failed its check: the system's fault, found while responding.
+    pub fn bad_response(mut self) -> Self {
         self.fault = Fault::System;
-        self.status = status;
+        self.stage = Stage::Respond;
+        self.status = 502;
         self
     }
 

@@ -5,6 +5,7 @@ mod support;
 
 use std::collections::HashMap;
 
+use starlane_runtime::codes::{Fault, Stage};
 use starlane_runtime::engine::ExecClock;
 use starlane_runtime::{Identity, MechtronState, Message, codes};
 use support::*;
@@ -77,6 +78,7 @@ fn no_route_is_404_naming_kind_method_and_path() {
     let rt = hello_runtime(&echo());
     let e = rt.serve(0, get("/nowhere")).unwrap_err();
     assert_eq!((e.code, e.status), (codes::NO_ROUTE, 404));
+    assert_eq!(e.stage, Stage::Route);
     assert!(e.message.contains("Http<Get> /nowhere"), "{}", e.message);
     assert_eq!(e.bind.as_deref(), Some("bind/hello.bind"));
 }
@@ -95,6 +97,7 @@ fn a_port_checks_its_request_pattern_and_schema_with_pointers() {
         .serve(0, post("/save", r#"{"name":"ada","nick":"a"}"#))
         .unwrap_err();
     assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 400));
+    assert_eq!((e.stage, e.fault), (Stage::Validate, Fault::Caller));
     assert_eq!(e.port.as_deref(), Some("save"));
     assert_eq!(e.details["pointer"], "/nick");
     assert!(
@@ -115,7 +118,8 @@ fn a_bad_response_is_the_systems_fault() {
     let rt = hello_runtime(&constant("not json"));
     let e = rt.serve(0, post("/save", r#"{"name":"ada"}"#)).unwrap_err();
     assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 502));
-    assert_eq!(e.fault, starlane_runtime::codes::Fault::System);
+    assert_eq!((e.stage, e.fault), (Stage::Respond, Fault::System));
+    assert_eq!(e.to_json()["error"]["stage"], "respond");
     assert!(
         e.message.contains("response of port `save`"),
         "{}",
@@ -548,5 +552,50 @@ fn validators_spend_the_ports_total_too() {
         started.elapsed() < std::time::Duration::from_secs(2),
         "{:?}",
         started.elapsed()
+    );
+}
+
+/// `Cmd` messages between mechtrons: routed by kind and method like `Ext`, with the permission
+/// bit the method needs (`Cmd<Read>` reads: `R`; `Cmd<Update>` writes: `W`).
+#[test]
+fn cmd_calls_need_the_permission_bit_of_their_method() {
+    let bind = r#"Bind(version=1.1.0) {
+  Requires { store: Base<User>; }
+  Port read {
+    grant perm +csd-Rwx on ${store}:**;
+    call ${store}:**^Cmd<Read>;
+    call ${store}:**^Cmd<Update>;
+  }
+  Route<Http<Get>>/read -> ((read)) => &;
+}
+"#;
+    let store = "Bind(version=1.1.0) {\n  Route<Cmd<Read>> -> (( )) => &;\n  Route<Cmd<Update>> -> (( )) => &;\n}\n";
+    let run = |method: &str| {
+        let bundle = build(
+            &[
+                mechtron(
+                    "front",
+                    bind,
+                    &caller("store", "localhost:store:users", method, "q"),
+                ),
+                mechtron("store", store, &echo()),
+            ],
+            &[],
+        );
+        let mut opts = options(ExecClock::Epoch);
+        opts.bindings = HashMap::from([("store".into(), "localhost:store".into())]);
+        let rt = load(bundle, opts);
+        String::from_utf8(rt.serve(0, get("/read")).unwrap().body).unwrap()
+    };
+    let read = run("Cmd<Read>");
+    let read: serde_json::Value = serde_json::from_str(&read).expect(&read);
+    assert_eq!(
+        (read["kind"].as_str(), read["method"].as_str()),
+        (Some("Cmd"), Some("Read"))
+    );
+    let update = run("Cmd<Update>");
+    assert!(
+        update.starts_with("DENIED:") && update.contains("E0209") && update.contains("needs `W`"),
+        "{update}"
     );
 }

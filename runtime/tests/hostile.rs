@@ -127,11 +127,29 @@ fn each_misbehaviour_gets_its_typed_error_while_good_traffic_is_served() {
             let rt = rt.clone();
             std::thread::Builder::new()
                 .stack_size(starlane_runtime::GUEST_THREAD_STACK)
-                .spawn(move || check_case(&rt, name, want))
+                .spawn(move || {
+                    check_case(&rt, name, want);
+                })
                 .unwrap()
         })
         .collect();
-    for h in hostile {
+    // The misbehaviours contained elsewhere, at the same time: the undeclared call is denied
+    // to the guest (which answers with the denial), the refused modules are not Ready.
+    let contained: Vec<_> = ["thief", "foreign", "memoryless"]
+        .into_iter()
+        .map(|name| {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    match name {
+                        "thief" => assert_denied(&rt),
+                        _ => assert_refused(&rt, name),
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in hostile.into_iter().chain(contained) {
         h.join().expect("a hostile case failed");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -210,15 +228,7 @@ fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
         .with_ansi(false)
         .finish();
     let rt = hostile_runtime(ExecClock::Epoch);
-    let reply = tracing::subscriber::with_default(subscriber, || {
-        rt.serve(rt.mechtron_named("thief").unwrap(), get())
-            .unwrap()
-    });
-    let text = String::from_utf8(reply.body).unwrap();
-    assert!(
-        text.starts_with("DENIED:") && text.contains("E0209"),
-        "{text}"
-    );
+    tracing::subscriber::with_default(subscriber, || assert_denied(&rt));
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("starlane::audit")
@@ -226,6 +236,40 @@ fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
             && logs.contains("localhost:victim"),
         "{logs}"
     );
+}
+
+/// The thief's call to the victim is denied; the guest is told why and answers with it.
+fn assert_denied(rt: &Arc<Runtime>) {
+    let reply = rt
+        .serve(rt.mechtron_named("thief").unwrap(), get())
+        .unwrap();
+    let text = String::from_utf8(reply.body).unwrap();
+    assert!(
+        text.starts_with("DENIED:") && text.contains("E0209"),
+        "{text}"
+    );
+}
+
+/// A module refused at load: Panic with the reason, and messages to it are not served.
+fn assert_refused(rt: &Arc<Runtime>, name: &str) {
+    let expect = match name {
+        "foreign" => "env::print",
+        _ => "does not export `memory`",
+    };
+    match rt.mechtrons[rt.mechtron_named(name).unwrap()].state() {
+        MechtronState::Panic(reason) => {
+            assert!(
+                reason.contains("E0220") && reason.contains(expect),
+                "{name}: {reason}"
+            );
+        }
+        other => panic!("{name}: {other:?}"),
+    }
+    let e = rt
+        .serve(rt.mechtron_named(name).unwrap(), get())
+        .unwrap_err();
+    assert_eq!(e.code, codes::MECHTRON_NOT_READY);
+    assert_eq!(e.status / 100, 5, "not Ready is the system's fault");
 }
 
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -243,23 +287,8 @@ impl std::io::Write for Capture {
 #[test]
 fn modules_breaking_the_abi_are_refused_at_load_with_every_problem() {
     let rt = hostile_runtime(ExecClock::Epoch);
-    for (name, expect) in [
-        ("foreign", "env::print"),
-        ("memoryless", "does not export `memory`"),
-    ] {
-        match rt.mechtrons[rt.mechtron_named(name).unwrap()].state() {
-            MechtronState::Panic(reason) => {
-                assert!(
-                    reason.contains("E0220") && reason.contains(expect),
-                    "{name}: {reason}"
-                );
-            }
-            other => panic!("{name}: {other:?}"),
-        }
-        let e = rt
-            .serve(rt.mechtron_named(name).unwrap(), get())
-            .unwrap_err();
-        assert_eq!(e.code, codes::MECHTRON_NOT_READY);
+    for name in ["foreign", "memoryless"] {
+        assert_refused(&rt, name);
     }
     assert_eq!(
         rt.mechtrons[rt.mechtron_named("good").unwrap()].state(),
