@@ -230,6 +230,53 @@ fn diff_reports_breaking_changes_and_widenings() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Runs the binary with `stdin` piped in; returns (exit code, stdout, stderr).
+fn starlane_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starlane"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn fmt_reads_stdin_and_writes_stdout() {
+    let src = "Bind(version=1.0.0){Route<Ext<A>>->(())=>&; # keep me\n}";
+    let want = "Bind(version=1.0.0) {\n  Route<Ext<A>> -> (()) => &; # keep me\n}\n";
+    for args in [&["fmt"][..], &["fmt", "-"][..]] {
+        let (code, out, err) = starlane_with_stdin(args, src);
+        assert_eq!((code, out.as_str()), (0, want), "{err}");
+    }
+    // Syntax errors: the input unchanged on stdout (an editor's filter never loses text), the
+    // reason on stderr; `--force` formats what it can.
+    let broken = "Bind(version=1.0.0) {   Route<Ext<A>> -> ; }";
+    let (code, out, err) = starlane_with_stdin(&["fmt"], broken);
+    assert_eq!((code, out.as_str()), (1, broken));
+    assert!(
+        err.contains("<stdin>") && err.contains("syntax errors"),
+        "{err}"
+    );
+    let (code, out, err) = starlane_with_stdin(&["fmt", "--force"], broken);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Bind(version=1.0.0) {\n  Route<Ext<A>> ->;\n}\n");
+}
+
 #[test]
 fn fmt_formats_checks_and_diffs() {
     let dir = std::env::temp_dir().join(format!("starlane-fmt-{}", std::process::id()));

@@ -137,10 +137,16 @@ pub fn format(src: &str, force: bool) -> Result<String, FormatError> {
     if src.trim().is_empty() {
         text = src.to_string();
     }
-    if significant(src) != significant(&text) {
+    same_tokens(src, text)
+}
+
+/// The formatter's last line of defence: its output is only returned if re-lexing it gives the
+/// same tokens (and comments) as the input, so a layout bug can never change a file's meaning.
+fn same_tokens(src: &str, formatted: String) -> Result<String, FormatError> {
+    if significant(src) != significant(&formatted) {
         return Err(FormatError::TokensChanged);
     }
-    Ok(text)
+    Ok(formatted)
 }
 
 /// The tokens that carry meaning (and comments), with their text.
@@ -205,7 +211,34 @@ impl Printer {
 
 #[cfg(test)]
 mod tests {
-    use super::format;
+    use super::{FormatError, format, same_tokens};
+
+    /// Output that would change the file is refused: tokens merged or split, a comment lost,
+    /// a comment's text changed. Layout alone passes.
+    #[test]
+    fn output_with_other_tokens_is_refused() {
+        let src = "Bind(version=1.0.0) {\n  Route<Http<Get>>/a -> (( )) => &; # why\n}\n";
+        let refused = [
+            src.replace("Http<Get>", "Http <Get"),
+            src.replace("Route<Http", "RouteHttp<"),
+            src.replace(" # why", ""),
+            src.replace("# why", "# who"),
+            src.replace("/a ", "/a/b "),
+        ];
+        for out in refused {
+            assert!(
+                matches!(
+                    same_tokens(src, out.clone()),
+                    Err(FormatError::TokensChanged)
+                ),
+                "accepted: {out}"
+            );
+        }
+        let relaid = src
+            .replace("  Route", "      Route")
+            .replace(" # why", "   # why");
+        assert_eq!(same_tokens(src, relaid.clone()).unwrap(), relaid);
+    }
 
     #[test]
     fn canonical_layout() {

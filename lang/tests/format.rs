@@ -30,6 +30,16 @@ fn comments(src: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every token but whitespace, with its text: what formatting must never change.
+fn tokens(src: &str) -> Vec<(starlane_lang::SyntaxKind, String)> {
+    starlane_lang::parse(src)
+        .tokens()
+        .iter()
+        .filter(|t| t.kind != starlane_lang::SyntaxKind::WHITESPACE)
+        .map(|t| (t.kind, src[t.range()].trim_end().to_string()))
+        .collect()
+}
+
 #[test]
 fn formatting_every_valid_file_is_idempotent_and_keeps_comments() {
     let mut formatted = 0;
@@ -105,6 +115,12 @@ proptest! {
             prop_assert_eq!(format(&out, false), Ok(out.clone()));
             prop_assert_eq!(comments(&src), comments(&out));
         }
-        let _ = format(&src, true);
+        match format(&src, true) {
+            Ok(out) => {
+                prop_assert_eq!(tokens(&src), tokens(&out));
+                prop_assert_eq!(comments(&src), comments(&out));
+            }
+            Err(e) => prop_assert_eq!(e, FormatError::TokensChanged),
+        }
     }
 }
