@@ -130,3 +130,45 @@ test('keywords, kinds, methods, stops and ports get their own scopes', async () 
   assert.match(at(3, 'json'), /support.constant.format/);
   assert.match(at(3, '(( ))'), /support.function.core/);
 });
+
+test('bind code blocks in Markdown are tokenized with the Starlane grammar, and only they', async () => {
+  // A stand-in for VS Code's Markdown grammar (not on npm): the injection only needs its scope.
+  const markdown = { scopeName: 'text.html.markdown', patterns: [] };
+  const registry = new vsctm.Registry({
+    onigLib: Promise.resolve({
+      createOnigScanner: (patterns) => new oniguruma.OnigScanner(patterns),
+      createOnigString: (s) => new oniguruma.OnigString(s),
+    }),
+    loadGrammar: async (scopeName) => {
+      const files = {
+        'source.starlane': 'grammar/textmate/starlane.tmLanguage.json',
+        'markdown.starlane.codeblock': 'grammar/textmate/markdown-injection.tmLanguage.json',
+      };
+      if (scopeName === 'text.html.markdown') {
+        return vsctm.parseRawGrammar(JSON.stringify(markdown), 'markdown.json');
+      }
+      const path = files[scopeName] && join(repoRoot, files[scopeName]);
+      return path ? vsctm.parseRawGrammar(readFileSync(path, 'utf8'), path) : null;
+    },
+    getInjections: (scopeName) => (scopeName === 'text.html.markdown' ? ['markdown.starlane.codeblock'] : undefined),
+  });
+  const grammar = await registry.loadGrammar('text.html.markdown');
+  const text = [
+    '# Routes  # not a bind comment',
+    '```bind',
+    'Route<Http<Get>>/x -> (( )) => &; # a comment',
+    '```',
+    'Route<Http> after the fence is prose',
+    '~~~rust',
+    'Route<Http> # in another language',
+    '~~~',
+  ].join('\n');
+  const scopes = scopesOf(grammar, text);
+  const at = (line, needle) => (scopes[line][text.split('\n')[line].indexOf(needle)] ?? []).join(' ');
+  assert.match(at(2, 'Route'), /meta\.embedded\.block\.starlane.*keyword\.control\.route/);
+  assert.match(at(2, '# a'), /comment\.line/);
+  assert.match(at(1, 'bind'), /fenced_code\.block\.language\.markdown/);
+  for (const [line, needle] of [[0, '# not'], [4, 'Route'], [6, 'Route'], [6, '#']]) {
+    assert.doesNotMatch(at(line, needle), /starlane|comment\.line|keyword/, `line ${line + 1}: ${at(line, needle)}`);
+  }
+});

@@ -88,3 +88,53 @@ fn the_queries_compile_against_the_grammar() {
     tree_sitter::Query::new(&language, tree_sitter_starlane::HIGHLIGHTS_QUERY).unwrap();
     tree_sitter::Query::new(&language, tree_sitter_starlane::FOLDS_QUERY).unwrap();
 }
+
+/// The folds query folds what an editor should: each multi-line block, declaration and map
+/// pattern, from its first line to its last.
+#[test]
+fn the_folds_query_folds_blocks_and_declarations() {
+    use tree_sitter::StreamingIterator;
+    let src = "\
+Bind(version=1.1.0) {
+  Requires {
+    users: Base<User>;
+  }
+  Port save {
+    request: Map{
+      name<Text>
+    };
+  }
+  Route<Http> -> {
+    <Get>/a -> (( )) => &;
+  }
+  Route<Ext<A>> -> (( )) => &;
+}
+";
+    let language = tree_sitter_starlane::LANGUAGE.into();
+    let mut parser = Parser::new();
+    parser.set_language(&language).unwrap();
+    let tree = parser.parse(src, None).unwrap();
+    let query = tree_sitter::Query::new(&language, tree_sitter_starlane::FOLDS_QUERY).unwrap();
+    let mut cursor = tree_sitter::QueryCursor::new();
+    let mut folds = Vec::new();
+    let mut matches = cursor.matches(&query, tree.root_node(), src.as_bytes());
+    while let Some(m) = matches.next() {
+        for c in m.captures() {
+            let (start, end) = (c.node.start_position().row, c.node.end_position().row);
+            if end > start {
+                folds.push((start + 1, end + 1, c.node.kind()));
+            }
+        }
+    }
+    folds.sort();
+    assert_eq!(
+        folds,
+        [
+            (1, 14, "block"),
+            (2, 4, "requires"),
+            (5, 9, "port_declaration"),
+            (6, 8, "map_pattern"),
+            (10, 12, "block"),
+        ]
+    );
+}
