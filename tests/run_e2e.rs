@@ -214,8 +214,8 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
         e["bind"]
             .as_str()
             .unwrap()
-            .starts_with("bind/profiles.bind:9:"),
-        "{e}"
+            .starts_with("bind/profiles.bind:10:5"),
+        "at the `request:` line: {e}"
     );
     // No route, and an `Err` stop.
     let none = get(&s.url("/nowhere"));

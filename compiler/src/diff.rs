@@ -144,7 +144,9 @@ fn bind_diff(old: &Bundle, ob: &Bind, new: &Bundle, nb: &Bind, name: &str, out: 
         for (what, a, b) in [
             ("request", o.request, p.request),
             ("response", o.response, p.response),
-        ] {
+        ]
+        .map(|(what, a, b)| (what, a.map(|c| c.pattern), b.map(|c| c.pattern)))
+        {
             let (at, bt) = (
                 a.map(|x| render_ir::pattern(old, x)),
                 b.map(|x| render_ir::pattern(new, x)),

@@ -67,10 +67,10 @@ pub fn text(header: &Header, bundle: &Bundle) -> String {
         for p in &bind.ports {
             let req = p
                 .request
-                .map_or("*".into(), |r| render_ir::pattern(bundle, r));
+                .map_or("*".into(), |r| render_ir::pattern(bundle, r.pattern));
             let resp = p
                 .response
-                .map_or("*".into(), |r| render_ir::pattern(bundle, r));
+                .map_or("*".into(), |r| render_ir::pattern(bundle, r.pattern));
             let _ = writeln!(
                 s,
                 "  port {}: request {req}, response {resp}, exec {} ms, total {} ms",

@@ -464,8 +464,10 @@ fn payload_mismatches(
             let Some(port) = bind.ports.get(p as usize) else {
                 continue;
             };
-            if let (Some(step), Some(want)) = (kind_of(seg.payload), kind_of(port.request))
-                && step != want
+            if let (Some(step), Some(want)) = (
+                kind_of(seg.payload),
+                kind_of(port.request.map(|c| c.pattern)),
+            ) && step != want
             {
                 out.push(
                     Diagnostic::new(
@@ -482,7 +484,7 @@ fn payload_mismatches(
             }
             if let (Some(next), Some(gives)) = (
                 route.segments.get(i + 1).and_then(|n| kind_of(n.payload)),
-                kind_of(port.response),
+                kind_of(port.response.map(|c| c.pattern)),
             ) && next != gives
             {
                 out.push(

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use starlane_ir::{Bind, PatternId, Port, Route, Stop};
+use starlane_ir::{Bind, PatternId, Port, PortCheck, Route, Stop};
 use starlane_routing::access::{self, Bits};
 use starlane_routing::substitute::{BUNDLE_PREFIX, substitute};
 use starlane_routing::{Capture, route_table};
@@ -302,19 +302,35 @@ impl Runtime {
             ));
         };
         let here = Some(self.bundle.locate(port.span));
+        // A failed check points at its own `request:`/`response:` line.
+        let at_check = |check: &PortCheck| Some(self.bundle.locate(check.span));
         // One deadline for the whole port exchange: request checks (validator mechtrons
         // included), the guest, and response checks all spend the same `total`.
         let deadline = flow.exchange.deadline.min(after(port.total_ms));
-        if let Some(p) = port.request {
-            self.check_payload(flow, p, &current.body, Way::In, Some(port), deadline)
-                .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+        if let Some(check) = &port.request {
+            self.check_payload(
+                flow,
+                check.pattern,
+                &current.body,
+                Way::In,
+                Some(port),
+                deadline,
+            )
+            .map_err(|e| e.port(Some(&port.name)).at(at_check(check)))?;
         }
         let reply = self
             .call_guest(flow, Some((i, port)), current, deadline)
             .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
-        if let Some(p) = port.response {
-            self.check_payload(flow, p, &reply.body, Way::Back, Some(port), deadline)
-                .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+        if let Some(check) = &port.response {
+            self.check_payload(
+                flow,
+                check.pattern,
+                &reply.body,
+                Way::Back,
+                Some(port),
+                deadline,
+            )
+            .map_err(|e| e.port(Some(&port.name)).at(at_check(check)))?;
         }
         Ok(reply)
     }

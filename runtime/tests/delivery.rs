@@ -101,8 +101,8 @@ fn a_port_checks_its_request_pattern_and_schema_with_pointers() {
     assert_eq!(e.port.as_deref(), Some("save"));
     assert_eq!(e.details["pointer"], "/nick");
     assert!(
-        e.bind.as_deref().unwrap().starts_with("bind/hello.bind:3:"),
-        "{:?}",
+        e.bind.as_deref() == Some("bind/hello.bind:4:5"),
+        "at the port's `request:` line: {:?}",
         e.bind
     );
     // Schema: too short a name; the error names the schema and the pointer.
@@ -110,6 +110,7 @@ fn a_port_checks_its_request_pattern_and_schema_with_pointers() {
     assert_eq!((e.code, e.status), (codes::SCHEMA_VIOLATION, 422));
     assert_eq!(e.details["schema"], "schema/profile.json");
     assert_eq!(e.details["pointer"], "/name");
+    assert_eq!(e.bind.as_deref(), Some("bind/hello.bind:4:5"));
 }
 
 #[test]
@@ -120,6 +121,11 @@ fn a_bad_response_is_the_systems_fault() {
     assert_eq!((e.code, e.status), (codes::INVALID_PAYLOAD, 502));
     assert_eq!((e.stage, e.fault), (Stage::Respond, Fault::System));
     assert_eq!(e.to_json()["error"]["stage"], "respond");
+    assert_eq!(
+        e.bind.as_deref(),
+        Some("bind/hello.bind:5:5"),
+        "the `response:` line"
+    );
     assert!(
         e.message.contains("response of port `save`"),
         "{}",

@@ -12,7 +12,8 @@ use crate::Bundle;
 
 pub const MAGIC: [u8; 8] = *b"STRLNBDL";
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// 2: a port's `request`/`response` carry the span of their field (`PortCheck`).
+pub const FORMAT_VERSION: u16 = 2;
 /// Feature flags this reader understands (none yet); a file with others is refused.
 pub const KNOWN_FEATURES: u32 = 0;
 
@@ -31,8 +32,10 @@ pub enum LoadError {
         "bundle format version {found} is newer than this runtime understands (up to {supported}); upgrade starlane"
     )]
     FutureVersion { found: u16, supported: u16 },
-    #[error("bundle format version {found} is not supported")]
-    UnsupportedVersion { found: u16 },
+    #[error(
+        "bundle format version {found} is not supported (this runtime reads version {supported}); rebuild the bundle with `starlane build`"
+    )]
+    UnsupportedVersion { found: u16, supported: u16 },
     #[error("the bundle requires features this runtime does not understand (flags {flags:#x})")]
     UnknownFeatures { flags: u32 },
     #[error("corrupted bundle: the body's SHA-256 does not match the header")]
@@ -122,9 +125,12 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), LoadError> {
             supported: FORMAT_VERSION,
         });
     }
-    if format_version == 0 {
+    // Older layouts are not read: a bundle is cheap to rebuild, and decoding an old body with
+    // a new layout could only fail later with a less helpful error.
+    if format_version < FORMAT_VERSION {
         return Err(LoadError::UnsupportedVersion {
             found: format_version,
+            supported: FORMAT_VERSION,
         });
     }
     let features = u32::from_le_bytes(r.array("the feature flags")?);

@@ -195,12 +195,20 @@ pub enum Validator {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Port {
     pub name: String,
-    pub request: Option<PatternId>,
-    pub response: Option<PatternId>,
+    pub request: Option<PortCheck>,
+    pub response: Option<PortCheck>,
     pub exec_ms: u64,
     pub total_ms: u64,
     pub grants: Vec<Grant>,
     pub calls: Vec<CallRule>,
+    pub span: SourceSpan,
+}
+
+/// A port's `request:` or `response:` pattern, with the span of that field so a payload that
+/// fails it is reported at the line that demanded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortCheck {
+    pub pattern: PatternId,
     pub span: SourceSpan,
 }
 

@@ -53,8 +53,8 @@ pub fn validate(b: &Bundle) -> Result<(), String> {
             in_range(s.schema, b.schemas.len(), "schema")?;
         }
         for port in &bind.ports {
-            pattern(port.request)?;
-            pattern(port.response)?;
+            pattern(port.request.map(|c| c.pattern))?;
+            pattern(port.response.map(|c| c.pattern))?;
         }
         for route in &bind.routes {
             for seg in &route.segments {

@@ -100,6 +100,18 @@ fn wrong_magic_future_version_and_unknown_features_are_named() {
             supported: FORMAT_VERSION
         }
     );
+    // An older layout is refused by name (it would not decode into today's IR).
+    let mut old = good.clone();
+    old[8..10].copy_from_slice(&(FORMAT_VERSION - 1).to_le_bytes());
+    let e = decode(&old).unwrap_err();
+    assert_eq!(
+        e,
+        LoadError::UnsupportedVersion {
+            found: FORMAT_VERSION - 1,
+            supported: FORMAT_VERSION
+        }
+    );
+    assert!(e.to_string().contains("rebuild"), "{e}");
     let mut features = good.clone();
     features[10] = 0b100;
     assert_eq!(

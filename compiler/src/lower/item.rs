@@ -3,8 +3,8 @@
 //! [`LowerEnv`], payload patterns in the item's own arena.
 
 use starlane_ir::{
-    CallRule, Direction, Grant, GrantKind, MapEntry, PatternId, PayloadPattern, Port, Role, Route,
-    Segment, Shape, SourceSpan, Stop, Validator,
+    CallRule, Direction, Grant, GrantKind, MapEntry, PatternId, PayloadPattern, Port, PortCheck,
+    Role, Route, Segment, Shape, SourceSpan, Stop, Validator,
 };
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
@@ -106,10 +106,14 @@ impl ItemLowerer<'_> {
             };
             match name.as_str() {
                 "request" | "response" => {
+                    let span = self.span(span_of(&field));
                     let pattern = field
                         .children()
                         .find_map(ast::PayloadPattern::cast)
-                        .map(|p| self.pattern(&p));
+                        .map(|p| PortCheck {
+                            pattern: self.pattern(&p),
+                            span,
+                        });
                     if name == "request" {
                         port.request = pattern
                     } else {

@@ -14,8 +14,9 @@ pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
         for_each_pattern_ref(pattern, renumber);
     }
     for port in &mut item.ports {
-        port.request.iter_mut().for_each(renumber);
-        port.response.iter_mut().for_each(renumber);
+        for check in port.request.iter_mut().chain(port.response.iter_mut()) {
+            renumber(&mut check.pattern);
+        }
     }
     for route in &mut item.routes {
         for segment in &mut route.segments {
@@ -59,6 +60,9 @@ impl LoweredItem {
         let shift_grant = |g: &mut Grant| shift(&mut g.span);
         item.ports.iter_mut().for_each(|p: &mut Port| {
             shift(&mut p.span);
+            for check in p.request.iter_mut().chain(p.response.iter_mut()) {
+                shift(&mut check.span);
+            }
             p.grants.iter_mut().for_each(shift_grant);
             p.calls.iter_mut().for_each(|c| shift(&mut c.span));
         });
