@@ -33,7 +33,19 @@ struct Server {
 
 impl Server {
     fn start(target: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(binary())
+        Server::spawn(Command::new(binary()), target, extra)
+    }
+
+    /// `starlane run` with its address space capped (`ulimit -v`, in KiB).
+    fn start_with_address_space(target: &Path, extra: &[&str], kib: u64) -> Server {
+        let mut sh = Command::new("sh");
+        sh.args(["-c", &format!("ulimit -v {kib} && exec \"$@\""), "sh"])
+            .arg(binary());
+        Server::spawn(sh, target, extra)
+    }
+
+    fn spawn(mut command: Command, target: &Path, extra: &[&str]) -> Server {
+        let mut child = command
             .arg("run")
             .arg(target)
             .args([
@@ -609,4 +621,29 @@ fn a_config_file_binds_context_names_and_a_broken_bundle_is_a_clear_error() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn with_too_little_address_space_for_the_pool_the_runtime_falls_back_and_serves() {
+    // The pool reserves ~4 GiB of address space per slot (over 1 TiB for the default slots);
+    // 3 GB refuses it, and the on-demand fallback must then fit its memories in what is left.
+    let s = Server::start_with_address_space(&hello(), &["--no-cache"], 3_000_000);
+    let status = get(&format!("http://{}/status", s.admin)).json();
+    assert_eq!(status["engine"]["allocator"], "on-demand", "{status}");
+    assert!(
+        status["engine"]["on_demand_reason"]
+            .as_str()
+            .unwrap()
+            .contains("the pooling allocator could not be set up"),
+        "{status}"
+    );
+    assert_eq!(get(&s.url("/hello")).body, "hello");
+    let saved = request(
+        "POST",
+        &s.url("/profile"),
+        &[],
+        br#"{"name":"ada","email":"ada@example.com"}"#.to_vec(),
+    );
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(s.stop().success());
 }

@@ -62,6 +62,17 @@ fn base_config(clock: ExecClock) -> Config {
     config
 }
 
+/// Memories reserve only what the bundle's largest `memory` limit allows (plus a small guard),
+/// not wasmtime's default 4 GiB: bounds are then checked by code instead of by guard pages,
+/// slower but able to run where address space is scarce (a `ulimit -v`, a 32-bit-sized budget).
+fn compact_memories(config: &mut Config, max_memory: u64) {
+    let reservation = max_memory.max(64 << 10).next_multiple_of(64 << 10);
+    config
+        .memory_reservation(reservation)
+        .memory_guard_size(64 << 10)
+        .memory_reservation_for_growth(0);
+}
+
 impl EngineHost {
     pub fn new(options: &EngineOptions) -> Result<EngineHost, String> {
         let forbidden = std::env::var("STARLANE_POOLING").is_ok_and(|v| v == "off" || v == "0");
@@ -96,8 +107,15 @@ impl EngineHost {
         }
         let engine = match engine {
             Some(e) => e,
-            None => Engine::new(&base_config(options.clock))
-                .map_err(|e| format!("cannot create the wasm engine: {e:#}"))?,
+            None => {
+                let mut config = base_config(options.clock);
+                if options.pooling && !forbidden {
+                    // The pool failed, most likely for lack of address space: the default 4 GiB
+                    // reservation per memory would fail the same way, one instance at a time.
+                    compact_memories(&mut config, options.max_memory);
+                }
+                Engine::new(&config).map_err(|e| format!("cannot create the wasm engine: {e:#}"))?
+            }
         };
         start_ticker(&engine);
         Ok(EngineHost {

@@ -464,6 +464,10 @@ fn without_the_pooling_allocator_the_runtime_falls_back_and_says_why() {
     let rt = load(bundle, opts);
     assert!(!rt.engine.pooling());
     assert_eq!(rt.status()["engine"]["allocator"], "on-demand");
+    assert_eq!(
+        rt.status()["engine"]["on_demand_reason"],
+        "pooling disabled"
+    );
     assert_eq!(rt.serve(0, get("/hello")).unwrap().body, b"Http<Get>");
 }
 
