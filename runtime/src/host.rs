@@ -56,6 +56,7 @@ impl Mechtron {
 
     fn set(&self, state: MechtronState) {
         if let Ok(mut s) = self.state.write() {
+            tracing::debug!(mechtron = %self.name, from = ?*s, to = ?state, "state");
             *s = state;
         }
     }

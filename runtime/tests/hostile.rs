@@ -390,3 +390,54 @@ fn a_total_timeout_covers_time_spent_waiting_on_other_mechtrons() {
         started.elapsed()
     );
 }
+
+/// Every mechtron goes Unknown → Creating → Ready (or Panic, with the reason) at load, and
+/// Destroyed at shutdown, after which it serves nothing.
+#[test]
+fn mechtrons_go_through_their_lifecycle() {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || Capture(sink.clone()))
+        .with_ansi(false)
+        .finish();
+    let rt = tracing::subscriber::with_default(subscriber, || hostile_runtime(ExecClock::Epoch));
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let transitions = |name: &str| -> Vec<String> {
+        logs.lines()
+            .filter(|l| l.contains(" state ") && l.contains(&format!("mechtron={name} ")))
+            .map(|l| {
+                let from = l.split(" from=").nth(1).unwrap().split(' ').next().unwrap();
+                let to = l.split(" to=").nth(1).unwrap().split('(').next().unwrap();
+                format!("{from}->{}", to.trim())
+            })
+            .collect()
+    };
+    assert_eq!(
+        transitions("good"),
+        ["Unknown->Creating", "Creating->Ready"],
+        "{logs}"
+    );
+    assert_eq!(
+        transitions("foreign"),
+        ["Unknown->Creating", "Creating->Panic"],
+        "{logs}"
+    );
+    rt.destroy();
+    let good = rt.mechtron_named("good").unwrap();
+    assert_eq!(rt.mechtrons[good].state(), MechtronState::Destroyed);
+    assert_eq!(
+        rt.serve(good, get()).unwrap_err().code,
+        codes::MECHTRON_NOT_READY
+    );
+    let status = rt.status();
+    assert!(
+        status["mechtrons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["state"] == "Destroyed"),
+        "{status}"
+    );
+}
