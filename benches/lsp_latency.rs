@@ -47,6 +47,16 @@ fn toggle_edit(version: i64, line: u32, col: u32) -> serde_json::Value {
     json!({ "range": { "start": { "line": line, "character": col }, "end": { "line": line, "character": end } }, "text": text })
 }
 
+/// `iters` edits, each with the next document version; the sum of what `timed` measured.
+fn time_edits(iters: u64, version: &mut i64, mut timed: impl FnMut(i64) -> Duration) -> Duration {
+    (0..iters)
+        .map(|_| {
+            *version += 1;
+            timed(*version)
+        })
+        .sum()
+}
+
 fn bench(c: &mut Criterion) {
     let text = realistic_bind(5_000);
     let line_count = text.lines().count();
@@ -65,18 +75,17 @@ fn bench(c: &mut Criterion) {
     group
         .sample_size(60)
         .measurement_time(Duration::from_secs(8));
+    let target = target as u32;
     group.bench_function("diagnostics_after_edit", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                version += 1;
-                let change = toggle_edit(version, target as u32, col);
+            time_edits(iters, &mut version, |version| {
                 let start = Instant::now();
-                server.change(&u, version, vec![change]).unwrap();
+                server
+                    .change(&u, version, vec![toggle_edit(version, target, col)])
+                    .unwrap();
                 server.diagnostics(&u, Some(version)).unwrap();
-                total += start.elapsed();
-            }
-            total
+                start.elapsed()
+            })
         })
     });
     // Completion after `((` in a route near the end of the file.
@@ -93,17 +102,16 @@ fn bench(c: &mut Criterion) {
     // for assembling the symbol index, which is built lazily on the first request after an edit.
     group.bench_function("completion_after_edit", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                version += 1;
-                let change = toggle_edit(version, target as u32, col);
+            time_edits(iters, &mut version, |version| {
                 let start = Instant::now();
-                server.change(&u, version, vec![change]).unwrap();
+                server
+                    .change(&u, version, vec![toggle_edit(version, target, col)])
+                    .unwrap();
                 server.at("textDocument/completion", &u, cl, cc).unwrap();
-                total += start.elapsed();
+                let took = start.elapsed();
                 server.diagnostics(&u, Some(version)).unwrap();
-            }
-            total
+                took
+            })
         })
     });
     group.bench_function("reference_round_trip_no_analysis", |b| {

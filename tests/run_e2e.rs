@@ -179,6 +179,10 @@ fn get(url: &str) -> Answer {
     request("GET", url, &[], Vec::new())
 }
 
+fn post(url: &str, body: &[u8]) -> Answer {
+    request("POST", url, &[], body.to_vec())
+}
+
 fn hello() -> PathBuf {
     repo().join("examples/hello")
 }
@@ -195,11 +199,9 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
     let hi = get(&s.url("/hello"));
     assert_eq!((hi.status, hi.body.as_str()), (200, "hello"));
     // The C guest, behind a JSON Schema, calling the hello mechtron through its grants.
-    let saved = request(
-        "POST",
+    let saved = post(
         &s.url("/profile"),
-        &[],
-        br#"{"name":"ada","email":"ada@example.com"}"#.to_vec(),
+        br#"{"name":"ada","email":"ada@example.com"}"#,
     );
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert_eq!(
@@ -208,12 +210,7 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
     );
     assert_eq!(saved.headers["content-type"], "application/json");
     // A payload that breaks the schema: 422, naming the port, the schema, the pointer and the line.
-    let bad = request(
-        "POST",
-        &s.url("/profile"),
-        &[],
-        br#"{"name":"ada","email":"nope"}"#.to_vec(),
-    );
+    let bad = post(&s.url("/profile"), br#"{"name":"ada","email":"nope"}"#);
     assert_eq!(bad.status, 422);
     assert_eq!(bad.headers["x-starlane-error"], "E0205");
     let e = &bad.json()["error"];
@@ -274,7 +271,7 @@ fn file_paths_cannot_climb_out_of_the_bundle() {
 fn body_and_header_limits_come_from_the_bind() {
     let s = Server::start(&hello(), &["--no-cache"]);
     // hello.bind: `limits { payload 64KiB; headers 8KiB; }`
-    let big = request("POST", &s.url("/profile"), &[], vec![b'x'; 70_000]);
+    let big = post(&s.url("/profile"), &[b'x'; 70_000]);
     assert_eq!(
         (
             big.status,
@@ -467,12 +464,7 @@ fn an_unbound_context_name_is_reported_and_the_rest_serves() {
     assert!(out.status.success());
     let s = Server::start(&bundle, &["--no-cache"]);
     assert_eq!(get(&s.url("/hello")).status, 200, "hello still serves");
-    let blocked = request(
-        "POST",
-        &s.url("/profile"),
-        &[],
-        br#"{"name":"ada"}"#.to_vec(),
-    );
+    let blocked = post(&s.url("/profile"), br#"{"name":"ada"}"#);
     assert_eq!(blocked.status, 503);
     assert!(blocked.body.contains("--bind hello="), "{}", blocked.body);
     let status = get(&format!("http://{}/status", s.admin)).json();
@@ -480,16 +472,7 @@ fn an_unbound_context_name_is_reported_and_the_rest_serves() {
     assert!(s.stop().success());
     // With the binding given on the command line, it is Ready.
     let s = Server::start(&bundle, &["--no-cache", "--bind", "hello=localhost:hello"]);
-    assert_eq!(
-        request(
-            "POST",
-            &s.url("/profile"),
-            &[],
-            br#"{"name":"ada"}"#.to_vec()
-        )
-        .status,
-        200
-    );
+    assert_eq!(post(&s.url("/profile"), br#"{"name":"ada"}"#).status, 200);
     assert!(s.stop().success());
     let _ = std::fs::remove_file(bundle);
 }
@@ -596,16 +579,7 @@ fn a_config_file_binds_context_names_and_a_broken_bundle_is_a_clear_error() {
         &bundle,
         &["--no-cache", "--config", config.to_str().unwrap()],
     );
-    assert_eq!(
-        request(
-            "POST",
-            &s.url("/profile"),
-            &[],
-            br#"{"name":"ada"}"#.to_vec()
-        )
-        .status,
-        200
-    );
+    assert_eq!(post(&s.url("/profile"), br#"{"name":"ada"}"#).status, 200);
     assert!(s.stop().success());
     // A truncated bundle: a typed loader error, exit 2, nothing served.
     let bytes = std::fs::read(&bundle).unwrap();
@@ -638,11 +612,9 @@ fn with_too_little_address_space_for_the_pool_the_runtime_falls_back_and_serves(
         "{status}"
     );
     assert_eq!(get(&s.url("/hello")).body, "hello");
-    let saved = request(
-        "POST",
+    let saved = post(
         &s.url("/profile"),
-        &[],
-        br#"{"name":"ada","email":"ada@example.com"}"#.to_vec(),
+        br#"{"name":"ada","email":"ada@example.com"}"#,
     );
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(s.stop().success());

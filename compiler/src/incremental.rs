@@ -160,13 +160,11 @@ impl IncrementalChecker {
             patterns: cx.patterns,
         }
     }
-}
 
-impl IncrementalChecker {
     /// The symbols of `src` (the text last checked, whose tree is `root`) item by item, each
     /// with the delta to move it by: [`crate::symbols::SymbolIndex::assemble`] makes the index
-    /// from them,
-    /// wherever and whenever it is wanted. Only items not indexed before are indexed now.
+    /// from them, wherever and whenever it is wanted. Only items not indexed before are indexed
+    /// now.
     pub fn item_symbols(&mut self, src: &str, root: &SyntaxNode) -> Vec<(Arc<ItemSymbols>, isize)> {
         starlane_lang::check::body_items(root)
             .map(|item| {

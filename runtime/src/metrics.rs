@@ -64,101 +64,96 @@ impl Metrics {
     /// The Prometheus text exposition, with `ready` as a gauge per mechtron.
     pub fn render(&self, ready: &[(String, bool)]) -> String {
         let mut s = String::new();
-        let esc = |v: &str| {
-            v.replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\n', "\\n")
-        };
-        let _ = writeln!(
-            s,
-            "# HELP starlane_requests_total Messages answered, by mechtron and status."
+        let name = "starlane_requests_total";
+        family(
+            &mut s,
+            name,
+            "counter",
+            "Messages answered, by mechtron and status.",
         );
-        let _ = writeln!(s, "# TYPE starlane_requests_total counter");
         if let Ok(m) = self.requests.lock() {
             for ((mechtron, status), n) in m.iter() {
-                let _ = writeln!(
-                    s,
-                    "starlane_requests_total{{mechtron=\"{}\",status=\"{status}\"}} {n}",
-                    esc(mechtron)
+                let status = status.to_string();
+                sample(
+                    &mut s,
+                    name,
+                    &[("mechtron", mechtron), ("status", &status)],
+                    n,
                 );
             }
         }
-        let _ = writeln!(
-            s,
-            "# HELP starlane_errors_total Failures, by stage and code."
-        );
-        let _ = writeln!(s, "# TYPE starlane_errors_total counter");
+        let name = "starlane_errors_total";
+        family(&mut s, name, "counter", "Failures, by stage and code.");
         if let Ok(m) = self.errors.lock() {
             for ((stage, code), n) in m.iter() {
-                let _ = writeln!(
-                    s,
-                    "starlane_errors_total{{stage=\"{stage}\",code=\"{code}\"}} {n}"
-                );
+                sample(&mut s, name, &[("stage", stage), ("code", code)], n);
             }
         }
-        let _ = writeln!(
-            s,
-            "# HELP starlane_denied_calls_total Outbound guest calls denied by grants."
+        per_mechtron(
+            &mut s,
+            "starlane_denied_calls_total",
+            "Outbound guest calls denied by grants.",
+            &self.denied_calls,
+            |n| n.to_string(),
         );
-        let _ = writeln!(s, "# TYPE starlane_denied_calls_total counter");
-        if let Ok(m) = self.denied_calls.lock() {
-            for (mechtron, n) in m.iter() {
-                let _ = writeln!(
-                    s,
-                    "starlane_denied_calls_total{{mechtron=\"{}\"}} {n}",
-                    esc(mechtron)
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "# HELP starlane_guest_seconds_total Time spent inside guests (exec time)."
+        per_mechtron(
+            &mut s,
+            "starlane_guest_seconds_total",
+            "Time spent inside guests (exec time).",
+            &self.guest_nanos,
+            |nanos| format!("{:.6}", *nanos as f64 / 1e9),
         );
-        let _ = writeln!(s, "# TYPE starlane_guest_seconds_total counter");
-        if let Ok(m) = self.guest_nanos.lock() {
-            for (mechtron, nanos) in m.iter() {
-                let _ = writeln!(
-                    s,
-                    "starlane_guest_seconds_total{{mechtron=\"{}\"}} {:.6}",
-                    esc(mechtron),
-                    *nanos as f64 / 1e9
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "# HELP starlane_instances_total Guest instances created (one per message)."
+        per_mechtron(
+            &mut s,
+            "starlane_instances_total",
+            "Guest instances created (one per message).",
+            &self.instances,
+            |n| n.to_string(),
         );
-        let _ = writeln!(s, "# TYPE starlane_instances_total counter");
-        if let Ok(m) = self.instances.lock() {
-            for (mechtron, n) in m.iter() {
-                let _ = writeln!(
-                    s,
-                    "starlane_instances_total{{mechtron=\"{}\"}} {n}",
-                    esc(mechtron)
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "# HELP starlane_instances_active Guest instances running now."
-        );
-        let _ = writeln!(s, "# TYPE starlane_instances_active gauge");
-        let _ = writeln!(s, "starlane_instances_active {}", self.active_instances());
-        let _ = writeln!(
-            s,
-            "# HELP starlane_mechtron_ready 1 when the mechtron is Ready."
-        );
-        let _ = writeln!(s, "# TYPE starlane_mechtron_ready gauge");
+        let name = "starlane_instances_active";
+        family(&mut s, name, "gauge", "Guest instances running now.");
+        sample(&mut s, name, &[], self.active_instances());
+        let name = "starlane_mechtron_ready";
+        family(&mut s, name, "gauge", "1 when the mechtron is Ready.");
         for (mechtron, ok) in ready {
-            let _ = writeln!(
-                s,
-                "starlane_mechtron_ready{{mechtron=\"{}\"}} {}",
-                esc(mechtron),
-                u8::from(*ok)
-            );
+            sample(&mut s, name, &[("mechtron", mechtron)], u8::from(*ok));
         }
         s
+    }
+}
+
+/// A metric family's `# HELP` and `# TYPE` lines.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// One sample line, label values escaped as the text format requires.
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+    let _ = write!(out, "{name}");
+    for (i, (key, v)) in labels.iter().enumerate() {
+        let v = v
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        let _ = write!(out, "{}{key}=\"{v}\"", if i == 0 { "{" } else { "," });
+    }
+    let close = if labels.is_empty() { "" } else { "}" };
+    let _ = writeln!(out, "{close} {value}");
+}
+
+/// A counter family with one sample per mechtron.
+fn per_mechtron<V>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    map: &Mutex<BTreeMap<String, V>>,
+    value: impl Fn(&V) -> String,
+) {
+    family(out, name, "counter", help);
+    if let Ok(m) = map.lock() {
+        for (mechtron, v) in m.iter() {
+            sample(out, name, &[("mechtron", mechtron)], value(v));
+        }
     }
 }
 
@@ -249,5 +244,46 @@ impl Background {
 
     pub fn running(&self) -> usize {
         self.running.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exposition, byte for byte: families in order, labels escaped, seconds to µs.
+    #[test]
+    fn renders_the_prometheus_text_format() {
+        let m = Metrics::default();
+        m.request("a\"b", 200);
+        m.error("route", "E0201");
+        m.denied_call("a");
+        drop(m.instance("a"));
+        m.guest_time("a", Duration::from_micros(1500));
+        let want = r#"# HELP starlane_requests_total Messages answered, by mechtron and status.
+# TYPE starlane_requests_total counter
+starlane_requests_total{mechtron="a\"b",status="200"} 1
+# HELP starlane_errors_total Failures, by stage and code.
+# TYPE starlane_errors_total counter
+starlane_errors_total{stage="route",code="E0201"} 1
+# HELP starlane_denied_calls_total Outbound guest calls denied by grants.
+# TYPE starlane_denied_calls_total counter
+starlane_denied_calls_total{mechtron="a"} 1
+# HELP starlane_guest_seconds_total Time spent inside guests (exec time).
+# TYPE starlane_guest_seconds_total counter
+starlane_guest_seconds_total{mechtron="a"} 0.001500
+# HELP starlane_instances_total Guest instances created (one per message).
+# TYPE starlane_instances_total counter
+starlane_instances_total{mechtron="a"} 1
+# HELP starlane_instances_active Guest instances running now.
+# TYPE starlane_instances_active gauge
+starlane_instances_active 0
+# HELP starlane_mechtron_ready 1 when the mechtron is Ready.
+# TYPE starlane_mechtron_ready gauge
+starlane_mechtron_ready{mechtron="a"} 1
+starlane_mechtron_ready{mechtron="b\nc"} 0
+"#;
+        let ready = [("a".to_string(), true), ("b\nc".to_string(), false)];
+        assert_eq!(m.render(&ready), want);
     }
 }

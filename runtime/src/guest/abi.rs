@@ -71,6 +71,21 @@ pub fn write(
     Ok(())
 }
 
+/// Copies a buffer the host holds for the guest (`__host_response`, `__host_error`) to `ptr`;
+/// the buffer stays, so the guest may copy it again.
+fn copy_out(
+    caller: &mut Caller<'_, HostState>,
+    buffer: fn(&mut HostState) -> &mut Option<Vec<u8>>,
+    function: &'static str,
+    what: &'static str,
+    ptr: i32,
+) -> Result<(), wasmtime::Error> {
+    let bytes = buffer(caller.data_mut()).take().unwrap_or_default();
+    let result = write(caller, function, what, ptr, &bytes);
+    *buffer(caller.data_mut()) = Some(bytes);
+    result
+}
+
 fn utf8(
     caller: &mut Caller<'_, HostState>,
     function: &'static str,
@@ -193,16 +208,13 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         WAPC_MODULE,
         "__host_response",
         |mut caller: Caller<'_, HostState>, ptr: i32| -> wasmtime::Result<()> {
-            let bytes = caller.data_mut().host_response.take().unwrap_or_default();
-            let result = write(
+            copy_out(
                 &mut caller,
+                |s| &mut s.host_response,
                 "__host_response",
                 "response buffer",
                 ptr,
-                &bytes,
-            );
-            caller.data_mut().host_response = Some(bytes);
-            result
+            )
         },
     )?;
     linker.func_wrap(
@@ -220,10 +232,13 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         WAPC_MODULE,
         "__host_error",
         |mut caller: Caller<'_, HostState>, ptr: i32| -> wasmtime::Result<()> {
-            let bytes = caller.data_mut().host_error.take().unwrap_or_default();
-            let result = write(&mut caller, "__host_error", "error buffer", ptr, &bytes);
-            caller.data_mut().host_error = Some(bytes);
-            result
+            copy_out(
+                &mut caller,
+                |s| &mut s.host_error,
+                "__host_error",
+                "error buffer",
+                ptr,
+            )
         },
     )?;
     linker.func_wrap(
