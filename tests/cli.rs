@@ -314,3 +314,41 @@ fn fmt_formats_checks_and_diffs() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn build_writes_diagnostics_to_stderr_and_its_result_to_stdout() {
+    let dir = std::env::temp_dir().join(format!("starlane-build-streams-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.bind"),
+        "Bind(version=1.1.0) {\n  Route<Http<Get>>/x -> ((nope)) => &;\n}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_starlane"))
+        .args(["build", dir.to_str().unwrap(), "-o"])
+        .arg(dir.join("a.bundle"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
+    assert!(
+        stderr.contains("E0101") && stderr.contains("build failed: 1 error"),
+        "{stderr}"
+    );
+    // A successful build prints its result on stdout.
+    let out = Command::new(env!("CARGO_BIN_EXE_starlane"))
+        .args(["build", "examples/hello", "-o"])
+        .arg(dir.join("hello.bundle"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("built "));
+    let _ = std::fs::remove_dir_all(dir);
+}

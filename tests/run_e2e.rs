@@ -2,190 +2,13 @@
 //! guest), talked to with a real HTTP client (hyper's), plus `starlane status`, `send`,
 //! credentials, limits, traversal attempts, module caching and a graceful SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-
-fn binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_starlane"))
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A running `starlane run`, killed when dropped.
-struct Server {
-    child: Child,
-    http: SocketAddr,
-    admin: SocketAddr,
-    logs: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(target: &Path, extra: &[&str]) -> Server {
-        Server::spawn(Command::new(binary()), target, extra)
-    }
-
-    /// `starlane run` with its address space capped (`ulimit -v`, in KiB).
-    fn start_with_address_space(target: &Path, extra: &[&str], kib: u64) -> Server {
-        let mut sh = Command::new("sh");
-        sh.args(["-c", &format!("ulimit -v {kib} && exec \"$@\""), "sh"])
-            .arg(binary());
-        Server::spawn(sh, target, extra)
-    }
-
-    fn spawn(mut command: Command, target: &Path, extra: &[&str]) -> Server {
-        let mut child = command
-            .arg("run")
-            .arg(target)
-            .args([
-                "--http",
-                "127.0.0.1:0",
-                "--admin",
-                "127.0.0.1:0",
-                "--log-format",
-                "json",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starlane runs");
-        let logs = Arc::new(Mutex::new(String::new()));
-        let sink = logs.clone();
-        let mut stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut http, mut admin) = (None, None);
-        while http.is_none() || admin.is_none() {
-            let Some(Ok(line)) = lines.next() else {
-                panic!(
-                    "starlane run stopped before listening; its log:\n{}",
-                    logs.lock().unwrap()
-                );
-            };
-            if let Some(a) = line.strip_prefix("http listening on ") {
-                http = a.parse().ok();
-            }
-            if let Some(a) = line.strip_prefix("admin listening on ") {
-                admin = a.parse().ok();
-            }
-        }
-        Server {
-            child,
-            http: http.unwrap(),
-            admin: admin.unwrap(),
-            logs,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.http)
-    }
-
-    fn logs(&self) -> String {
-        self.logs.lock().unwrap().clone()
-    }
-
-    /// SIGTERM, then the exit status.
-    fn stop(mut self) -> std::process::ExitStatus {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "starlane run did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: hyper::HeaderMap,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-}
-
-/// One HTTP request with hyper's client; the path is sent exactly as given (no normalisation).
-fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let mut req = hyper::Request::builder().method(method).uri(url);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let response = tokio::time::timeout(
-            Duration::from_secs(30),
-            client.request(req.body(Full::new(Bytes::from(body))).unwrap()),
-        )
-        .await
-        .expect("an answer within 30 s")
-        .expect("the request reaches the server");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    })
-}
-
-fn get(url: &str) -> Answer {
-    request("GET", url, &[], Vec::new())
-}
-
-fn post(url: &str, body: &[u8]) -> Answer {
-    request("POST", url, &[], body.to_vec())
-}
-
-fn hello() -> PathBuf {
-    repo().join("examples/hello")
-}
+use support::*;
 
 #[test]
 fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
@@ -296,29 +119,6 @@ fn body_and_header_limits_come_from_the_bind() {
     assert!(s.stop().success());
 }
 
-fn hash(secret: &str, token: bool) -> String {
-    let mut cmd = Command::new(binary());
-    cmd.arg("hash-password");
-    if token {
-        cmd.arg("--token");
-    }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{secret}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 #[test]
 fn auth_filters_accept_hashed_passwords_and_tokens_only() {
     let creds = std::env::temp_dir().join(format!("starlane-creds-{}.toml", std::process::id()));
@@ -380,7 +180,7 @@ fn status_metrics_and_send_through_the_admin_listener() {
     let s = Server::start(&hello(), &["--no-cache"]);
     get(&s.url("/hello"));
     assert_eq!(get(&s.url("/nowhere")).status, 404);
-    let status = get(&format!("http://{}/status", s.admin)).json();
+    let status = s.admin_get("/status").json();
     let states: Vec<(&str, &str)> = status["mechtrons"]
         .as_array()
         .unwrap()
@@ -388,7 +188,7 @@ fn status_metrics_and_send_through_the_admin_listener() {
         .map(|m| (m["name"].as_str().unwrap(), m["state"].as_str().unwrap()))
         .collect();
     assert_eq!(states, [("hello", "Ready"), ("profiles", "Ready")]);
-    let metrics = get(&format!("http://{}/metrics", s.admin)).body;
+    let metrics = s.admin_get("/metrics").body;
     assert!(
         metrics.contains("starlane_requests_total{mechtron=\"hello\",status=\"200\"}"),
         "{metrics}"
@@ -422,16 +222,18 @@ fn status_metrics_and_send_through_the_admin_listener() {
         text.contains("profiles") && text.contains("Ready"),
         "{text}"
     );
+    // A message from outside is an outside caller: hello's bind admits none (no `grant … to`),
+    // so it is refused even though the front door serves everyone.
     let out = Command::new(binary())
         .args(["send", "Ext<Hello>", "--admin", &s.admin.to_string()])
         .output()
         .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("E0203") && err.contains("admits no outside caller"),
+        "{err}"
     );
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "hello");
     let out = Command::new(binary())
         .args([
             "send",
@@ -467,7 +269,7 @@ fn an_unbound_context_name_is_reported_and_the_rest_serves() {
     let blocked = post(&s.url("/profile"), br#"{"name":"ada"}"#);
     assert_eq!(blocked.status, 503);
     assert!(blocked.body.contains("--bind hello="), "{}", blocked.body);
-    let status = get(&format!("http://{}/status", s.admin)).json();
+    let status = s.admin_get("/status").json();
     assert_eq!(status["mechtrons"][1]["state"], "Panic");
     assert!(s.stop().success());
     // With the binding given on the command line, it is Ready.
@@ -482,7 +284,7 @@ fn a_restart_loads_compiled_modules_from_the_cache() {
     let cache = std::env::temp_dir().join(format!("starlane-e2e-cache-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cache);
     let origins = |s: &Server| -> Vec<String> {
-        get(&format!("http://{}/status", s.admin)).json()["mechtrons"]
+        s.admin_get("/status").json()["mechtrons"]
             .as_array()
             .unwrap()
             .iter()
@@ -602,7 +404,7 @@ fn with_too_little_address_space_for_the_pool_the_runtime_falls_back_and_serves(
     // The pool reserves ~4 GiB of address space per slot (over 1 TiB for the default slots);
     // 3 GB refuses it, and the on-demand fallback must then fit its memories in what is left.
     let s = Server::start_with_address_space(&hello(), &["--no-cache"], 3_000_000);
-    let status = get(&format!("http://{}/status", s.admin)).json();
+    let status = s.admin_get("/status").json();
     assert_eq!(status["engine"]["allocator"], "on-demand", "{status}");
     assert!(
         status["engine"]["on_demand_reason"]

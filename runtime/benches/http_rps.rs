@@ -46,8 +46,7 @@ fn start_starlane(tokio: &tokio::runtime::Runtime) -> SocketAddr {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(starlane_runtime::server::serve_runtime(
             rt,
-            listener,
-            None,
+            starlane_runtime::server::Listeners::http_only(listener),
             std::future::pending(),
             Duration::ZERO,
         ));

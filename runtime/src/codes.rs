@@ -78,7 +78,7 @@ codes! {
     CALLER_NOT_GRANTED = "E0203", "caller-not-granted", Filter, Caller, 403, "the caller has no grant for what the route does";
     INVALID_PAYLOAD = "E0204", "invalid-payload", Validate, Caller, 400, "a payload does not match the pattern its step or port requires";
     SCHEMA_VIOLATION = "E0205", "schema-violation", Validate, Caller, 422, "a payload breaks its JSON Schema";
-    PAYLOAD_TOO_LARGE = "E0206", "payload-too-large", Ingress, Caller, 413, "the request body is larger than the bind's `payload` limit";
+    PAYLOAD_TOO_LARGE = "E0206", "payload-too-large", Ingress, Caller, 413, "the request body is larger than its limit";
     HEADERS_TOO_LARGE = "E0207", "headers-too-large", Ingress, Caller, 431, "the request headers are larger than the bind's `headers` limit";
     BAD_REQUEST = "E0208", "bad-request", Ingress, Caller, 400, "the request cannot be routed as sent";
     CALL_DENIED = "E0209", "call-denied", Grant, System, 500, "a guest's outbound call is not allowed";
@@ -97,7 +97,12 @@ codes! {
     INVALID_BUNDLE = "E0222", "invalid-bundle", Ingress, System, 500, "the bundle cannot be served";
     VALIDATOR_REJECTED = "E0223", "validator-rejected", Validate, Caller, 422, "a validator mechtron rejected the payload";
     INVALID_POINT = "E0224", "invalid-point", Route, Caller, 400, "a point is invalid after substitution";
-    OVERLOADED = "E0225", "overloaded", Instantiate, System, 503, "no instance slot became free in time";
+    OVERLOADED = "E0225", "overloaded", Instantiate, System, 503, "the host is overloaded";
+    REQUEST_TIMEOUT = "E0226", "request-timeout", Ingress, Caller, 408, "the request body did not arrive in time";
+    ADMIN_UNAUTHENTICATED = "E0227", "admin-unauthenticated", Ingress, Caller, 401, "the admin listener needs its token";
+    HOST_NOT_ALLOWED = "E0228", "host-not-allowed", Ingress, Caller, 421, "the request names a host the admin listener does not answer to";
+    UNSUPPORTED_MEDIA_TYPE = "E0229", "unsupported-media-type", Ingress, Caller, 415, "the admin listener accepts only JSON";
+    CROSS_ORIGIN = "E0230", "cross-origin", Ingress, Caller, 403, "the admin listener refuses requests from web pages";
 }
 
 /// Looks a code up by id (`E0205`) or name (`schema-violation`).

@@ -15,7 +15,7 @@ use crate::envelope;
 use crate::error::RuntimeError;
 use crate::guest::invoke::{self, GuestCall};
 use crate::host::{MechtronState, Runtime};
-use crate::message::{Exchange, Message, Reply};
+use crate::message::{Exchange, Message, Origin, Reply};
 use crate::outbound::GuestOutbound;
 use crate::payload::{Checker, Verdict};
 
@@ -75,22 +75,10 @@ impl Runtime {
         exchange: Exchange,
     ) -> Result<Reply, RuntimeError> {
         let m = &self.mechtrons[to];
-        match m.state() {
-            MechtronState::Ready => {}
-            MechtronState::Panic(reason) => {
-                return Err(RuntimeError::new(
-                    codes::MECHTRON_NOT_READY,
-                    format!("mechtron `{}` is not ready: {reason}", m.name),
-                )
-                .mechtron(&m.name));
-            }
-            other => {
-                return Err(RuntimeError::new(
-                    codes::MECHTRON_NOT_READY,
-                    format!("mechtron `{}` is {other:?}", m.name),
-                )
-                .mechtron(&m.name));
-            }
+        // A mechtron in Panic still routes: its routes that serve files or forward to healthy
+        // mechtrons keep working, and only a stop that needs its guest fails (`call_guest`).
+        if !matches!(m.state(), MechtronState::Ready | MechtronState::Panic(_)) {
+            return Err(self.not_ready(to));
         }
         if exchange.depth > self.max_depth {
             return Err(RuntimeError::new(
@@ -146,8 +134,8 @@ impl Runtime {
             message: &message,
             exchange,
         };
-        if served.caller_rules {
-            self.check_caller(&flow)?;
+        if served.caller_rules || message.origin == Origin::Outside {
+            self.check_caller(&flow, served.caller_rules)?;
         }
         let replies = route
             .segments
@@ -195,9 +183,36 @@ impl Runtime {
         Ok(Reply::new(202, Vec::new()))
     }
 
-    /// Caller grants: the caller needs the method's bit on the route's target.
-    fn check_caller(self: &Arc<Self>, flow: &Flow<'_>) -> Result<(), RuntimeError> {
+    /// The error for a message to a mechtron that is not Ready, with the reason.
+    fn not_ready(&self, mechtron: usize) -> RuntimeError {
+        let m = &self.mechtrons[mechtron];
+        let message = match m.state() {
+            MechtronState::Panic(reason) => format!("mechtron `{}` is not ready: {reason}", m.name),
+            other => format!("mechtron `{}` is {other:?}", m.name),
+        };
+        RuntimeError::new(codes::MECHTRON_NOT_READY, message).mechtron(&m.name)
+    }
+
+    /// Caller grants: the caller needs the method's bit on the route's target. A bind without
+    /// caller rules admits no outside caller (deny by default).
+    fn check_caller(
+        self: &Arc<Self>,
+        flow: &Flow<'_>,
+        has_rules: bool,
+    ) -> Result<(), RuntimeError> {
         let m = &self.mechtrons[flow.mechtron];
+        if !has_rules {
+            return Err(RuntimeError::new(
+                codes::CALLER_NOT_GRANTED,
+                format!(
+                    "mechtron `{}` admits no outside caller: its bind has no `grant … to` rule",
+                    m.name
+                ),
+            )
+            .mechtron(&m.name)
+            .at(Some(self.bundle.locate(flow.route.span)))
+            .detail("origin", "outside".to_string()));
+        }
         // The route's target: its first point or call, else the mechtron itself. A point that
         // cannot be filled in denies (fail closed) rather than falling through to another target.
         let first_point = flow.route.segments.iter().find_map(|s| match &s.stop {
@@ -345,6 +360,9 @@ impl Runtime {
         deadline: Instant,
     ) -> Result<Reply, RuntimeError> {
         let m = &self.mechtrons[flow.mechtron];
+        if m.state() != MechtronState::Ready {
+            return Err(self.not_ready(flow.mechtron));
+        }
         let Some(guest) = &m.guest else {
             return Err(RuntimeError::new(
                 codes::MECHTRON_NOT_READY,
@@ -470,6 +488,7 @@ impl Runtime {
                     headers: msg.headers.clone(),
                     body: current.body.clone(),
                     caller: msg.caller.clone(),
+                    origin: msg.origin,
                 }
             }
             None => Message {

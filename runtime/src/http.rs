@@ -4,10 +4,10 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -15,6 +15,7 @@ use hyper::{Request, Response, StatusCode};
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::host::Runtime;
+use crate::listener::{BodyBudget, BodyHold, read_body};
 use crate::message::{Message, Reply};
 
 pub type Body = Full<Bytes>;
@@ -43,6 +44,22 @@ pub fn error_response(e: &RuntimeError) -> Response<Body> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Ok(v) = HeaderValue::from_str(e.code.id) {
         headers.insert("x-starlane-error", v);
+    }
+    // The rest of an unread body makes the connection unusable; a slow one is not waited for.
+    if [
+        codes::PAYLOAD_TOO_LARGE,
+        codes::OVERLOADED,
+        codes::REQUEST_TIMEOUT,
+    ]
+    .contains(&e.code)
+    {
+        headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if e.code == codes::ADMIN_UNAUTHENTICATED {
+        headers.insert(
+            hyper::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"starlane-admin\""),
+        );
     }
     if e.code == codes::UNAUTHENTICATED {
         headers.insert(
@@ -101,16 +118,24 @@ pub fn reply_response(reply: Reply) -> Response<Body> {
     response
 }
 
+/// What the HTTP listener's requests share: the body budget and the body-read timeout.
+#[derive(Clone)]
+pub struct Ingress {
+    pub budget: BodyBudget,
+    pub body_read_timeout: Duration,
+}
+
 /// Serves one HTTP request.
 pub async fn handle(
     rt: Arc<Runtime>,
+    ingress: Arc<Ingress>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
     let method = req.method().clone();
     let raw_path = req.uri().path().to_string();
-    let response = match into_message(&rt, req).await {
-        Ok((to, mut message, authorization)) => {
+    let response = match into_message(&rt, &ingress, req).await {
+        Ok((to, mut message, authorization, _body_hold)) => {
             let rt2 = rt.clone();
             // Credentials are checked on the blocking thread: argon2 is slow by design and must
             // not stall the accept loops.
@@ -140,11 +165,13 @@ pub async fn handle(
     Ok(response)
 }
 
-/// The message a request makes, and its `Authorization` header (checked later, off the reactor).
+/// The message a request makes, its `Authorization` header (checked later, off the reactor),
+/// and the body budget it holds until answered.
 async fn into_message(
     rt: &Arc<Runtime>,
+    ingress: &Ingress,
     req: Request<Incoming>,
-) -> Result<(usize, Message, Option<String>), RuntimeError> {
+) -> Result<(usize, Message, Option<String>, BodyHold), RuntimeError> {
     let Some(to) = rt.http else {
         return Err(RuntimeError::new(
             codes::INVALID_BUNDLE,
@@ -172,10 +199,6 @@ async fn into_message(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.payload) {
-        metric(rt, codes::PAYLOAD_TOO_LARGE);
-        return Err(too_large(limits.payload));
-    }
     let decoded = percent_encoding::percent_decode_str(req.uri().path()).collect::<Vec<u8>>();
     let path = String::from_utf8(decoded).map_err(|_| {
         RuntimeError::new(
@@ -206,35 +229,27 @@ async fn into_message(
         })
         .collect();
     let method = method_name(req.method());
-    let body = match Limited::new(req.into_body(), limits.payload as usize)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            metric(rt, codes::PAYLOAD_TOO_LARGE);
-            return Err(too_large(limits.payload));
-        }
-        Err(e) => {
-            return Err(RuntimeError::new(
-                codes::BAD_REQUEST,
-                format!("the request body could not be read: {e}"),
-            ));
-        }
-    };
+    let (body, hold) = read_body(
+        req.into_body(),
+        declared,
+        limits.payload,
+        &ingress.budget,
+        ingress.body_read_timeout,
+    )
+    .await
+    .inspect_err(|e| body_failed(rt, "http", e))?;
     let mut message = Message::new("Http", &method, &path, body);
     message.headers = headers;
-    Ok((to, message, authorization))
+    Ok((to, message, authorization, hold))
 }
 
-fn too_large(limit: u64) -> RuntimeError {
-    RuntimeError::new(
-        codes::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than the limit of {limit} bytes"),
-    )
+/// Counts a body that could not be read (and a body-read timeout for its listener).
+pub(crate) fn body_failed(rt: &Runtime, listener: &'static str, e: &RuntimeError) {
+    if e.code == codes::REQUEST_TIMEOUT {
+        rt.metrics
+            .connection(listener, crate::metrics::ConnectionEvent::BodyTimeout);
+    }
+    metric(rt, e.code);
 }
 
 fn metric(rt: &Runtime, code: codes::ErrorCode) {

@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod guest;
 pub mod host;
 pub mod http;
+pub mod listener;
 pub mod message;
 pub mod metrics;
 pub mod module_cache;
@@ -24,7 +25,7 @@ pub mod server;
 
 pub use error::RuntimeError;
 pub use host::{MechtronState, Runtime, RuntimeOptions};
-pub use message::{Exchange, Identity, Message, Reply};
+pub use message::{Exchange, Identity, Message, Origin, Reply};
 
 /// The stack of every thread that runs guests: deep enough for nested calls (8 deep, each with
 /// wasm's own 512 KiB stack) whatever the host platform's default.

@@ -9,6 +9,19 @@ pub struct Identity {
     pub kind: Option<String>,
 }
 
+/// Where a message entered the mesh; it keeps its origin as it is forwarded along a pipeline
+/// (`specs/runtime.md` §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// The bundle's HTTP front door, or a mechtron of this bundle calling through its port's
+    /// grants: a bind without caller rules does not restrict it.
+    #[default]
+    Inside,
+    /// Outside the bundle's front door (the admin listener's `POST /messages`; other hosts
+    /// later): admitted only by a bind's caller rules, deny by default.
+    Outside,
+}
+
 /// One message to a mechtron.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -19,6 +32,7 @@ pub struct Message {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub caller: Option<Identity>,
+    pub origin: Origin,
 }
 
 impl Message {
@@ -34,6 +48,7 @@ impl Message {
             headers: Vec::new(),
             body,
             caller: None,
+            origin: Origin::Inside,
         }
     }
 }

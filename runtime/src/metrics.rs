@@ -14,6 +14,37 @@ pub struct Metrics {
     instances: Mutex<BTreeMap<String, u64>>,
     denied_calls: Mutex<BTreeMap<String, u64>>,
     active: AtomicI64,
+    /// The listeners' connections, by listener name (`http`, `admin`).
+    connections: Mutex<BTreeMap<&'static str, ConnectionCounts>>,
+}
+
+/// What happened to one listener's connections.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionCounts {
+    pub open: i64,
+    pub accepted: u64,
+    /// Closed because a request head did not arrive in time (slowloris).
+    pub timed_out_header: u64,
+    /// Closed after the idle (keep-alive) timeout.
+    pub timed_out_idle: u64,
+    /// Requests whose body did not arrive within the body-read timeout.
+    pub timed_out_body: u64,
+    /// Idle connections closed to make room (descriptors exhausted, or at the cap).
+    pub shed: u64,
+    /// `accept` failures (EMFILE, ENFILE, …), each followed by a back-off.
+    pub accept_errors: u64,
+}
+
+/// One change to a listener's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionEvent {
+    Opened,
+    Closed,
+    HeaderTimeout,
+    IdleTimeout,
+    BodyTimeout,
+    Shed,
+    AcceptError,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -57,6 +88,34 @@ impl Metrics {
         }
     }
 
+    pub fn connection(&self, listener: &'static str, event: ConnectionEvent) {
+        let Ok(mut all) = self.connections.lock() else {
+            return;
+        };
+        let c = all.entry(listener).or_default();
+        match event {
+            ConnectionEvent::Opened => {
+                c.open += 1;
+                c.accepted += 1;
+            }
+            ConnectionEvent::Closed => c.open -= 1,
+            ConnectionEvent::HeaderTimeout => c.timed_out_header += 1,
+            ConnectionEvent::IdleTimeout => c.timed_out_idle += 1,
+            ConnectionEvent::BodyTimeout => c.timed_out_body += 1,
+            ConnectionEvent::Shed => c.shed += 1,
+            ConnectionEvent::AcceptError => c.accept_errors += 1,
+        }
+    }
+
+    /// A listener's counts so far.
+    pub fn connections(&self, listener: &str) -> ConnectionCounts {
+        self.connections
+            .lock()
+            .ok()
+            .and_then(|all| all.get(listener).copied())
+            .unwrap_or_default()
+    }
+
     pub fn active_instances(&self) -> i64 {
         self.active.load(Ordering::Relaxed)
     }
@@ -92,7 +151,7 @@ impl Metrics {
         per_mechtron(
             &mut s,
             "starlane_denied_calls_total",
-            "Outbound guest calls denied by grants.",
+            "Outbound guest calls refused: denied by grants, malformed, or to an unbound or unhosted target.",
             &self.denied_calls,
             |n| n.to_string(),
         );
@@ -113,12 +172,69 @@ impl Metrics {
         let name = "starlane_instances_active";
         family(&mut s, name, "gauge", "Guest instances running now.");
         sample(&mut s, name, &[], self.active_instances());
+        self.render_connections(&mut s);
         let name = "starlane_mechtron_ready";
         family(&mut s, name, "gauge", "1 when the mechtron is Ready.");
         for (mechtron, ok) in ready {
             sample(&mut s, name, &[("mechtron", mechtron)], u8::from(*ok));
         }
         s
+    }
+}
+
+impl Metrics {
+    fn render_connections(&self, s: &mut String) {
+        let all: Vec<(&str, ConnectionCounts)> = self
+            .connections
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        let name = "starlane_connections_open";
+        family(s, name, "gauge", "Connections open now, by listener.");
+        for (listener, c) in &all {
+            sample(s, name, &[("listener", listener)], c.open);
+        }
+        let name = "starlane_connections_accepted_total";
+        family(s, name, "counter", "Connections accepted, by listener.");
+        for (listener, c) in &all {
+            sample(s, name, &[("listener", listener)], c.accepted);
+        }
+        let name = "starlane_connections_timed_out_total";
+        family(
+            s,
+            name,
+            "counter",
+            "Connections or requests ended by a timeout, by listener and timeout.",
+        );
+        for (listener, c) in &all {
+            for (reason, n) in [
+                ("header", c.timed_out_header),
+                ("idle", c.timed_out_idle),
+                ("body", c.timed_out_body),
+            ] {
+                sample(s, name, &[("listener", listener), ("timeout", reason)], n);
+            }
+        }
+        let name = "starlane_connections_shed_total";
+        family(
+            s,
+            name,
+            "counter",
+            "Idle connections closed to make room, by listener.",
+        );
+        for (listener, c) in &all {
+            sample(s, name, &[("listener", listener)], c.shed);
+        }
+        let name = "starlane_accept_errors_total";
+        family(
+            s,
+            name,
+            "counter",
+            "Failed accepts (such as no free descriptors), by listener.",
+        );
+        for (listener, c) in &all {
+            sample(s, name, &[("listener", listener)], c.accept_errors);
+        }
     }
 }
 
@@ -260,13 +376,18 @@ mod tests {
         m.denied_call("a");
         drop(m.instance("a"));
         m.guest_time("a", Duration::from_micros(1500));
+        m.connection("http", ConnectionEvent::Opened);
+        m.connection("http", ConnectionEvent::HeaderTimeout);
+        m.connection("http", ConnectionEvent::Closed);
+        m.connection("http", ConnectionEvent::AcceptError);
+        m.connection("http", ConnectionEvent::AcceptError);
         let want = r#"# HELP starlane_requests_total Messages answered, by mechtron and status.
 # TYPE starlane_requests_total counter
 starlane_requests_total{mechtron="a\"b",status="200"} 1
 # HELP starlane_errors_total Failures, by stage and code.
 # TYPE starlane_errors_total counter
 starlane_errors_total{stage="route",code="E0201"} 1
-# HELP starlane_denied_calls_total Outbound guest calls denied by grants.
+# HELP starlane_denied_calls_total Outbound guest calls refused: denied by grants, malformed, or to an unbound or unhosted target.
 # TYPE starlane_denied_calls_total counter
 starlane_denied_calls_total{mechtron="a"} 1
 # HELP starlane_guest_seconds_total Time spent inside guests (exec time).
@@ -278,6 +399,23 @@ starlane_instances_total{mechtron="a"} 1
 # HELP starlane_instances_active Guest instances running now.
 # TYPE starlane_instances_active gauge
 starlane_instances_active 0
+# HELP starlane_connections_open Connections open now, by listener.
+# TYPE starlane_connections_open gauge
+starlane_connections_open{listener="http"} 0
+# HELP starlane_connections_accepted_total Connections accepted, by listener.
+# TYPE starlane_connections_accepted_total counter
+starlane_connections_accepted_total{listener="http"} 1
+# HELP starlane_connections_timed_out_total Connections or requests ended by a timeout, by listener and timeout.
+# TYPE starlane_connections_timed_out_total counter
+starlane_connections_timed_out_total{listener="http",timeout="header"} 1
+starlane_connections_timed_out_total{listener="http",timeout="idle"} 0
+starlane_connections_timed_out_total{listener="http",timeout="body"} 0
+# HELP starlane_connections_shed_total Idle connections closed to make room, by listener.
+# TYPE starlane_connections_shed_total counter
+starlane_connections_shed_total{listener="http"} 0
+# HELP starlane_accept_errors_total Failed accepts (such as no free descriptors), by listener.
+# TYPE starlane_accept_errors_total counter
+starlane_accept_errors_total{listener="http"} 2
 # HELP starlane_mechtron_ready 1 when the mechtron is Ready.
 # TYPE starlane_mechtron_ready gauge
 starlane_mechtron_ready{mechtron="a"} 1

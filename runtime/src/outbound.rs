@@ -34,7 +34,27 @@ fn parse_op(op: &str) -> Option<(&str, &str, &str)> {
 }
 
 impl GuestOutbound {
+    /// A call denied by the grants (`E0209`).
     fn deny(&self, binding: &str, target: &str, op: &str, why: String) -> Vec<u8> {
+        self.refuse(
+            codes::CALL_DENIED,
+            binding,
+            target,
+            op,
+            format!("the call to {target} ({op}) is denied: {why}"),
+        )
+    }
+
+    /// Every refused call, whatever the reason, is audited and counted before the guest hears
+    /// the typed error.
+    fn refuse(
+        &self,
+        code: codes::ErrorCode,
+        binding: &str,
+        target: &str,
+        op: &str,
+        why: String,
+    ) -> Vec<u8> {
         let m = &self.rt.mechtrons[self.mechtron];
         let port = self
             .port
@@ -47,15 +67,12 @@ impl GuestOutbound {
             binding,
             target,
             op,
-            "call denied: {why}"
+            code = code.id,
+            "call refused: {why}"
         );
         self.rt.metrics.denied_call(&m.name);
-        self.rt.metrics.error("grant", codes::CALL_DENIED.id);
-        RuntimeError::new(
-            codes::CALL_DENIED,
-            format!("the call to {target} ({op}) is denied: {why}"),
-        )
-        .to_guest_json()
+        self.rt.metrics.error(code.stage.as_str(), code.id);
+        RuntimeError::new(code, why).to_guest_json()
     }
 
     fn check(
@@ -88,11 +105,13 @@ impl GuestOutbound {
                 ));
             }
             let Some(address) = rt.bindings.get(binding) else {
-                return Err(RuntimeError::new(
+                return Err(self.refuse(
                     codes::CONTEXT_NOT_BOUND,
+                    binding,
+                    target,
+                    op,
                     format!("context name `{binding}` is not bound"),
-                )
-                .to_guest_json());
+                ));
             };
             let under = target == address
                 || target
@@ -171,25 +190,30 @@ impl Outbound for GuestOutbound {
         payload: &[u8],
         deadline: Instant,
     ) -> Result<Vec<u8>, Vec<u8>> {
-        let Some((kind, method, path)) = parse_op(op) else {
-            return Err(RuntimeError::new(
-                codes::INVALID_POINT,
-                format!("`{op}` is not an operation such as `Ext<Select>`"),
-            )
-            .to_guest_json());
-        };
         let target = namespace.trim();
+        let Some((kind, method, path)) = parse_op(op) else {
+            let shown: String = op.chars().take(64).collect();
+            return Err(self.refuse(
+                codes::INVALID_POINT,
+                binding,
+                target,
+                &shown,
+                format!("`{shown}` is not an operation such as `Ext<Select>`"),
+            ));
+        };
         let timeout = self.check(binding, target, kind, method, path, op)?;
         let deadline = match timeout {
             Some(ms) => deadline.min(crate::delivery::after(ms)),
             None => deadline,
         };
         let Some(to) = self.rt.mechtron_for(target) else {
-            return Err(RuntimeError::new(
+            return Err(self.refuse(
                 codes::ADDRESS_NOT_HOSTED,
+                binding,
+                target,
+                op,
                 format!("`{target}` is not hosted here"),
-            )
-            .to_guest_json());
+            ));
         };
         let message = Message::new(kind, method, path, payload.to_vec());
         let exchange = Exchange {

@@ -6,22 +6,32 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admin::{AdminAccess, AdminContext, token};
 use crate::host::{Runtime, RuntimeOptions};
+use crate::http::Ingress;
+use crate::listener::{BodyBudget, ConnectionSpec, Listener, ListenerLimits, Registry, drained};
 
 pub struct ServeOptions {
     pub bundle: Vec<u8>,
     pub http: SocketAddr,
-    pub admin: Option<SocketAddr>,
+    pub http_limits: ListenerLimits,
+    pub admin: Option<AdminOptions>,
+    /// Bytes of request bodies held at once, across both listeners.
+    pub body_budget: u64,
     pub runtime: RuntimeOptions,
     /// How long in-flight messages may take to finish after a stop signal.
     pub drain: Duration,
+}
+
+/// The admin listener: where, who may use it, and its connection limits.
+pub struct AdminOptions {
+    pub addr: SocketAddr,
+    pub access: AdminAccess,
+    pub limits: ListenerLimits,
 }
 
 /// Runs until a stop signal. Prints `http listening on ADDR` (and `admin listening on ADDR`) to
@@ -37,6 +47,15 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
 }
 
 async fn serve(options: ServeOptions) -> Result<(), String> {
+    if let Some(admin) = &options.admin
+        && !admin.addr.ip().is_loopback()
+        && !admin.access.has_configured_credentials()
+    {
+        return Err(format!(
+            "refusing to serve the admin listener on {} without credentials: anyone who can reach it could act on the mesh. Configure a token (`starlane hash-password --token`, then `[run.admin] tokens = [\"<sha256>\"]` or `--admin-token-sha256`), or listen on a loopback address",
+            admin.addr
+        ));
+    }
     let (header, bundle) = starlane_ir::decode(&options.bundle)
         .map_err(|e| format!("the bundle does not load: {e}"))?;
     tracing::info!(bundle = %bundle.name, producer = %header.producer, "loading");
@@ -54,23 +73,74 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         "http listening on {}",
         http.local_addr().map_err(|e| e.to_string())?
     );
+    let mut token_file = None;
     let admin = match options.admin {
-        Some(addr) => {
+        Some(AdminOptions {
+            addr,
+            mut access,
+            limits,
+        }) => {
             let l = TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            println!(
-                "admin listening on {}",
-                l.local_addr().map_err(|e| e.to_string())?
-            );
-            Some(l)
+            let local = l.local_addr().map_err(|e| e.to_string())?;
+            if !access.has_tokens() {
+                // A loopback listener without a configured token gets a fresh one, private to
+                // this user, where `starlane status`/`send` find it.
+                let dir = token::default_dir().ok_or(
+                    "no directory for the admin token (set XDG_RUNTIME_DIR or HOME), and no token is configured",
+                )?;
+                let generated = token::generate()?;
+                let file = token::write_generated(&dir, local, &generated)?;
+                println!("admin token in {}", file.path().display());
+                access = access.with_generated_token(&generated);
+                token_file = Some(file);
+            }
+            println!("admin listening on {local}");
+            Some((l, access, limits))
         }
         None => None,
     };
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    serve_runtime(rt, http, admin, wait_for_stop_signal(), options.drain).await;
+    let listeners = Listeners {
+        http,
+        http_limits: options.http_limits,
+        admin,
+        body_budget: options.body_budget,
+    };
+    serve_runtime(rt, listeners, wait_for_stop_signal(), options.drain).await;
+    drop(token_file);
     Ok(())
+}
+
+/// Bound listeners and their limits, ready to serve.
+pub struct Listeners {
+    pub http: TcpListener,
+    pub http_limits: ListenerLimits,
+    pub admin: Option<(TcpListener, AdminAccess, ListenerLimits)>,
+    pub body_budget: u64,
+}
+
+impl Listeners {
+    /// The HTTP listener alone, with the default limits (benches, embedders).
+    pub fn http_only(http: TcpListener) -> Listeners {
+        Listeners {
+            http,
+            http_limits: ListenerLimits::HTTP,
+            admin: None,
+            body_budget: BodyBudget::DEFAULT,
+        }
+    }
+}
+
+/// hyper's read buffer for the HTTP listener: room for the bind's header limit and a request
+/// line, so the bind's own limit (a JSON `E0207`) is met first.
+fn http_buffer(rt: &Runtime) -> usize {
+    let headers = rt
+        .http
+        .map_or(8 << 10, |m| rt.bind_of(m).limits.headers as usize);
+    headers.saturating_add(16 << 10).clamp(16 << 10, 1 << 20)
 }
 
 /// Serves `rt` on the given listeners until `stop` completes, then drains for up to `drain`
@@ -78,88 +148,92 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
 /// pass their own future.)
 pub async fn serve_runtime(
     rt: Arc<Runtime>,
-    http: TcpListener,
-    admin: Option<TcpListener>,
+    listeners: Listeners,
     stop: impl std::future::Future<Output = ()>,
     drain: Duration,
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let graceful = Arc::new(GracefulShutdown::new());
-    let http_task = tokio::spawn(accept(
-        http,
+    let registry = Arc::new(Registry::default());
+    let budget = BodyBudget::new(listeners.body_budget);
+    let ingress = Arc::new(Ingress {
+        budget: budget.clone(),
+        body_read_timeout: listeners.http_limits.body_read_timeout,
+    });
+    let http = Listener {
+        tcp: listeners.http,
+        spec: ConnectionSpec {
+            listener: "http",
+            limits: listeners.http_limits,
+            max_buf_size: http_buffer(&rt),
+        },
+    };
+    let serving = rt.clone();
+    let http_task = tokio::spawn(http.accept(
         rt.clone(),
+        registry.clone(),
+        move || {
+            let (rt, ingress) = (serving.clone(), ingress.clone());
+            service_fn(move |req| crate::http::handle(rt.clone(), ingress.clone(), req))
+        },
         stop_rx.clone(),
-        graceful.clone(),
-        Listener::Http,
     ));
-    let admin_task = admin.map(|l| {
-        tokio::spawn(accept(
-            l,
+    let admin_task = listeners.admin.and_then(|(tcp, access, limits)| {
+        let local = tcp.local_addr().ok()?;
+        let context = Arc::new(AdminContext::new(
+            access,
+            local,
+            budget.clone(),
+            limits.body_read_timeout,
+        ));
+        let admin = Listener {
+            tcp,
+            spec: ConnectionSpec {
+                listener: "admin",
+                limits,
+                max_buf_size: 16 << 10,
+            },
+        };
+        let serving = rt.clone();
+        Some(tokio::spawn(admin.accept(
             rt.clone(),
+            registry.clone(),
+            move || {
+                let (rt, context) = (serving.clone(), context.clone());
+                service_fn(move |req| crate::admin::handle(rt.clone(), context.clone(), req))
+            },
             stop_rx.clone(),
-            graceful.clone(),
-            Listener::Admin,
-        ))
+        )))
     });
     stop.await;
     tracing::info!("stopping: no new connections; draining in-flight messages");
     let _ = stop_tx.send(true);
-    let _ = http_task.await;
-    if let Some(t) = admin_task {
-        let _ = t.await;
+    let mut all = Vec::new();
+    if let Ok(slots) = http_task.await {
+        all.push(slots);
     }
-    match Arc::try_unwrap(graceful) {
-        Ok(graceful) => match tokio::time::timeout(drain, graceful.shutdown()).await {
-            Ok(()) => tracing::info!("drained"),
-            Err(_) => {
-                tracing::warn!("drain time ({drain:?}) over; closing the remaining connections")
-            }
-        },
-        Err(_) => tracing::warn!("connections still referenced; not waiting for them"),
+    if let Some(t) = admin_task
+        && let Ok(slots) = t.await
+    {
+        all.push(slots);
+    }
+    let connections = async {
+        for (slots, cap) in all {
+            drained(slots, cap).await;
+        }
+    };
+    let background = async {
+        while rt.background.running() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    match tokio::time::timeout(drain, async { tokio::join!(connections, background) }).await {
+        Ok(_) => tracing::info!("drained"),
+        Err(_) => tracing::warn!(
+            "drain time ({drain:?}) over; closing the remaining {} connection(s)",
+            registry.len()
+        ),
     }
     rt.destroy();
-}
-
-#[derive(Clone, Copy)]
-enum Listener {
-    Http,
-    Admin,
-}
-
-async fn accept(
-    listener: TcpListener,
-    rt: Arc<Runtime>,
-    mut stop: watch::Receiver<bool>,
-    graceful: Arc<GracefulShutdown>,
-    which: Listener,
-) {
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let rt = rt.clone();
-                let io = TokioIo::new(stream);
-                let service = service_fn(move |req| {
-                    let rt = rt.clone();
-                    async move {
-                        match which {
-                            Listener::Http => crate::http::handle(rt, req).await,
-                            Listener::Admin => crate::admin::handle(rt, req).await,
-                        }
-                    }
-                });
-                let conn = http1::Builder::new()
-                    .max_buf_size(1 << 20)
-                    .serve_connection(io, service);
-                let watched = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
-            }
-            _ = stop.changed() => break,
-        }
-    }
 }
 
 async fn wait_for_stop_signal() {

@@ -286,6 +286,71 @@ fn an_unbound_context_name_keeps_the_mechtron_from_ready() {
     let e = rt.serve(0, get("/core")).unwrap_err();
     assert_eq!((e.code, e.status), (codes::MECHTRON_NOT_READY, 503));
     assert!(e.message.contains("--bind store="), "{}", e.message);
+    // Routes that do not need the panicked guest keep working: forwards and calls to a
+    // healthy mechtron.
+    assert_eq!(rt.serve(0, get("/forward")).unwrap().status, 200);
+    assert_eq!(rt.serve(0, get("/call")).unwrap().status, 200);
+    let e = rt.serve(0, get("/fetch")).unwrap_err();
+    assert_eq!(
+        e.code,
+        codes::MECHTRON_NOT_READY,
+        "a port needs the guest too"
+    );
+}
+
+#[test]
+fn a_message_from_outside_is_admitted_only_by_caller_rules() {
+    use starlane_runtime::Origin;
+    // `a` has no caller rules: the front door serves anyone, the outside no one.
+    let open = "Bind(version=1.1.0) {\n  Route<Ext<Ping>> -> (( )) => &;\n}\n";
+    let ruled = r#"Bind(version=1.1.0) {
+  grant perm +csd-rwX on localhost:b to localhost:operators:**;
+  Route<Ext<Ping>> -> (( )) => &;
+}
+"#;
+    let rt = load(
+        build(
+            &[mechtron("a", open, &echo()), mechtron("b", ruled, &echo())],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let ping = |origin: Origin, caller: Option<&str>| {
+        let mut m = Message::new("Ext", "Ping", "/", Vec::new());
+        m.origin = origin;
+        m.caller = caller.map(|p| Identity {
+            point: p.into(),
+            kind: None,
+        });
+        m
+    };
+    assert!(rt.serve(0, ping(Origin::Inside, None)).is_ok());
+    let e = rt.serve(0, ping(Origin::Outside, None)).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::CALLER_NOT_GRANTED, 403));
+    assert!(
+        e.message.contains("admits no outside caller"),
+        "{}",
+        e.message
+    );
+    let e = rt
+        .serve(0, ping(Origin::Outside, Some("localhost:operators:ada")))
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        codes::CALLER_NOT_GRANTED,
+        "credentials do not open a bind without rules"
+    );
+    // `b` admits operators: anonymous and other callers are refused, an operator is served.
+    let e = rt.serve(1, ping(Origin::Outside, None)).unwrap_err();
+    assert!(e.message.contains("anonymous"), "{}", e.message);
+    let e = rt
+        .serve(1, ping(Origin::Outside, Some("localhost:users:bob")))
+        .unwrap_err();
+    assert_eq!(e.code, codes::CALLER_NOT_GRANTED);
+    assert!(
+        rt.serve(1, ping(Origin::Outside, Some("localhost:operators:ada")))
+            .is_ok()
+    );
 }
 
 #[test]

@@ -232,9 +232,56 @@ fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("starlane::audit")
-            && logs.contains("call denied")
+            && logs.contains("call refused")
             && logs.contains("localhost:victim"),
         "{logs}"
+    );
+}
+
+#[test]
+fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || Capture(sink.clone()))
+        .with_ansi(false)
+        .finish();
+    let rt = load(
+        build(
+            &[
+                mechtron(
+                    "garbler",
+                    HOSTILE_BIND,
+                    &caller("", "localhost:victim", "not an op", "{}"),
+                ),
+                mechtron("victim", GOOD_BIND, &constant("secret")),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let reply = tracing::subscriber::with_default(subscriber, || {
+        rt.serve(rt.mechtron_named("garbler").unwrap(), get())
+            .unwrap()
+    });
+    let text = String::from_utf8(reply.body).unwrap();
+    assert!(
+        text.starts_with("DENIED:") && text.contains("E0224"),
+        "{text}"
+    );
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("starlane::audit")
+            && logs.contains("call refused")
+            && logs.contains("not an op")
+            && logs.contains("E0224"),
+        "{logs}"
+    );
+    let metrics = rt.metrics.render(&[]);
+    assert!(
+        metrics.contains("starlane_denied_calls_total{mechtron=\"garbler\"} 1")
+            && metrics.contains("starlane_errors_total{stage=\"route\",code=\"E0224\"} 1"),
+        "{metrics}"
     );
 }
 

@@ -1,6 +1,6 @@
 //! `build`, `inspect`, `diff` and `route`: the bundle commands.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -11,13 +11,11 @@ use starlane_lang::{Severity, render, settings};
 
 use super::Format;
 
-/// Builds the bundle in `dir`, printing its diagnostics to `out`; `None` when there were errors
-/// (after printing how many). Shared by `build` and `run DIR`.
-pub fn compile(
-    dir: &Path,
-    output: Option<&Path>,
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<Option<(Bundle, usize)>> {
+/// Builds the bundle in `dir`, printing its diagnostics to stderr (results go to stdout, as
+/// `check` does); `None` when there were errors (after printing how many). Shared by `build` and
+/// `run DIR`.
+pub fn compile(dir: &Path, output: Option<&Path>) -> anyhow::Result<Option<(Bundle, usize)>> {
+    let out = &mut std::io::stderr().lock();
     anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
     let settings = settings::load_for(dir)?;
     // A spinner naming the file being built, only on a terminal (indicatif hides itself otherwise).
@@ -31,7 +29,7 @@ pub fn compile(
         progress.tick();
     })?;
     progress.finish_and_clear();
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut errors, mut warnings) = (0, 0);
     for report in &result.reports {
         let name = dir.join(&report.path).display().to_string();
@@ -74,7 +72,7 @@ pub fn compile(
 
 pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let Some((bundle, warnings)) = compile(dir, Some(output), &mut std::io::stdout())? else {
+    let Some((bundle, warnings)) = compile(dir, Some(output))? else {
         return Ok(ExitCode::from(1));
     };
     let bytes = starlane_ir::encode(&bundle, bundle::PRODUCER);

@@ -11,6 +11,7 @@ mod run;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -63,9 +64,8 @@ enum Command {
     Run(RunArgs),
     /// Print the state of a running `starlane run` (from its admin listener).
     Status {
-        /// The admin listener of `starlane run --admin`.
-        #[arg(long, default_value = "127.0.0.1:9090")]
-        admin: SocketAddr,
+        #[command(flatten)]
+        admin: AdminClientArgs,
         /// Print the raw JSON.
         #[arg(long)]
         json: bool,
@@ -86,9 +86,13 @@ enum Command {
         /// The body, from a file.
         #[arg(long)]
         body_file: Option<PathBuf>,
-        /// The admin listener of `starlane run --admin`.
-        #[arg(long, default_value = "127.0.0.1:9090")]
-        admin: SocketAddr,
+        /// Send as the caller this bearer token names in the credentials file of
+        /// `starlane run --credentials` (default: `STARLANE_CALLER_TOKEN`). Without one the
+        /// message is anonymous, and no bind admits an anonymous outside caller.
+        #[arg(long, value_name = "TOKEN")]
+        caller_token: Option<String>,
+        #[command(flatten)]
+        admin: AdminClientArgs,
     },
     /// Read a password from standard input and print its argon2 hash, for a credentials file.
     HashPassword {
@@ -171,6 +175,54 @@ pub struct RunArgs {
     /// Seconds in-flight messages get to finish after SIGTERM.
     #[arg(long, default_value_t = 10)]
     drain: u64,
+    /// A request head must arrive within this (default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    header_read_timeout: Option<Duration>,
+    /// Close connections idle this long (default 60s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    idle_timeout: Option<Duration>,
+    /// A request body must arrive within this of its head (default 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    body_read_timeout: Option<Duration>,
+    /// HTTP connections open at once (default 1024, lowered to fit the descriptor limit).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Bytes of request bodies held at once across both listeners (default 64MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    body_budget: Option<u64>,
+    /// The SHA-256 of a token the admin listener accepts (`starlane hash-password --token`);
+    /// repeat for several. Without one, a loopback admin listener makes its own.
+    #[arg(long = "admin-token-sha256", value_name = "HEX")]
+    admin_token_sha256: Vec<String>,
+    /// Admin read endpoints served without the token: status, healthz, metrics.
+    #[arg(long, value_delimiter = ',', value_name = "ENDPOINT")]
+    admin_open: Vec<String>,
+    /// A name the admin listener answers to as `Host` (besides its own address).
+    #[arg(long = "admin-host", value_name = "NAME")]
+    admin_hosts: Vec<String>,
+}
+
+/// How `status` and `send` reach the admin listener and prove who they are.
+#[derive(clap::Args, Debug)]
+pub struct AdminClientArgs {
+    /// The admin listener of `starlane run --admin`.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    admin: SocketAddr,
+    /// A file holding the admin token (default: `STARLANE_ADMIN_TOKEN`, else the token
+    /// `starlane run` made for this address).
+    #[arg(long, value_name = "FILE")]
+    admin_token_file: Option<PathBuf>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    starlane_lang::atoms::quantity::duration_ms(text)
+        .map(Duration::from_millis)
+        .map_err(|e| format!("{} ({})", e.message, e.label))
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    starlane_lang::atoms::quantity::size_bytes(text)
+        .map_err(|e| format!("{} ({})", e.message, e.label))
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,13 +265,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Lsp { stdio: _ } => lsp::run(),
         Command::Run(args) => run::run(args),
-        Command::Status { admin, json } => run::status(admin, json),
+        Command::Status { admin, json } => run::status(&admin, json),
         Command::Send {
             message,
             to,
             path,
             body,
             body_file,
+            caller_token,
             admin,
         } => {
             let body = match body_file {
@@ -229,7 +282,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => body,
             };
-            run::send(admin, &message, to.as_deref(), path.as_deref(), body)
+            run::send(
+                &admin,
+                &message,
+                to.as_deref(),
+                path.as_deref(),
+                body,
+                caller_token,
+            )
         }
         Command::HashPassword { token } => run::hash_password(token),
         Command::Debug(DebugCommand::Tokens { file }) => debug::tokens(&file),

@@ -10,12 +10,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use starlane_runtime::RuntimeOptions;
+use starlane_runtime::admin::{AdminAccess, OpenRead, token};
 use starlane_runtime::auth::Credentials;
 use starlane_runtime::engine::{EngineOptions, ExecClock};
+use starlane_runtime::listener::{BodyBudget, ListenerLimits};
 use starlane_runtime::module_cache::ModuleCache;
-use starlane_runtime::server::{ServeOptions, run as serve};
+use starlane_runtime::server::{AdminOptions, ServeOptions, run as serve};
 
-use super::{LogFormat, RunArgs};
+use super::{AdminClientArgs, LogFormat, RunArgs};
 
 /// `--config FILE`: what flags can say, in a file.
 #[derive(Debug, Default, Deserialize)]
@@ -61,9 +63,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let settings = starlane_lang::settings::load_for(&args.bundle)?;
         project = settings.run.clone();
         project_root = settings.root.clone().unwrap_or_else(|| args.bundle.clone());
-        let Some((bundle, _)) =
-            super::bundle_cmds::compile(&args.bundle, None, &mut std::io::stderr())?
-        else {
+        let Some((bundle, _)) = super::bundle_cmds::compile(&args.bundle, None)? else {
             return Ok(ExitCode::from(1));
         };
         starlane_ir::encode(&bundle, starlane_compiler::bundle::PRODUCER)
@@ -113,10 +113,43 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         args.cache_dir.clone().or_else(ModuleCache::default_dir)
     };
     let defaults = RuntimeOptions::default();
+    let admin = match args.admin {
+        Some(addr) => Some(admin_options(addr, &args, &project.admin)?),
+        None => None,
+    };
+    let mut http_limits = ListenerLimits {
+        header_read_timeout: args
+            .header_read_timeout
+            .or(project.header_read_timeout)
+            .unwrap_or(ListenerLimits::HTTP.header_read_timeout),
+        idle_timeout: args
+            .idle_timeout
+            .or(project.idle_timeout)
+            .unwrap_or(ListenerLimits::HTTP.idle_timeout),
+        body_read_timeout: args
+            .body_read_timeout
+            .or(project.body_read_timeout)
+            .unwrap_or(ListenerLimits::HTTP.body_read_timeout),
+        max_connections: ListenerLimits::HTTP.max_connections,
+    };
+    // A cap the operator chose is taken as given; the default is lowered to fit the descriptor
+    // limit (leaving room for the admin listener, modules and the cache).
+    match args.max_connections.or(project.max_connections) {
+        Some(n) => http_limits.max_connections = n,
+        None => {
+            let admin_cap = admin.as_ref().map_or(0, |a| a.limits.max_connections);
+            http_limits = http_limits.within_descriptor_limit(64 + admin_cap);
+        }
+    }
     let options = ServeOptions {
         bundle,
         http: args.http,
-        admin: args.admin,
+        http_limits,
+        admin,
+        body_budget: args
+            .body_budget
+            .or(project.body_budget)
+            .unwrap_or(BodyBudget::DEFAULT),
         runtime: RuntimeOptions {
             engine: EngineOptions {
                 clock: match args.fuel {
@@ -142,13 +175,82 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The admin listener's access rules from flags and `[run.admin]`.
+fn admin_options(
+    addr: SocketAddr,
+    args: &RunArgs,
+    settings: &starlane_lang::settings::AdminSettings,
+) -> anyhow::Result<AdminOptions> {
+    let digests = args
+        .admin_token_sha256
+        .iter()
+        .chain(&settings.tokens)
+        .map(|d| token::parse_digest(d).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let open_names: Vec<&String> = if args.admin_open.is_empty() {
+        settings.open.iter().collect()
+    } else {
+        args.admin_open.iter().collect()
+    };
+    let open = open_names
+        .into_iter()
+        .map(|name| {
+            OpenRead::parse(name).with_context(|| {
+                format!("`{name}` is not an admin read endpoint (status, healthz, metrics)")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut hosts = settings.hosts.clone();
+    hosts.extend(args.admin_hosts.iter().cloned());
+    let mut access = AdminAccess::default()
+        .with_token_digests(digests)
+        .open(open)
+        .hosts(hosts);
+    if let Some(max) = settings.max_body {
+        access.max_body = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = settings.max_concurrency {
+        access.max_concurrency = n.max(1);
+    }
+    let limits = ListenerLimits {
+        max_connections: settings
+            .max_connections
+            .unwrap_or(ListenerLimits::ADMIN.max_connections),
+        ..ListenerLimits::ADMIN
+    };
+    Ok(AdminOptions {
+        addr,
+        access,
+        limits,
+    })
+}
+
+/// The admin token: `--admin-token-file`, else `STARLANE_ADMIN_TOKEN`, else the one
+/// `starlane run` made for this address.
+fn admin_token(args: &AdminClientArgs) -> anyhow::Result<Option<String>> {
+    if let Some(file) = &args.admin_token_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the admin token from {}", file.display()))?;
+        return Ok(Some(text.trim().to_string()));
+    }
+    if let Ok(token) = std::env::var("STARLANE_ADMIN_TOKEN")
+        && !token.trim().is_empty()
+    {
+        return Ok(Some(token.trim().to_string()));
+    }
+    Ok(token::read_generated(args.admin))
+}
+
 /// A request to the admin listener; the status and body.
 fn admin_request(
-    admin: SocketAddr,
+    args: &AdminClientArgs,
     method: &str,
     path: &str,
     body: Option<String>,
+    caller: Option<String>,
 ) -> anyhow::Result<(u16, String)> {
+    let admin = args.admin;
+    let token = admin_token(args)?;
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
@@ -157,11 +259,17 @@ fn admin_request(
         .build()?;
     rt.block_on(async {
         let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let req = hyper::Request::builder()
+        let mut req = hyper::Request::builder()
             .method(method)
             .uri(format!("http://{admin}{path}"))
-            .header("content-type", "application/json")
-            .body(Full::new(bytes::Bytes::from(body.unwrap_or_default())))?;
+            .header("content-type", "application/json");
+        if let Some(token) = &token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(caller) = &caller {
+            req = req.header(starlane_runtime::admin::CALLER_HEADER, format!("Bearer {caller}"));
+        }
+        let req = req.body(Full::new(bytes::Bytes::from(body.unwrap_or_default())))?;
         let response = tokio::time::timeout(Duration::from_secs(60), client.request(req))
             .await
             .context("the admin listener did not answer in 60 s")?
@@ -172,8 +280,11 @@ fn admin_request(
     })
 }
 
-pub fn status(admin: SocketAddr, json: bool) -> anyhow::Result<ExitCode> {
-    let (code, body) = admin_request(admin, "GET", "/status", None)?;
+pub fn status(admin: &AdminClientArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let (code, body) = admin_request(admin, "GET", "/status", None, None)?;
+    if code != 200 && !json {
+        return refused(&body);
+    }
     if json {
         println!("{body}");
         return Ok(if code == 200 {
@@ -213,15 +324,38 @@ pub fn status(admin: SocketAddr, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// An error answer from the admin listener, printed as it came.
+fn refused(body: &str) -> anyhow::Result<ExitCode> {
+    let v: serde_json::Value =
+        serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_string()));
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&v).unwrap_or_else(|_| body.to_string())
+    );
+    Ok(ExitCode::from(1))
+}
+
 pub fn send(
-    admin: SocketAddr,
+    admin: &AdminClientArgs,
     message: &str,
     to: Option<&str>,
     path: Option<&str>,
     body: Option<String>,
+    caller_token: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    let caller = caller_token.or_else(|| {
+        std::env::var("STARLANE_CALLER_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty())
+    });
     let request = serde_json::json!({"to": to, "message": message, "path": path, "body": body});
-    let (code, answer) = admin_request(admin, "POST", "/messages", Some(request.to_string()))?;
+    let (code, answer) = admin_request(
+        admin,
+        "POST",
+        "/messages",
+        Some(request.to_string()),
+        caller,
+    )?;
     let v: serde_json::Value =
         serde_json::from_str(&answer).unwrap_or(serde_json::Value::String(answer.clone()));
     if code == 200 {
@@ -237,8 +371,7 @@ pub fn send(
             ExitCode::from(1)
         });
     }
-    eprintln!("{}", serde_json::to_string_pretty(&v).unwrap_or(answer));
-    Ok(ExitCode::from(1))
+    refused(&answer)
 }
 
 pub fn hash_password(token: bool) -> anyhow::Result<ExitCode> {

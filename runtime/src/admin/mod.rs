@@ -1,25 +1,68 @@
 //! The admin listener, separate from the routed HTTP port so it never collides with a catch-all
 //! route: `GET /status` (JSON), `GET /metrics` (Prometheus), `GET /healthz`, and
 //! `POST /messages` — how `Ext`/`Cmd` messages reach mechtrons from outside (`starlane send`).
+//! Every request passes [`access`] first; a message from here is an *outside* message, admitted
+//! only by the target bind's caller rules (`specs/runtime.md` §5.1).
+
+pub mod access;
+pub mod token;
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::Semaphore;
+
+pub use access::{AdminAccess, OpenRead};
 
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::host::{MechtronState, Runtime};
 use crate::http::{Body, error_response};
-use crate::message::Message;
+use crate::listener::{BodyBudget, read_body};
+use crate::message::{Message, Origin};
+
+/// The header that carries a message's caller credentials (`Basic …` or `Bearer …`, checked
+/// against the callers' credentials file like an HTTP request's `Authorization`).
+pub const CALLER_HEADER: &str = "x-starlane-caller";
+
+/// What the admin listener's requests share.
+pub struct AdminContext {
+    pub access: AdminAccess,
+    /// The listener's own address (for `Host` checks).
+    pub local: SocketAddr,
+    pub budget: BodyBudget,
+    pub body_read_timeout: Duration,
+    in_service: Semaphore,
+}
+
+impl AdminContext {
+    pub fn new(
+        access: AdminAccess,
+        local: SocketAddr,
+        budget: BodyBudget,
+        body_read_timeout: Duration,
+    ) -> AdminContext {
+        let in_service = Semaphore::new(access.max_concurrency.max(1));
+        AdminContext {
+            access,
+            local,
+            budget,
+            body_read_timeout,
+            in_service,
+        }
+    }
+}
 
 fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(
@@ -49,8 +92,25 @@ pub struct Outside {
 
 pub async fn handle(
     rt: Arc<Runtime>,
+    admin: Arc<AdminContext>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    let Ok(_serving) = admin.in_service.try_acquire() else {
+        return Ok(refuse(
+            &rt,
+            RuntimeError::new(
+                codes::OVERLOADED,
+                format!(
+                    "the admin listener already serves {} requests",
+                    admin.access.max_concurrency
+                ),
+            ),
+        ));
+    };
+    if let Err(e) = admin.access.admit(&req, admin.local) {
+        tracing::warn!(target: "starlane::audit", code = e.code.id, method = %req.method(), path = %req.uri().path(), "admin request refused: {}", e.message);
+        return Ok(refuse(&rt, e));
+    }
     let response = match (req.method(), req.uri().path()) {
         (&Method::GET, "/status") => json_response(StatusCode::OK, &rt.status()),
         (&Method::GET, "/healthz") => {
@@ -80,7 +140,7 @@ pub async fn handle(
             );
             r
         }
-        (&Method::POST, "/messages") => send(rt, req).await,
+        (&Method::POST, "/messages") => send(rt, &admin, req).await,
         _ => json_response(
             StatusCode::NOT_FOUND,
             &json!({"error": "the admin listener serves GET /status, GET /metrics, GET /healthz and POST /messages"}),
@@ -89,11 +149,41 @@ pub async fn handle(
     Ok(response)
 }
 
-async fn send(rt: Arc<Runtime>, req: Request<Incoming>) -> Response<Body> {
+/// An error reply, counted.
+fn refuse(rt: &Runtime, e: RuntimeError) -> Response<Body> {
+    rt.metrics.error(e.stage.as_str(), e.code.id);
+    error_response(&e)
+}
+
+async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) -> Response<Body> {
     let bad = |message: String| error_response(&RuntimeError::new(codes::BAD_REQUEST, message));
-    let bytes = match Limited::new(req.into_body(), 16 << 20).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) => return bad(format!("cannot read the message: {e}")),
+    let caller_credentials = req
+        .headers()
+        .get(CALLER_HEADER)
+        .map(|v| v.to_str().map(str::to_string));
+    let caller_credentials = match caller_credentials.transpose() {
+        Ok(c) => c,
+        Err(_) => return bad(format!("`{CALLER_HEADER}` is not text")),
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let (bytes, _hold) = match read_body(
+        req.into_body(),
+        declared,
+        admin.access.max_body as u64,
+        &admin.budget,
+        admin.body_read_timeout,
+    )
+    .await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            crate::http::body_failed(&rt, "admin", &e);
+            return error_response(&e);
+        }
     };
     let outside: Outside = match serde_json::from_slice(&bytes) {
         Ok(o) => o,
@@ -131,8 +221,23 @@ async fn send(rt: Arc<Runtime>, req: Request<Incoming>) -> Response<Body> {
         },
         (None, None) => Vec::new(),
     };
-    let message = Message::new(kind, method, outside.path.as_deref().unwrap_or("/"), body);
-    let result = tokio::task::spawn_blocking(move || rt.serve(to, message)).await;
+    let mut message = Message::new(kind, method, outside.path.as_deref().unwrap_or("/"), body);
+    message.origin = Origin::Outside;
+    // Credentials are checked on the blocking thread (argon2 is slow by design); ones that are
+    // given but not valid are refused, never taken as anonymous.
+    let result = tokio::task::spawn_blocking(move || {
+        if let Some(credentials) = caller_credentials {
+            let Some(identity) = rt.credentials.authenticate(&credentials) else {
+                return Err(RuntimeError::new(
+                    codes::UNAUTHENTICATED,
+                    format!("the caller credentials in `{CALLER_HEADER}` are not valid"),
+                ));
+            };
+            message.caller = Some(identity);
+        }
+        rt.serve(to, message)
+    })
+    .await;
     match result {
         Ok(Ok(reply)) => {
             let mut value = json!({"status": reply.status, "content_type": reply.content_type});
