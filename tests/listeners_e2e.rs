@@ -360,6 +360,40 @@ fn the_admin_listener_refuses_everything_its_operator_did_not_allow() {
         admin(&s, "POST", "/messages", &[json], message),
         (401, "E0227".into())
     );
+    // The CLI takes the token from a flag, the environment or a file (else the generated one).
+    let status = |args: &[&str], env: Option<&str>| {
+        let mut cmd = Command::new(binary());
+        cmd.args(["status", "--admin", &s.admin.to_string()])
+            .args(args);
+        if let Some(t) = env {
+            cmd.env("STARLANE_ADMIN_TOKEN", t);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let plain = s.admin_token.clone().unwrap();
+    let (ok, err) = status(&["--admin-token", "wrong"], None);
+    assert!(!ok && err.contains("E0227"), "{err}");
+    let (ok, err) = status(&[], Some("wrong"));
+    assert!(!ok && err.contains("E0227"), "{err}");
+    assert!(status(&[], Some(&plain)).0);
+    let file = std::env::temp_dir().join(format!("starlane-admin-token-{}", std::process::id()));
+    std::fs::write(&file, format!("{plain}\n")).unwrap();
+    assert!(
+        status(
+            &["--admin-token-file", file.to_str().unwrap()],
+            Some("wrong")
+        )
+        .0
+    );
+    let _ = std::fs::remove_file(file);
+    assert!(
+        status(&[], None).0,
+        "the generated token is found by the address"
+    );
     // DNS rebinding: a page on evil.example whose name now points at 127.0.0.1.
     assert_eq!(
         admin(

@@ -210,8 +210,12 @@ pub struct AdminClientArgs {
     admin: SocketAddr,
     /// A file holding the admin token (default: `STARLANE_ADMIN_TOKEN`, else the token
     /// `starlane run` made for this address).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "admin_token")]
     admin_token_file: Option<PathBuf>,
+    /// The admin token itself (visible to other users in the process list: prefer
+    /// `--admin-token-file` or `STARLANE_ADMIN_TOKEN`).
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

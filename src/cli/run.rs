@@ -225,9 +225,12 @@ fn admin_options(
     })
 }
 
-/// The admin token: `--admin-token-file`, else `STARLANE_ADMIN_TOKEN`, else the one
-/// `starlane run` made for this address.
+/// The admin token: `--admin-token` or `--admin-token-file`, else `STARLANE_ADMIN_TOKEN`, else
+/// the one `starlane run` made for this address.
 fn admin_token(args: &AdminClientArgs) -> anyhow::Result<Option<String>> {
+    if let Some(token) = &args.admin_token {
+        return Ok(Some(token.trim().to_string()));
+    }
     if let Some(file) = &args.admin_token_file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the admin token from {}", file.display()))?;
