@@ -225,15 +225,11 @@ impl Runtime {
         };
         let needed = access::needed(&flow.message.kind, &flow.message.method);
         let caller = flow.message.caller.as_ref();
+        let served = &self.binds[m.bind];
         let granted = caller.map(|c| {
-            access::evaluate(
-                &flow.bind.grants,
-                &flow.bind.roles,
-                &target,
-                None,
-                Some((&c.point, c.kind.as_deref())),
-                &|s: &str| self.expand(s),
-            )
+            served
+                .callers
+                .evaluate(&target, None, Some((&c.point, c.kind.as_deref())))
         });
         if granted.as_ref().is_some_and(|a| a.allows(needed)) {
             return Ok(());

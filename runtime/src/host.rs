@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use starlane_ir::{Bind, Bundle, GrantKind};
-use starlane_routing::RouteTable;
+use starlane_routing::{CallRules, GrantSet, RouteTable};
 
 use crate::auth::Credentials;
 use crate::codes;
@@ -62,13 +62,78 @@ impl Mechtron {
     }
 }
 
-/// A bind as served: its routes, compiled once.
+/// A bind as served: its routes, caller rules and ports' grants and calls, compiled once at
+/// load, so serving a message reads no selector text.
 pub struct ServedBind {
     pub routes: RouteTable,
     /// The mechtron whose core this bind's `(( ))` and `((port))` stops reach.
     pub mechtron: Option<usize>,
-    /// Whether top-level `grant … to` rules restrict callers (`specs/runtime.md` §3.4).
+    /// Whether top-level `grant … to` rules restrict callers (`specs/runtime.md` §3, step 4).
     pub caller_rules: bool,
+    /// The top-level grants, compiled (what caller rules evaluate).
+    pub callers: GrantSet,
+    /// Each port's grants and `call` entries, compiled, by port index.
+    pub ports: Vec<PortRules>,
+    /// Why a grant or `call` entry of this bind could not be compiled: its mechtrons do not
+    /// become Ready, and nothing of it is served as if the rule granted nothing.
+    pub broken: Option<String>,
+}
+
+/// A port's outbound rules, compiled.
+#[derive(Default)]
+pub struct PortRules {
+    pub grants: GrantSet,
+    pub calls: CallRules,
+}
+
+impl ServedBind {
+    /// Compiles a bind's routes and rules with the context names bound at load.
+    fn compile(bind: &Bind, bundle: &Bundle, bindings: &HashMap<String, String>) -> ServedBind {
+        let (routes, bad) = RouteTable::new(&bind.routes);
+        for r in bad {
+            tracing::error!(
+                "route at {} never matches: its regex does not compile: {}",
+                bind.routes
+                    .get(r.route)
+                    .map_or_else(String::new, |x| bundle.locate(x.span)),
+                r.message
+            );
+        }
+        let expand = |text: &str| {
+            starlane_routing::substitute::substitute(text, &|n: &str| bindings.get(n).cloned())
+                .ok()
+        };
+        let mut broken = None;
+        let mut note = |e: starlane_routing::GrantError| {
+            broken.get_or_insert_with(|| format!("{} ({})", e.message, bundle.locate(e.span)));
+        };
+        let callers = GrantSet::compile(&bind.grants, &bind.roles, &expand).unwrap_or_else(|e| {
+            note(e);
+            GrantSet::default()
+        });
+        let ports = bind
+            .ports
+            .iter()
+            .map(|p| PortRules {
+                grants: GrantSet::compile(&p.grants, &bind.roles, &expand).unwrap_or_else(|e| {
+                    note(e);
+                    GrantSet::default()
+                }),
+                calls: CallRules::compile(&p.calls, &expand).unwrap_or_else(|e| {
+                    note(e);
+                    CallRules::default()
+                }),
+            })
+            .collect();
+        ServedBind {
+            routes,
+            mechtron: None,
+            caller_rules: bind.grants.iter().any(|g| g.to.is_some()),
+            callers,
+            ports,
+            broken,
+        }
+    }
 }
 
 /// How to start a runtime.
@@ -114,8 +179,6 @@ pub struct Runtime {
     pub started: Instant,
     /// The mechtron whose bind receives HTTP.
     pub http: Option<usize>,
-    /// `call` entries' path regexes, compiled on first use (`None`: does not compile).
-    call_paths: std::sync::Mutex<HashMap<String, Option<regex::Regex>>>,
 }
 
 /// The address of a local mechtron.
@@ -159,25 +222,7 @@ impl Runtime {
         let mut binds: Vec<ServedBind> = bundle
             .binds
             .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let (routes, bad) = RouteTable::new(&b.routes);
-                for r in bad {
-                    tracing::error!(
-                        "route at {} never matches: its regex does not compile: {}",
-                        b.routes
-                            .get(r.route)
-                            .map_or_else(String::new, |x| bundle.locate(x.span)),
-                        r.message
-                    );
-                }
-                let _ = i;
-                ServedBind {
-                    routes,
-                    mechtron: None,
-                    caller_rules: b.grants.iter().any(|g| g.to.is_some()),
-                }
-            })
+            .map(|b| ServedBind::compile(b, &bundle, &options.bindings))
             .collect();
         let mut mechtrons = Vec::new();
         for (i, m) in bundle.mechtrons.iter().enumerate() {
@@ -223,7 +268,6 @@ impl Runtime {
             started: Instant::now(),
             http,
             bundle,
-            call_paths: Default::default(),
         };
         for i in 0..runtime.mechtrons.len() {
             runtime.create(i, &cache, &linker);
@@ -248,7 +292,8 @@ impl Runtime {
                 return;
             }
         }
-        if let Some(reason) = self.unbound_context(i) {
+        let broken = self.binds[self.mechtrons[i].bind].broken.clone();
+        if let Some(reason) = self.unbound_context(i).or(broken) {
             tracing::error!(mechtron = %self.mechtrons[i].name, "not ready: {reason}");
             self.mechtrons[i].set(MechtronState::Panic(reason));
             return;
@@ -353,25 +398,6 @@ impl Runtime {
             .then(|| segs.next())
             .flatten()
             .and_then(|name| self.mechtron_named(name))
-    }
-
-    /// `${name}` in a selector or point: a bound context name (`None` when unbound).
-    pub fn expand(&self, text: &str) -> Option<String> {
-        starlane_routing::substitute::substitute(text, &|n: &str| self.bindings.get(n).cloned())
-            .ok()
-    }
-
-    /// Whether a `call` entry's path regex matches `path` whole (a regex that does not compile
-    /// matches nothing: fail closed).
-    pub fn call_path_matches(&self, regex: &str, path: &str) -> bool {
-        let Ok(mut cache) = self.call_paths.lock() else {
-            return false;
-        };
-        cache
-            .entry(regex.to_string())
-            .or_insert_with(|| regex::Regex::new(&format!("^(?:{regex})$")).ok())
-            .as_ref()
-            .is_some_and(|re| re.is_match(path))
     }
 
     /// Marks every mechtron Destroyed (at shutdown).

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use starlane_routing::access::{self, Bits};
 use starlane_routing::route_table::parse_message_kind;
-use starlane_routing::selector::{MAX_POINT_LEN, Selector};
+use starlane_routing::selector::MAX_POINT_LEN;
 
 use crate::codes;
 use crate::error::RuntimeError;
@@ -126,7 +126,11 @@ impl GuestOutbound {
                 ));
             }
         }
-        let Some(port) = self.port.and_then(|p| bind.ports.get(p)) else {
+        let served = &rt.binds[rt.mechtrons[self.mechtron].bind];
+        let found = self
+            .port
+            .and_then(|p| Some((bind.ports.get(p)?, served.ports.get(p)?)));
+        let Some((port, rules)) = found else {
             return Err(self.deny(
                 binding,
                 target,
@@ -134,20 +138,7 @@ impl GuestOutbound {
                 "the mechtron was reached through its core, not a port, so it has no grants".into(),
             ));
         };
-        let expand = |s: &str| rt.expand(s);
-        // A `call` entry with a path (`call sel^Http<Get>/public/.*;`) allows only paths its
-        // regex matches whole.
-        let rule = port.calls.iter().find(|c| {
-            c.kind == kind
-                && (c.method == "*" || c.method == method)
-                && c.path
-                    .as_deref()
-                    .is_none_or(|p| rt.call_path_matches(p, path))
-                && expand(&c.selector)
-                    .and_then(|s| Selector::parse(&s).ok())
-                    .is_some_and(|s| s.matches(target, None))
-        });
-        let Some(rule) = rule else {
+        let Some(rule) = rules.calls.find(target, kind, method, path) else {
             return Err(self.deny(
                 binding,
                 target,
@@ -159,7 +150,7 @@ impl GuestOutbound {
             ));
         };
         let needed = access::needed(kind, method);
-        let granted = access::evaluate(&port.grants, &bind.roles, target, None, None, &expand);
+        let granted = rules.grants.evaluate(target, None, None);
         if !granted.allows(needed) {
             return Err(self.deny(
                 binding,

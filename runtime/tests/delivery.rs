@@ -299,6 +299,42 @@ fn an_unbound_context_name_keeps_the_mechtron_from_ready() {
 }
 
 #[test]
+fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron() {
+    let mut bundle = build(
+        &[
+            mechtron("front", CALLER_BIND, &echo()),
+            mechtron("store", STORE_BIND, &echo()),
+        ],
+        &[],
+    );
+    // A hand-made bundle (`starlane build` refuses both): a selector that does not parse, and
+    // a `call` path regex that does not compile.
+    let front = &mut bundle.binds[0];
+    front.ports[0].grants[0].on = Some("localhost:x>".into());
+    let mut opts = options(ExecClock::Epoch);
+    opts.bindings = HashMap::from([("store".into(), "localhost:store".into())]);
+    let rt = load(bundle.clone(), opts.clone());
+    match rt.mechtrons[0].state() {
+        MechtronState::Panic(reason) => assert!(
+            reason.contains("`localhost:x>` is not a selector") && reason.contains("bind/front.bind:4:"),
+            "{reason}"
+        ),
+        other => panic!("a broken grant must not load as granting nothing: {other:?}"),
+    }
+    assert_eq!(rt.mechtrons[1].state(), MechtronState::Ready);
+    let e = rt.serve(0, get("/fetch")).unwrap_err();
+    assert_eq!(e.code, codes::MECHTRON_NOT_READY);
+    let front = &mut bundle.binds[0];
+    front.ports[0].grants[0].on = Some("${store}:**".into());
+    front.ports[0].calls[0].path = Some("(unclosed".into());
+    let rt = load(bundle, opts);
+    match rt.mechtrons[0].state() {
+        MechtronState::Panic(reason) => assert!(reason.contains("does not compile"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_message_from_outside_is_admitted_only_by_caller_rules() {
     use starlane_runtime::Origin;
     // `a` has no caller rules: the front door serves anyone, the outside no one.

@@ -80,70 +80,173 @@ impl Access {
     }
 }
 
-/// The access `grants` give on `target` (of kind `target_kind`, when known). `expand` fills in a
-/// selector's variables (`${users}`); a selector it cannot fill, or that does not parse, covers
-/// nothing. `holder` selects grants by their `to` selector: `None` evaluates grants without `to`
-/// (a port's or role's own), `Some(caller)` those whose `to` covers the caller.
-pub fn evaluate(
-    grants: &[Grant],
-    roles: &[Role],
-    target: &str,
-    target_kind: Option<&str>,
-    holder: Option<(&str, Option<&str>)>,
-    expand: &dyn Fn(&str) -> Option<String>,
-) -> Access {
-    let covers = |selector: &Option<String>, point: &str, kind: Option<&str>| -> bool {
-        let Some(text) = selector else { return false };
-        expand(text)
-            .and_then(|t| Selector::parse(&t).ok())
-            .is_some_and(|s| s.matches(point, kind))
-    };
-    let mut access = Access::default();
-    let mut intersections = Vec::new();
-    let apply =
-        |i: usize, g: &Grant, access: &mut Access, intersections: &mut Vec<Bits>| match &g.kind {
-            GrantKind::Perm { bits, and } if covers(&g.on, target, target_kind) => {
-                if *and {
-                    intersections.push(Bits(*bits));
-                } else {
-                    access.bits = Bits(access.bits.0 | bits);
-                }
-                access.because.push(i);
+/// Why a grant could not be compiled: the load fails for its bind (a grant is never dropped
+/// silently, which would grant nothing where the author meant something).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantError {
+    /// Index of the grant in the list compiled.
+    pub grant: usize,
+    pub span: starlane_ir::SourceSpan,
+    pub message: String,
+}
+
+impl std::fmt::Display for GrantError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What one compiled grant gives.
+#[derive(Debug, Clone)]
+enum Gives {
+    Perm { bits: Bits, and: bool },
+    Priv(String),
+    Super,
+    /// A role's own grants, compiled.
+    Role(Vec<Compiled>),
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
+    gives: Gives,
+    on: Option<Selector>,
+    to: Option<Selector>,
+}
+
+/// A set of grants compiled once — variables filled in, selectors parsed, roles resolved — and
+/// evaluated per call without reading any text.
+#[derive(Debug, Clone, Default)]
+pub struct GrantSet {
+    grants: Vec<Compiled>,
+}
+
+impl GrantSet {
+    /// Compiles `grants` (with the `roles` they name). `expand` fills in a selector's variables
+    /// (`${users}`); a selector it cannot fill, a selector that does not parse, or an unknown role
+    /// is an error naming the grant.
+    pub fn compile(
+        grants: &[Grant],
+        roles: &[Role],
+        expand: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<GrantSet, GrantError> {
+        let compiled = grants
+            .iter()
+            .enumerate()
+            .map(|(i, g)| compile_one(i, g, roles, expand, true))
+            .collect::<Result<_, _>>()?;
+        Ok(GrantSet { grants: compiled })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.grants.is_empty()
+    }
+
+    /// The access these grants give on `target` (of kind `target_kind`, when known). `holder`
+    /// selects grants by their `to` selector: `None` evaluates grants without `to` (a port's or
+    /// role's own), `Some(caller)` those whose `to` covers the caller.
+    pub fn evaluate(
+        &self,
+        target: &str,
+        target_kind: Option<&str>,
+        holder: Option<(&str, Option<&str>)>,
+    ) -> Access {
+        let mut access = Access::default();
+        let mut intersections = Vec::new();
+        for (i, g) in self.grants.iter().enumerate() {
+            let applies = match (holder, &g.to) {
+                (None, to) => to.is_none(),
+                (Some(_), None) => false,
+                (Some((caller, kind)), Some(to)) => to.matches(caller, kind),
+            };
+            if !applies {
+                continue;
             }
-            GrantKind::Super if covers(&g.on, target, target_kind) => {
-                access.bits = Bits::ALL;
-                access.because.push(i);
-            }
-            GrantKind::Priv(name) if covers(&g.on, target, target_kind) => {
-                access.privileges.push(name.clone());
-                access.because.push(i);
-            }
-            _ => {}
-        };
-    for (i, g) in grants.iter().enumerate() {
-        let applies = match holder {
-            None => g.to.is_none(),
-            Some((caller, kind)) => covers(&g.to, caller, kind),
-        };
-        if !applies {
-            continue;
-        }
-        match &g.kind {
-            GrantKind::Role(name) => {
-                // A role's grants apply to whoever holds the role; an unknown role grants nothing.
-                if let Some(role) = roles.iter().find(|r| &r.name == name) {
-                    for rg in &role.grants {
-                        apply(i, rg, &mut access, &mut intersections);
+            match &g.gives {
+                Gives::Role(own) => {
+                    for rg in own {
+                        apply(i, rg, target, target_kind, &mut access, &mut intersections);
                     }
                 }
+                _ => apply(i, g, target, target_kind, &mut access, &mut intersections),
             }
-            _ => apply(i, g, &mut access, &mut intersections),
         }
+        for mask in intersections {
+            access.bits = Bits(access.bits.0 & mask.0);
+        }
+        access
     }
-    for mask in intersections {
-        access.bits = Bits(access.bits.0 & mask.0);
+}
+
+fn apply(
+    i: usize,
+    g: &Compiled,
+    target: &str,
+    target_kind: Option<&str>,
+    access: &mut Access,
+    intersections: &mut Vec<Bits>,
+) {
+    let covered = g.on.as_ref().is_some_and(|on| on.matches(target, target_kind));
+    if !covered {
+        return;
     }
-    access
+    match &g.gives {
+        Gives::Perm { bits, and: true } => intersections.push(*bits),
+        Gives::Perm { bits, and: false } => access.bits = Bits(access.bits.0 | bits.0),
+        Gives::Super => access.bits = Bits::ALL,
+        Gives::Priv(name) => access.privileges.push(name.clone()),
+        Gives::Role(_) => return,
+    }
+    access.because.push(i);
+}
+
+fn compile_one(
+    i: usize,
+    g: &Grant,
+    roles: &[Role],
+    expand: &dyn Fn(&str) -> Option<String>,
+    top: bool,
+) -> Result<Compiled, GrantError> {
+    let fail = |message: String| GrantError {
+        grant: i,
+        span: g.span,
+        message,
+    };
+    let selector = |text: &Option<String>| -> Result<Option<Selector>, GrantError> {
+        let Some(text) = text else { return Ok(None) };
+        let filled = expand(text)
+            .ok_or_else(|| fail(format!("`{text}` names a context name that is not bound")))?;
+        Selector::parse(&filled)
+            .map(Some)
+            .map_err(|e| fail(format!("`{filled}` is not a selector: {e}")))
+    };
+    let gives = match &g.kind {
+        GrantKind::Perm { bits, and } => Gives::Perm {
+            bits: Bits(*bits),
+            and: *and,
+        },
+        GrantKind::Priv(name) => Gives::Priv(name.clone()),
+        GrantKind::Super => Gives::Super,
+        GrantKind::Role(name) if top => {
+            let role = roles
+                .iter()
+                .find(|r| &r.name == name)
+                .ok_or_else(|| fail(format!("role `{name}` is not declared")))?;
+            let own = role
+                .grants
+                .iter()
+                .map(|rg| compile_one(i, rg, roles, expand, false))
+                .collect::<Result<_, _>>()?;
+            Gives::Role(own)
+        }
+        GrantKind::Role(name) => {
+            return Err(fail(format!("role `{name}` is granted inside a role")));
+        }
+    };
+    Ok(Compiled {
+        gives,
+        on: selector(&g.on)?,
+        to: selector(&g.to)?,
+    })
 }
 
 #[cfg(test)]
@@ -161,6 +264,20 @@ mod tests {
 
     fn expand(s: &str) -> Option<String> {
         Some(s.replace("${files}", "localhost:files"))
+    }
+
+    /// Compiles and evaluates, as the runtime does at load and per call.
+    fn evaluate(
+        grants: &[Grant],
+        roles: &[Role],
+        target: &str,
+        kind: Option<&str>,
+        holder: Option<(&str, Option<&str>)>,
+        expand: &dyn Fn(&str) -> Option<String>,
+    ) -> Access {
+        GrantSet::compile(grants, roles, expand)
+            .unwrap()
+            .evaluate(target, kind, holder)
     }
 
     #[test]
@@ -213,12 +330,25 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_selector_grants_nothing() {
-        let grants = [perm(0b111111, false, "${unbound}:**")];
-        let a = evaluate(&grants, &[], "x:y", None, None, &|s: &str| {
+    fn a_grant_that_cannot_be_compiled_fails_instead_of_granting_nothing() {
+        let grants = [
+            perm(0b000100, false, "localhost:ok"),
+            perm(0b111111, false, "${unbound}:**"),
+        ];
+        let e = GrantSet::compile(&grants, &[], &|s: &str| {
             (!s.contains("unbound")).then(|| s.to_string())
-        });
-        assert_eq!(a.bits, Bits(0));
+        })
+        .unwrap_err();
+        assert_eq!(e.grant, 1);
+        assert!(e.message.contains("not bound"), "{e}");
+        let role = Grant {
+            kind: GrantKind::Role("ghost".into()),
+            on: None,
+            to: Some("localhost:users:**".into()),
+            span: Default::default(),
+        };
+        let e = GrantSet::compile(&[role], &[], &expand).unwrap_err();
+        assert!(e.message.contains("`ghost` is not declared"), "{e}");
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! Specified in `specs/runtime.md`.
 
 pub mod access;
+pub mod call_rules;
 pub mod route_table;
 pub mod selector;
 pub mod substitute;
 
-pub use access::{Access, Bits};
+pub use access::{Access, Bits, GrantError, GrantSet};
+pub use call_rules::{CallMatch, CallRules};
 pub use route_table::{Capture, RouteMatch, RouteTable, Verdict};
 pub use selector::Selector;

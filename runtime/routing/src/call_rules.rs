@@ -1,0 +1,141 @@
+//! A port's `call` entries compiled once — selectors filled in and parsed, path regexes
+//! compiled — so an outbound call is matched without reading any text. An entry that cannot be
+//! compiled fails the load (deny by default would otherwise hide it).
+
+use regex::Regex;
+use starlane_ir::CallRule;
+
+use crate::access::GrantError;
+use crate::selector::Selector;
+
+#[derive(Debug, Clone)]
+struct CompiledCall {
+    selector: Selector,
+    kind: String,
+    method: String,
+    path: Option<Regex>,
+    timeout_ms: Option<u64>,
+}
+
+/// The `call` entries of one port.
+#[derive(Debug, Clone, Default)]
+pub struct CallRules {
+    rules: Vec<CompiledCall>,
+}
+
+/// The entry an outbound call matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallMatch {
+    /// Index of the entry in the port's `calls`.
+    pub entry: usize,
+    pub timeout_ms: Option<u64>,
+}
+
+impl CallRules {
+    pub fn compile(
+        calls: &[CallRule],
+        expand: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<CallRules, GrantError> {
+        let rules = calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let fail = |message: String| GrantError {
+                    grant: i,
+                    span: c.span,
+                    message,
+                };
+                let filled = expand(&c.selector).ok_or_else(|| {
+                    fail(format!(
+                        "`call {}` names a context name that is not bound",
+                        c.selector
+                    ))
+                })?;
+                let selector = Selector::parse(&filled)
+                    .map_err(|e| fail(format!("`call {filled}`: not a selector: {e}")))?;
+                let path = c
+                    .path
+                    .as_deref()
+                    .map(|p| {
+                        Regex::new(&format!("^(?:{p})$"))
+                            .map_err(|e| fail(format!("`call` path `{p}` does not compile: {e}")))
+                    })
+                    .transpose()?;
+                Ok(CompiledCall {
+                    selector,
+                    kind: c.kind.clone(),
+                    method: c.method.clone(),
+                    path,
+                    timeout_ms: c.timeout_ms,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CallRules { rules })
+    }
+
+    /// The first entry that covers `target^kind<method>` at `path` (a path regex matches the
+    /// whole path).
+    pub fn find(&self, target: &str, kind: &str, method: &str, path: &str) -> Option<CallMatch> {
+        self.rules
+            .iter()
+            .position(|c| {
+                c.kind == kind
+                    && (c.method == "*" || c.method == method)
+                    && c.path.as_ref().is_none_or(|re| re.is_match(path))
+                    && c.selector.matches(target, None)
+            })
+            .map(|entry| CallMatch {
+                entry,
+                timeout_ms: self.rules[entry].timeout_ms,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(selector: &str, method: &str, path: Option<&str>) -> CallRule {
+        CallRule {
+            selector: selector.into(),
+            kind: "Http".into(),
+            method: method.into(),
+            path: path.map(str::to_string),
+            timeout_ms: Some(50),
+            span: Default::default(),
+        }
+    }
+
+    #[test]
+    fn entries_match_target_kind_method_and_whole_path() {
+        let expand = |s: &str| Some(s.replace("${files}", "localhost:files"));
+        let rules = CallRules::compile(
+            &[
+                rule("${files}:**", "Get", Some("/public/.*")),
+                rule("localhost:other", "*", None),
+            ],
+            &expand,
+        )
+        .unwrap();
+        let hit = rules.find("localhost:files:a", "Http", "Get", "/public/x");
+        assert_eq!(
+            hit,
+            Some(CallMatch {
+                entry: 0,
+                timeout_ms: Some(50)
+            })
+        );
+        assert_eq!(rules.find("localhost:files:a", "Http", "Get", "/private/public/x"), None);
+        assert_eq!(rules.find("localhost:files:a", "Http", "Post", "/public/x"), None);
+        assert_eq!(rules.find("localhost:other", "Http", "Delete", "/").map(|m| m.entry), Some(1));
+    }
+
+    #[test]
+    fn an_entry_that_cannot_be_compiled_is_an_error() {
+        let none = |_: &str| None;
+        assert!(CallRules::compile(&[rule("${x}:**", "Get", None)], &none).is_err());
+        let id = |s: &str| Some(s.to_string());
+        let e = CallRules::compile(&[rule("a:**", "Get", Some("(unclosed"))], &id).unwrap_err();
+        assert!(e.message.contains("does not compile"), "{e}");
+    }
+}
