@@ -1,5 +1,7 @@
 //! Bundle cold start: `Runtime::load` of the hello example (two guests: compile or load from the
-//! module cache, verify, link, test-instantiate) with an empty cache and with a warm one.
+//! module cache, verify, link, test-instantiate) with an empty cache and with a warm one; and
+//! the same for 10, 100 and 1,000 mechtrons that share one module (compiled, linked and
+//! test-instantiated once, not once per mechtron).
 
 mod common;
 
@@ -35,6 +37,19 @@ fn bench(c: &mut Criterion) {
     group.bench_function("with_warm_module_cache", |b| {
         b.iter(|| Runtime::load(bundle.clone(), options(Some(cache.clone()))).unwrap())
     });
+    group.finish();
+    let mut group = c.benchmark_group("mechtrons_sharing_one_module");
+    group.sample_size(10);
+    for n in [10, 100, 1000] {
+        let bundle = common::many_mechtrons_bundle(n);
+        Runtime::load(bundle.clone(), options(Some(cache.clone()))).unwrap();
+        group.bench_function(format!("{n}_warm_cache"), |b| {
+            b.iter(|| Runtime::load(bundle.clone(), options(Some(cache.clone()))).unwrap())
+        });
+        group.bench_function(format!("{n}_no_cache"), |b| {
+            b.iter(|| Runtime::load(bundle.clone(), options(None)).unwrap())
+        });
+    }
     group.finish();
     let _ = std::fs::remove_dir_all(cache);
 }

@@ -19,7 +19,7 @@ use crate::auth::Credentials;
 use crate::codes;
 use crate::engine::{EngineHost, EngineOptions, ExecClock};
 use crate::error::RuntimeError;
-use crate::guest::invoke::{self, Guest, GuestCall};
+use crate::guest::invoke::{self, Guest, GuestCall, Linked};
 use crate::guest::state::HostState;
 use crate::metrics::{Background, Metrics, Slots};
 use crate::module_cache::{ModuleCache, Origin};
@@ -100,8 +100,7 @@ impl ServedBind {
             );
         }
         let expand = |text: &str| {
-            starlane_routing::substitute::substitute(text, &|n: &str| bindings.get(n).cloned())
-                .ok()
+            starlane_routing::substitute::substitute(text, &|n: &str| bindings.get(n).cloned()).ok()
         };
         let mut broken = None;
         let mut note = |e: starlane_routing::GrantError| {
@@ -179,6 +178,46 @@ pub struct Runtime {
     pub started: Instant,
     /// The mechtron whose bind receives HTTP.
     pub http: Option<usize>,
+    /// Distinct modules compiled (or loaded) and linked at load: each once, whatever the number
+    /// of mechtrons that run it.
+    pub modules_linked: usize,
+}
+
+/// What loading does once per distinct module (by SHA-256), not once per mechtron: compile or
+/// load from the cache, verify, link — and the test instantiation, once per module and limits.
+struct OncePerModule {
+    cache: ModuleCache,
+    linker: wasmtime::Linker<HostState>,
+    linked: HashMap<[u8; 32], Result<(Linked, Origin), String>>,
+    probed: HashMap<([u8; 32], u64, u64), Result<(), String>>,
+}
+
+/// Checks a module's bytes against its recorded hash, compiles (or loads) it, verifies it
+/// against the guest ABI and links it.
+fn link_module(
+    engine: &EngineHost,
+    cache: &ModuleCache,
+    linker: &wasmtime::Linker<HostState>,
+    module: &starlane_ir::Module,
+) -> Result<(Linked, Origin), String> {
+    let digest: [u8; 32] = Sha256::digest(&module.bytes).into();
+    if digest != module.sha256 {
+        return Err(format!(
+            "module {} does not match its recorded SHA-256",
+            module.path
+        ));
+    }
+    let (compiled, origin) = cache.load(engine, &module.sha256, &module.bytes)?;
+    let problems = crate::guest::verify::verify(&compiled);
+    if !problems.is_empty() {
+        return Err(format!(
+            "[{}] module {} does not follow the guest ABI: {}",
+            codes::INVALID_MODULE.id,
+            module.path,
+            problems.join("; ")
+        ));
+    }
+    Ok((invoke::link(&compiled, linker)?, origin))
 }
 
 /// The address of a local mechtron.
@@ -268,18 +307,26 @@ impl Runtime {
             started: Instant::now(),
             http,
             bundle,
+            modules_linked: 0,
+        };
+        let mut once = OncePerModule {
+            cache,
+            linker,
+            linked: HashMap::new(),
+            probed: HashMap::new(),
         };
         for i in 0..runtime.mechtrons.len() {
-            runtime.create(i, &cache, &linker);
+            runtime.create(i, &mut once);
         }
+        runtime.modules_linked = once.linked.len();
         Ok(Arc::new(runtime))
     }
 
     /// Creating → Ready or Panic: compile (or load from the cache), verify, link, bind the
     /// context names, and test-instantiate with the initialisers.
-    fn create(&mut self, i: usize, cache: &ModuleCache, linker: &wasmtime::Linker<HostState>) {
+    fn create(&mut self, i: usize, once: &mut OncePerModule) {
         self.mechtrons[i].set(MechtronState::Creating);
-        let result = self.prepare(i, cache, linker);
+        let result = self.prepare(i, once);
         let m = &mut self.mechtrons[i];
         match result {
             Ok((guest, origin)) => {
@@ -298,7 +345,7 @@ impl Runtime {
             self.mechtrons[i].set(MechtronState::Panic(reason));
             return;
         }
-        match self.probe(i) {
+        match self.probe(i, once) {
             Ok(()) => {
                 let m = &self.mechtrons[i];
                 tracing::info!(mechtron = %m.name, address = %m.address, "ready");
@@ -312,37 +359,20 @@ impl Runtime {
         }
     }
 
-    fn prepare(
-        &self,
-        i: usize,
-        cache: &ModuleCache,
-        linker: &wasmtime::Linker<HostState>,
-    ) -> Result<(Guest, Origin), String> {
+    /// The mechtron's guest: its module compiled (or loaded from the cache), verified and
+    /// linked — once per distinct module, however many mechtrons run it.
+    fn prepare(&self, i: usize, once: &mut OncePerModule) -> Result<(Guest, Origin), String> {
         let m = &self.bundle.mechtrons[i];
         let Some(module) = m.module.and_then(|x| self.bundle.modules.get(x as usize)) else {
             return Err("the manifest names no wasm module for it".into());
         };
-        let digest: [u8; 32] = Sha256::digest(&module.bytes).into();
-        if digest != module.sha256 {
-            return Err(format!(
-                "module {} does not match its recorded SHA-256",
-                module.path
-            ));
-        }
-        let (compiled, origin) = cache.load(&self.engine, &module.sha256, &module.bytes)?;
-        let problems = crate::guest::verify::verify(&compiled);
-        if !problems.is_empty() {
-            return Err(format!(
-                "[{}] module {} does not follow the guest ABI: {}",
-                codes::INVALID_MODULE.id,
-                module.path,
-                problems.join("; ")
-            ));
-        }
-        let guest = Guest::new(&m.name, &compiled, linker)?;
-        Ok((guest, origin))
+        let linked = once
+            .linked
+            .entry(module.sha256)
+            .or_insert_with(|| link_module(&self.engine, &once.cache, &once.linker, module));
+        let (linked, origin) = linked.clone()?;
+        Ok((Guest::of(&m.name, linked), origin))
     }
-
     /// The first context name mechtron `i`'s bind requires that is not bound.
     fn unbound_context(&self, i: usize) -> Option<String> {
         let bind = self.bundle.binds.get(self.mechtrons[i].bind)?;
@@ -357,8 +387,9 @@ impl Runtime {
             })
     }
 
-    /// A test instantiation: instantiate and run the initialisers, call nothing.
-    fn probe(&self, i: usize) -> Result<(), RuntimeError> {
+    /// A test instantiation: instantiate and run the initialisers, call nothing. Its outcome
+    /// depends only on the module and the bind's limits, so it runs once per such pair.
+    fn probe(&self, i: usize, once: &mut OncePerModule) -> Result<(), String> {
         let m = &self.mechtrons[i];
         let guest = m.guest.as_ref().expect("prepared");
         let limits = self
@@ -367,20 +398,33 @@ impl Runtime {
             .get(m.bind)
             .map(|b| b.limits)
             .unwrap_or_default();
-        invoke::probe(
-            &self.engine,
-            guest,
-            GuestCall {
-                op: String::new(),
-                request: Vec::new(),
-                port: None,
-                exec: Duration::from_millis(starlane_ir::DEFAULT_EXEC_MS),
-                deadline: Instant::now() + Duration::from_millis(starlane_ir::DEFAULT_TOTAL_MS),
-                memory_limit: limits.memory,
-                payload_limit: limits.payload,
-                outbound: None,
-            },
-        )
+        let Some(module) = self.bundle.mechtrons[i]
+            .module
+            .and_then(|x| self.bundle.modules.get(x as usize))
+        else {
+            return Err("no module".into());
+        };
+        once.probed
+            .entry((module.sha256, limits.memory, limits.payload))
+            .or_insert_with(|| {
+                invoke::probe(
+                    &self.engine,
+                    guest,
+                    GuestCall {
+                        op: String::new(),
+                        request: Vec::new(),
+                        port: None,
+                        exec: Duration::from_millis(starlane_ir::DEFAULT_EXEC_MS),
+                        deadline: Instant::now()
+                            + Duration::from_millis(starlane_ir::DEFAULT_TOTAL_MS),
+                        memory_limit: limits.memory,
+                        payload_limit: limits.payload,
+                        outbound: None,
+                    },
+                )
+                .map_err(|e| e.to_string())
+            })
+            .clone()
     }
 
     pub fn bind_of(&self, mechtron: usize) -> &Bind {
@@ -451,6 +495,7 @@ impl Runtime {
             "engine": {
                 "allocator": if self.engine.pooling() { "pooling" } else { "on-demand" },
                 "on_demand_reason": self.engine.on_demand_reason,
+                "modules_linked": self.modules_linked,
                 "exec_clock": match self.engine.clock { ExecClock::Epoch => "epoch".to_string(), ExecClock::Fuel { per_ms } => format!("fuel ({per_ms}/ms)") },
             },
             "instances_active": self.metrics.active_instances(),

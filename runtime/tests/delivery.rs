@@ -316,7 +316,8 @@ fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron(
     let rt = load(bundle.clone(), opts.clone());
     match rt.mechtrons[0].state() {
         MechtronState::Panic(reason) => assert!(
-            reason.contains("`localhost:x>` is not a selector") && reason.contains("bind/front.bind:4:"),
+            reason.contains("`localhost:x>` is not a selector")
+                && reason.contains("bind/front.bind:4:"),
             "{reason}"
         ),
         other => panic!("a broken grant must not load as granting nothing: {other:?}"),
@@ -331,6 +332,25 @@ fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron(
     match rt.mechtrons[0].state() {
         MechtronState::Panic(reason) => assert!(reason.contains("does not compile"), "{reason}"),
         other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn mechtrons_that_share_a_module_compile_and_link_it_once() {
+    let bind = "Bind(version=1.1.0) {\n  Route<Ext<Ping>> -> (( )) => &;\n}\n";
+    let guest = echo();
+    let names = ["a", "b", "c", "d"];
+    let mechtrons: Vec<_> = names.iter().map(|n| mechtron(n, bind, &guest)).collect();
+    let rt = load(build(&mechtrons, &[]), options(ExecClock::Epoch));
+    assert_eq!(rt.modules_linked, 1, "four mechtrons, one module");
+    assert_eq!(rt.status()["engine"]["modules_linked"], 1);
+    for i in 0..names.len() {
+        assert_eq!(rt.mechtrons[i].state(), MechtronState::Ready);
+        let reply = rt
+            .serve(i, Message::new("Ext", "Ping", "/", b"x".to_vec()))
+            .unwrap();
+        let env: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(env["method"], "Ping", "each mechtron runs its own instance");
     }
 }
 

@@ -120,3 +120,35 @@ pub fn bench_bundle(bind: &str) -> starlane_ir::Bundle {
     let _ = std::fs::remove_dir_all(&dir);
     out.bundle.expect("the bench bundle builds")
 }
+
+/// A project of `n` mechtrons that all run the same module, each with its own bind, and a front
+/// bind (the first mechtron's) with one route to each of the others.
+pub fn many_mechtrons_bundle(n: usize) -> starlane_ir::Bundle {
+    let dir = std::env::temp_dir().join(format!("starlane-bench-many-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("wasm")).unwrap();
+    std::fs::create_dir_all(dir.join("bind")).unwrap();
+    std::fs::write(dir.join("wasm/shared.wasm"), hello_wasm()).unwrap();
+    let mut front = String::from("Bind(version=1.1.0) {\n  Route<Http<Get>> -> {\n");
+    for i in 1..n {
+        front.push_str(&format!("    /m{i} -> localhost:m{i}^Ext<Hello> => &;\n"));
+    }
+    front.push_str("  }\n}\n");
+    for i in 0..n {
+        let bind = if i == 0 {
+            front.clone()
+        } else {
+            "Bind(version=1.1.0) {\n  Route<Ext<Hello>> -> (( )) => &;\n}\n".to_string()
+        };
+        std::fs::write(dir.join(format!("bind/m{i}.bind")), bind).unwrap();
+        let http = if i == 0 { ",\n    +http=true" } else { "" };
+        std::fs::write(
+            dir.join(format!("m{i}.app")),
+            format!("App {{\n  Set {{\n    +mechtron.name=m{i},\n    +wasm.src=${{self.config.bundle}}:/wasm/shared.wasm,\n    +bind=${{self.config.bundle}}:/bind/m{i}.bind{http}\n  }}\n}}\n"),
+        )
+        .unwrap();
+    }
+    let out = starlane_compiler::bundle::build(&dir, None, &Default::default(), |_| {}).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    out.bundle.expect("the many-mechtrons bundle builds")
+}

@@ -99,7 +99,10 @@ impl std::fmt::Display for GrantError {
 /// What one compiled grant gives.
 #[derive(Debug, Clone)]
 enum Gives {
-    Perm { bits: Bits, and: bool },
+    Perm {
+        bits: Bits,
+        and: bool,
+    },
     Priv(String),
     Super,
     /// A role's own grants, compiled.
@@ -185,7 +188,9 @@ fn apply(
     access: &mut Access,
     intersections: &mut Vec<Bits>,
 ) {
-    let covered = g.on.as_ref().is_some_and(|on| on.matches(target, target_kind));
+    let covered =
+        g.on.as_ref()
+            .is_some_and(|on| on.matches(target, target_kind));
     if !covered {
         return;
     }

@@ -125,9 +125,20 @@ mod tests {
                 timeout_ms: Some(50)
             })
         );
-        assert_eq!(rules.find("localhost:files:a", "Http", "Get", "/private/public/x"), None);
-        assert_eq!(rules.find("localhost:files:a", "Http", "Post", "/public/x"), None);
-        assert_eq!(rules.find("localhost:other", "Http", "Delete", "/").map(|m| m.entry), Some(1));
+        assert_eq!(
+            rules.find("localhost:files:a", "Http", "Get", "/private/public/x"),
+            None
+        );
+        assert_eq!(
+            rules.find("localhost:files:a", "Http", "Post", "/public/x"),
+            None
+        );
+        assert_eq!(
+            rules
+                .find("localhost:other", "Http", "Delete", "/")
+                .map(|m| m.entry),
+            Some(1)
+        );
     }
 
     #[test]

@@ -20,19 +20,32 @@ pub struct Guest {
     pre: InstancePre<HostState>,
 }
 
+/// A module linked against the host functions, ready to instantiate: made once per distinct
+/// module and shared by every mechtron that runs it.
+pub type Linked = InstancePre<HostState>;
+
 impl Guest {
     /// Links `module` (already verified) against the host functions.
     pub fn new(name: &str, module: &Module, base: &Linker<HostState>) -> Result<Guest, String> {
-        let mut linker = base.clone();
-        super::wasi::link_unimplemented(&mut linker, module).map_err(|e| format!("{e:#}"))?;
-        let pre = linker
-            .instantiate_pre(module)
-            .map_err(|e| format!("cannot link the module: {e:#}"))?;
-        Ok(Guest {
-            name: Arc::from(name),
-            pre,
-        })
+        Ok(Guest::of(name, link(module, base)?))
     }
+
+    /// A mechtron's guest over a module linked already.
+    pub fn of(name: &str, linked: Linked) -> Guest {
+        Guest {
+            name: Arc::from(name),
+            pre: linked,
+        }
+    }
+}
+
+/// Links `module` against the host functions (its unimplemented WASI imports trap if called).
+pub fn link(module: &Module, base: &Linker<HostState>) -> Result<Linked, String> {
+    let mut linker = base.clone();
+    super::wasi::link_unimplemented(&mut linker, module).map_err(|e| format!("{e:#}"))?;
+    linker
+        .instantiate_pre(module)
+        .map_err(|e| format!("cannot link the module: {e:#}"))
 }
 
 /// The host functions every guest links against.
