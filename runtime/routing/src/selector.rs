@@ -8,22 +8,30 @@
 
 /// A point split into segments.
 pub fn segments(point: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = point;
-    loop {
-        // A file path runs to the end: `:` inside it is not a separator.
+    Segments(Some(point)).collect()
+}
+
+/// A point's segments, lazily: a file path (`/…`) runs to the end, `:` inside it is not a
+/// separator.
+struct Segments<'a>(Option<&'a str>);
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.0?;
         if rest.starts_with('/') {
-            out.push(rest);
-            return out;
+            self.0 = None;
+            return Some(rest);
         }
         match rest.find(':') {
             Some(i) => {
-                out.push(&rest[..i]);
-                rest = &rest[i + 1..];
+                self.0 = Some(&rest[i + 1..]);
+                Some(&rest[..i])
             }
             None => {
-                out.push(rest);
-                return out;
+                self.0 = None;
+                Some(rest)
             }
         }
     }
@@ -83,6 +91,14 @@ impl Selector {
         if point.len() > MAX_POINT_LEN {
             return false;
         }
+        match self.parts.iter().position(|p| *p == Part::Many) {
+            None => return self.matches_in_step(point),
+            // The common `prefix:**`: the prefix in one pass, then at least one more segment.
+            Some(last) if last + 1 == self.parts.len() => {
+                return self.matches_prefix_then_any(point, last);
+            }
+            Some(_) => {}
+        }
         let point = segments(point);
         if point.len() > MAX_SEGMENTS {
             return false;
@@ -110,6 +126,42 @@ impl Selector {
             std::mem::swap(&mut next, &mut row);
         }
         next[0]
+    }
+
+    /// Without `**` every part consumes exactly one segment: one pass, no allocation.
+    fn matches_in_step(&self, point: &str) -> bool {
+        let mut segs = Segments(Some(point));
+        for part in &self.parts {
+            let Some(seg) = segs.next() else {
+                return false;
+            };
+            match part {
+                Part::Literal(s) if seg != s => return false,
+                Part::Inclusive(s) if seg != s => return false,
+                // `seg+` also covers the point that ends right here.
+                Part::Inclusive(_) if segs.0.is_none() => return true,
+                _ => {}
+            }
+        }
+        segs.next().is_none()
+    }
+
+    /// `parts[..n]` has no `**` and `parts[n]` is a final `**`.
+    fn matches_prefix_then_any(&self, point: &str, n: usize) -> bool {
+        let mut segs = Segments(Some(point));
+        for part in &self.parts[..n] {
+            let Some(seg) = segs.next() else {
+                return false;
+            };
+            match part {
+                Part::Literal(s) if seg != s => return false,
+                Part::Inclusive(s) if seg != s => return false,
+                Part::Inclusive(_) if segs.0.is_none() => return true,
+                _ => {}
+            }
+        }
+        // `**` is one or more segments, and the point may have at most MAX_SEGMENTS.
+        segs.0.is_some() && segs.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS
     }
 
     /// Whether this selector covers everything below the root (an unrooted `**`).
