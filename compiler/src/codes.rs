@@ -1,26 +1,8 @@
 //! Diagnostic codes of the compiler (E01xx errors, W01xx lints), and the lint registry.
 
-use starlane_lang::Severity;
 use starlane_lang::codes::Code;
 
-macro_rules! codes {
-    ($( $konst:ident = $id:literal, $name:literal, $sev:ident, $summary:literal; )*) => {
-        $(
-            #[doc = $summary]
-            pub const $konst: Code = Code {
-                id: $id,
-                name: $name,
-                severity: Severity::$sev,
-                summary: $summary,
-                explanation: include_str!(concat!("../explain/", $id, ".md")),
-            };
-        )*
-        /// Every code the compiler can emit.
-        pub const ALL: &[Code] = &[$($konst),*];
-    };
-}
-
-codes! {
+starlane_lang::declare_codes! {
     UNKNOWN_PORT = "E0101", "unknown-port", Error, "a `((port))` stop names no declared port";
     UNKNOWN_SCHEMA = "E0102", "unknown-schema", Error, "a `~Schema` validator names no declared schema";
     UNKNOWN_ROLE = "E0103", "unknown-role", Error, "`grant role` names no declared role";

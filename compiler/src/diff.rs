@@ -45,7 +45,7 @@ pub fn diff(old: &Bundle, new: &Bundle) -> Vec<Change> {
     for name in nb.keys().filter(|k| !ob.contains_key(*k)) {
         out.push(Change::Info(format!("bind {name} added")));
         let b = &new.binds[nb[name]];
-        for g in all_grants(b) {
+        for g in b.all_grants() {
             out.push(Change::Widening(format!(
                 "{name}: new {}",
                 render_ir::grant(g)
@@ -67,13 +67,6 @@ pub fn diff(old: &Bundle, new: &Bundle) -> Vec<Change> {
         }
     }
     out
-}
-
-fn all_grants(b: &Bind) -> impl Iterator<Item = &starlane_ir::Grant> {
-    b.grants
-        .iter()
-        .chain(b.ports.iter().flat_map(|p| &p.grants))
-        .chain(b.roles.iter().flat_map(|r| &r.grants))
 }
 
 fn bind_diff(old: &Bundle, ob: &Bind, new: &Bundle, nb: &Bind, name: &str, out: &mut Vec<Change>) {
@@ -175,8 +168,8 @@ fn bind_diff(old: &Bundle, ob: &Bind, new: &Bundle, nb: &Bind, name: &str, out: 
             }
         }
     }
-    let old_grants: Vec<&starlane_ir::Grant> = all_grants(ob).collect();
-    for g in all_grants(nb) {
+    let old_grants: Vec<&starlane_ir::Grant> = ob.all_grants().collect();
+    for g in nb.all_grants() {
         let same_target = old_grants
             .iter()
             .filter(|o| o.on == g.on && o.to == g.to)

@@ -121,34 +121,11 @@ fn timeouts(bind: &Bind, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Every `${…}` / `$N` with its offset inside `text`.
+/// Every `${…}` / `$N` with its offset inside `text` (`starlane_model::template` scans).
 fn variables_in(text: &str) -> Vec<(usize, usize, &str)> {
-    let mut out = Vec::new();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            if bytes.get(i + 1) == Some(&b'{') {
-                if let Some(close) = text[i..].find('}') {
-                    out.push((i, i + close + 1, &text[i + 2..i + close]));
-                    i += close + 1;
-                    continue;
-                }
-            } else {
-                let digits = text[i + 1..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .count();
-                if digits > 0 {
-                    out.push((i, i + 1 + digits, &text[i + 1..i + 1 + digits]));
-                    i += 1 + digits;
-                    continue;
-                }
-            }
-        }
-        i += 1;
-    }
-    out
+    starlane_model::template::variables(text)
+        .map(|(span, name)| (span.start, span.end, name))
+        .collect()
 }
 
 fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Diagnostic>) {
@@ -239,17 +216,11 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
             }
         }
     }
-    let selectors = bind
-        .grants
-        .iter()
-        .chain(bind.ports.iter().flat_map(|p| &p.grants))
-        .chain(bind.roles.iter().flat_map(|r| &r.grants))
-        .map(|g| g.span)
-        .chain(
-            bind.ports
-                .iter()
-                .flat_map(|p| p.calls.iter().map(|c| c.span)),
-        );
+    let selectors = bind.all_grants().map(|g| g.span).chain(
+        bind.ports
+            .iter()
+            .flat_map(|p| p.calls.iter().map(|c| c.span)),
+    );
     for s in selectors {
         let text = src.get(span(s)).unwrap_or("");
         for (start, end, name) in variables_in(text) {
@@ -401,12 +372,7 @@ fn ports_never_routed(bind: &Bind, out: &mut Vec<Diagnostic>) {
 }
 
 fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
-    let all = bind
-        .grants
-        .iter()
-        .chain(bind.ports.iter().flat_map(|p| &p.grants))
-        .chain(bind.roles.iter().flat_map(|r| &r.grants));
-    for g in all {
+    for g in bind.all_grants() {
         let unrooted = |s: &Option<String>| {
             s.as_deref()
                 .is_some_and(|s| s == "**" || s.starts_with("**") || s.starts_with("*::**"))

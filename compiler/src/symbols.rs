@@ -531,24 +531,14 @@ fn variable_tokens(node: &SyntaxNode) -> impl Iterator<Item = SyntaxToken> {
 }
 
 /// The name inside a variable token and its span: `${user}` → `user`, `$1` → `1`. `None` for
-/// the App form `$(x)`, a bare `$` and an unterminated `${`.
+/// the App form `$(x)`, a bare `$`, an unterminated `${` and `${}`.
 fn variable_name(tok: &SyntaxToken) -> Option<(String, Span)> {
-    let text = tok.text();
     let start = usize::from(tok.text_range().start());
-    let (inner, offset) = if let Some(rest) = text.strip_prefix("${") {
-        (rest.strip_suffix('}')?, 2)
-    } else if let Some(rest) = text.strip_prefix('$') {
-        if rest.is_empty() || rest.starts_with('(') {
-            return None;
-        }
-        (rest, 1)
-    } else {
-        return None;
-    };
-    (!inner.is_empty()).then(|| {
+    let (name, offset) = starlane_model::template::name_of(tok.text())?;
+    (!name.is_empty()).then(|| {
         (
-            inner.to_string(),
-            start + offset..start + offset + inner.len(),
+            name.to_string(),
+            start + offset..start + offset + name.len(),
         )
     })
 }

@@ -24,24 +24,28 @@ impl Serialize for Code {
     }
 }
 
-macro_rules! codes {
+/// Declares diagnostic codes, one constant each, and `ALL` in id order. Each code's explain
+/// page is `explain/<ID>.md` beside the invoking crate's `src/` (compiled in). The front end and
+/// the compiler declare their codes with this one macro.
+#[macro_export]
+macro_rules! declare_codes {
     ($( $konst:ident = $id:literal, $name:literal, $sev:ident, $summary:literal; )*) => {
         $(
             #[doc = $summary]
-            pub const $konst: Code = Code {
+            pub const $konst: $crate::codes::Code = $crate::codes::Code {
                 id: $id,
                 name: $name,
-                severity: Severity::$sev,
+                severity: $crate::diagnostic::Severity::$sev,
                 summary: $summary,
                 explanation: include_str!(concat!("../explain/", $id, ".md")),
             };
         )*
-        /// Every code the front end can emit, in id order.
-        pub const ALL: &[Code] = &[$($konst),*];
+        /// Every code declared here, in id order.
+        pub const ALL: &[$crate::codes::Code] = &[$($konst),*];
     };
 }
 
-codes! {
+declare_codes! {
     INVALID_UTF8 = "E0001", "invalid-utf8", Error, "the file is not valid UTF-8";
     EMPTY_FILE = "E0002", "empty-file", Error, "the file contains no document";
     UNKNOWN_DOCUMENT_KIND = "E0003", "unknown-document-kind", Error, "the document does not start with a known kind";

@@ -10,7 +10,7 @@ pub mod lexer;
 pub mod parser;
 pub mod suggest;
 pub mod syntax_kind;
-pub mod vocabulary;
+pub use starlane_model::vocabulary;
 
 pub use diagnostic::{Applicability, Diagnostic, Edit, Label, Severity, Span, Suggestion};
 pub use parser::{DocumentKind, Parse, ReuseItem, parse, parse_reusing};

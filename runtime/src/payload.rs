@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 use starlane_ir::{PatternId, PayloadPattern, Shape, Validator};
+use starlane_model::vocabulary::Format;
 
 use crate::codes::{self, ErrorCode};
 use crate::schemas::Schemas;
@@ -372,22 +373,24 @@ pub fn format_of_bytes(format: &str, body: &[u8]) -> Result<(), PayloadFailure> 
     let jpeg = body.starts_with(&[0xFF, 0xD8, 0xFF]);
     let gif = body.starts_with(b"GIF87a") || body.starts_with(b"GIF89a");
     let webp = body.len() >= 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP";
-    let ok = match format {
-        "json" => serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
-        "utf8" => std::str::from_utf8(body).is_ok(),
-        "image" => png || jpeg || gif || webp,
-        "image/png" => png,
-        "image/jpeg" => jpeg,
-        "image/gif" => gif,
-        "image/webp" => webp,
-        "pdf" => body.starts_with(b"%PDF-"),
-        "zip" => body.starts_with(b"PK\x03\x04"),
-        other => {
-            return Err(PayloadFailure::new(
-                format!("unknown format `~{other}`"),
-                "",
-            ));
-        }
+    // The language's list of formats (`starlane_model`), so the checker and the runtime agree
+    // by construction; the match is exhaustive over it.
+    let Some(known) = Format::parse(format) else {
+        return Err(PayloadFailure::new(
+            format!("unknown format `~{format}`"),
+            "",
+        ));
+    };
+    let ok = match known {
+        Format::Json => serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
+        Format::Utf8 => std::str::from_utf8(body).is_ok(),
+        Format::Image => png || jpeg || gif || webp,
+        Format::ImagePng => png,
+        Format::ImageJpeg => jpeg,
+        Format::ImageGif => gif,
+        Format::ImageWebp => webp,
+        Format::Pdf => body.starts_with(b"%PDF-"),
+        Format::Zip => body.starts_with(b"PK\x03\x04"),
     };
     if ok {
         Ok(())

@@ -223,7 +223,11 @@ fn errors_say_what_happened_in_words() {
 fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
     let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
     let sink = logs.clone();
+    // Every capturing subscriber in this file takes DEBUG: tracing caches each callsite's
+    // interest across the subscribers alive at once, so one at INFO running beside the lifecycle
+    // test could hide the DEBUG state lines that test reads.
     let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || Capture(sink.clone()))
         .with_ansi(false)
         .finish();
@@ -242,7 +246,11 @@ fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
 fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
     let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
     let sink = logs.clone();
+    // Every capturing subscriber in this file takes DEBUG: tracing caches each callsite's
+    // interest across the subscribers alive at once, so one at INFO running beside the lifecycle
+    // test could hide the DEBUG state lines that test reads.
     let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || Capture(sink.clone()))
         .with_ansi(false)
         .finish();

@@ -78,6 +78,16 @@ pub struct Bind {
     pub limits: Limits,
 }
 
+impl Bind {
+    /// Every grant of the bind: top-level, in its ports, and in its roles.
+    pub fn all_grants(&self) -> impl Iterator<Item = &Grant> {
+        self.grants
+            .iter()
+            .chain(self.ports.iter().flat_map(|p| &p.grants))
+            .chain(self.roles.iter().flat_map(|r| &r.grants))
+    }
+}
+
 /// A `Requires` entry: a context name bound to an address at load time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requirement {

@@ -9,7 +9,7 @@ use starlane_ir::{
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
 use starlane_lang::check::RegexCache;
-use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, vocabulary};
 
 use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text, token_span};
 use crate::codes;
@@ -258,10 +258,7 @@ impl ItemLowerer<'_> {
             for n in selector.names() {
                 match n.text() {
                     "Route" | "Pipelines" => {}
-                    "Msg" => names.push("Ext".to_string()),
-                    "Rc" => names.push("Cmd".to_string()),
-                    "Sys" => names.push("Hyp".to_string()),
-                    other => names.push(other.to_string()),
+                    other => names.push(vocabulary::modern_kind(other).to_string()),
                 }
             }
             regexes.extend(selector.regex().map(|r| r.text().to_string()));

@@ -27,8 +27,6 @@ impl Level {
     }
 }
 
-const LEGACY_KINDS: &[(&str, &str)] = &[("Msg", "Ext"), ("Rc", "Cmd"), ("Sys", "Hyp")];
-
 /// What the enclosing scopes established for the scopes inside them.
 #[derive(Clone)]
 struct Context {
@@ -239,7 +237,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
 }
 
 fn is_kind_name(text: &str) -> bool {
-    KINDS.contains(&text) || LEGACY_KINDS.iter().any(|(old, _)| *old == text)
+    KINDS.contains(&text) || crate::vocabulary::is_legacy_kind(text)
 }
 
 /// A top-level kind section (`Http { … }`): wrap it in `Route -> { … }`.
@@ -280,7 +278,10 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
                 context.kind = Some(text.to_string());
                 return true;
             }
-            if let Some((_, new)) = LEGACY_KINDS.iter().find(|(old, _)| *old == text) {
+            if let Some((_, new)) = crate::vocabulary::LEGACY_KINDS
+                .iter()
+                .find(|(old, _)| *old == text)
+            {
                 cx.report(
                     Diagnostic::new(
                         codes::LEGACY_KIND_NAME,

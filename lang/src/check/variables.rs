@@ -14,17 +14,9 @@ pub(super) fn check_token(cx: &mut Checker, token: &SyntaxToken, kind: Option<Do
             // call paths carry `$1` too
             let base = token_span(token).start;
             let text = token.text();
-            for (i, _) in text.match_indices('$') {
-                let digits = text[i + 1..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .count();
-                if digits > 0 {
-                    bare_number(
-                        cx,
-                        base + i..base + i + 1 + digits,
-                        &text[i + 1..i + 1 + digits],
-                    );
+            for (span, name) in starlane_model::template::variables(text) {
+                if !text[span.clone()].starts_with("${") {
+                    bare_number(cx, base + span.start..base + span.end, name);
                 }
             }
         }

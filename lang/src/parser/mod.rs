@@ -402,6 +402,40 @@ impl<'s> Parser<'s> {
         );
     }
 
+    /// The one `E0006` for a delimiter a construct opened and did not close: reported at `at`
+    /// (just after the previous token, or the offending token), naming what `closer` would
+    /// close, with the opening as a secondary label and, when `fix` says how sure it is, a fix-it
+    /// that inserts the closer.
+    fn unclosed(
+        &mut self,
+        delimiters: (&str, &str),
+        what: &str,
+        open: Span,
+        at: Span,
+        fix: Option<Applicability>,
+    ) {
+        let (opener, closer) = delimiters;
+        let mut diag = Diagnostic::new(
+            codes::UNCLOSED_DELIMITER,
+            at.clone(),
+            format!(
+                "expected `{closer}` to close {what}, found {}",
+                self.describe_current()
+            ),
+        )
+        .label(format!("expected `{closer}` here"))
+        .secondary(open, format!("unclosed `{opener}` opened here"));
+        if let Some(applicability) = fix {
+            diag = diag.fix(
+                format!("insert `{closer}`"),
+                at.start..at.start,
+                closer,
+                applicability,
+            );
+        }
+        self.report(diag);
+    }
+
     /// Describes the current token for messages: `` `foo` `` or "end of file".
     fn describe_current(&self) -> String {
         match self.current() {

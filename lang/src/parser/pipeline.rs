@@ -112,18 +112,7 @@ fn payload_block(p: &mut Parser) {
     }
     if !p.eat(R_BRACKET) {
         let at = p.prev_end();
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                at..at,
-                format!(
-                    "expected `]` to close the payload block, found {}",
-                    p.describe_current()
-                ),
-            )
-            .label("expected `]` here")
-            .secondary(open, "unclosed `[` opened here"),
-        );
+        p.unclosed(("[", "]"), "the payload block", open, at..at, None);
         p.recover(&[R_BRACKET, ARROW, FAT_ARROW]);
         p.eat(R_BRACKET);
     }
@@ -222,18 +211,8 @@ fn map_pattern(p: &mut Parser, depth: usize) {
             p.bump();
             payload_pattern(p, depth + 1);
             if !p.eat(R_ANGLE) {
-                p.report(
-                    Diagnostic::new(
-                        codes::UNCLOSED_DELIMITER,
-                        p.current_span(),
-                        format!(
-                            "expected `>` to close the entry's pattern, found {}",
-                            p.describe_current()
-                        ),
-                    )
-                    .label("expected `>`")
-                    .secondary(angle, "opened here"),
-                );
+                let at = p.current_span();
+                p.unclosed(("<", ">"), "the entry's pattern", angle, at, None);
                 p.recover(&[COMMA, R_BRACE, R_BRACKET]);
             }
         }
@@ -253,15 +232,7 @@ fn map_pattern(p: &mut Parser, depth: usize) {
     }
     if !p.eat(R_BRACE) {
         let at = p.prev_end();
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                at..at,
-                "expected `}` to close the map pattern",
-            )
-            .label("expected `}` here")
-            .secondary(open, "opened here"),
-        );
+        p.unclosed(("{", "}"), "the map pattern", open, at..at, None);
     }
     p.finish();
 }
@@ -376,21 +347,17 @@ fn core_stop(p: &mut Parser) {
         p.bump();
     } else {
         let at = p.prev_end();
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                if p.on_new_line() {
-                    at..at
-                } else {
-                    p.current_span()
-                },
-                format!(
-                    "expected `))` to close the core stop, found {}",
-                    p.describe_current()
-                ),
-            )
-            .label("expected `))`")
-            .secondary(open.start..open.start + 2, "opened here"),
+        let at = if p.on_new_line() {
+            at..at
+        } else {
+            p.current_span()
+        };
+        p.unclosed(
+            ("((", "))"),
+            "the core stop",
+            open.start..open.start + 2,
+            at,
+            None,
         );
         p.eat(R_PAREN);
     }
@@ -408,17 +375,13 @@ fn legacy_core_stop(p: &mut Parser) {
         p.bump();
         p.bump();
     } else {
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                p.current_span(),
-                format!(
-                    "expected `}}}}` to close the core stop, found {}",
-                    p.describe_current()
-                ),
-            )
-            .label("expected `}}`")
-            .secondary(open.start..open.start + 2, "opened here"),
+        let at = p.current_span();
+        p.unclosed(
+            ("{{", "}}"),
+            "the core stop",
+            open.start..open.start + 2,
+            at,
+            None,
         );
     }
     p.finish();
@@ -435,15 +398,12 @@ fn err_stop(p: &mut Parser) {
     }
     if !p.eat(R_PAREN) {
         let at = p.prev_end();
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                at..at,
-                "expected `)` to close `Err(`",
-            )
-            .label("expected `)` here")
-            .secondary(open, "opened here")
-            .fix("insert `)`", at..at, ")", Applicability::MachineApplicable),
+        p.unclosed(
+            ("(", ")"),
+            "`Err(`",
+            open,
+            at..at,
+            Some(Applicability::MachineApplicable),
         );
     }
     p.finish();
@@ -461,18 +421,8 @@ pub(super) fn call_target(p: &mut Parser) {
                 p.bump();
             }
             if !p.eat(R_ANGLE) {
-                p.report(
-                    Diagnostic::new(
-                        codes::UNCLOSED_DELIMITER,
-                        p.current_span(),
-                        format!(
-                            "expected `>` to close the call's method, found {}",
-                            p.describe_current()
-                        ),
-                    )
-                    .label("expected `>`")
-                    .secondary(open, "opened here"),
-                );
+                let at = p.current_span();
+                p.unclosed(("<", ">"), "the call's method", open, at, None);
             }
         } else {
             p.error_here(

@@ -175,15 +175,12 @@ fn expected_closing_angle(p: &mut Parser, open: std::ops::Range<usize>) {
         return; // the unclosed `<`s are the too-deep input already reported
     }
     let at = p.prev_end();
-    p.report(
-        Diagnostic::new(
-            codes::UNCLOSED_DELIMITER,
-            at..at,
-            format!("expected `>`, found {}", p.describe_current()),
-        )
-        .label("expected `>` here")
-        .secondary(open, "unclosed `<` opened here")
-        .fix("insert `>`", at..at, ">", Applicability::MaybeIncorrect),
+    p.unclosed(
+        ("<", ">"),
+        "the kind or method",
+        open,
+        at..at,
+        Some(Applicability::MaybeIncorrect),
     );
 }
 
@@ -214,18 +211,12 @@ fn filter(p: &mut Parser) {
     }
     if !p.eat(R_PAREN) {
         let at = p.prev_end();
-        p.report(
-            Diagnostic::new(
-                codes::UNCLOSED_DELIMITER,
-                at..at,
-                format!(
-                    "expected `)` to close the filter, found {}",
-                    p.describe_current()
-                ),
-            )
-            .label("expected `)` here")
-            .secondary(open, "unclosed `(` opened here")
-            .fix("insert `)`", at..at, ")", Applicability::MachineApplicable),
+        p.unclosed(
+            ("(", ")"),
+            "the filter",
+            open,
+            at..at,
+            Some(Applicability::MachineApplicable),
         );
     }
     p.finish();

@@ -174,7 +174,7 @@ fn classify(token: &SyntaxToken) -> Option<(Ty, u32)> {
             SELECTOR_NAME | CALL_TARGET => match text {
                 "Route" => (Ty::Keyword, 0),
                 "Pipelines" => (Ty::Keyword, DEPRECATED),
-                "Msg" | "Rc" | "Sys" => (Ty::Type, DEPRECATED),
+                t if starlane_lang::vocabulary::is_legacy_kind(t) => (Ty::Type, DEPRECATED),
                 t if KINDS.contains(&t) && is_kind_level(token) => (Ty::Type, 0),
                 _ => (Ty::Method, 0),
             },

@@ -58,10 +58,7 @@ pub fn levels_around(node: &SyntaxNode) -> Vec<(String, SyntaxToken)> {
         for name in selector.names() {
             let text = match name.text() {
                 "Route" | "Pipelines" => continue,
-                "Msg" => "Ext",
-                "Rc" => "Cmd",
-                "Sys" => "Hyp",
-                other => other,
+                other => starlane_lang::vocabulary::modern_kind(other),
             };
             out.push((text.to_string(), name));
         }

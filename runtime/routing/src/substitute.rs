@@ -1,5 +1,8 @@
 //! Filling in a point's variables from a route's captures and the bound context names. What
-//! comes out is checked again by the caller (a capture may hold anything the path held).
+//! comes out is checked again by the caller (a capture may hold anything the path held). The
+//! scanning is `starlane_model::template`'s.
+
+use starlane_model::template::{self, Piece};
 
 /// Where variable values come from.
 pub trait Variables {
@@ -20,42 +23,20 @@ pub const BUNDLE_PREFIX: &str = "${doc.bundle}";
 /// value (`${doc.…}` other than `doc.bundle`, `${self}` and unknown names).
 pub fn substitute(text: &str, vars: &impl Variables) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(inner) = after.strip_prefix('{') {
-            let Some(close) = inner.find('}') else {
-                return Err(format!("unclosed `${{` in `{text}`"));
-            };
-            let name = &inner[..close];
-            if name == "doc.bundle" {
-                out.push_str(BUNDLE_PREFIX);
-            } else {
-                out.push_str(
-                    &vars
-                        .value(name)
-                        .ok_or_else(|| format!("`${{{name}}}` has no value"))?,
-                );
-            }
-            rest = &inner[close + 1..];
-        } else {
-            let digits = after.chars().take_while(char::is_ascii_digit).count();
-            if digits == 0 {
-                out.push('$');
-                rest = after;
-                continue;
-            }
-            let name = &after[..digits];
-            out.push_str(
-                &vars
+    for piece in template::pieces(text) {
+        match piece.map_err(|_| format!("unclosed `${{` in `{text}`"))? {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Variable {
+                name: "doc.bundle", ..
+            } => out.push_str(BUNDLE_PREFIX),
+            Piece::Variable { name, span } => {
+                let value = vars
                     .value(name)
-                    .ok_or_else(|| format!("`${name}` has no value"))?,
-            );
-            rest = &after[digits..];
+                    .ok_or_else(|| format!("`{}` has no value", &text[span]))?;
+                out.push_str(&value);
+            }
         }
     }
-    out.push_str(rest);
     Ok(out)
 }
 
