@@ -48,7 +48,16 @@ pub enum Verdict {
 struct Compiled {
     kind: String,
     method: String,
-    regex: Result<Option<Regex>, String>,
+    path: PathRule,
+}
+
+/// How a route's path is matched: a path without regex syntax is compared as text (most
+/// routes are; compiling a regex for each costs more at load than all their matching).
+enum PathRule {
+    Any,
+    Exact(String),
+    Regex(Regex),
+    Bad(String),
 }
 
 pub struct RouteTable {
@@ -70,21 +79,25 @@ impl RouteTable {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let regex = match &r.path_regex {
-                    None => Ok(None),
-                    Some(text) => Regex::new(&format!("^(?:{text})$")).map(Some).map_err(|e| {
-                        let message = e.to_string();
-                        bad.push(BadRoute {
-                            route: i,
-                            message: message.clone(),
-                        });
-                        message
-                    }),
+                let path = match &r.path_regex {
+                    None => PathRule::Any,
+                    Some(text) if regex::escape(text) == *text => PathRule::Exact(text.clone()),
+                    Some(text) => match Regex::new(&format!("^(?:{text})$")) {
+                        Ok(re) => PathRule::Regex(re),
+                        Err(e) => {
+                            let message = e.to_string();
+                            bad.push(BadRoute {
+                                route: i,
+                                message: message.clone(),
+                            });
+                            PathRule::Bad(message)
+                        }
+                    },
                 };
                 Compiled {
                     kind: r.kind.clone(),
                     method: r.method.clone(),
-                    regex,
+                    path,
                 }
             })
             .collect();
@@ -118,10 +131,12 @@ impl RouteTable {
         if route.method != "*" && route.method != method {
             return Verdict::WrongMethod;
         }
-        let regex = match &route.regex {
-            Ok(None) => return Verdict::Matched(Vec::new()),
-            Ok(Some(re)) => re,
-            Err(e) => return Verdict::BadRegex(e.clone()),
+        let regex = match &route.path {
+            PathRule::Any => return Verdict::Matched(Vec::new()),
+            PathRule::Exact(text) if text == path => return Verdict::Matched(Vec::new()),
+            PathRule::Exact(_) => return Verdict::PathMismatch,
+            PathRule::Regex(re) => re,
+            PathRule::Bad(e) => return Verdict::BadRegex(e.clone()),
         };
         let Some(caps) = regex.captures(path) else {
             return Verdict::PathMismatch;
