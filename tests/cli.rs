@@ -352,3 +352,44 @@ fn build_writes_diagnostics_to_stderr_and_its_result_to_stdout() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("built "));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn deny_warnings_applies_to_build_as_to_check() {
+    let dir = std::env::temp_dir().join(format!("starlane-deny-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("bind")).unwrap();
+    std::fs::create_dir_all(dir.join("wasm")).unwrap();
+    let hello = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hello");
+    std::fs::copy(hello.join("wasm/hello.wasm"), dir.join("wasm/hello.wasm")).unwrap();
+    std::fs::copy(hello.join("hello.app"), dir.join("hello.app")).unwrap();
+    // `Port unused` is never routed to: a warning (W0103).
+    std::fs::write(
+        dir.join("bind/hello.bind"),
+        "Bind(version=1.1.0) {\n  Port unused { }\n  Route<Http<Get>>/hello -> (( )) => &;\n}\n",
+    )
+    .unwrap();
+    let build = || {
+        Command::new(env!("CARGO_BIN_EXE_starlane"))
+            .args(["build", dir.to_str().unwrap(), "-o"])
+            .arg(dir.join("out.bundle"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = build();
+    assert!(
+        out.status.success(),
+        "a warning alone does not fail the build"
+    );
+    std::fs::write(dir.join("starlane.toml"), "[check]\ndeny_warnings = true\n").unwrap();
+    let out = build();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("W0103") && stderr.contains("warnings are denied"),
+        "{stderr}"
+    );
+    let (code, text) = starlane(&["check", dir.join("bind/hello.bind").to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -68,6 +68,7 @@ fn finish(
     }
     diagnostics.append(&mut lowering);
     let mut diagnostics = lints::apply_levels(diagnostics, src, settings);
+    lints::deny_warnings(&mut diagnostics, settings);
     starlane_lang::diagnostic::sort(&mut diagnostics);
     diagnostics
 }

@@ -30,6 +30,20 @@ pub fn apply_levels(diags: Vec<Diagnostic>, src: &str, settings: &Settings) -> V
         .collect()
 }
 
+/// `[check] deny_warnings` (or `check --deny warnings`): every warning is an error. Applied here,
+/// in the one pipeline every command goes through, so `check`, the language server, `build` and
+/// `run DIR` agree: a project that denies warnings does not build with warnings.
+pub fn deny_warnings(diags: &mut [Diagnostic], settings: &Settings) {
+    if !settings.check.deny_warnings {
+        return;
+    }
+    for d in diags.iter_mut().filter(|d| d.severity == Severity::Warning) {
+        d.severity = Severity::Error;
+        d.notes
+            .push("warnings are denied (`[check] deny_warnings` in starlane.toml)".into());
+    }
+}
+
 /// Whether `# starlane: allow(id)` stands on the line of `offset` or on the line before it.
 fn suppressed(src: &str, offset: usize, id: &str) -> bool {
     let offset = offset.min(src.len());

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 use starlane_compiler::incremental::IncrementalChecker;
-use starlane_lang::Severity;
 use starlane_lang::settings::{self, Settings};
 use tokio::sync::oneshot;
 use tower_lsp_server::Client;
@@ -236,21 +235,11 @@ impl Owner {
         let Some(analysis) = self.analysis(uri) else {
             return;
         };
-        let deny_warnings = self
-            .documents
-            .get(uri)
-            .is_some_and(|o| o.settings.check.deny_warnings);
+        // Lint levels and `deny_warnings` were applied by the compiler, as for every command.
         let diagnostics = analysis
             .diagnostics
             .iter()
-            .map(|d| {
-                let d = if deny_warnings && d.severity == Severity::Warning {
-                    d.clone().with_severity(Severity::Error)
-                } else {
-                    d.clone()
-                };
-                convert::diagnostic(&analysis, &d)
-            })
+            .map(|d| convert::diagnostic(&analysis, d))
             .collect();
         let _ = publish.send(Publication {
             uri: uri.clone(),

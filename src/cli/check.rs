@@ -25,7 +25,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for path in &files {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let settings = settings::load_for(path)?;
+        let mut settings = settings::load_for(path)?;
+        // `--deny warnings` is the project setting, given for this run; the compiler applies it.
+        settings.check.deny_warnings |= args.deny.contains(&DenyWhat::Warnings);
         let (mut src, mut utf8_diags) = source::decode(&bytes);
         if args.fix && utf8_diags.is_empty() {
             let (fixed, applied) = fix::fix_to_fixpoint(&src, 8);
@@ -38,14 +40,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let mut diagnostics = starlane_compiler::check_source(&src, &settings).diagnostics;
         diagnostics.append(&mut utf8_diags);
         starlane_lang::diagnostic::sort(&mut diagnostics);
-        let deny_warnings = args.deny.contains(&DenyWhat::Warnings) || settings.check.deny_warnings;
-        if deny_warnings {
-            for d in &mut diagnostics {
-                if d.severity == Severity::Warning {
-                    d.severity = Severity::Error;
-                }
-            }
-        }
         results.push(Checked {
             file: path.display().to_string(),
             src,

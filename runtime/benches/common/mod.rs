@@ -131,7 +131,9 @@ pub fn many_mechtrons_bundle(n: usize) -> starlane_ir::Bundle {
     std::fs::write(dir.join("wasm/shared.wasm"), hello_wasm()).unwrap();
     let mut front = String::from("Bind(version=1.1.0) {\n  Route<Http> -> {\n");
     for i in 1..n {
-        front.push_str(&format!("    <Get>/m{i} -> localhost:m{i}^Ext<Hello> => &;\n"));
+        front.push_str(&format!(
+            "    <Get>/m{i} -> localhost:m{i}^Ext<Hello> => &;\n"
+        ));
     }
     front.push_str("  }\n}\n");
     for i in 0..n {
