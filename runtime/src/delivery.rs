@@ -135,7 +135,7 @@ impl Runtime {
             exchange,
         };
         if served.caller_rules || message.origin == Origin::Outside {
-            self.check_caller(&flow, served.caller_rules)?;
+            self.check_caller(&flow)?;
         }
         let replies = route
             .segments
@@ -195,13 +195,10 @@ impl Runtime {
 
     /// Caller grants: the caller needs the method's bit on the route's target. A bind without
     /// caller rules admits no outside caller (deny by default).
-    fn check_caller(
-        self: &Arc<Self>,
-        flow: &Flow<'_>,
-        has_rules: bool,
-    ) -> Result<(), RuntimeError> {
+    fn check_caller(self: &Arc<Self>, flow: &Flow<'_>) -> Result<(), RuntimeError> {
         let m = &self.mechtrons[flow.mechtron];
-        if !has_rules {
+        let served = &self.binds[m.bind];
+        if !served.caller_rules {
             return Err(RuntimeError::new(
                 codes::CALLER_NOT_GRANTED,
                 format!(
@@ -225,7 +222,6 @@ impl Runtime {
         };
         let needed = access::needed(&flow.message.kind, &flow.message.method);
         let caller = flow.message.caller.as_ref();
-        let served = &self.binds[m.bind];
         let granted = caller.map(|c| {
             served
                 .callers

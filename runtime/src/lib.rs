@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod module_cache;
 pub mod outbound;
 pub mod payload;
+mod private_files;
 pub mod schemas;
 pub mod server;
 

@@ -123,13 +123,7 @@ fn compile(host: &EngineHost, bytes: &[u8]) -> Result<Module, String> {
 /// Creates the directory (0700) and key (0600) if missing, and checks both are private.
 fn open_key(dir: &Path) -> Result<[u8; 32], String> {
     if !dir.exists() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(dir)
-            .map_err(|e| format!("cannot create it: {e}"))?;
+        crate::private_files::create_dir(dir).map_err(|e| format!("cannot create it: {e}"))?;
     }
     #[cfg(unix)]
     {
@@ -146,12 +140,8 @@ fn open_key(dir: &Path) -> Result<[u8; 32], String> {
     if !path.exists() {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| format!("no random source: {e}"))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         // Another process may create it first: then use theirs.
-        if let Ok(mut f) = options.open(&path) {
+        if let Ok(mut f) = crate::private_files::create_new(&path) {
             f.write_all(&key)
                 .map_err(|e| format!("cannot write its key: {e}"))?;
         }
@@ -235,11 +225,7 @@ fn write_entry(
     let mut suffix = [0u8; 8];
     getrandom::fill(&mut suffix).map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = path.with_extension(format!("tmp-{}", hex(&suffix)));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&tmp)?.write_all(&entry)?;
+    crate::private_files::create_new(&tmp)?.write_all(&entry)?;
     std::fs::rename(&tmp, path)
 }
 

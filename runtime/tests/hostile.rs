@@ -221,19 +221,8 @@ fn errors_say_what_happened_in_words() {
 
 #[test]
 fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = logs.clone();
-    // Every capturing subscriber in this file takes DEBUG: tracing caches each callsite's
-    // interest across the subscribers alive at once, so one at INFO running beside the lifecycle
-    // test could hide the DEBUG state lines that test reads.
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || Capture(sink.clone()))
-        .with_ansi(false)
-        .finish();
     let rt = hostile_runtime(ExecClock::Epoch);
-    tracing::subscriber::with_default(subscriber, || assert_denied(&rt));
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let ((), logs) = with_captured_logs(|| assert_denied(&rt));
     assert!(
         logs.contains("starlane::audit")
             && logs.contains("call refused")
@@ -244,16 +233,6 @@ fn an_undeclared_host_call_is_denied_to_the_guest_and_audited() {
 
 #[test]
 fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = logs.clone();
-    // Every capturing subscriber in this file takes DEBUG: tracing caches each callsite's
-    // interest across the subscribers alive at once, so one at INFO running beside the lifecycle
-    // test could hide the DEBUG state lines that test reads.
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || Capture(sink.clone()))
-        .with_ansi(false)
-        .finish();
     let rt = load(
         build(
             &[
@@ -268,7 +247,7 @@ fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
         ),
         options(ExecClock::Epoch),
     );
-    let reply = tracing::subscriber::with_default(subscriber, || {
+    let (reply, logs) = with_captured_logs(|| {
         rt.serve(rt.mechtron_named("garbler").unwrap(), get())
             .unwrap()
     });
@@ -277,7 +256,6 @@ fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
         text.starts_with("DENIED:") && text.contains("E0224"),
         "{text}"
     );
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("starlane::audit")
             && logs.contains("call refused")
@@ -325,6 +303,24 @@ fn assert_refused(rt: &Arc<Runtime>, name: &str) {
         .unwrap_err();
     assert_eq!(e.code, codes::MECHTRON_NOT_READY);
     assert_eq!(e.status / 100, 5, "not Ready is the system's fault");
+}
+
+/// Runs `f` with its log lines captured (at DEBUG), and returns them with its result.
+///
+/// Every capturing subscriber in this file takes DEBUG: tracing caches each callsite's interest
+/// across the subscribers alive at once, so one at INFO running beside the lifecycle test could
+/// hide the DEBUG state lines that test reads.
+fn with_captured_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || Capture(sink.clone()))
+        .with_ansi(false)
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    (out, text)
 }
 
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -450,15 +446,7 @@ fn a_total_timeout_covers_time_spent_waiting_on_other_mechtrons() {
 /// Destroyed at shutdown, after which it serves nothing.
 #[test]
 fn mechtrons_go_through_their_lifecycle() {
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || Capture(sink.clone()))
-        .with_ansi(false)
-        .finish();
-    let rt = tracing::subscriber::with_default(subscriber, || hostile_runtime(ExecClock::Epoch));
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let (rt, logs) = with_captured_logs(|| hostile_runtime(ExecClock::Epoch));
     let transitions = |name: &str| -> Vec<String> {
         logs.lines()
             .filter(|l| l.contains(" state ") && l.contains(&format!("mechtron={name} ")))

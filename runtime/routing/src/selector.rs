@@ -130,44 +130,43 @@ impl Selector {
 
     /// Without `**` every part consumes exactly one segment: one pass, no allocation.
     fn matches_in_step(&self, point: &str) -> bool {
-        let mut segs = Segments(Some(point));
-        for part in &self.parts {
-            let Some(seg) = segs.next() else {
-                return false;
-            };
-            match part {
-                Part::Literal(s) if seg != s => return false,
-                Part::Inclusive(s) if seg != s => return false,
-                // `seg+` also covers the point that ends right here.
-                Part::Inclusive(_) if segs.0.is_none() => return true,
-                _ => {}
-            }
+        match step(&self.parts, point) {
+            Ok(mut rest) => rest.next().is_none(),
+            Err(decided) => decided,
         }
-        segs.next().is_none()
     }
 
     /// `parts[..n]` has no `**` and `parts[n]` is a final `**`.
     fn matches_prefix_then_any(&self, point: &str, n: usize) -> bool {
-        let mut segs = Segments(Some(point));
-        for part in &self.parts[..n] {
-            let Some(seg) = segs.next() else {
-                return false;
-            };
-            match part {
-                Part::Literal(s) if seg != s => return false,
-                Part::Inclusive(s) if seg != s => return false,
-                Part::Inclusive(_) if segs.0.is_none() => return true,
-                _ => {}
-            }
+        match step(&self.parts[..n], point) {
+            // `**` is one or more segments, and the point may have at most MAX_SEGMENTS.
+            Ok(rest) => rest.0.is_some() && rest.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS,
+            Err(decided) => decided,
         }
-        // `**` is one or more segments, and the point may have at most MAX_SEGMENTS.
-        segs.0.is_some() && segs.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS
     }
 
     /// Whether this selector covers everything below the root (an unrooted `**`).
     pub fn is_unrooted(&self) -> bool {
         matches!(self.parts.first(), Some(Part::Many))
     }
+}
+
+/// Matches `parts` (none of them `**`) one segment each against the start of `point`: the
+/// segments left, or `Err` with the answer when it is decided already (a mismatch, or a `seg+`
+/// that covers a point ending right there).
+fn step<'a>(parts: &[Part], point: &'a str) -> Result<Segments<'a>, bool> {
+    let mut segs = Segments(Some(point));
+    for part in parts {
+        let Some(seg) = segs.next() else {
+            return Err(false);
+        };
+        match part {
+            Part::Literal(s) | Part::Inclusive(s) if seg != s => return Err(false),
+            Part::Inclusive(_) if segs.0.is_none() => return Err(true),
+            _ => {}
+        }
+    }
+    Ok(segs)
 }
 
 /// `a:**<Base<User>>` → (`a:**`, `Base<User>`).

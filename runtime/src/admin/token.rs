@@ -84,12 +84,7 @@ impl Drop for TokenFile {
 
 /// Writes `token` for the listener at `addr`, readable by this user only.
 pub fn write_generated(dir: &Path, addr: SocketAddr, token: &str) -> Result<TokenFile, String> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
+    crate::private_files::create_dir(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     #[cfg(unix)]
     {
@@ -106,13 +101,8 @@ pub fn write_generated(dir: &Path, addr: SocketAddr, token: &str) -> Result<Toke
     }
     let path = file_for(dir, addr);
     let temp = path.with_extension(format!("token.{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let _ = std::fs::remove_file(&temp);
-    let mut file = options
-        .open(&temp)
+    let mut file = crate::private_files::create_new(&temp)
         .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
     use std::io::Write;
     file.write_all(format!("{token}\n").as_bytes())
