@@ -411,8 +411,8 @@ fn missing_bundle_files(
     for route in &bind.routes {
         for seg in &route.segments {
             if let Stop::Point(p) = &seg.stop
-                && let Some(file) = p.strip_prefix("${doc.bundle}:/")
-                && !file.contains('$')
+                && let Some(rest) = p.bundle_file()
+                && let Some(file) = rest.as_text().and_then(|t| t.strip_prefix(":/"))
                 && !files.contains_key(file)
             {
                 out.push(

@@ -156,10 +156,10 @@ fn bind_diff(old: &Bundle, ob: &Bind, new: &Bundle, nb: &Bind, name: &str, out: 
         let old_calls: BTreeSet<String> = o
             .calls
             .iter()
-            .map(|c| format!("{}^{}<{}>", c.selector, c.kind, c.method))
+            .map(|c| format!("{}^{}", c.selector, render_ir::methods(&c.methods)))
             .collect();
         for c in &p.calls {
-            let k = format!("{}^{}<{}>", c.selector, c.kind, c.method);
+            let k = format!("{}^{}", c.selector, render_ir::methods(&c.methods));
             if !old_calls.contains(&k) {
                 out.push(Change::Widening(format!(
                     "{name}: port {} may now call {k}",

@@ -82,10 +82,9 @@ pub fn text(header: &Header, bundle: &Bundle) -> String {
             for c in &p.calls {
                 let _ = writeln!(
                     s,
-                    "    call {}^{}<{}>{}{}",
+                    "    call {}^{}{}{}",
                     c.selector,
-                    c.kind,
-                    c.method,
+                    crate::render_ir::methods(&c.methods),
                     c.path.as_deref().unwrap_or(""),
                     c.timeout_ms
                         .map_or(String::new(), |t| format!(" timeout {t} ms"))

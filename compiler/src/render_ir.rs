@@ -19,7 +19,7 @@ fn pattern_at(bundle: &Bundle, id: PatternId, depth: usize) -> String {
     let mut s = match &p.shape {
         Shape::Any => "*".to_string(),
         Shape::Nothing => String::new(),
-        Shape::Kind(k) => k.clone(),
+        Shape::Kind(k) => k.to_string(),
         Shape::List { kind, min, max } => match max {
             Some(m) if m == min => format!("{kind}[{min}]"),
             Some(m) => format!("{kind}[{min}-{m}]"),
@@ -48,14 +48,14 @@ fn pattern_at(bundle: &Bundle, id: PatternId, depth: usize) -> String {
     for v in &p.validators {
         s.push('~');
         match v {
-            Validator::Format(f) => s.push_str(f),
+            Validator::Format(f) => s.push_str(f.name()),
             Validator::Schema(i) => s.push_str(
                 &bundle
                     .schemas
                     .get(*i as usize)
                     .map_or("?".into(), |d| format!("<{}>", d.path)),
             ),
-            Validator::Mechtron { point, method } => s.push_str(&format!("{point}^Ext<{method}>")),
+            Validator::Mechtron { point, method } => s.push_str(&format!("{point}^{method}")),
         }
     }
     s
@@ -77,13 +77,15 @@ pub fn stop(bind: &starlane_ir::Bind, stop: &Stop) -> String {
             status,
             reason: None,
         } => format!("Err({status})"),
-        Stop::Point(p) => p.clone(),
+        Stop::Point(p) => p.to_string(),
         Stop::Call {
             point,
-            kind,
             method,
             path,
-        } => format!("{point}^{kind}<{method}>{}", path.as_deref().unwrap_or("")),
+        } => format!(
+            "{point}^{method}{}",
+            path.as_ref().map(|p| p.to_string()).unwrap_or_default()
+        ),
     }
 }
 
@@ -112,11 +114,19 @@ pub fn selector(route: &starlane_ir::Route) -> String {
         .collect::<Vec<_>>()
         .join("-");
     format!(
-        "{}<{}>{}{}",
-        route.kind,
-        route.method,
+        "{}{}{}",
+        methods(&route.methods),
         filters,
-        route.path_regex.as_deref().unwrap_or("")
+        route.path.text().unwrap_or("")
+    )
+}
+
+/// `Kind<Method>`, with `*` for either (`*<*>` for every message).
+pub fn methods(m: &starlane_ir::MethodPattern) -> String {
+    format!(
+        "{}<{}>",
+        m.kind().map_or("*", |k| k.name()),
+        m.method_name()
     )
 }
 

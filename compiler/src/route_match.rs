@@ -1,27 +1,20 @@
 //! The `starlane route` dry run: which route a message takes and why each earlier route did not
 //! match, using the runtime's own matcher (`starlane-routing`).
 
-use starlane_ir::{Bind, Bundle};
+use starlane_ir::{Bind, Bundle, Method};
 use starlane_routing::{RouteTable, Verdict};
 
-pub use starlane_routing::route_table::parse_message_kind;
-
 /// The `starlane route` report for one message against one bind.
-pub fn explain(
-    bundle: &Bundle,
-    bind: &Bind,
-    kind: &str,
-    method: &str,
-    path: &str,
-) -> (String, bool) {
+pub fn explain(bundle: &Bundle, bind: &Bind, method: &Method, path: &str) -> (String, bool) {
     use std::fmt::Write;
     let mut s = String::new();
-    let _ = writeln!(s, "{kind}<{method}> {path}");
+    let (kind, name) = (method.kind(), method.name());
+    let _ = writeln!(s, "{method} {path}");
     let (table, _) = RouteTable::new(&bind.routes);
     for (i, route) in bind.routes.iter().enumerate() {
         let here = bundle.locate(route.span);
         let sel = crate::render_ir::selector(route);
-        match table.judge(i, kind, method, path) {
+        match table.judge(i, method, path) {
             Verdict::Matched(captures) => {
                 let _ = writeln!(s, "  route #{i} {sel} matches  [{here}]");
                 for c in &captures {
@@ -32,7 +25,12 @@ pub fn explain(
                     let _ = writeln!(
                         s,
                         "    filters: {} (a failed filter answers 401; routing never falls through)",
-                        route.filters.join(", ")
+                        route
+                            .filters
+                            .iter()
+                            .map(|f| f.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     );
                 }
                 let _ = writeln!(
@@ -53,8 +51,12 @@ pub fn explain(
                             let _ = writeln!(s, "      {}", crate::render_ir::grant(g));
                         }
                         for c in &port.calls {
-                            let _ =
-                                writeln!(s, "      call {}^{}<{}>", c.selector, c.kind, c.method);
+                            let _ = writeln!(
+                                s,
+                                "      call {}^{}",
+                                c.selector,
+                                crate::render_ir::methods(&c.methods)
+                            );
                         }
                         if port.grants.is_empty() && port.calls.is_empty() {
                             let _ = writeln!(
@@ -70,21 +72,21 @@ pub fn explain(
                 let _ = writeln!(
                     s,
                     "  route #{i} {sel}: kind is {}, not {kind}  [{here}]",
-                    route.kind
+                    route.methods.kind().map_or("*", |k| k.name())
                 );
             }
             Verdict::WrongMethod => {
                 let _ = writeln!(
                     s,
-                    "  route #{i} {sel}: method is {}, not {method}  [{here}]",
-                    route.method
+                    "  route #{i} {sel}: method is {}, not {name}  [{here}]",
+                    route.methods.method_name()
                 );
             }
             Verdict::PathMismatch => {
                 let _ = writeln!(
                     s,
                     "  route #{i} {sel}: `{}` does not match the whole path  [{here}]",
-                    route.path_regex.as_deref().unwrap_or("")
+                    route.path.text().unwrap_or("")
                 );
             }
             Verdict::BadRegex(e) => {
@@ -95,9 +97,6 @@ pub fn explain(
             }
         }
     }
-    let _ = writeln!(
-        s,
-        "  no route matches: {kind}<{method}> {path} is answered 404"
-    );
+    let _ = writeln!(s, "  no route matches: {method} {path} is answered 404");
     (s, false)
 }

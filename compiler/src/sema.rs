@@ -3,8 +3,12 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use starlane_ir::{Bind, GrantKind, Route, Shape, SourceSpan, Stop};
+use starlane_ir::{
+    Bind, GrantKind, PathPattern, Route, SelectorPart, SelectorPattern, Shape, SourceSpan, Stop,
+    Var,
+};
 use starlane_lang::{Diagnostic, Span};
+use starlane_model::template::Part;
 
 use crate::codes;
 use starlane_lang::check::RegexCache;
@@ -14,6 +18,22 @@ const BUILTINS: &[&str] = &["doc", "self"];
 
 fn span(s: SourceSpan) -> Span {
     s.start as usize..s.end as usize
+}
+
+/// The names of a route's capture groups (`""` for an unnamed one).
+fn captures(route: &Route) -> &[String] {
+    match &route.path {
+        PathPattern::Regex { captures, .. } => captures,
+        _ => &[],
+    }
+}
+
+/// The (kind, method) group of a route, by name (`*` for any).
+fn group(route: &Route) -> (&'static str, &str) {
+    (
+        route.methods.kind().map_or("*", |k| k.name()),
+        route.methods.method_name(),
+    )
 }
 
 /// Every semantic check of one lowered bind. `regexes` is the cache the checker and lowering
@@ -156,7 +176,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
         }
     }
     for route in &bind.routes {
-        for c in &route.captures {
+        for c in captures(route) {
             if context.contains(&c.as_str()) || BUILTINS.contains(&c.as_str()) {
                 out.push(
                     Diagnostic::new(
@@ -169,10 +189,10 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 );
             }
         }
-        let groups = route
-            .path_regex
-            .as_deref()
-            .map_or(0, |r| regexes.capture_count(r));
+        let groups = match &route.path {
+            PathPattern::Regex { regex, .. } => regexes.capture_count(regex),
+            _ => 0,
+        };
         for seg in &route.segments {
             let seg_text = src.get(span(seg.span)).unwrap_or("");
             for (start, end, name) in variables_in(seg_text) {
@@ -181,7 +201,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 let ok = if name.chars().all(|c| c.is_ascii_digit()) {
                     name.parse::<usize>().is_ok_and(|n| n <= groups)
                 } else {
-                    route.captures.iter().any(|c| c == name)
+                    captures(route).iter().any(|c| c == name)
                         || context.contains(&name)
                         || BUILTINS.contains(&root)
                 };
@@ -197,17 +217,17 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                             "this route's path regex has {groups} capture group{}",
                             if groups == 1 { "" } else { "s" }
                         ));
-                    } else if route.path_regex.is_none() {
+                    } else if !matches!(route.path, PathPattern::Regex { .. }) {
                         d = d.help(format!(
                             "capture it in the route's path regex, e.g. `/(?P<{name}>[^/]+)`"
                         ));
                     } else {
                         d = d.note(format!(
                             "captures of this route: {}",
-                            if route.captures.is_empty() {
+                            if captures(route).is_empty() {
                                 "none".to_string()
                             } else {
-                                route.captures.join(", ")
+                                captures(route).join(", ")
                             }
                         ));
                     }
@@ -276,7 +296,7 @@ impl<'a> GroupCover<'a> {
         if let Some(i) = self.everything {
             return Some(i);
         }
-        let regex = later.path_regex.as_deref()?;
+        let regex = later.path.text()?;
         if let Some(&i) = self.exact.get(regex) {
             return Some(i);
         }
@@ -292,7 +312,7 @@ impl<'a> GroupCover<'a> {
     }
 
     fn add(&mut self, route: &'a Route, index: usize) {
-        let Some(regex) = route.path_regex.as_deref() else {
+        let Some(regex) = route.path.text() else {
             self.everything.get_or_insert(index);
             return;
         };
@@ -312,12 +332,8 @@ fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
     // A later route is compared with its own (kind, method) group and the wildcard groups only.
     let mut groups: HashMap<(&str, &str), GroupCover> = HashMap::default();
     for (i, route) in bind.routes.iter().enumerate() {
-        let candidates = [
-            (route.kind.as_str(), route.method.as_str()),
-            (route.kind.as_str(), "*"),
-            ("*", route.method.as_str()),
-            ("*", "*"),
-        ];
+        let (kind, method) = group(route);
+        let candidates = [(kind, method), (kind, "*"), ("*", method), ("*", "*")];
         let blocker = candidates
             .iter()
             .filter_map(|key| groups.get(key)?.find(route))
@@ -338,10 +354,7 @@ fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
                 .help("routes are tried in order: move the more specific route first"),
             );
         }
-        groups
-            .entry((route.kind.as_str(), route.method.as_str()))
-            .or_default()
-            .add(route, i);
+        groups.entry(group(route)).or_default().add(route, i);
     }
 }
 
@@ -373,9 +386,17 @@ fn ports_never_routed(bind: &Bind, out: &mut Vec<Diagnostic>) {
 
 fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
     for g in bind.all_grants() {
-        let unrooted = |s: &Option<String>| {
-            s.as_deref()
-                .is_some_and(|s| s == "**" || s.starts_with("**") || s.starts_with("*::**"))
+        let unrooted = |s: &Option<SelectorPattern>| {
+            s.as_ref().is_some_and(|s| match s.parts.as_slice() {
+                [SelectorPart::Many, ..] => true,
+                [
+                    SelectorPart::One,
+                    SelectorPart::Literal(empty),
+                    SelectorPart::Many,
+                    ..,
+                ] => empty.as_text() == Some(""),
+                _ => false,
+            })
         };
         let why = match &g.kind {
             GrantKind::Super => Some("`super` grants every permission"),
@@ -400,7 +421,12 @@ fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
 fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
     for port in &bind.ports {
         for call in &port.calls {
-            if !call.selector.starts_with("${") {
+            let through_context = matches!(
+                call.selector.parts.first(),
+                Some(SelectorPart::Literal(t) | SelectorPart::Inclusive(t))
+                    if matches!(t.parts().first(), Some(Part::Var(Var::Name(_))))
+            );
+            if !through_context {
                 out.push(
                     Diagnostic::new(codes::CALL_OUTSIDE_REQUIRES, span(call.span), "this call names a literal address")
                         .label("not through a `Requires` context name")
@@ -418,9 +444,9 @@ fn payload_mismatches(
     patterns: &[starlane_ir::PayloadPattern],
     out: &mut Vec<Diagnostic>,
 ) {
-    let kind_of = |id: Option<u32>| -> Option<&str> {
+    let kind_of = |id: Option<u32>| -> Option<starlane_ir::PayloadKind> {
         match &patterns.get(id? as usize)?.shape {
-            Shape::Kind(k) => Some(k.as_str()),
+            Shape::Kind(k) => Some(*k),
             _ => None,
         }
     };

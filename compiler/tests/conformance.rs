@@ -1,5 +1,8 @@
-//! The conformance corpus (the full pipeline: front end, lowering, semantic checks) `specs/tests/`: each `NAME.bind` has `NAME.expected`, one line per
-//! diagnostic: `CODE severity LINE:COLUMN` (1-based, UTF-8 columns), in output order.
+//! The conformance corpus (the full pipeline: front end, lowering, semantic checks) `specs/tests/`:
+//! each `NAME.bind` has `NAME.expected`, one line per diagnostic — `CODE severity LINE:COLUMN
+//! message` (1-based, UTF-8 columns), in output order — followed by one indented line per fix-it
+//! edit: `  fix LINE:COLUMN-LINE:COLUMN => "replacement"`. So a reworded message or a changed fix
+//! is a reviewed change to the specification, not only a moved position.
 //! `BLESS=1 cargo test -p starlane-compiler --test conformance` rewrites the expectations; review the diff.
 
 use std::path::{Path, PathBuf};
@@ -31,19 +34,29 @@ fn actual(path: &Path) -> String {
     diags.extend(more);
     starlane_lang::diagnostic::sort(&mut diags);
     let index = LineIndex::new(&src);
-    diags
-        .iter()
-        .map(|d| {
-            let p = index.position(&src, d.primary.span.start);
-            format!(
-                "{} {} {}:{}\n",
-                d.code.id,
-                d.severity.as_str(),
-                p.line + 1,
-                p.utf8_col + 1
-            )
-        })
-        .collect()
+    let at = |offset: usize| {
+        let p = index.position(&src, offset);
+        format!("{}:{}", p.line + 1, p.utf8_col + 1)
+    };
+    let mut out = String::new();
+    for d in &diags {
+        out.push_str(&format!(
+            "{} {} {} {}\n",
+            d.code.id,
+            d.severity.as_str(),
+            at(d.primary.span.start),
+            d.message
+        ));
+        for edit in d.suggestions.iter().flat_map(|s| &s.edits) {
+            out.push_str(&format!(
+                "  fix {}-{} => {:?}\n",
+                at(edit.span.start),
+                at(edit.span.end),
+                edit.replacement
+            ));
+        }
+    }
+    out
 }
 
 #[test]

@@ -30,8 +30,7 @@ fn bench(c: &mut Criterion) {
     };
     let message = || {
         let mut m = Message::new(
-            "Http",
-            "Post",
+            starlane_ir::Method::parse("Http<Post>").unwrap(),
             "/hello/ada",
             br#"{"greeting":"hi"}"#.to_vec(),
         );

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use starlane_ir::{Bind, PatternId, Port, PortCheck, Route, Stop};
+use starlane_ir::{Bind, Filter, Method, PatternId, Port, PortCheck, Route, Stop, Template, Var};
+use starlane_routing::Capture;
 use starlane_routing::access::{self, Bits};
-use starlane_routing::substitute::{BUNDLE_PREFIX, substitute};
-use starlane_routing::{Capture, route_table};
+use starlane_routing::substitute::fill;
 
 use crate::codes;
 use crate::envelope;
@@ -89,15 +89,12 @@ impl Runtime {
         }
         let bind = self.bind_of(to);
         let served = &self.binds[m.bind];
-        let Some(found) = served
-            .routes
-            .find(&message.kind, &message.method, &message.path)
-        else {
+        let Some(found) = served.routes.find(&message.method, &message.path) else {
             return Err(RuntimeError::new(
                 codes::NO_ROUTE,
                 format!(
-                    "no route of mechtron `{}` matches {}<{}> {}",
-                    m.name, message.kind, message.method, message.path
+                    "no route of mechtron `{}` matches {} {}",
+                    m.name, message.method, message.path
                 ),
             )
             .mechtron(&m.name)
@@ -106,17 +103,17 @@ impl Runtime {
                 .sources
                 .get(bind.source as usize)
                 .map(|s| s.path.clone()))
-            .detail("kind", message.kind.clone())
-            .detail("method", message.method.clone())
+            .detail("kind", message.kind().name())
+            .detail("method", message.method.name())
             .detail("path", message.path.clone()));
         };
         let route = &bind.routes[found.route];
         let here = Some(self.bundle.locate(route.span));
         for filter in &route.filters {
-            match filter.as_str() {
-                "noauth" => {}
-                "auth" if message.caller.is_some() => {}
-                _ => {
+            match filter {
+                Filter::NoAuth => {}
+                Filter::Auth if message.caller.is_some() => {}
+                Filter::Auth => {
                     return Err(RuntimeError::new(
                         codes::UNAUTHENTICATED,
                         format!("the route needs an authenticated caller (filter `({filter})`)"),
@@ -220,7 +217,7 @@ impl Runtime {
             Some(p) => self.fill(flow, p)?,
             None => m.address.clone(),
         };
-        let needed = access::needed(&flow.message.kind, &flow.message.method);
+        let needed = access::needed(&flow.message.method);
         let caller = flow.message.caller.as_ref();
         let granted = caller.map(|c| {
             served
@@ -238,9 +235,8 @@ impl Runtime {
         Err(RuntimeError::new(
             codes::CALLER_NOT_GRANTED,
             format!(
-                "{who} needs `{}` on `{target}` for {}<{}>; the bind's grants give `{}`",
+                "{who} needs `{}` on `{target}` for {}; the bind's grants give `{}`",
                 needed.letter(),
-                flow.message.kind,
                 flow.message.method,
                 bits.mask()
             ),
@@ -285,10 +281,9 @@ impl Runtime {
                 Stop::Point(p) => self.forward(flow, p, None, &current),
                 Stop::Call {
                     point,
-                    kind,
                     method,
                     path,
-                } => self.forward(flow, point, Some((kind, method, path.as_deref())), &current),
+                } => self.forward(flow, point, Some((method, path.as_ref())), &current),
             };
             current = step.map_err(|e| e.mechtron(&name).at(here.clone()))?;
         }
@@ -364,7 +359,7 @@ impl Runtime {
         let msg = flow.message;
         let op = match port {
             Some((_, p)) => p.name.clone(),
-            None => format!("{}<{}>", msg.kind, msg.method),
+            None => msg.method.to_string(),
         };
         let exec_ms = port.map_or(starlane_ir::DEFAULT_EXEC_MS, |(_, p)| p.exec_ms);
         if Instant::now() >= deadline {
@@ -374,8 +369,8 @@ impl Runtime {
             ));
         }
         let request = envelope::encode_request(&envelope::Request {
-            kind: &msg.kind,
-            method: &msg.method,
+            kind: msg.kind().name(),
+            method: msg.method.name(),
             path: &msg.path,
             headers: &msg.headers,
             captures: flow.captures,
@@ -418,28 +413,23 @@ impl Runtime {
         })
     }
 
-    /// Fills a point's variables from the route's captures and the context bindings.
-    fn fill(&self, flow: &Flow<'_>, point: &str) -> Result<String, RuntimeError> {
-        substitute(point, &|name: &str| {
-            route_table::capture(flow.captures, name)
-                .map(str::to_string)
-                .or_else(|| self.bindings.get(name).cloned())
+    /// Fills a template's variables from the route's captures and the context bindings.
+    fn fill(&self, flow: &Flow<'_>, template: &Template) -> Result<String, RuntimeError> {
+        fill(template, flow.captures, &|name: &str| {
+            self.bindings.get(name).cloned()
         })
-        .map_err(|e| {
-            let unbound = flow
-                .bind
-                .requires
-                .iter()
-                .any(|r| e.contains(&format!("${{{}}}", r.name)));
+        .map_err(|var| {
+            let unbound = matches!(&var, Var::Name(name)
+                if flow.bind.requires.iter().any(|r| *r.name == **name));
             if unbound {
                 RuntimeError::new(
                     codes::CONTEXT_NOT_BOUND,
-                    format!("{e}: the context name is not bound"),
+                    format!("`{var}` has no value: the context name is not bound"),
                 )
             } else {
                 RuntimeError::new(
                     codes::INVALID_POINT,
-                    format!("cannot fill in `{point}`: {e}"),
+                    format!("cannot fill in `{template}`: `{var}` has no value"),
                 )
             }
         })
@@ -449,14 +439,17 @@ impl Runtime {
     fn forward(
         self: &Arc<Self>,
         flow: &Flow<'_>,
-        point: &str,
-        call: Option<(&String, &String, Option<&str>)>,
+        point: &Template,
+        call: Option<(&Method, Option<&Template>)>,
         current: &Reply,
     ) -> Result<Reply, RuntimeError> {
-        let target = self.fill(flow, point)?;
-        if let Some(rest) = target.strip_prefix(BUNDLE_PREFIX) {
-            return self.bundle_file(rest);
+        // A bundle file only when the bind wrote `${doc.bundle}` first: a capture that holds
+        // that text is a point like any other.
+        if let Some(rest) = point.bundle_file() {
+            let rest = self.fill(flow, &rest)?;
+            return self.bundle_file(&rest);
         }
+        let target = self.fill(flow, point)?;
         check_point(&target)?;
         let Some(to) = self.mechtron_for(&target) else {
             return Err(RuntimeError::new(
@@ -468,13 +461,12 @@ impl Runtime {
         };
         let msg = flow.message;
         let message = match call {
-            Some((kind, method, path)) => {
+            Some((method, path)) => {
                 let path = match path {
                     Some(p) => self.fill(flow, p)?,
                     None => "/".to_string(),
                 };
                 Message {
-                    kind: kind.clone(),
                     method: method.clone(),
                     path,
                     headers: msg.headers.clone(),
@@ -497,7 +489,7 @@ impl Runtime {
             return Err(RuntimeError::new(
                 codes::INVALID_POINT,
                 format!(
-                    "`{BUNDLE_PREFIX}{rest}` is not a bundle file path (`{BUNDLE_PREFIX}:/dir/file`)"
+                    "`${{doc.bundle}}{rest}` is not a bundle file path (`${{doc.bundle}}:/dir/file`)"
                 ),
             ));
         };
@@ -529,39 +521,41 @@ impl Runtime {
         port: Option<&Port>,
         deadline: Instant,
     ) -> Result<(), RuntimeError> {
-        let ask = |point: &str, method: &str, payload: &[u8]| -> Result<Verdict, RuntimeError> {
-            let target = self.fill(flow, point)?;
-            let to = self.mechtron_for(&target).ok_or_else(|| {
-                RuntimeError::new(
-                    codes::ADDRESS_NOT_HOSTED,
-                    format!("the validator `{target}` is not hosted here"),
-                )
-            })?;
-            let reply = self.deliver(
-                to,
-                Message::new("Ext", method, "/", payload.to_vec()),
-                flow.exchange.nested(deadline),
-            )?;
-            let answer: serde_json::Value = serde_json::from_slice(&reply.body).map_err(|_| {
-                RuntimeError::new(
-                    codes::GUEST_BROKE_ABI,
-                    format!("the validator `{target}` did not answer {{\"valid\": …}}"),
-                )
-            })?;
-            match answer.get("valid").and_then(serde_json::Value::as_bool) {
-                Some(true) => Ok(Verdict::Valid),
-                Some(false) => Ok(Verdict::Invalid(
-                    answer
-                        .get("errors")
-                        .and_then(|e| e.as_array().cloned())
-                        .unwrap_or_default(),
-                )),
-                None => Err(RuntimeError::new(
-                    codes::GUEST_BROKE_ABI,
-                    format!("the validator `{target}` answered without a boolean `valid`"),
-                )),
-            }
-        };
+        let ask =
+            |point: &Template, method: &Method, payload: &[u8]| -> Result<Verdict, RuntimeError> {
+                let target = self.fill(flow, point)?;
+                let to = self.mechtron_for(&target).ok_or_else(|| {
+                    RuntimeError::new(
+                        codes::ADDRESS_NOT_HOSTED,
+                        format!("the validator `{target}` is not hosted here"),
+                    )
+                })?;
+                let reply = self.deliver(
+                    to,
+                    Message::new(method.clone(), "/", payload.to_vec()),
+                    flow.exchange.nested(deadline),
+                )?;
+                let answer: serde_json::Value =
+                    serde_json::from_slice(&reply.body).map_err(|_| {
+                        RuntimeError::new(
+                            codes::GUEST_BROKE_ABI,
+                            format!("the validator `{target}` did not answer {{\"valid\": …}}"),
+                        )
+                    })?;
+                match answer.get("valid").and_then(serde_json::Value::as_bool) {
+                    Some(true) => Ok(Verdict::Valid),
+                    Some(false) => Ok(Verdict::Invalid(
+                        answer
+                            .get("errors")
+                            .and_then(|e| e.as_array().cloned())
+                            .unwrap_or_default(),
+                    )),
+                    None => Err(RuntimeError::new(
+                        codes::GUEST_BROKE_ABI,
+                        format!("the validator `{target}` answered without a boolean `valid`"),
+                    )),
+                }
+            };
         let checker = Checker {
             patterns: &self.bundle.patterns,
             schemas: &self.schemas,
@@ -613,13 +607,14 @@ pub fn unsafe_file_path(path: &str) -> Option<&'static str> {
     None
 }
 
-/// A point after substitution must still be a point.
+/// A point after substitution must still be a point: no blank or NUL, and no empty segment but
+/// the one a route's `::` makes (the grammar's segments: `starlane_model::selector`).
 fn check_point(point: &str) -> Result<(), RuntimeError> {
     let bad = point.is_empty()
         || point.chars().any(|c| c.is_whitespace() || c == '\0')
         || point
             .split("::")
-            .any(|part| part.split(':').any(str::is_empty));
+            .any(|part| starlane_model::selector::segments(part).any(str::is_empty));
     if bad {
         return Err(RuntimeError::new(
             codes::INVALID_POINT,

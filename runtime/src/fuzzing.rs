@@ -3,7 +3,10 @@
 //! file-path safety. What the `runtime_payload` fuzz target runs and `tests/fuzz_corpus.rs`
 //! replays on stable. A typed failure or success, never a panic.
 
-use starlane_ir::{MapEntry, PayloadPattern, Shape, Validator};
+use starlane_ir::{
+    Format, MapEntry, Method, PayloadKind, PayloadPattern, SelectorPattern, Shape, Template,
+    Validator,
+};
 
 use crate::payload::{Checker, Verdict};
 use crate::schemas::Schemas;
@@ -11,8 +14,8 @@ use crate::schemas::Schemas;
 fn patterns() -> Vec<PayloadPattern> {
     let p = |shape: Shape, validators: Vec<Validator>| PayloadPattern { shape, validators };
     vec![
-        p(Shape::Kind("Text".into()), vec![]),
-        p(Shape::Kind("Int".into()), vec![]),
+        p(Shape::Kind(PayloadKind::Text), vec![]),
+        p(Shape::Kind(PayloadKind::Int), vec![]),
         p(
             Shape::Map {
                 entries: vec![
@@ -33,28 +36,28 @@ fn patterns() -> Vec<PayloadPattern> {
         ),
         p(
             Shape::List {
-                kind: "Map".into(),
+                kind: PayloadKind::Map,
                 min: 1,
                 max: Some(3),
             },
             vec![],
         ),
         p(
-            Shape::Kind("Bin".into()),
-            vec![Validator::Format("image".into())],
+            Shape::Kind(PayloadKind::Bin),
+            vec![Validator::Format(Format::Image)],
         ),
         p(
             Shape::Any,
             vec![
-                Validator::Format("json".into()),
+                Validator::Format(Format::Json),
                 Validator::Mechtron {
-                    point: "localhost:v".into(),
-                    method: "Validate".into(),
+                    point: Template::text("localhost:v"),
+                    method: Method::parse("Ext<Validate>").expect("a method"),
                 },
             ],
         ),
         p(Shape::Nothing, vec![]),
-        p(Shape::Kind("Empty".into()), vec![]),
+        p(Shape::Kind(PayloadKind::Empty), vec![]),
     ]
 }
 
@@ -65,7 +68,7 @@ pub fn exercise(bytes: &[u8]) {
         json: r#"{"type":"object","properties":{"name":{"type":"string","maxLength":8}}}"#.into(),
     }]);
     let patterns = patterns();
-    let ask = |_: &str, _: &str, body: &[u8]| -> Result<Verdict, ()> {
+    let ask = |_: &Template, _: &Method, body: &[u8]| -> Result<Verdict, ()> {
         Ok(if body.len().is_multiple_of(2) {
             Verdict::Valid
         } else {
@@ -82,12 +85,19 @@ pub fn exercise(bytes: &[u8]) {
     }
     let _ = crate::envelope::decode_response(bytes.to_vec());
     let text = String::from_utf8_lossy(bytes);
-    let vars = |n: &str| (n.len() < 4).then(|| text.chars().take(16).collect::<String>());
-    if let Ok(point) = starlane_routing::substitute::substitute(&text, &vars) {
+    let value: String = text.chars().take(16).collect();
+    let bound = |n: &str| (n.len() < 4).then(|| value.clone());
+    if let Ok(template) = Template::parse(&text)
+        && let Ok(point) = starlane_routing::fill(&template, &[], &bound)
+    {
         let _ = crate::delivery::unsafe_file_path(&point);
     }
-    if let Ok(sel) = starlane_routing::Selector::parse(&text) {
-        let _ = sel.matches(&text, Some("User"));
-        let _ = sel.matches("localhost:a:b:/x/y", None);
+    if let Ok(pattern) = SelectorPattern::parse(&text) {
+        let _ = pattern.to_string();
+        if let Ok(sel) = starlane_routing::Selector::with_context(&pattern, &bound) {
+            let _ = sel.matches(&text, Some("User"));
+            let _ = sel.matches("localhost:a:b:/x/y", None);
+        }
     }
+    let _ = Method::parse(&text);
 }

@@ -99,9 +99,7 @@ impl ServedBind {
                 r.message
             );
         }
-        let expand = |text: &str| {
-            starlane_routing::substitute::substitute(text, &|n: &str| bindings.get(n).cloned()).ok()
-        };
+        let expand = |name: &str| bindings.get(name).cloned();
         let mut broken = None;
         let mut note = |e: starlane_routing::GrantError| {
             broken.get_or_insert_with(|| format!("{} ({})", e.message, bundle.locate(e.span)));

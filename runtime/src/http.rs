@@ -11,6 +11,8 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
+use starlane_ir::{Kind, Method};
+use starlane_model::vocabulary::HTTP_METHODS;
 
 use crate::codes;
 use crate::error::RuntimeError;
@@ -20,18 +22,27 @@ use crate::message::{Message, Reply};
 
 pub type Body = Full<Bytes>;
 
-/// `GET` → `Get`: HTTP methods as the language spells them.
-pub fn method_name(method: &hyper::Method) -> String {
+/// The language's method for an HTTP method (`GET` → `Http<Get>`); a method no route can name
+/// (`PURGE`) is refused before its body is read.
+pub fn method_of(method: &hyper::Method) -> Result<Method, RuntimeError> {
     let upper = method.as_str();
-    let mut out = String::with_capacity(upper.len());
+    let mut name = String::with_capacity(upper.len());
     for (i, c) in upper.chars().enumerate() {
-        out.push(if i == 0 {
+        name.push(if i == 0 {
             c.to_ascii_uppercase()
         } else {
             c.to_ascii_lowercase()
         });
     }
-    out
+    Method::new(Kind::Http, &name).ok_or_else(|| {
+        RuntimeError::new(
+            codes::BAD_REQUEST,
+            format!(
+                "HTTP method `{upper}` is not one a route can name ({})",
+                HTTP_METHODS.join(", ")
+            ),
+        )
+    })
 }
 
 /// The error reply of `specs/runtime.md` §6.
@@ -228,7 +239,7 @@ async fn into_message(
             )
         })
         .collect();
-    let method = method_name(req.method());
+    let method = method_of(req.method())?;
     let (body, hold) = read_body(
         req.into_body(),
         declared,
@@ -238,7 +249,7 @@ async fn into_message(
     )
     .await
     .inspect_err(|e| body_failed(rt, "http", e))?;
-    let mut message = Message::new("Http", &method, &path, body);
+    let mut message = Message::new(method, &path, body);
     message.headers = headers;
     Ok((to, message, authorization, hold))
 }
@@ -262,12 +273,17 @@ mod tests {
 
     #[test]
     fn methods_are_spelled_as_in_the_language() {
-        assert_eq!(method_name(&hyper::Method::GET), "Get");
-        assert_eq!(method_name(&hyper::Method::OPTIONS), "Options");
         assert_eq!(
-            method_name(&hyper::Method::from_bytes(b"PURGE").unwrap()),
-            "Purge"
+            method_of(&hyper::Method::GET).unwrap().to_string(),
+            "Http<Get>"
         );
+        assert_eq!(
+            method_of(&hyper::Method::OPTIONS).unwrap().to_string(),
+            "Http<Options>"
+        );
+        let purge = method_of(&hyper::Method::from_bytes(b"PURGE").unwrap()).unwrap_err();
+        assert_eq!(purge.code.id, codes::BAD_REQUEST.id);
+        assert!(purge.message.contains("`PURGE`"), "{}", purge.message);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use starlane_ir::{Kind, Method};
+
 /// An authenticated caller: an identity point (and its kind, for `<Kind>` selectors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -25,8 +27,8 @@ pub enum Origin {
 /// One message to a mechtron.
 #[derive(Debug, Clone)]
 pub struct Message {
-    pub kind: String,
-    pub method: String,
+    /// The method with its kind (`Http<Get>`), parsed once where the message entered.
+    pub method: Method,
     /// The percent-decoded path, without the query (`/` when there is none).
     pub path: String,
     pub headers: Vec<(String, String)>,
@@ -36,10 +38,9 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn new(kind: &str, method: &str, path: &str, body: Vec<u8>) -> Message {
+    pub fn new(method: Method, path: &str, body: Vec<u8>) -> Message {
         Message {
-            kind: kind.to_string(),
-            method: method.to_string(),
+            method,
             path: if path.is_empty() {
                 "/".into()
             } else {
@@ -50,6 +51,10 @@ impl Message {
             caller: None,
             origin: Origin::Inside,
         }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.method.kind()
     }
 }
 

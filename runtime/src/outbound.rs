@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use starlane_ir::Method;
 use starlane_routing::access::{self, Bits};
-use starlane_routing::route_table::parse_message_kind;
 use starlane_routing::selector::MAX_POINT_LEN;
 
 use crate::codes;
@@ -25,12 +25,12 @@ pub struct GuestOutbound {
     pub depth: u32,
 }
 
-/// `Ext<Select>` or `Http<Get>/users/1` → (kind, method, path).
-fn parse_op(op: &str) -> Option<(&str, &str, &str)> {
+/// `Ext<Select>` or `Http<Get>/users/1` → (method, path): parsed once, where the call enters.
+fn parse_op(op: &str) -> Option<(Method, &str)> {
     let close = op.find('>')?;
-    let (kind, method) = parse_message_kind(&op[..=close])?;
+    let method = Method::parse(&op[..=close])?;
     let path = &op[close + 1..];
-    Some((kind, method, if path.is_empty() { "/" } else { path }))
+    Some((method, if path.is_empty() { "/" } else { path }))
 }
 
 impl GuestOutbound {
@@ -79,8 +79,7 @@ impl GuestOutbound {
         &self,
         binding: &str,
         target: &str,
-        kind: &str,
-        method: &str,
+        method: &Method,
         path: &str,
         op: &str,
     ) -> Result<Option<u64>, Vec<u8>> {
@@ -138,18 +137,18 @@ impl GuestOutbound {
                 "the mechtron was reached through its core, not a port, so it has no grants".into(),
             ));
         };
-        let Some(rule) = rules.calls.find(target, kind, method, path) else {
+        let Some(rule) = rules.calls.find(target, method, path) else {
             return Err(self.deny(
                 binding,
                 target,
                 op,
                 format!(
-                    "no `call` entry of port `{}` covers `{target}^{kind}<{method}>`",
+                    "no `call` entry of port `{}` covers `{target}^{method}`",
                     port.name
                 ),
             ));
         };
-        let needed = access::needed(kind, method);
+        let needed = access::needed(method);
         let granted = rules.grants.evaluate(target, None, None);
         if !granted.allows(needed) {
             return Err(self.deny(
@@ -157,7 +156,7 @@ impl GuestOutbound {
                 target,
                 op,
                 format!(
-                    "{kind}<{method}> needs `{}` on `{target}`; port `{}`'s grants give `{}`",
+                    "{method} needs `{}` on `{target}`; port `{}`'s grants give `{}`",
                     needed.letter(),
                     port.name,
                     if granted.bits == Bits(0) {
@@ -182,7 +181,7 @@ impl Outbound for GuestOutbound {
         deadline: Instant,
     ) -> Result<Vec<u8>, Vec<u8>> {
         let target = namespace.trim();
-        let Some((kind, method, path)) = parse_op(op) else {
+        let Some((method, path)) = parse_op(op) else {
             let shown: String = op.chars().take(64).collect();
             return Err(self.refuse(
                 codes::INVALID_POINT,
@@ -192,7 +191,7 @@ impl Outbound for GuestOutbound {
                 format!("`{shown}` is not an operation such as `Ext<Select>`"),
             ));
         };
-        let timeout = self.check(binding, target, kind, method, path, op)?;
+        let timeout = self.check(binding, target, &method, path, op)?;
         let deadline = match timeout {
             Some(ms) => deadline.min(crate::delivery::after(ms)),
             None => deadline,
@@ -206,7 +205,7 @@ impl Outbound for GuestOutbound {
                 format!("`{target}` is not hosted here"),
             ));
         };
-        let message = Message::new(kind, method, path, payload.to_vec());
+        let message = Message::new(method, path, payload.to_vec());
         let exchange = Exchange {
             deadline,
             depth: self.depth,
@@ -225,11 +224,15 @@ mod tests {
 
     #[test]
     fn ops_split_into_kind_method_and_path() {
-        assert_eq!(parse_op("Ext<Select>"), Some(("Ext", "Select", "/")));
+        let op = |text: &str| parse_op(text).map(|(m, path)| (m.to_string(), path.to_string()));
+        assert_eq!(op("Ext<Select>"), Some(("Ext<Select>".into(), "/".into())));
         assert_eq!(
-            parse_op("Http<Get>/users/1"),
-            Some(("Http", "Get", "/users/1"))
+            op("Http<Get>/users/1"),
+            Some(("Http<Get>".into(), "/users/1".into()))
         );
-        assert_eq!(parse_op("Select"), None);
+        assert_eq!(op("Msg<Select>").unwrap().0, "Ext<Select>");
+        assert_eq!(op("Select"), None);
+        assert_eq!(op("Http<Fetch>"), None, "not an Http method");
+        assert_eq!(op("Ext<select>"), None, "not a method name");
     }
 }

@@ -4,8 +4,9 @@
 //! earlier patterns (checked at load), and the walk is bounded by their depth.
 
 use serde_json::Value;
-use starlane_ir::{PatternId, PayloadPattern, Shape, Validator};
-use starlane_model::vocabulary::Format;
+use starlane_ir::{
+    Format, Method, PatternId, PayloadKind, PayloadPattern, Shape, Template, Validator,
+};
 
 use crate::codes::{self, ErrorCode};
 use crate::schemas::Schemas;
@@ -61,7 +62,7 @@ pub enum Verdict {
 }
 
 /// Asks a validator mechtron (`point`, `method`, payload) for its verdict.
-pub type AskValidator<'a, E> = &'a dyn Fn(&str, &str, &[u8]) -> Result<Verdict, E>;
+pub type AskValidator<'a, E> = &'a dyn Fn(&Template, &Method, &[u8]) -> Result<Verdict, E>;
 
 /// What checks need from outside: the pattern arena, the schemas, and a way to ask a validator
 /// mechtron — failing to ask is the system's error, returned as is.
@@ -96,7 +97,7 @@ impl<E> Checker<'_, E> {
                 "this step accepts no payload (an empty pattern `[ ]`)",
                 "",
             )),
-            Shape::Kind(kind) => kind_of_bytes(kind, body, &mut parsed),
+            Shape::Kind(kind) => kind_of_bytes(*kind, body, &mut parsed),
             Shape::List { .. } | Shape::Map { .. } => match parsed(body) {
                 Ok(v) => self.shape_of_value(id, &v, "", 0),
                 Err(e) => Err(PayloadFailure::new(
@@ -114,7 +115,7 @@ impl<E> Checker<'_, E> {
         for v in &pattern.validators {
             match v {
                 Validator::Format(format) => {
-                    if let Err(f) = format_of_bytes(format, body) {
+                    if let Err(f) = format_of_bytes(*format, body) {
                         return Ok(Err(f));
                     }
                 }
@@ -175,8 +176,8 @@ impl<E> Checker<'_, E> {
         self.shape_of_value(id, value, pointer, depth)?;
         for v in &pattern.validators {
             match v {
-                Validator::Format(f) if f == "json" => {}
-                Validator::Format(f) if f == "utf8" => {
+                Validator::Format(Format::Json) => {}
+                Validator::Format(Format::Utf8) => {
                     if !value.is_string() {
                         return Err(PayloadFailure::new("expected text (`~utf8`)", pointer));
                     }
@@ -217,7 +218,7 @@ impl<E> Checker<'_, E> {
         match &pattern.shape {
             Shape::Any => Ok(()),
             Shape::Nothing => Err(PayloadFailure::new("nothing is accepted here", pointer)),
-            Shape::Kind(kind) => kind_of_value(kind, value, pointer),
+            Shape::Kind(kind) => kind_of_value(*kind, value, pointer),
             Shape::List { kind, min, max } => {
                 let Some(items) = value.as_array() else {
                     return Err(PayloadFailure::new(
@@ -238,7 +239,7 @@ impl<E> Checker<'_, E> {
                     ));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    kind_of_value(kind, item, &format!("{pointer}/{i}"))?;
+                    kind_of_value(*kind, item, &format!("{pointer}/{i}"))?;
                 }
                 Ok(())
             }
@@ -312,30 +313,32 @@ fn describe(shape: &Shape) -> String {
     match shape {
         Shape::List { kind, .. } => format!("a list of {kind}"),
         Shape::Map { .. } => "a map".into(),
-        Shape::Kind(k) => k.clone(),
+        Shape::Kind(k) => k.to_string(),
         Shape::Any => "anything".into(),
         Shape::Nothing => "nothing".into(),
     }
 }
 
 fn kind_of_bytes(
-    kind: &str,
+    kind: PayloadKind,
     body: &[u8],
     parsed: &mut dyn FnMut(&[u8]) -> Result<Value, String>,
 ) -> Result<(), PayloadFailure> {
     match kind {
-        "Bin" => Ok(()),
-        "Empty" if body.is_empty() => Ok(()),
-        "Empty" => Err(PayloadFailure::new(
+        PayloadKind::Bin => Ok(()),
+        PayloadKind::Empty if body.is_empty() => Ok(()),
+        PayloadKind::Empty => Err(PayloadFailure::new(
             format!("expected an empty payload, found {} bytes", body.len()),
             "",
         )),
-        "Text" | "Point" => std::str::from_utf8(body).map(|_| ()).map_err(|e| {
-            PayloadFailure::new(
-                format!("expected text, but byte {} is not UTF-8", e.valid_up_to()),
-                "",
-            )
-        }),
+        PayloadKind::Text | PayloadKind::Point => {
+            std::str::from_utf8(body).map(|_| ()).map_err(|e| {
+                PayloadFailure::new(
+                    format!("expected text, but byte {} is not UTF-8", e.valid_up_to()),
+                    "",
+                )
+            })
+        }
         _ => match parsed(body) {
             Ok(v) => kind_of_value(kind, &v, ""),
             Err(e) => Err(PayloadFailure::new(
@@ -346,14 +349,14 @@ fn kind_of_bytes(
     }
 }
 
-fn kind_of_value(kind: &str, value: &Value, pointer: &str) -> Result<(), PayloadFailure> {
+fn kind_of_value(kind: PayloadKind, value: &Value, pointer: &str) -> Result<(), PayloadFailure> {
     let ok = match kind {
-        "Text" | "Point" | "Bin" => value.is_string(),
-        "Map" => value.is_object(),
-        "List" => value.is_array(),
-        "Boolean" => value.is_boolean(),
-        "Int" => value.is_i64() || value.is_u64(),
-        "Empty" => value.is_null(),
+        PayloadKind::Text | PayloadKind::Point | PayloadKind::Bin => value.is_string(),
+        PayloadKind::Map => value.is_object(),
+        PayloadKind::List => value.is_array(),
+        PayloadKind::Boolean => value.is_boolean(),
+        PayloadKind::Int => value.is_i64() || value.is_u64(),
+        PayloadKind::Empty => value.is_null(),
         // Json and the other Starlane substance kinds: any JSON value.
         _ => true,
     };
@@ -368,20 +371,13 @@ fn kind_of_value(kind: &str, value: &Value, pointer: &str) -> Result<(), Payload
 }
 
 /// A `~format` check on raw bytes (`specs/runtime.md` §3.6).
-pub fn format_of_bytes(format: &str, body: &[u8]) -> Result<(), PayloadFailure> {
+pub fn format_of_bytes(format: Format, body: &[u8]) -> Result<(), PayloadFailure> {
     let png = body.starts_with(b"\x89PNG\r\n\x1a\n");
     let jpeg = body.starts_with(&[0xFF, 0xD8, 0xFF]);
     let gif = body.starts_with(b"GIF87a") || body.starts_with(b"GIF89a");
     let webp = body.len() >= 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP";
-    // The language's list of formats (`starlane_model`), so the checker and the runtime agree
-    // by construction; the match is exhaustive over it.
-    let Some(known) = Format::parse(format) else {
-        return Err(PayloadFailure::new(
-            format!("unknown format `~{format}`"),
-            "",
-        ));
-    };
-    let ok = match known {
+    // The language's formats (`starlane_model`): the match is exhaustive over them.
+    let ok = match format {
         Format::Json => serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok(),
         Format::Utf8 => std::str::from_utf8(body).is_ok(),
         Format::Image => png || jpeg || gif || webp,
@@ -409,14 +405,15 @@ mod tests {
 
     fn kind(k: &str) -> PayloadPattern {
         PayloadPattern {
-            shape: Shape::Kind(k.into()),
+            shape: Shape::Kind(PayloadKind::parse(k).unwrap()),
             validators: vec![],
         }
     }
 
     fn check(patterns: &[PayloadPattern], id: u32, body: &[u8]) -> Result<(), PayloadFailure> {
         let schemas = Schemas::compile(&[]);
-        let ask = |_: &str, _: &str, _: &[u8]| -> Result<Verdict, ()> { Ok(Verdict::Valid) };
+        let ask =
+            |_: &Template, _: &Method, _: &[u8]| -> Result<Verdict, ()> { Ok(Verdict::Valid) };
         Checker {
             patterns,
             schemas: &schemas,
@@ -470,7 +467,7 @@ mod tests {
     fn list_counts_and_element_kinds() {
         let patterns = vec![PayloadPattern {
             shape: Shape::List {
-                kind: "Text".into(),
+                kind: PayloadKind::Text,
                 min: 1,
                 max: Some(2),
             },
@@ -491,12 +488,18 @@ mod tests {
 
     #[test]
     fn formats_by_magic_bytes() {
-        assert!(format_of_bytes("image/png", b"\x89PNG\r\n\x1a\nrest").is_ok());
-        assert!(format_of_bytes("image", b"GIF89a...").is_ok());
-        assert!(format_of_bytes("image/png", b"GIF89a...").is_err());
-        assert!(format_of_bytes("json", b"{\"a\":1}").is_ok());
-        assert!(format_of_bytes("json", b"{").is_err());
-        assert!(format_of_bytes("pdf", b"%PDF-1.7").is_ok());
+        assert!(
+            format_of_bytes(
+                Format::parse("image/png").unwrap(),
+                b"\x89PNG\r\n\x1a\nrest"
+            )
+            .is_ok()
+        );
+        assert!(format_of_bytes(Format::parse("image").unwrap(), b"GIF89a...").is_ok());
+        assert!(format_of_bytes(Format::parse("image/png").unwrap(), b"GIF89a...").is_err());
+        assert!(format_of_bytes(Format::parse("json").unwrap(), b"{\"a\":1}").is_ok());
+        assert!(format_of_bytes(Format::parse("json").unwrap(), b"{").is_err());
+        assert!(format_of_bytes(Format::parse("pdf").unwrap(), b"%PDF-1.7").is_ok());
     }
 
     #[test]

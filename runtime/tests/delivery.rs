@@ -11,11 +11,19 @@ use starlane_runtime::{Identity, MechtronState, Message, codes};
 use support::*;
 
 fn get(path: &str) -> Message {
-    Message::new("Http", "Get", path, Vec::new())
+    Message::new(
+        starlane_ir::Method::parse("Http<Get>").unwrap(),
+        path,
+        Vec::new(),
+    )
 }
 
 fn post(path: &str, body: &str) -> Message {
-    Message::new("Http", "Post", path, body.as_bytes().to_vec())
+    Message::new(
+        starlane_ir::Method::parse("Http<Post>").unwrap(),
+        path,
+        body.as_bytes().to_vec(),
+    )
 }
 
 const HELLO_BIND: &str = r#"Bind(version=1.1.0) {
@@ -307,17 +315,18 @@ fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron(
         ],
         &[],
     );
-    // A hand-made bundle (`starlane build` refuses both): a selector that does not parse, and
-    // a `call` path regex that does not compile.
+    // A hand-made bundle (`starlane build` refuses both): a selector on a context name the
+    // bind does not require (so nothing binds it), and a `call` path regex that does not
+    // compile.
     let front = &mut bundle.binds[0];
-    front.ports[0].grants[0].on = Some("localhost:x>".into());
+    front.ports[0].grants[0].on =
+        Some(starlane_ir::SelectorPattern::parse("${nowhere}:**").unwrap());
     let mut opts = options(ExecClock::Epoch);
     opts.bindings = HashMap::from([("store".into(), "localhost:store".into())]);
     let rt = load(bundle.clone(), opts.clone());
     match rt.mechtrons[0].state() {
         MechtronState::Panic(reason) => assert!(
-            reason.contains("`localhost:x>` is not a selector")
-                && reason.contains("bind/front.bind:4:"),
+            reason.contains("`${nowhere}` has no value") && reason.contains("bind/front.bind:4:"),
             "{reason}"
         ),
         other => panic!("a broken grant must not load as granting nothing: {other:?}"),
@@ -326,7 +335,7 @@ fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron(
     let e = rt.serve(0, get("/fetch")).unwrap_err();
     assert_eq!(e.code, codes::MECHTRON_NOT_READY);
     let front = &mut bundle.binds[0];
-    front.ports[0].grants[0].on = Some("${store}:**".into());
+    front.ports[0].grants[0].on = Some(starlane_ir::SelectorPattern::parse("${store}:**").unwrap());
     front.ports[0].calls[0].path = Some("(unclosed".into());
     let rt = load(bundle, opts);
     match rt.mechtrons[0].state() {
@@ -347,7 +356,14 @@ fn mechtrons_that_share_a_module_compile_and_link_it_once() {
     for i in 0..names.len() {
         assert_eq!(rt.mechtrons[i].state(), MechtronState::Ready);
         let reply = rt
-            .serve(i, Message::new("Ext", "Ping", "/", b"x".to_vec()))
+            .serve(
+                i,
+                Message::new(
+                    starlane_ir::Method::parse("Ext<Ping>").unwrap(),
+                    "/",
+                    b"x".to_vec(),
+                ),
+            )
             .unwrap();
         let env: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(env["method"], "Ping", "each mechtron runs its own instance");
@@ -372,7 +388,11 @@ fn a_message_from_outside_is_admitted_only_by_caller_rules() {
         options(ExecClock::Epoch),
     );
     let ping = |origin: Origin, caller: Option<&str>| {
-        let mut m = Message::new("Ext", "Ping", "/", Vec::new());
+        let mut m = Message::new(
+            starlane_ir::Method::parse("Ext<Ping>").unwrap(),
+            "/",
+            Vec::new(),
+        );
         m.origin = origin;
         m.caller = caller.map(|p| Identity {
             point: p.into(),

@@ -78,7 +78,11 @@ fn hostile_runtime(clock: ExecClock) -> Arc<Runtime> {
 }
 
 fn get() -> Message {
-    Message::new("Http", "Get", "/", Vec::new())
+    Message::new(
+        starlane_ir::Method::parse("Http<Get>").unwrap(),
+        "/",
+        Vec::new(),
+    )
 }
 
 fn check_case(rt: &Arc<Runtime>, name: &str, want: ErrorCode) -> Duration {

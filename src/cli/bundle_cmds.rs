@@ -151,8 +151,9 @@ pub fn route(
     bind: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let (_, bundle) = load(path)?;
-    let (kind, method) = route_match::parse_message_kind(message)
-        .with_context(|| format!("`{message}` is not a message kind such as `Http<Get>`"))?;
+    let method = starlane_ir::Method::parse(message).with_context(|| {
+        format!("`{message}` is not a message such as `Http<Get>` or `Ext<Hello>`")
+    })?;
     let bind = match bind {
         Some(name) => bundle
             .binds
@@ -169,7 +170,7 @@ pub fn route(
             .and_then(|i| bundle.binds.get(i as usize))
             .context("the bundle has no bind that receives HTTP; pass --bind")?,
     };
-    let (report, matched) = route_match::explain(&bundle, bind, kind, method, request_path);
+    let (report, matched) = route_match::explain(&bundle, bind, &method, request_path);
     print!("{report}");
     Ok(if matched {
         ExitCode::SUCCESS

@@ -9,6 +9,10 @@ pub mod format;
 mod validate;
 
 use serde::{Deserialize, Serialize};
+pub use starlane_model::{
+    Filter, Format, Kind, Method, MethodPattern, PayloadKind, SelectorPart, SelectorPattern,
+    Template, Var,
+};
 
 pub use format::{FORMAT_VERSION, LoadError, MAGIC, decode, encode};
 pub use validate::validate;
@@ -107,17 +111,39 @@ pub struct SchemaRef {
 /// A route: matched by kind, method and path, then its filters run, then its pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
-    /// `Http`, `Ext`, `Cmd`, `Hyp` or `*`.
-    pub kind: String,
-    /// A method name or `*`.
-    pub method: String,
-    /// The joined path regex, unanchored text; the runtime anchors it (`^(?:…)$`). `None`: any path.
-    pub path_regex: Option<String>,
-    /// Capture names of the regex, in order.
-    pub captures: Vec<String>,
-    pub filters: Vec<String>,
+    /// The messages it takes: `*`, `Kind<*>` or `Kind<Method>` (legacy kind names resolved).
+    pub methods: MethodPattern,
+    pub path: PathPattern,
+    pub filters: Vec<Filter>,
     pub segments: Vec<Segment>,
     pub span: SourceSpan,
+}
+
+/// How a route matches the whole (percent-decoded, query-less) path, decided by the compiler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PathPattern {
+    /// No path given: any path.
+    Any,
+    /// A path without regex syntax, compared as text.
+    Exact(String),
+    /// The joined path regex, unanchored; the runtime anchors it (`^(?:…)$`) and compiles it
+    /// once at load.
+    Regex {
+        regex: String,
+        /// Capture names of the regex, in group order (`""` for an unnamed group).
+        captures: Vec<String>,
+    },
+}
+
+impl PathPattern {
+    /// The path as written (`None` for any path).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            PathPattern::Any => None,
+            PathPattern::Exact(p) => Some(p),
+            PathPattern::Regex { regex, .. } => Some(regex),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,14 +173,13 @@ pub enum Stop {
     Reflect,
     /// `Err(status, reason)`.
     Err { status: u16, reason: Option<String> },
-    /// Forward to a point (may contain variables).
-    Point(String),
+    /// Forward to a point (may contain variables; `${doc.bundle}:/…` is a bundle file).
+    Point(Template),
     /// A call `point^Kind<Method>/path`.
     Call {
-        point: String,
-        kind: String,
-        method: String,
-        path: Option<String>,
+        point: Template,
+        method: Method,
+        path: Option<Template>,
     },
 }
 
@@ -171,10 +196,10 @@ pub enum Shape {
     /// `[ ]`: matches nothing.
     Nothing,
     /// A single payload kind (`Text`, `Bin`, …).
-    Kind(String),
+    Kind(PayloadKind),
     /// `Kind[N-M]`.
     List {
-        kind: String,
+        kind: PayloadKind,
         min: u64,
         max: Option<u64>,
     },
@@ -195,11 +220,11 @@ pub struct MapEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Validator {
     /// A fixed format: `json`, `image/png`, …
-    Format(String),
+    Format(Format),
     /// A JSON Schema: index into [`Bundle::schemas`].
     Schema(u32),
     /// A validator mechtron: `point^Ext<Method>`.
-    Mechtron { point: String, method: String },
+    Mechtron { point: Template, method: Method },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,17 +269,20 @@ pub enum GrantKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     pub kind: GrantKind,
-    pub on: Option<String>,
-    pub to: Option<String>,
+    /// What the grant is on (every grant but `role` has one).
+    pub on: Option<SelectorPattern>,
+    /// Whom it is given to: `None` for a port's or role's own grants.
+    pub to: Option<SelectorPattern>,
     pub span: SourceSpan,
 }
 
 /// One allowed outbound call: selector, kind and method, optional path and timeout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRule {
-    pub selector: String,
-    pub kind: String,
-    pub method: String,
+    pub selector: SelectorPattern,
+    /// `Kind<Method>` or `Kind<*>`.
+    pub methods: MethodPattern,
+    /// A path regex the whole path must match (compiled at load).
     pub path: Option<String>,
     pub timeout_ms: Option<u64>,
     pub span: SourceSpan,

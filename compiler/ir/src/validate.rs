@@ -1,7 +1,19 @@
 //! Structural checks after decoding: a bundle that decodes but points outside its arenas, or
 //! whose patterns form a cycle, is refused here so the runtime can index without checking.
 
-use crate::{Bundle, Shape, Stop, Validator};
+use starlane_model::method::is_upper_camel;
+
+use crate::{Bundle, Method, MethodPattern, Shape, Stop, Validator};
+
+/// An `Ext` method decoded from a bundle must be a name the language admits.
+fn check_method(m: &Method) -> Result<(), String> {
+    match m {
+        Method::Ext(name) if !is_upper_camel(name) => {
+            Err(format!("`Ext<{name}>` is not a method name"))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Checks every cross-reference of `b` is in range and its patterns are acyclic (the loader
 /// runs this; embedders that build bundles in memory can too).
@@ -34,8 +46,10 @@ pub fn validate(b: &Bundle) -> Result<(), String> {
             }
         }
         for v in &p.validators {
-            if let Validator::Schema(s) = v {
-                in_range(*s, b.schemas.len(), "schema")?;
+            match v {
+                Validator::Schema(s) => in_range(*s, b.schemas.len(), "schema")?,
+                Validator::Mechtron { method, .. } => check_method(method)?,
+                Validator::Format(_) => {}
             }
         }
     }
@@ -55,12 +69,22 @@ pub fn validate(b: &Bundle) -> Result<(), String> {
         for port in &bind.ports {
             pattern(port.request.map(|c| c.pattern))?;
             pattern(port.response.map(|c| c.pattern))?;
+            for call in &port.calls {
+                if let MethodPattern::Exactly(m) = &call.methods {
+                    check_method(m)?;
+                }
+            }
         }
         for route in &bind.routes {
+            if let MethodPattern::Exactly(m) = &route.methods {
+                check_method(m)?;
+            }
             for seg in &route.segments {
                 pattern(seg.payload)?;
-                if let Stop::Port(p) = seg.stop {
-                    in_range(p, bind.ports.len(), "port")?;
+                match &seg.stop {
+                    Stop::Port(p) => in_range(*p, bind.ports.len(), "port")?,
+                    Stop::Call { method, .. } => check_method(method)?,
+                    _ => {}
                 }
             }
         }

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {
@@ -99,6 +101,140 @@ impl<'a> Iterator for Pieces<'a> {
     }
 }
 
+/// A variable of a parsed [`Template`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Var {
+    /// `${N}` or `$N`: the route's N-th capture group.
+    Capture(u32),
+    /// `${doc.bundle}`: the bundle's own files (a point that starts with it is a bundle file).
+    DocBundle,
+    /// `${name}`: a named capture or a bound context name (`${users}`, `${self}`).
+    Name(Box<str>),
+}
+
+/// One part of a parsed [`Template`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Part {
+    Text(Box<str>),
+    Var(Var),
+}
+
+/// A template parsed once, when the compiler lowers it: filling it in walks its parts and never
+/// scans text again. Written back ([`std::fmt::Display`]) in the canonical `${…}` form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Template, Unclosed> {
+        let mut parts = Vec::new();
+        for piece in pieces(text) {
+            parts.push(match piece? {
+                Piece::Text(t) => Part::Text(t.into()),
+                Piece::Variable { name, .. } => Part::Var(Var::of(name)),
+            });
+        }
+        Ok(Template { parts })
+    }
+
+    /// A template of text only.
+    pub fn text(text: &str) -> Template {
+        Template {
+            parts: if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![Part::Text(text.into())]
+            },
+        }
+    }
+
+    pub fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// The text, when the template has no variable.
+    pub fn as_text(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Text(t)] => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn variables(&self) -> impl Iterator<Item = &Var> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var(v) => Some(v),
+            Part::Text(_) => None,
+        })
+    }
+
+    /// The rest of a template that starts with `${doc.bundle}` (a bundle file), else `None`.
+    pub fn bundle_file(&self) -> Option<Template> {
+        match self.parts.split_first() {
+            Some((Part::Var(Var::DocBundle), rest)) => Some(Template {
+                parts: rest.to_vec(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Appends the template to `out` with each variable's value; fails with the first variable
+    /// that has none.
+    pub fn fill_into<'v, F>(&'v self, out: &mut String, mut value: F) -> Result<(), &'v Var>
+    where
+        F: FnMut(&Var, &mut String) -> bool,
+    {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Var(v) => {
+                    if !value(v, out) {
+                        return Err(v);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Var {
+    fn of(name: &str) -> Var {
+        if name == "doc.bundle" {
+            return Var::DocBundle;
+        }
+        let digits = !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit());
+        match name.parse() {
+            Ok(n) if digits => Var::Capture(n),
+            _ => Var::Name(name.into()),
+        }
+    }
+}
+
+/// `${1}`, `${doc.bundle}`, `${users}`.
+impl std::fmt::Display for Var {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Var::Capture(n) => write!(f, "${{{n}}}"),
+            Var::DocBundle => f.write_str("${doc.bundle}"),
+            Var::Name(n) => write!(f, "${{{n}}}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => f.write_str(t)?,
+                Part::Var(v) => v.fmt(f)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +278,35 @@ mod tests {
         assert_eq!(name_of("$"), None);
         assert_eq!(name_of("$(x)"), None);
         assert_eq!(name_of("${x}y"), None);
+    }
+
+    #[test]
+    fn parsed_templates_fill_in_and_write_back() {
+        let t = Template::parse("${users}:$1:${doc.bundle}:x$").unwrap();
+        assert_eq!(
+            t.variables().cloned().collect::<Vec<_>>(),
+            [Var::Name("users".into()), Var::Capture(1), Var::DocBundle]
+        );
+        assert_eq!(t.to_string(), "${users}:${1}:${doc.bundle}:x$");
+        let mut out = String::new();
+        let filled = t.fill_into(&mut out, |v, out| match v {
+            Var::Name(n) if &**n == "users" => {
+                out.push_str("localhost:users");
+                true
+            }
+            Var::Capture(1) => {
+                out.push_str("ada");
+                true
+            }
+            _ => false,
+        });
+        assert_eq!(filled, Err(&Var::DocBundle));
+        assert_eq!(out, "localhost:users:ada:");
+        let file = Template::parse("${doc.bundle}:/html/${1}").unwrap();
+        assert_eq!(file.bundle_file().unwrap().to_string(), ":/html/${1}");
+        assert_eq!(t.bundle_file(), None);
+        assert_eq!(Template::text("a:b").as_text(), Some("a:b"));
+        assert!(Template::parse("${x").is_err());
     }
 
     proptest::proptest! {

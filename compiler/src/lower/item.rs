@@ -3,13 +3,14 @@
 //! [`LowerEnv`], payload patterns in the item's own arena.
 
 use starlane_ir::{
-    CallRule, Direction, Grant, GrantKind, MapEntry, PatternId, PayloadPattern, Port, PortCheck,
-    Role, Route, Segment, Shape, SourceSpan, Stop, Validator,
+    CallRule, Direction, Filter, Format, Grant, GrantKind, MapEntry, Method, MethodPattern,
+    PathPattern, PatternId, PayloadKind, PayloadPattern, Port, PortCheck, Role, Route, Segment,
+    SelectorPattern, Shape, SourceSpan, Stop, Template, Validator,
 };
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::{count, perm, quantity};
 use starlane_lang::check::RegexCache;
-use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, vocabulary};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
 use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text, token_span};
 use crate::codes;
@@ -166,17 +167,17 @@ impl ItemLowerer<'_> {
         let selector = node
             .children()
             .find(|n| n.kind() == POINT_SELECTOR)
-            .map(|n| text(self.src, &n))?;
+            .and_then(|n| SelectorPattern::parse(&text(self.src, &n)).ok())?;
         let target = node.children().find(|n| n.kind() == CALL_TARGET)?;
         let (kind, method, path) = call_target(&target);
+        let methods = MethodPattern::new(&kind, &method)?;
         let timeout_ms = node
             .children()
             .find(|n| n.kind() == DURATION)
             .and_then(|d| quantity::duration_ms(&text(self.src, &d)).ok());
         Some(CallRule {
             selector,
-            kind,
-            method,
+            methods,
             path,
             timeout_ms,
             span: self.span(span_of(node)),
@@ -226,7 +227,9 @@ impl ItemLowerer<'_> {
                     pending = if t.text() == "on" { "on" } else { "to" }
                 }
                 starlane_lang::syntax_kind::NodeOrToken::Node(n) if n.kind() == POINT_SELECTOR => {
-                    let sel = Some(text(self.src, &n));
+                    // A selector that does not parse was reported by the checker; the grant is
+                    // dropped (fail closed: a broken `to` must not widen the grant).
+                    let sel = Some(SelectorPattern::parse(&text(self.src, &n)).ok()?);
                     if pending == "on" { on = sel } else { to = sel }
                 }
                 _ => {}
@@ -258,28 +261,32 @@ impl ItemLowerer<'_> {
             for n in selector.names() {
                 match n.text() {
                     "Route" | "Pipelines" => {}
-                    other => names.push(vocabulary::modern_kind(other).to_string()),
+                    other => names.push(other.to_string()),
                 }
             }
             regexes.extend(selector.regex().map(|r| r.text().to_string()));
-            filters.extend(
-                selector
-                    .filters()
-                    .iter()
-                    .filter_map(|f| f.name())
-                    .map(|n| n.text().to_string()),
-            );
+            for f in selector.filters().iter().filter_map(|f| f.name()) {
+                // An unknown filter was reported by the checker; the route is dropped rather
+                // than served without it.
+                filters.push(Filter::parse(f.text())?);
+            }
         }
-        let (kind, method) = match names.as_slice() {
-            [kind, method] => (kind.clone(), method.clone()),
-            [star] if star == "*" => ("*".to_string(), "*".to_string()),
+        let methods = match names.as_slice() {
+            [kind, method] => MethodPattern::new(kind, method)?,
+            [star] if star == "*" => MethodPattern::Any,
             _ => return None, // misplaced pipeline: reported by the checker
         };
-        let path_regex = (!regexes.is_empty()).then(|| regexes.concat());
-        let captures = path_regex
-            .as_deref()
-            .map(|r| self.regexes.capture_names(r))
-            .unwrap_or_default();
+        let path = if regexes.is_empty() {
+            PathPattern::Any
+        } else {
+            let regex = regexes.concat();
+            if regex_syntax::escape(&regex) == regex {
+                PathPattern::Exact(regex)
+            } else {
+                let captures = self.regexes.capture_names(&regex);
+                PathPattern::Regex { regex, captures }
+            }
+        };
         let route_span = scopes
             .first()
             .map(|s| span_of(s.syntax()))
@@ -320,10 +327,8 @@ impl ItemLowerer<'_> {
             });
         }
         Some(Route {
-            kind,
-            method,
-            path_regex,
-            captures,
+            methods,
+            path,
             filters,
             segments,
             span: self.span(route_span),
@@ -376,23 +381,28 @@ impl ItemLowerer<'_> {
                     .map(|t| unquote(t.text()));
                 Stop::Err { status, reason }
             }
-            POINT_STOP => Stop::Point(text(
-                self.src,
-                &node.children().find(|n| n.kind() == POINT)?,
-            )),
+            POINT_STOP => Stop::Point(self.template(node.children().find(|n| n.kind() == POINT)?)?),
             CALL_STOP => {
-                let point = text(self.src, &node.children().find(|n| n.kind() == POINT)?);
+                let point = self.template(node.children().find(|n| n.kind() == POINT)?)?;
                 let (kind, method, path) =
                     call_target(&node.children().find(|n| n.kind() == CALL_TARGET)?);
+                let path = match path {
+                    Some(p) => Some(Template::parse(&p).ok()?),
+                    None => None,
+                };
                 Stop::Call {
                     point,
-                    kind,
-                    method,
+                    method: called_method(&kind, &method)?,
                     path,
                 }
             }
             _ => return None,
         })
+    }
+
+    /// A point as a parsed template; one with an unclosed `${` was reported by the checker.
+    fn template(&self, node: SyntaxNode) -> Option<Template> {
+        Template::parse(&text(self.src, &node)).ok()
     }
 
     fn push_pattern(&mut self, p: PayloadPattern) -> PatternId {
@@ -435,18 +445,25 @@ impl ItemLowerer<'_> {
             let inner = text(self.src, &c);
             let inner = inner.trim_start_matches('[').trim_end_matches(']');
             let count = count::parse(inner).unwrap_or(count::Count { min: 0, max: None });
-            Shape::List {
-                kind: kind.unwrap_or_default(),
-                min: count.min,
-                max: count.max,
+            match kind.as_deref().and_then(PayloadKind::parse) {
+                Some(kind) => Shape::List {
+                    kind,
+                    min: count.min,
+                    max: count.max,
+                },
+                // An unknown kind was reported by the checker: nothing passes (fail closed).
+                None => Shape::Nothing,
             }
         } else {
             match kind.as_deref() {
                 Some("*") | None => Shape::Any,
-                Some(k) => Shape::Kind(k.to_string()),
+                Some(k) => PayloadKind::parse(k).map_or(Shape::Nothing, Shape::Kind),
             }
         };
         let mut validators = Vec::new();
+        // A validator the checker reported as unreadable makes the pattern accept nothing
+        // (fail closed), never accept more.
+        let mut unreadable = false;
         for v in p.validators() {
             let Some(target) = v.syntax().children().next() else {
                 continue;
@@ -455,14 +472,20 @@ impl ItemLowerer<'_> {
                 let point = target
                     .children()
                     .find(|n| n.kind() == POINT)
-                    .map(|n| text(self.src, &n))
-                    .unwrap_or_default();
+                    .and_then(|n| self.template(n));
                 let method = target
                     .children()
                     .find(|n| n.kind() == CALL_TARGET)
-                    .map(|t| call_target(&t).1)
-                    .unwrap_or_default();
-                validators.push(Validator::Mechtron { point, method });
+                    .and_then(|t| {
+                        let (kind, method, _) = call_target(&t);
+                        called_method(&kind, &method)
+                    });
+                match (point, method) {
+                    (Some(point), Some(method)) => {
+                        validators.push(Validator::Mechtron { point, method })
+                    }
+                    _ => unreadable = true,
+                }
                 continue;
             }
             let name = text(self.src, &target);
@@ -489,10 +512,13 @@ impl ItemLowerer<'_> {
                         self.out.diagnostics.push(d);
                     }
                 }
+            } else if let Some(format) = Format::parse(&name) {
+                validators.push(Validator::Format(format));
             } else {
-                validators.push(Validator::Format(name));
+                unreadable = true;
             }
         }
+        let shape = if unreadable { Shape::Nothing } else { shape };
         self.push_pattern(PayloadPattern { shape, validators })
     }
 }
@@ -529,6 +555,14 @@ fn call_target(node: &SyntaxNode) -> (String, String, Option<String>) {
         .find(|t| t.kind() == PATH_REGEX)
         .map(|t| t.text().to_string());
     (kind, method, path)
+}
+
+/// The one method a call stop sends (`*` is for `call` entries only; the checker reports it).
+fn called_method(kind: &str, method: &str) -> Option<Method> {
+    match MethodPattern::new(kind, method)? {
+        MethodPattern::Exactly(m) => Some(m),
+        _ => None,
+    }
 }
 
 fn unquote(s: &str) -> String {

@@ -6,7 +6,7 @@ use crate::atoms::{count, point};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::syntax_kind::{SyntaxKind::*, SyntaxNode};
-use crate::vocabulary::{FORMATS, HTTP_METHODS, PAYLOAD_KINDS};
+use crate::vocabulary::{FORMATS, PAYLOAD_KINDS};
 
 /// Checks one node of a pipeline (or anything a pipeline contains).
 pub(super) fn check_node(cx: &mut Checker, node: &SyntaxNode) {
@@ -145,23 +145,43 @@ fn call_target(cx: &mut Checker, node: &SyntaxNode) {
         cx.report(diag);
         return;
     }
-    if let Some(method) = idents.get(1)
-        && kind.text() == "Http"
-        && !HTTP_METHODS.contains(&method.text())
-    {
-        let mut diag = Diagnostic::new(
-            codes::UNKNOWN_METHOD,
-            token_span(method),
-            format!("unknown Http method `{}`", method.text()),
-        )
-        .label("not an Http method");
-        diag = diag.did_you_mean(
-            method.text(),
-            HTTP_METHODS.iter().copied(),
-            token_span(method),
-        );
-        cx.report(diag);
+    let Some(method) = idents.get(1) else { return };
+    // A `call` entry may allow every method of a kind; a call stop or a validator sends one.
+    let entry = node.parent().is_some_and(|p| p.kind() == CALL_STMT);
+    if method.text() == "*" {
+        if !entry {
+            cx.report(
+                Diagnostic::new(
+                    codes::UNKNOWN_METHOD,
+                    token_span(method),
+                    "a call sends one method, not `*`",
+                )
+                .label("name the method")
+                .note("`*` allows every method in a port's `call` entry only"),
+            );
+        }
+        return;
     }
+    // The one rule for what a kind's methods are (`starlane_model`), as the compiler lowers it.
+    let Some(kind_value) = crate::vocabulary::Kind::resolve(kind.text()) else {
+        return;
+    };
+    if starlane_model::Method::new(kind_value, method.text()).is_some() {
+        return;
+    }
+    let mut diag = Diagnostic::new(
+        codes::UNKNOWN_METHOD,
+        token_span(method),
+        format!("unknown {} method `{}`", kind.text(), method.text()),
+    )
+    .label(format!("not a {} method", kind.text()));
+    match kind_value.methods() {
+        Some(list) => {
+            diag = diag.did_you_mean(method.text(), list.iter().copied(), token_span(method));
+        }
+        None => diag = diag.note(format!("{} methods are UpperCamelCase names", kind.text())),
+    }
+    cx.report(diag);
 }
 
 fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {

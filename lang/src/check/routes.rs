@@ -6,7 +6,7 @@ use crate::ast::{AstNode, Body, Pipeline, Scope};
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic, Span};
 use crate::syntax_kind::{SyntaxNode, SyntaxToken};
-use crate::vocabulary::{CMD_METHODS, FILTERS, HTTP_METHODS, HYP_METHODS, KINDS};
+use crate::vocabulary::{FILTERS, KINDS};
 
 /// Route levels; each scope name sits one level below its parent's last name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -292,7 +292,7 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
                     .fix(
                         format!("rename to `{new}`"),
                         span,
-                        *new,
+                        new.name(),
                         Applicability::MachineApplicable,
                     ),
                 );
@@ -311,12 +311,10 @@ fn check_name(cx: &mut Checker, name: &SyntaxToken, context: &mut Context) -> bo
             false
         }
         Level::Method => {
-            let methods: Option<&[&str]> = match context.kind.as_deref() {
-                Some("Http") => Some(HTTP_METHODS),
-                Some("Cmd") => Some(CMD_METHODS),
-                Some("Hyp") => Some(HYP_METHODS),
-                _ => None,
-            };
+            let methods = context
+                .kind
+                .as_deref()
+                .and_then(crate::vocabulary::methods_of);
             let kind = context.kind.clone().unwrap_or_else(|| "*".into());
             let known = text == "*"
                 || match methods {
@@ -392,12 +390,7 @@ fn misplaced_pipeline(cx: &mut Checker, span: Span, level: Level) {
 
 /// `Hello`, `GetJwt`: an upper-case letter, then letters and digits, not all upper case
 /// (`GET` is a shouted `Get`, not a name).
-pub(crate) fn is_upper_camel(text: &str) -> bool {
-    let starts_upper = text.chars().next().is_some_and(|c| c.is_ascii_uppercase());
-    let alnum = text.chars().all(|c| c.is_ascii_alphanumeric());
-    let shouted = text.len() > 1 && !text.chars().any(|c| c.is_ascii_lowercase());
-    starts_upper && alnum && !shouted
-}
+pub(crate) use starlane_model::method::is_upper_camel;
 
 fn to_upper_camel(text: &str) -> String {
     text.split(['_', '-'])

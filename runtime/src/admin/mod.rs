@@ -193,10 +193,9 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
             ));
         }
     };
-    let Some((kind, method)) = starlane_routing::route_table::parse_message_kind(&outside.message)
-    else {
+    let Some(method) = starlane_ir::Method::parse(&outside.message) else {
         return bad(format!(
-            "`{}` is not a message kind such as `Ext<Hello>`",
+            "`{}` is not a message such as `Ext<Hello>` or `Http<Get>`",
             outside.message
         ));
     };
@@ -221,7 +220,7 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
         },
         (None, None) => Vec::new(),
     };
-    let mut message = Message::new(kind, method, outside.path.as_deref().unwrap_or("/"), body);
+    let mut message = Message::new(method, outside.path.as_deref().unwrap_or("/"), body);
     message.origin = Origin::Outside;
     // Credentials are checked on the blocking thread (argon2 is slow by design); ones that are
     // given but not valid are refused, never taken as anonymous.

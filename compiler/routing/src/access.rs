@@ -3,7 +3,8 @@
 //! all `+`), `super` gives everything, `priv NAME` gives a named privilege, `role NAME` gives the
 //! role's grants. A grant whose selector cannot be read grants nothing (fail closed).
 
-use starlane_ir::{Grant, GrantKind, Role};
+use starlane_ir::{Grant, GrantKind, Method, Role, SelectorPattern};
+use starlane_model::vocabulary::{CmdMethod, HttpMethod};
 
 use crate::selector::Selector;
 
@@ -55,12 +56,13 @@ impl Bits {
 /// The permission bit a call needs, by message kind and method (`specs/runtime.md` publishes the
 /// table): reading methods need `R`, changing methods `W`, everything else (`Ext<*>`, other
 /// commands, hyperspace messages) `X`.
-pub fn needed(kind: &str, method: &str) -> Bits {
-    match (kind, method) {
-        ("Http", "Get" | "Head" | "Options" | "Trace") => Bits::R,
-        ("Http", _) => Bits::W,
-        ("Cmd", "Read") => Bits::R,
-        ("Cmd", "Update") => Bits::W,
+pub fn needed(method: &Method) -> Bits {
+    use HttpMethod::*;
+    match method {
+        Method::Http(Get | Head | Options | Trace) => Bits::R,
+        Method::Http(_) => Bits::W,
+        Method::Cmd(CmdMethod::Read) => Bits::R,
+        Method::Cmd(CmdMethod::Update) => Bits::W,
         _ => Bits::X,
     }
 }
@@ -124,18 +126,18 @@ pub struct GrantSet {
 }
 
 impl GrantSet {
-    /// Compiles `grants` (with the `roles` they name). `expand` fills in a selector's variables
-    /// (`${users}`); a selector it cannot fill, a selector that does not parse, or an unknown role
-    /// is an error naming the grant.
+    /// Compiles `grants` (with the `roles` they name). `bound` gives the address of a context
+    /// name a selector uses (`${users}`); a selector it cannot fill or an unknown role is an error
+    /// naming the grant.
     pub fn compile(
         grants: &[Grant],
         roles: &[Role],
-        expand: &dyn Fn(&str) -> Option<String>,
+        bound: &dyn Fn(&str) -> Option<String>,
     ) -> Result<GrantSet, GrantError> {
         let compiled = grants
             .iter()
             .enumerate()
-            .map(|(i, g)| compile_one(i, g, roles, expand, true))
+            .map(|(i, g)| compile_one(i, g, roles, bound, true))
             .collect::<Result<_, _>>()?;
         Ok(GrantSet { grants: compiled })
     }
@@ -208,7 +210,7 @@ fn compile_one(
     i: usize,
     g: &Grant,
     roles: &[Role],
-    expand: &dyn Fn(&str) -> Option<String>,
+    bound: &dyn Fn(&str) -> Option<String>,
     top: bool,
 ) -> Result<Compiled, GrantError> {
     let fail = |message: String| GrantError {
@@ -216,13 +218,17 @@ fn compile_one(
         span: g.span,
         message,
     };
-    let selector = |text: &Option<String>| -> Result<Option<Selector>, GrantError> {
-        let Some(text) = text else { return Ok(None) };
-        let filled = expand(text)
-            .ok_or_else(|| fail(format!("`{text}` names a context name that is not bound")))?;
-        Selector::parse(&filled)
+    let selector = |pattern: &Option<SelectorPattern>| -> Result<Option<Selector>, GrantError> {
+        let Some(pattern) = pattern else {
+            return Ok(None);
+        };
+        Selector::with_context(pattern, bound)
             .map(Some)
-            .map_err(|e| fail(format!("`{filled}` is not a selector: {e}")))
+            .map_err(|e| {
+                fail(format!(
+                    "`{pattern}`: {e} (a context name that is not bound?)"
+                ))
+            })
     };
     let gives = match &g.kind {
         GrantKind::Perm { bits, and } => Gives::Perm {
@@ -239,7 +245,7 @@ fn compile_one(
             let own = role
                 .grants
                 .iter()
-                .map(|rg| compile_one(i, rg, roles, expand, false))
+                .map(|rg| compile_one(i, rg, roles, bound, false))
                 .collect::<Result<_, _>>()?;
             Gives::Role(own)
         }
@@ -258,17 +264,21 @@ fn compile_one(
 mod tests {
     use super::*;
 
+    fn sel(text: &str) -> SelectorPattern {
+        SelectorPattern::parse(text).unwrap()
+    }
+
     fn perm(bits: u8, and: bool, on: &str) -> Grant {
         Grant {
             kind: GrantKind::Perm { bits, and },
-            on: Some(on.into()),
+            on: Some(sel(on)),
             to: None,
             span: Default::default(),
         }
     }
 
-    fn expand(s: &str) -> Option<String> {
-        Some(s.replace("${files}", "localhost:files"))
+    fn expand(name: &str) -> Option<String> {
+        (name == "files").then(|| "localhost:files".to_string())
     }
 
     /// Compiles and evaluates, as the runtime does at load and per call.
@@ -310,7 +320,7 @@ mod tests {
         let give = Grant {
             kind: GrantKind::Role("editor".into()),
             on: None,
-            to: Some("localhost:users:**<User>".into()),
+            to: Some(sel("localhost:users:**<User>")),
             span: Default::default(),
         };
         let grants = [give];
@@ -340,16 +350,13 @@ mod tests {
             perm(0b000100, false, "localhost:ok"),
             perm(0b111111, false, "${unbound}:**"),
         ];
-        let e = GrantSet::compile(&grants, &[], &|s: &str| {
-            (!s.contains("unbound")).then(|| s.to_string())
-        })
-        .unwrap_err();
+        let e = GrantSet::compile(&grants, &[], &expand).unwrap_err();
         assert_eq!(e.grant, 1);
-        assert!(e.message.contains("not bound"), "{e}");
+        assert!(e.message.contains("`${unbound}` has no value"), "{e}");
         let role = Grant {
             kind: GrantKind::Role("ghost".into()),
             on: None,
-            to: Some("localhost:users:**".into()),
+            to: Some(sel("localhost:users:**")),
             span: Default::default(),
         };
         let e = GrantSet::compile(&[role], &[], &expand).unwrap_err();
@@ -358,11 +365,12 @@ mod tests {
 
     #[test]
     fn the_method_table() {
-        assert_eq!(needed("Http", "Get"), Bits::R);
-        assert_eq!(needed("Http", "Delete"), Bits::W);
-        assert_eq!(needed("Cmd", "Read"), Bits::R);
-        assert_eq!(needed("Cmd", "Update"), Bits::W);
-        assert_eq!(needed("Ext", "Select"), Bits::X);
+        let m = |text: &str| Method::parse(text).unwrap();
+        assert_eq!(needed(&m("Http<Get>")), Bits::R);
+        assert_eq!(needed(&m("Http<Delete>")), Bits::W);
+        assert_eq!(needed(&m("Cmd<Read>")), Bits::R);
+        assert_eq!(needed(&m("Cmd<Update>")), Bits::W);
+        assert_eq!(needed(&m("Ext<Select>")), Bits::X);
         assert_eq!(Bits::ALL.mask(), "CSD-RWX");
     }
 }

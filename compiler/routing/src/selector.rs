@@ -1,40 +1,19 @@
-//! Point selectors (`${files}:**`, `localhost:app+:*`, `${users}:**<User>`) and points, as
-//! segments separated by `:`. A file path (`:/html/index.html`) is one segment; `::` (a route,
-//! as in `GLOBAL::repo`) is an empty segment, so it must be matched exactly.
+//! Selectors compiled for matching: a [`SelectorPattern`] from the IR with its variables filled
+//! in at load (a variable may fill in several segments: `${users}` is `localhost:users`). The
+//! grammar — segments, `*`, `**`, `seg+`, `<Kind>` — is `starlane_model::selector`'s; this module
+//! only matches.
 //!
-//! `*` is exactly one segment, `**` one or more, `seg+` the segment itself *and* what the rest of
-//! the selector covers below it, and a trailing `<Kind>` requires the target to be of that kind
-//! (a target of unknown kind does not match: grants fail closed).
+//! A trailing `<Kind>` requires the target to be of that kind (a target of unknown kind does not
+//! match: grants fail closed).
+
+use starlane_model::selector::{
+    Segments, SelectorPart, SelectorPattern, segments as point_segments,
+};
+use starlane_model::template::{Template, Var};
 
 /// A point split into segments.
 pub fn segments(point: &str) -> Vec<&str> {
-    Segments(Some(point)).collect()
-}
-
-/// A point's segments, lazily: a file path (`/…`) runs to the end, `:` inside it is not a
-/// separator.
-struct Segments<'a>(Option<&'a str>);
-
-impl<'a> Iterator for Segments<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        let rest = self.0?;
-        if rest.starts_with('/') {
-            self.0 = None;
-            return Some(rest);
-        }
-        match rest.find(':') {
-            Some(i) => {
-                self.0 = Some(&rest[i + 1..]);
-                Some(&rest[..i])
-            }
-            None => {
-                self.0 = None;
-                Some(rest)
-            }
-        }
-    }
+    point_segments(point).collect()
 }
 
 /// The longest point a selector is matched against, in bytes.
@@ -58,25 +37,56 @@ pub struct Selector {
 }
 
 impl Selector {
-    /// Parses a selector whose variables are already substituted.
-    pub fn parse(text: &str) -> Result<Selector, String> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err("an empty selector".into());
+    /// Compiles a selector: each variable filled in by `value` (which appends the value and
+    /// answers whether it has one), the filled text split into segments.
+    pub fn compile(
+        pattern: &SelectorPattern,
+        value: &mut dyn FnMut(&Var, &mut String) -> bool,
+    ) -> Result<Selector, String> {
+        let mut parts = Vec::with_capacity(pattern.parts.len());
+        let mut fill = |t: &Template, inclusive: bool, parts: &mut Vec<Part>| {
+            let mut text = String::new();
+            t.fill_into(&mut text, &mut *value)
+                .map_err(|v| format!("`{v}` has no value"))?;
+            let mut segs = point_segments(&text).peekable();
+            while let Some(seg) = segs.next() {
+                parts.push(if inclusive && segs.peek().is_none() {
+                    Part::Inclusive(seg.to_string())
+                } else {
+                    Part::Literal(seg.to_string())
+                });
+            }
+            Ok::<_, String>(())
+        };
+        for part in &pattern.parts {
+            match part {
+                SelectorPart::One => parts.push(Part::One),
+                SelectorPart::Many => parts.push(Part::Many),
+                SelectorPart::Literal(t) => fill(t, false, &mut parts)?,
+                SelectorPart::Inclusive(t) => fill(t, true, &mut parts)?,
+            }
         }
-        let (body, kind) = split_kind(text)?;
-        let parts = segments(body)
-            .into_iter()
-            .map(|s| match s {
-                "*" => Part::One,
-                "**" => Part::Many,
-                s if s.len() > 1 && s.ends_with('+') => {
-                    Part::Inclusive(s[..s.len() - 1].to_string())
-                }
-                s => Part::Literal(s.to_string()),
-            })
-            .collect();
-        Ok(Selector { parts, kind })
+        Ok(Selector {
+            parts,
+            kind: pattern.kind.clone(),
+        })
+    }
+
+    /// Compiles a selector of a grant or `call` entry, whose variables are context names
+    /// (`bound` gives their addresses).
+    pub fn with_context(
+        pattern: &SelectorPattern,
+        bound: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Selector, String> {
+        Selector::compile(pattern, &mut |var, out| match var {
+            Var::Name(name) => bound(name).map(|v| out.push_str(&v)).is_some(),
+            _ => false,
+        })
+    }
+
+    /// Parses and compiles a selector written without variables (tests, tools).
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        Selector::compile(&SelectorPattern::parse(text)?, &mut |_, _| false)
     }
 
     /// Whether the selector covers `point` (whose kind is `kind`, when known). A point longer
@@ -140,7 +150,7 @@ impl Selector {
     fn matches_prefix_then_any(&self, point: &str, n: usize) -> bool {
         match step(&self.parts[..n], point) {
             // `**` is one or more segments, and the point may have at most MAX_SEGMENTS.
-            Ok(rest) => rest.0.is_some() && rest.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS,
+            Ok(rest) => !rest.is_done() && rest.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS,
             Err(decided) => decided,
         }
     }
@@ -155,34 +165,18 @@ impl Selector {
 /// segments left, or `Err` with the answer when it is decided already (a mismatch, or a `seg+`
 /// that covers a point ending right there).
 fn step<'a>(parts: &[Part], point: &'a str) -> Result<Segments<'a>, bool> {
-    let mut segs = Segments(Some(point));
+    let mut segs = point_segments(point);
     for part in parts {
         let Some(seg) = segs.next() else {
             return Err(false);
         };
         match part {
             Part::Literal(s) | Part::Inclusive(s) if seg != s => return Err(false),
-            Part::Inclusive(_) if segs.0.is_none() => return Err(true),
+            Part::Inclusive(_) if segs.is_done() => return Err(true),
             _ => {}
         }
     }
     Ok(segs)
-}
-
-/// `a:**<Base<User>>` → (`a:**`, `Base<User>`).
-fn split_kind(text: &str) -> Result<(&str, Option<String>), String> {
-    if !text.ends_with('>') {
-        return Ok((text, None));
-    }
-    let last_segment_start = text.rfind(':').map_or(0, |i| i + 1);
-    let Some(open) = text[last_segment_start..].find('<') else {
-        return Err(format!("`{text}` ends with `>` but has no `<`"));
-    };
-    let open = last_segment_start + open;
-    Ok((
-        &text[..open],
-        Some(text[open + 1..text.len() - 1].to_string()),
-    ))
 }
 
 #[cfg(test)]
@@ -210,12 +204,32 @@ mod tests {
     }
 
     #[test]
-    fn file_paths_and_routes_are_segments() {
-        assert_eq!(
-            segments("repo:site:1.0.0:/html/a:b.html"),
-            ["repo", "site", "1.0.0", "/html/a:b.html"]
+    fn variables_fill_in_whole_segments() {
+        let pattern = SelectorPattern::parse("${files}:**").unwrap();
+        let s = Selector::compile(&pattern, &mut |v, out| {
+            out.push_str("localhost:files");
+            matches!(v, Var::Name(n) if &**n == "files")
+        })
+        .unwrap();
+        assert!(s.matches("localhost:files:a", None));
+        assert!(!s.matches("localhost:files", None));
+        let inclusive = SelectorPattern::parse("${files}+:**").unwrap();
+        let s = Selector::compile(&inclusive, &mut |_, out| {
+            out.push_str("localhost:files");
+            true
+        })
+        .unwrap();
+        assert!(
+            s.matches("localhost:files", None),
+            "the last filled segment is inclusive"
         );
-        assert_eq!(segments("GLOBAL::repo"), ["GLOBAL", "", "repo"]);
+        assert!(!s.matches("localhost", None));
+        let unbound = Selector::compile(&pattern, &mut |_, _| false).unwrap_err();
+        assert!(unbound.contains("`${files}` has no value"), "{unbound}");
+    }
+
+    #[test]
+    fn file_paths_and_routes_are_segments() {
         assert!(m(
             "repo:site:*:/html/index.html",
             "repo:site:1.0.0:/html/index.html"

@@ -2,7 +2,8 @@
 //! whole (percent-decoded, query-less) path.
 
 use regex::Regex;
-use starlane_ir::Route;
+use starlane_ir::{Method, MethodPattern, PathPattern, Route};
+use starlane_model::template::Var;
 
 /// One capture group's text: reached as `${N}` by its 1-based number, and as `${name}` when
 /// the group has a name.
@@ -20,18 +21,14 @@ pub struct RouteMatch {
     pub captures: Vec<Capture>,
 }
 
-/// A capture by name or number.
-pub fn capture<'a>(captures: &'a [Capture], name: &str) -> Option<&'a str> {
-    captures
-        .iter()
-        .find(|c| c.name.as_deref() == Some(name) || name.parse() == Ok(c.number))
-        .map(|c| c.value.as_str())
-}
-
 impl RouteMatch {
-    /// A capture by name or number.
+    /// A capture by name (`id`) or number (`1`).
     pub fn capture(&self, name: &str) -> Option<&str> {
-        capture(&self.captures, name)
+        let var = match name.parse() {
+            Ok(n) => Var::Capture(n),
+            Err(_) => Var::Name(name.into()),
+        };
+        crate::substitute::capture(&self.captures, &var)
     }
 }
 
@@ -46,13 +43,12 @@ pub enum Verdict {
 }
 
 struct Compiled {
-    kind: String,
-    method: String,
+    methods: MethodPattern,
     path: PathRule,
 }
 
-/// How a route's path is matched: a path without regex syntax is compared as text (most
-/// routes are; compiling a regex for each costs more at load than all their matching).
+/// How a route's path is matched: the compiler marked paths without regex syntax (most routes)
+/// to be compared as text; a regex is compiled once, here.
 enum PathRule {
     Any,
     Exact(String),
@@ -79,24 +75,25 @@ impl RouteTable {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let path = match &r.path_regex {
-                    None => PathRule::Any,
-                    Some(text) if regex::escape(text) == *text => PathRule::Exact(text.clone()),
-                    Some(text) => match Regex::new(&format!("^(?:{text})$")) {
-                        Ok(re) => PathRule::Regex(re),
-                        Err(e) => {
-                            let message = e.to_string();
-                            bad.push(BadRoute {
-                                route: i,
-                                message: message.clone(),
-                            });
-                            PathRule::Bad(message)
+                let path = match &r.path {
+                    PathPattern::Any => PathRule::Any,
+                    PathPattern::Exact(text) => PathRule::Exact(text.clone()),
+                    PathPattern::Regex { regex: text, .. } => {
+                        match Regex::new(&format!("^(?:{text})$")) {
+                            Ok(re) => PathRule::Regex(re),
+                            Err(e) => {
+                                let message = e.to_string();
+                                bad.push(BadRoute {
+                                    route: i,
+                                    message: message.clone(),
+                                });
+                                PathRule::Bad(message)
+                            }
                         }
-                    },
+                    }
                 };
                 Compiled {
-                    kind: r.kind.clone(),
-                    method: r.method.clone(),
+                    methods: r.methods.clone(),
                     path,
                 }
             })
@@ -113,22 +110,22 @@ impl RouteTable {
     }
 
     /// The first route that matches; routing ignores filters (they run after selection).
-    pub fn find(&self, kind: &str, method: &str, path: &str) -> Option<RouteMatch> {
-        (0..self.routes.len()).find_map(|i| match self.judge(i, kind, method, path) {
+    pub fn find(&self, method: &Method, path: &str) -> Option<RouteMatch> {
+        (0..self.routes.len()).find_map(|i| match self.judge(i, method, path) {
             Verdict::Matched(captures) => Some(RouteMatch { route: i, captures }),
             _ => None,
         })
     }
 
     /// Whether route `i` matches, and if not, why.
-    pub fn judge(&self, i: usize, kind: &str, method: &str, path: &str) -> Verdict {
+    pub fn judge(&self, i: usize, method: &Method, path: &str) -> Verdict {
         let Some(route) = self.routes.get(i) else {
             return Verdict::WrongKind;
         };
-        if route.kind != "*" && route.kind != kind {
+        if !route.methods.takes_kind(method.kind()) {
             return Verdict::WrongKind;
         }
-        if route.method != "*" && route.method != method {
+        if !route.methods.matches(method) {
             return Verdict::WrongMethod;
         }
         let regex = match &route.path {
@@ -155,27 +152,28 @@ impl RouteTable {
     }
 }
 
-/// `Http<Get>` → ("Http", "Get").
-pub fn parse_message_kind(text: &str) -> Option<(&str, &str)> {
-    let (kind, rest) = text.split_once('<')?;
-    let method = rest.strip_suffix('>')?;
-    (!kind.is_empty() && !method.is_empty()).then_some((kind, method))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn route(kind: &str, method: &str, regex: Option<&str>) -> Route {
         Route {
-            kind: kind.into(),
-            method: method.into(),
-            path_regex: regex.map(str::to_string),
-            captures: vec![],
+            methods: MethodPattern::new(kind, method).unwrap(),
+            path: match regex {
+                None => PathPattern::Any,
+                Some(r) => PathPattern::Regex {
+                    regex: r.to_string(),
+                    captures: vec![],
+                },
+            },
             filters: vec![],
             segments: vec![],
             span: Default::default(),
         }
+    }
+
+    fn m(kind: &str, method: &str) -> Method {
+        Method::new(starlane_ir::Kind::parse(kind).unwrap(), method).unwrap()
     }
 
     #[test]
@@ -186,18 +184,17 @@ mod tests {
             route("*", "*", None),
         ]);
         assert!(bad.is_empty());
-        let m = table.find("Http", "Get", "/users/42/x/y").unwrap();
-        assert_eq!(m.route, 1);
-        assert_eq!(m.capture("id"), Some("42"));
-        assert_eq!(m.capture("1"), Some("42"));
-        assert_eq!(m.capture("2"), Some("x/y"));
+        let get = m("Http", "Get");
+        let found = table.find(&get, "/users/42/x/y").unwrap();
+        assert_eq!(found.route, 1);
+        assert_eq!(found.capture("id"), Some("42"));
+        assert_eq!(found.capture("1"), Some("42"));
+        assert_eq!(found.capture("2"), Some("x/y"));
         // The regex must match the whole path: a prefix is not enough.
-        assert_eq!(table.find("Http", "Get", "/users").unwrap().route, 2);
-        assert_eq!(
-            table.judge(1, "Http", "Get", "/nope"),
-            Verdict::PathMismatch
-        );
-        assert_eq!(table.judge(0, "Ext", "Post", "/"), Verdict::WrongKind);
+        assert_eq!(table.find(&get, "/users").unwrap().route, 2);
+        assert_eq!(table.judge(1, &get, "/nope"), Verdict::PathMismatch);
+        assert_eq!(table.judge(0, &m("Ext", "Post"), "/"), Verdict::WrongKind);
+        assert_eq!(table.judge(0, &get, "/"), Verdict::WrongMethod);
     }
 
     #[test]
@@ -205,13 +202,6 @@ mod tests {
         let (table, bad) =
             RouteTable::new(&[route("Http", "Get", Some("(")), route("Http", "Get", None)]);
         assert_eq!(bad.len(), 1);
-        assert_eq!(table.find("Http", "Get", "/").unwrap().route, 1);
-    }
-
-    #[test]
-    fn message_kinds_parse() {
-        assert_eq!(parse_message_kind("Ext<Hello>"), Some(("Ext", "Hello")));
-        assert_eq!(parse_message_kind("Ext"), None);
-        assert_eq!(parse_message_kind("<x>"), None);
+        assert_eq!(table.find(&m("Http", "Get"), "/").unwrap().route, 1);
     }
 }

@@ -14,3 +14,4 @@ pub use access::{Access, Bits, GrantError, GrantSet};
 pub use call_rules::{CallMatch, CallRules};
 pub use route_table::{Capture, RouteMatch, RouteTable, Verdict};
 pub use selector::Selector;
+pub use substitute::fill;

@@ -3,7 +3,7 @@
 //! compiled fails the load (deny by default would otherwise hide it).
 
 use regex::Regex;
-use starlane_ir::CallRule;
+use starlane_ir::{CallRule, Method, MethodPattern};
 
 use crate::access::GrantError;
 use crate::selector::Selector;
@@ -11,8 +11,7 @@ use crate::selector::Selector;
 #[derive(Debug, Clone)]
 struct CompiledCall {
     selector: Selector,
-    kind: String,
-    method: String,
+    methods: MethodPattern,
     path: Option<Regex>,
     timeout_ms: Option<u64>,
 }
@@ -34,7 +33,7 @@ pub struct CallMatch {
 impl CallRules {
     pub fn compile(
         calls: &[CallRule],
-        expand: &dyn Fn(&str) -> Option<String>,
+        bound: &dyn Fn(&str) -> Option<String>,
     ) -> Result<CallRules, GrantError> {
         let rules = calls
             .iter()
@@ -45,14 +44,12 @@ impl CallRules {
                     span: c.span,
                     message,
                 };
-                let filled = expand(&c.selector).ok_or_else(|| {
+                let selector = Selector::with_context(&c.selector, bound).map_err(|e| {
                     fail(format!(
-                        "`call {}` names a context name that is not bound",
+                        "`call {}`: {e} (a context name that is not bound?)",
                         c.selector
                     ))
                 })?;
-                let selector = Selector::parse(&filled)
-                    .map_err(|e| fail(format!("`call {filled}`: not a selector: {e}")))?;
                 let path = c
                     .path
                     .as_deref()
@@ -63,8 +60,7 @@ impl CallRules {
                     .transpose()?;
                 Ok(CompiledCall {
                     selector,
-                    kind: c.kind.clone(),
-                    method: c.method.clone(),
+                    methods: c.methods.clone(),
                     path,
                     timeout_ms: c.timeout_ms,
                 })
@@ -73,14 +69,13 @@ impl CallRules {
         Ok(CallRules { rules })
     }
 
-    /// The first entry that covers `target^kind<method>` at `path` (a path regex matches the
+    /// The first entry that covers `target^Kind<Method>` at `path` (a path regex matches the
     /// whole path).
-    pub fn find(&self, target: &str, kind: &str, method: &str, path: &str) -> Option<CallMatch> {
+    pub fn find(&self, target: &str, method: &Method, path: &str) -> Option<CallMatch> {
         self.rules
             .iter()
             .position(|c| {
-                c.kind == kind
-                    && (c.method == "*" || c.method == method)
+                c.methods.matches(method)
                     && c.path.as_ref().is_none_or(|re| re.is_match(path))
                     && c.selector.matches(target, None)
             })
@@ -97,9 +92,8 @@ mod tests {
 
     fn rule(selector: &str, method: &str, path: Option<&str>) -> CallRule {
         CallRule {
-            selector: selector.into(),
-            kind: "Http".into(),
-            method: method.into(),
+            selector: starlane_ir::SelectorPattern::parse(selector).unwrap(),
+            methods: MethodPattern::new("Http", method).unwrap(),
             path: path.map(str::to_string),
             timeout_ms: Some(50),
             span: Default::default(),
@@ -108,7 +102,7 @@ mod tests {
 
     #[test]
     fn entries_match_target_kind_method_and_whole_path() {
-        let expand = |s: &str| Some(s.replace("${files}", "localhost:files"));
+        let expand = |name: &str| (name == "files").then(|| "localhost:files".to_string());
         let rules = CallRules::compile(
             &[
                 rule("${files}:**", "Get", Some("/public/.*")),
@@ -117,7 +111,8 @@ mod tests {
             &expand,
         )
         .unwrap();
-        let hit = rules.find("localhost:files:a", "Http", "Get", "/public/x");
+        let m = |text: &str| Method::parse(text).unwrap();
+        let hit = rules.find("localhost:files:a", &m("Http<Get>"), "/public/x");
         assert_eq!(
             hit,
             Some(CallMatch {
@@ -126,16 +121,16 @@ mod tests {
             })
         );
         assert_eq!(
-            rules.find("localhost:files:a", "Http", "Get", "/private/public/x"),
+            rules.find("localhost:files:a", &m("Http<Get>"), "/private/public/x"),
             None
         );
         assert_eq!(
-            rules.find("localhost:files:a", "Http", "Post", "/public/x"),
+            rules.find("localhost:files:a", &m("Http<Post>"), "/public/x"),
             None
         );
         assert_eq!(
             rules
-                .find("localhost:other", "Http", "Delete", "/")
+                .find("localhost:other", &m("Http<Delete>"), "/")
                 .map(|m| m.entry),
             Some(1)
         );
@@ -145,7 +140,7 @@ mod tests {
     fn an_entry_that_cannot_be_compiled_is_an_error() {
         let none = |_: &str| None;
         assert!(CallRules::compile(&[rule("${x}:**", "Get", None)], &none).is_err());
-        let id = |s: &str| Some(s.to_string());
+        let id = |_: &str| None;
         let e = CallRules::compile(&[rule("a:**", "Get", Some("(unclosed"))], &id).unwrap_err();
         assert!(e.message.contains("does not compile"), "{e}");
     }
