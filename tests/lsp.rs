@@ -110,7 +110,7 @@ fn range_json(text: &str, start: usize, end: usize) -> Value {
 
 /// The diagnostics the CLI computes for `text`, as (code, range) pairs like the server's.
 fn expected_diagnostics(text: &str) -> Vec<(String, Value)> {
-    let checked = starlane_compiler::check_source(text, &Default::default());
+    let checked = starlane_compiler::check_document(text, &Default::default());
     checked
         .diagnostics
         .iter()

@@ -335,7 +335,16 @@ fn sigterm_lets_in_flight_messages_finish() {
     let s = Server::start(&dir, &["--no-cache"]);
     let url = s.url("/slow");
     let in_flight = std::thread::spawn(move || (get(&url), Instant::now()));
-    std::thread::sleep(Duration::from_millis(300));
+    // Wait for the event, not for a time: the slow guest is running when the gauge says so.
+    let running = (0..600).any(|_| {
+        let metrics = s.admin_get("/metrics").body;
+        let busy = metrics.contains("starlane_instances_active 1");
+        if !busy {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        busy
+    });
+    assert!(running, "the slow request never reached its guest");
     let stopping = Instant::now();
     let http = s.http;
     let logs_handle = s.logs.clone();

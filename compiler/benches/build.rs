@@ -28,7 +28,7 @@ fn project() -> String {
 }
 
 fn compile(src: &str) -> Vec<u8> {
-    let checked = starlane_compiler::check_source(src, &Default::default());
+    let checked = starlane_compiler::check_document(src, &Default::default());
     assert!(!checked.diagnostics.iter().any(|d| d.is_error()));
     let mut cx = LowerCx::default();
     let bind = lower_bind(&mut cx, src, &checked.parse.syntax(), 0);

@@ -104,7 +104,9 @@ fn read_tree(dir: &Path, skip: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>
     Ok(out)
 }
 
-/// Builds the bundle in `dir`. `output` (if inside `dir`) is not read as an input.
+/// Builds the bundle in `dir`. `output` (if inside `dir`) is not read as an input. The phases,
+/// in order: each bind checked and lowered once; schemas registered and renumbered; modules
+/// verified; manifests read into mechtrons and the HTTP bind chosen; the rest kept as static files.
 pub fn build(
     dir: &Path,
     output: Option<&Path>,
@@ -112,268 +114,318 @@ pub fn build(
     mut progress: impl FnMut(&str),
 ) -> Result<BuildOutput, BuildError> {
     let files = read_tree(dir, output)?;
-    let mut bundle = Bundle {
-        name: dir
-            .canonicalize()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-            .unwrap_or_else(|| "app".into()),
-        ..Default::default()
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_else(|| "app".into());
+    let mut build = Build {
+        files: &files,
+        settings,
+        bundle: Bundle {
+            name,
+            ..Default::default()
+        },
+        reports: Vec::new(),
+        cx: lower::LowerCx::default(),
+        bind_paths: Vec::new(),
     };
-    let mut reports: Vec<FileReport> = Vec::new();
-    let mut cx = lower::LowerCx::default();
-    let mut bind_paths: Vec<String> = Vec::new();
+    build.check_and_lower_binds(&mut progress);
+    build.register_schemas();
+    let modules = build.verify_modules(&mut progress);
+    build.read_manifests(&modules);
+    build.keep_static_files();
+    Ok(build.finish())
+}
 
-    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".bind")) {
-        progress(path);
-        let (text, mut diags) = starlane_lang::source::decode(bytes);
-        let source = bundle.sources.len() as u32;
-        let (_, checked, bind) = crate::check_into(&text, settings, &mut cx, source);
-        diags.extend(checked);
-        bundle.sources.push(Source {
-            path: path.clone(),
-            line_starts: line_starts(&text),
-        });
-        diags.extend(missing_bundle_files(&bind, &text, &files));
-        bundle.binds.push(bind);
-        bind_paths.push(path.clone());
-        reports.push(FileReport {
-            path: path.clone(),
-            text,
-            diagnostics: diags,
-        });
-    }
+/// A build in progress: the inputs, the bundle so far, and every file's diagnostics.
+struct Build<'a> {
+    files: &'a BTreeMap<String, Vec<u8>>,
+    settings: &'a Settings,
+    bundle: Bundle,
+    reports: Vec<FileReport>,
+    cx: lower::LowerCx,
+    /// The `.bind` paths, in the order of `bundle.binds`.
+    bind_paths: Vec<String>,
+}
 
-    // Schemas: every referenced one must exist; all `schema/*.json` are registered.
-    let mut schema_docs: BTreeMap<String, String> = files
-        .iter()
-        .filter(|(p, _)| p.starts_with("schema/") && p.ends_with(".json"))
-        .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
-        .collect();
-    for (path, index) in cx.schema_paths.iter() {
-        if !files.contains_key(path) {
-            let (bind_index, span) = find_schema_decl(&bundle, *index);
-            if let Some(report) = reports.get_mut(bind_index) {
-                report.diagnostics.push(
-                    Diagnostic::new(
-                        codes::MISSING_FILE,
-                        span,
-                        format!("schema file `{path}` is not in the bundle"),
-                    )
-                    .label("no such file")
-                    .note("schema paths are relative to the bundle root"),
-                );
-            }
-            schema_docs
-                .entry(path.clone())
-                .or_insert_with(|| "{}".into());
-        }
-    }
-    let docs: Vec<(String, String)> = schema_docs
-        .iter()
-        .map(|(p, t)| (p.clone(), t.clone()))
-        .collect();
-    for problem in schema::check_all(&docs) {
-        let text = schema_docs.get(&problem.path).cloned().unwrap_or_default();
-        reports.push(FileReport {
-            path: problem.path.clone(),
-            diagnostics: vec![
-                Diagnostic::new(
-                    codes::INVALID_SCHEMA,
-                    problem.offset..problem.offset,
-                    format!("invalid schema `{}`: {}", problem.path, problem.message),
-                )
-                .label("here"),
-            ],
-            text,
-        });
-    }
-    // Index schemas in path order, then remap the binds' references.
-    let order: Vec<String> = schema_docs.keys().cloned().collect();
-    let mut remap = vec![0u32; cx.schema_paths.len()];
-    for (path, old) in &cx.schema_paths {
-        remap[*old as usize] = order.iter().position(|p| p == path).unwrap_or(0) as u32;
-    }
-    for bind in &mut bundle.binds {
-        for s in &mut bind.schemas {
-            s.schema = remap[s.schema as usize];
-        }
-    }
-    for p in &mut cx.patterns {
-        for v in &mut p.validators {
-            if let starlane_ir::Validator::Schema(s) = v {
-                *s = remap[*s as usize];
-            }
-        }
-    }
-    bundle.schemas = schema_docs
-        .into_iter()
-        .map(|(path, json)| SchemaDoc { path, json })
-        .collect();
-    bundle.patterns = std::mem::take(&mut cx.patterns);
-
-    // Modules.
-    let mut module_index: BTreeMap<String, u32> = BTreeMap::new();
-    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".wasm")) {
-        progress(path);
-        let problems = guest_module::verify(bytes);
-        if !problems.is_empty() {
-            let mut d = Diagnostic::new(
-                codes::INVALID_WASM,
-                0..0,
-                format!("`{path}` is not a valid guest module"),
-            )
-            .label(problems[0].clone());
-            for p in &problems {
-                d = d.note(p.clone());
-            }
-            reports.push(FileReport {
+impl Build<'_> {
+    /// Every `.bind`: checked, lowered into the shared arena, and its `${doc.bundle}` files
+    /// looked up.
+    fn check_and_lower_binds(&mut self, progress: &mut impl FnMut(&str)) {
+        let files = self.files;
+        for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".bind")) {
+            progress(path);
+            let (text, mut diags) = starlane_lang::source::decode(bytes);
+            let source = self.bundle.sources.len() as u32;
+            let (_, checked, bind) = crate::check_into(&text, self.settings, &mut self.cx, source);
+            diags.extend(checked);
+            self.bundle.sources.push(Source {
                 path: path.clone(),
-                text: String::new(),
-                diagnostics: vec![d],
+                line_starts: line_starts(&text),
+            });
+            diags.extend(missing_bundle_files(&bind, &text, files));
+            self.bundle.binds.push(bind);
+            self.bind_paths.push(path.clone());
+            self.reports.push(FileReport {
+                path: path.clone(),
+                text,
+                diagnostics: diags,
             });
         }
-        module_index.insert(path.clone(), bundle.modules.len() as u32);
-        bundle.modules.push(Module {
-            path: path.clone(),
-            sha256: Sha256::digest(bytes).into(),
-            bytes: bytes.clone(),
-        });
     }
 
-    // Manifests.
-    let mut http_marked = Vec::new();
-    for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".app")) {
-        let (text, _) = starlane_lang::source::decode(bytes);
-        let checked = crate::check_source(&text, settings);
-        let mut diags = checked.diagnostics;
-        let props = app_props(&text, &checked.parse.syntax());
-        let name = props
-            .get("mechtron.name")
-            .or(props.get("wasm.name"))
-            .map(|(v, _)| v.clone());
-        let wasm = props
-            .get("wasm.src")
-            .map(|(v, s)| (bundle_path(v), s.clone()));
-        let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
-        let mut module = None;
-        if let Some((wasm_path, span)) = &wasm {
-            match module_index.get(wasm_path) {
-                Some(i) => module = Some(*i),
-                None => diags.push(
-                    Diagnostic::new(
-                        codes::MISSING_FILE,
-                        span.clone(),
-                        format!("`{wasm_path}` is not in the bundle"),
-                    )
-                    .label("no such module"),
-                ),
+    /// Schemas: every referenced one must exist; all `schema/*.json` are registered, indexed in
+    /// path order, and the binds' and patterns' references renumbered to that order.
+    fn register_schemas(&mut self) {
+        let mut schema_docs: BTreeMap<String, String> = self
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("schema/") && p.ends_with(".json"))
+            .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
+            .collect();
+        for (path, index) in self.cx.schema_paths.iter() {
+            if !self.files.contains_key(path) {
+                let (bind_index, span) = find_schema_decl(&self.bundle, *index);
+                if let Some(report) = self.reports.get_mut(bind_index) {
+                    report.diagnostics.push(
+                        Diagnostic::new(
+                            codes::MISSING_FILE,
+                            span,
+                            format!("schema file `{path}` is not in the bundle"),
+                        )
+                        .label("no such file")
+                        .note("schema paths are relative to the bundle root"),
+                    );
+                }
+                schema_docs
+                    .entry(path.clone())
+                    .or_insert_with(|| "{}".into());
             }
         }
-        let bind_index = match &bind {
-            Some((bind_path, span)) => match bind_paths.iter().position(|p| p == bind_path) {
-                Some(i) => Some(i as u32),
-                None => {
-                    diags.push(
+        let docs: Vec<(String, String)> = schema_docs
+            .iter()
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        for problem in schema::check_all(&docs) {
+            let text = schema_docs.get(&problem.path).cloned().unwrap_or_default();
+            self.reports.push(FileReport {
+                path: problem.path.clone(),
+                diagnostics: vec![
+                    Diagnostic::new(
+                        codes::INVALID_SCHEMA,
+                        problem.offset..problem.offset,
+                        format!("invalid schema `{}`: {}", problem.path, problem.message),
+                    )
+                    .label("here"),
+                ],
+                text,
+            });
+        }
+        // Index schemas in path order, then remap the binds' references.
+        let order: Vec<String> = schema_docs.keys().cloned().collect();
+        let mut remap = vec![0u32; self.cx.schema_paths.len()];
+        for (path, old) in &self.cx.schema_paths {
+            remap[*old as usize] = order.iter().position(|p| p == path).unwrap_or(0) as u32;
+        }
+        for bind in &mut self.bundle.binds {
+            for s in &mut bind.schemas {
+                s.schema = remap[s.schema as usize];
+            }
+        }
+        for p in &mut self.cx.patterns {
+            for v in &mut p.validators {
+                if let starlane_ir::Validator::Schema(s) = v {
+                    *s = remap[*s as usize];
+                }
+            }
+        }
+        self.bundle.schemas = schema_docs
+            .into_iter()
+            .map(|(path, json)| SchemaDoc { path, json })
+            .collect();
+        self.bundle.patterns = std::mem::take(&mut self.cx.patterns);
+    }
+
+    /// Modules: each `.wasm` verified against the guest ABI; its index by path.
+    fn verify_modules(&mut self, progress: &mut impl FnMut(&str)) -> BTreeMap<String, u32> {
+        let files = self.files;
+        let mut module_index: BTreeMap<String, u32> = BTreeMap::new();
+        for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".wasm")) {
+            progress(path);
+            let problems = guest_module::verify(bytes);
+            if !problems.is_empty() {
+                let mut d = Diagnostic::new(
+                    codes::INVALID_WASM,
+                    0..0,
+                    format!("`{path}` is not a valid guest module"),
+                )
+                .label(problems[0].clone());
+                for p in &problems {
+                    d = d.note(p.clone());
+                }
+                self.reports.push(FileReport {
+                    path: path.clone(),
+                    text: String::new(),
+                    diagnostics: vec![d],
+                });
+            }
+            module_index.insert(path.clone(), self.bundle.modules.len() as u32);
+            self.bundle.modules.push(Module {
+                path: path.clone(),
+                sha256: Sha256::digest(bytes).into(),
+                bytes: bytes.clone(),
+            });
+        }
+        module_index
+    }
+
+    /// Manifests: each App document becomes a mechtron (name, module, bind); then the bind
+    /// that receives HTTP is chosen.
+    fn read_manifests(&mut self, module_index: &BTreeMap<String, u32>) {
+        let files = self.files;
+        let mut http_marked = Vec::new();
+        for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".app")) {
+            let (text, _) = starlane_lang::source::decode(bytes);
+            let checked = crate::check_document(&text, self.settings);
+            let mut diags = checked.diagnostics;
+            let props = app_props(&text, &checked.parse.syntax());
+            let name = props
+                .get("mechtron.name")
+                .or(props.get("wasm.name"))
+                .map(|(v, _)| v.clone());
+            let wasm = props
+                .get("wasm.src")
+                .map(|(v, s)| (bundle_path(v), s.clone()));
+            let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
+            let mut module = None;
+            if let Some((wasm_path, span)) = &wasm {
+                match module_index.get(wasm_path) {
+                    Some(i) => module = Some(*i),
+                    None => diags.push(
                         Diagnostic::new(
                             codes::MISSING_FILE,
                             span.clone(),
-                            format!("`{bind_path}` is not in the bundle"),
+                            format!("`{wasm_path}` is not in the bundle"),
                         )
-                        .label("no such bind"),
+                        .label("no such module"),
+                    ),
+                }
+            }
+            let bind_index = match &bind {
+                Some((bind_path, span)) => {
+                    match self.bind_paths.iter().position(|p| p == bind_path) {
+                        Some(i) => Some(i as u32),
+                        None => {
+                            diags.push(
+                                Diagnostic::new(
+                                    codes::MISSING_FILE,
+                                    span.clone(),
+                                    format!("`{bind_path}` is not in the bundle"),
+                                )
+                                .label("no such bind"),
+                            );
+                            None
+                        }
+                    }
+                }
+                None => {
+                    diags.push(
+                        Diagnostic::new(
+                            codes::INVALID_MANIFEST,
+                            0..0,
+                            "the App document names no `bind`",
+                        )
+                        .label("add `+bind=${self.config.bundle}:/bind/app.bind`"),
                     );
                     None
                 }
-            },
-            None => {
+            };
+            if let (Some(name), Some(bind)) = (name.clone(), bind_index) {
+                if props.get("http").is_some_and(|(v, _)| v == "true") {
+                    http_marked.push(self.bundle.mechtrons.len());
+                }
+                self.bundle.mechtrons.push(Mechtron { name, module, bind });
+            } else if name.is_none() {
                 diags.push(
                     Diagnostic::new(
                         codes::INVALID_MANIFEST,
                         0..0,
-                        "the App document names no `bind`",
+                        "the App document names no mechtron",
                     )
-                    .label("add `+bind=${self.config.bundle}:/bind/app.bind`"),
+                    .label("add `+mechtron.name=NAME`"),
                 );
+            }
+            self.reports.push(FileReport {
+                path: path.clone(),
+                text,
+                diagnostics: diags,
+            });
+        }
+        self.bundle.http_bind = match (
+            http_marked.as_slice(),
+            self.bundle.mechtrons.len(),
+            self.bundle.binds.len(),
+        ) {
+            ([one], _, _) => Some(self.bundle.mechtrons[*one].bind),
+            ([], 1, _) => Some(self.bundle.mechtrons[0].bind),
+            ([], 0, 1) => Some(0),
+            ([], 0, 0) => {
+                self.reports.push(manifest_problem(
+                    "the bundle has no `.bind` file",
+                    "nothing to build",
+                ));
+                None
+            }
+            (marked, _, _) => {
+                let message = if marked.len() > 1 {
+                    "more than one App document is marked `+http=true`"
+                } else {
+                    "several binds, and none is marked to receive HTTP"
+                };
+                self.reports.push(manifest_problem(
+                    message,
+                    "mark exactly one App document `+http=true`",
+                ));
                 None
             }
         };
-        if let (Some(name), Some(bind)) = (name.clone(), bind_index) {
-            if props.get("http").is_some_and(|(v, _)| v == "true") {
-                http_marked.push(bundle.mechtrons.len());
-            }
-            bundle.mechtrons.push(Mechtron { name, module, bind });
-        } else if name.is_none() {
-            diags.push(
-                Diagnostic::new(
-                    codes::INVALID_MANIFEST,
-                    0..0,
-                    "the App document names no mechtron",
-                )
-                .label("add `+mechtron.name=NAME`"),
-            );
-        }
-        reports.push(FileReport {
-            path: path.clone(),
-            text,
-            diagnostics: diags,
-        });
     }
-    bundle.http_bind = match (
-        http_marked.as_slice(),
-        bundle.mechtrons.len(),
-        bundle.binds.len(),
-    ) {
-        ([one], _, _) => Some(bundle.mechtrons[*one].bind),
-        ([], 1, _) => Some(bundle.mechtrons[0].bind),
-        ([], 0, 1) => Some(0),
-        ([], 0, 0) => {
-            reports.push(manifest_problem(
-                "the bundle has no `.bind` file",
-                "nothing to build",
-            ));
-            None
-        }
-        (marked, _, _) => {
-            let message = if marked.len() > 1 {
-                "more than one App document is marked `+http=true`"
-            } else {
-                "several binds, and none is marked to receive HTTP"
-            };
-            reports.push(manifest_problem(
-                message,
-                "mark exactly one App document `+http=true`",
-            ));
-            None
-        }
-    };
 
-    // Static files: everything that is not a bind, manifest, module, schema or project setting.
-    for (path, bytes) in &files {
-        let special = path.ends_with(".bind")
-            || path.ends_with(".app")
-            || path.ends_with(".wasm")
-            || (path.starts_with("schema/") && path.ends_with(".json"))
-            || path == "starlane.toml";
-        if !special {
-            bundle.files.push(StaticFile {
-                path: path.clone(),
-                content_type: content_type(path).into(),
-                bytes: bytes.clone(),
-            });
+    /// Static files: everything that is not a bind, manifest, module, schema or project setting.
+    fn keep_static_files(&mut self) {
+        // Static self.files: everything that is not a bind, manifest, module, schema or project setting.
+        for (path, bytes) in self.files {
+            let special = path.ends_with(".bind")
+                || path.ends_with(".app")
+                || path.ends_with(".wasm")
+                || (path.starts_with("schema/") && path.ends_with(".json"))
+                || path == "starlane.toml";
+            if !special {
+                self.bundle.files.push(StaticFile {
+                    path: path.clone(),
+                    content_type: content_type(path).into(),
+                    bytes: bytes.clone(),
+                });
+            }
         }
     }
-    for r in &mut reports {
-        starlane_lang::diagnostic::sort(&mut r.diagnostics);
+
+    /// Diagnostics sorted per file and files by path; no bundle when there was an error.
+    fn finish(mut self) -> BuildOutput {
+        for r in &mut self.reports {
+            starlane_lang::diagnostic::sort(&mut r.diagnostics);
+        }
+        self.reports.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut out = BuildOutput {
+            bundle: Some(self.bundle),
+            reports: self.reports,
+        };
+        if out.has_errors() {
+            out.bundle = None;
+        }
+        out
     }
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut out = BuildOutput {
-        bundle: Some(bundle),
-        reports,
-    };
-    if out.has_errors() {
-        out.bundle = None;
-    }
-    Ok(out)
 }
 
 /// A problem with the bundle as a whole (no single file to point into).

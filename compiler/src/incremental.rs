@@ -11,7 +11,7 @@
 //! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
 //! unchanged item is neither rebuilt nor freed.
 //!
-//! [`IncrementalChecker::check`] returns exactly what [`crate::check_source`] returns for the
+//! [`IncrementalChecker::check`] returns exactly what [`crate::check_document`] returns for the
 //! same text (a property test holds it to that).
 
 use std::sync::Arc;
@@ -67,7 +67,7 @@ struct ItemMemo {
 
 impl IncrementalChecker {
     /// Checks `src`, a new version of the document: the same result as
-    /// [`crate::check_source`], computed again only for the items whose text is new.
+    /// [`crate::check_document`], computed again only for the items whose text is new.
     pub fn check(&mut self, src: &str, settings: &Settings) -> Checked {
         let items = &self.items;
         let parse = starlane_lang::parse_reusing(src, &mut |kind, text| {

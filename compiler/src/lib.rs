@@ -1,5 +1,7 @@
 //! The Starlane compiler: semantic checks and lints over the front end's trees, lowering to the
-//! IR, and bundle building. `check_source` is what `starlane check` and the LSP run.
+//! IR, and bundle building. `check_document` — the whole pipeline on one document, settings
+//! applied — is what `starlane check` and the LSP run (`starlane_lang::check_front_end` is the
+//! front end alone).
 
 pub mod codes;
 pub mod incremental;
@@ -21,7 +23,7 @@ pub struct Checked {
 
 /// Front-end checks, then lowering and semantic checks, then lint levels from `settings`.
 /// (The language server gets the same result edit by edit from [`incremental`].)
-pub fn check_source(src: &str, settings: &Settings) -> Checked {
+pub fn check_document(src: &str, settings: &Settings) -> Checked {
     let mut cx = lower::LowerCx::default();
     let (parse, diagnostics, bind) = check_into(src, settings, &mut cx, 0);
     let is_bind = parse.kind == Some(starlane_lang::DocumentKind::Bind);
@@ -33,7 +35,7 @@ pub fn check_source(src: &str, settings: &Settings) -> Checked {
     }
 }
 
-/// [`check_source`], lowering into a shared arena as source number `source`, so a bundle build
+/// [`check_document`], lowering into a shared arena as source number `source`, so a bundle build
 /// checks and lowers each bind once. A document that is not a `Bind` lowers to an empty bind.
 pub fn check_into(
     src: &str,

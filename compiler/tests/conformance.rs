@@ -23,7 +23,7 @@ fn corpus() -> Vec<PathBuf> {
 fn actual(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     let (src, mut diags) = starlane_lang::source::decode(&bytes);
-    let checked = starlane_compiler::check_source(&src, &Default::default());
+    let checked = starlane_compiler::check_document(&src, &Default::default());
     let (parse, more) = (checked.parse, checked.diagnostics);
     assert_eq!(
         parse.syntax().to_string(),

@@ -35,7 +35,7 @@ fn explain_examples_produce_their_code() {
             without_example.push(code.id);
             continue;
         };
-        let diags = starlane_compiler::check_source(&example, &Default::default()).diagnostics;
+        let diags = starlane_compiler::check_document(&example, &Default::default()).diagnostics;
         assert!(
             diags.iter().any(|d| d.code == code),
             "the example of {} does not produce it; got {:?}\n{example}",

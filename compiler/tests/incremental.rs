@@ -112,7 +112,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 fn assert_same(checker: &mut IncrementalChecker, text: &str) {
     let settings = Default::default();
     let incremental = checker.check(text, &settings);
-    let full = starlane_compiler::check_source(text, &settings);
+    let full = starlane_compiler::check_document(text, &settings);
     assert_eq!(
         incremental.diagnostics, full.diagnostics,
         "diagnostics of:\n{text}"

@@ -1,13 +1,13 @@
 //! Lint levels from settings and inline suppression.
 
-use starlane_compiler::check_source;
+use starlane_compiler::check_document;
 use starlane_lang::Severity;
 use starlane_lang::settings::{LintLevel, Settings};
 
 const SRC: &str = "Bind(version=1.0.0) {\n  Route<Http<Get>>/(.*) -> (()) => &;\n  Route<Http<Get>>/app/x -> (()) => &;\n}\n";
 
 fn unreachable(settings: &Settings, src: &str) -> Vec<Severity> {
-    check_source(src, settings)
+    check_document(src, settings)
         .diagnostics
         .iter()
         .filter(|d| d.code.name == "unreachable-route")
@@ -45,7 +45,7 @@ fn ten_thousand_routes_report_only_certain_unreachable_ones() {
     src.push_str(
         "    Http<Get>/r/(.*) -> (()) => &;\n    Http<Get>/r/5/abc -> (()) => &;\n  }\n}\n",
     );
-    let d: Vec<_> = check_source(&src, &Settings::default())
+    let d: Vec<_> = check_document(&src, &Settings::default())
         .diagnostics
         .into_iter()
         .filter(|d| d.code.name == "unreachable-route")

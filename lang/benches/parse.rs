@@ -89,7 +89,7 @@ fn bench_parse(c: &mut Criterion) {
     let bind = generate_bind(1 << 20);
     group.throughput(Throughput::Bytes(bind.len() as u64));
     group.bench_function("bind_parse_and_check_1MiB", |b| {
-        b.iter(|| starlane_lang::check_source(std::hint::black_box(&bind)))
+        b.iter(|| starlane_lang::check_front_end(std::hint::black_box(&bind)))
     });
     group.finish();
 }

@@ -55,7 +55,7 @@ pub fn fix_to_fixpoint(src: &str, rounds: usize) -> (String, usize) {
     let mut text = src.to_string();
     let mut total = 0;
     for _ in 0..rounds {
-        let (_, diags) = crate::check::check_source(&text);
+        let (_, diags) = crate::check::check_front_end(&text);
         let (next, applied) = apply_machine_applicable(&text, &diags);
         if applied == 0 {
             break;

@@ -22,5 +22,5 @@ pub mod render;
 pub mod settings;
 pub mod source;
 
-pub use check::check_source;
+pub use check::check_front_end;
 pub mod format;

@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn miette_sees_code_labels_and_help() {
         let src = "Bind(version=1.0.0) {\n  Route<Http<GET>> -> (()) => &;\n}\n";
-        let (_, diags) = crate::check_source(src);
+        let (_, diags) = crate::check_front_end(src);
         let d = MietteDiagnostic::new(diags[0].clone(), "x.bind", src);
         let m: &dyn miette::Diagnostic = &d;
         assert_eq!(m.code().unwrap().to_string(), "E0014");
@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn terminal_output_has_no_colour_codes_when_asked() {
         let src = "Bind(version=1.0.0) {\n  Route<Http<GET>> -> (()) => &;\n}\n";
-        let (_, diags) = crate::check_source(src);
+        let (_, diags) = crate::check_front_end(src);
         let text = terminal(&diags[0], "x.bind", src, false);
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("[E0014] Error: unknown Http method `GET`"));

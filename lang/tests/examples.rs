@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use starlane_lang::ast::{self, AstNode};
-use starlane_lang::{Severity, SyntaxKind, check_source, fix};
+use starlane_lang::{Severity, SyntaxKind, check_front_end, fix};
 
 fn examples() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/starlane");
@@ -21,7 +21,7 @@ fn examples() -> Vec<PathBuf> {
 fn every_real_starlane_file_is_accepted() {
     for path in examples() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let (parse, diags) = check_source(&src);
+        let (parse, diags) = check_front_end(&src);
         assert_eq!(parse.syntax().to_string(), src);
         let errors: Vec<_> = diags
             .iter()
@@ -36,7 +36,7 @@ fn every_real_starlane_file_is_accepted() {
 /// with legacy spellings normalised. Router files and App documents are summarised by their
 /// targets and properties.
 fn meaning(src: &str) -> Vec<String> {
-    let (parse, _) = check_source(src);
+    let (parse, _) = check_front_end(src);
     let root = parse.syntax();
     let mut out = Vec::new();
     for pipeline in root.descendants().filter_map(ast::Pipeline::cast) {
@@ -110,7 +110,7 @@ fn fixing_each_example_leaves_it_warning_free_with_the_same_routes() {
     for path in examples() {
         let src = std::fs::read_to_string(&path).unwrap();
         let (fixed, _) = fix::fix_to_fixpoint(&src, 8);
-        let (_, diags) = check_source(&fixed);
+        let (_, diags) = check_front_end(&fixed);
         let left: Vec<_> = diags
             .iter()
             .filter(|d| d.severity != Severity::Note)

@@ -10,7 +10,7 @@ fn fuzz_corpus_replays_without_panics() {
     for entry in std::fs::read_dir(dir).expect("fuzz/corpus/check exists") {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         let (src, _) = starlane_lang::source::decode(&bytes);
-        let (parse, diags) = starlane_lang::check_source(&src);
+        let (parse, diags) = starlane_lang::check_front_end(&src);
         assert_eq!(parse.syntax().to_string(), src);
         for d in &diags {
             assert!(d.primary.span.end <= src.len() && d.primary.span.start <= d.primary.span.end);

@@ -1,10 +1,10 @@
 //! Arbitrary input never panics; spans stay in bounds and ordered; deep nesting is one error.
 
 use proptest::prelude::*;
-use starlane_lang::{Severity, check_source};
+use starlane_lang::{Severity, check_front_end};
 
 fn assert_well_formed(src: &str) {
-    let (parse, diags) = check_source(src);
+    let (parse, diags) = check_front_end(src);
     assert_eq!(parse.syntax().to_string(), src, "lossless");
     for d in &diags {
         for span in std::iter::once(&d.primary.span).chain(d.secondary.iter().map(|l| &l.span)) {
@@ -112,7 +112,7 @@ fn a_hundred_thousand_open_braces_are_one_error() {
             "Map{a<".repeat(100_000)
         ),
     ] {
-        let (_, diags) = check_source(&src);
+        let (_, diags) = check_front_end(&src);
         let errors: Vec<_> = diags
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -136,7 +136,7 @@ fn deep_scopes_stop_at_the_nesting_cap_without_overflowing() {
             "Http<".repeat(100_000)
         ),
     ] {
-        let (_, diags) = check_source(&src);
+        let (_, diags) = check_front_end(&src);
         assert!(diags.iter().any(|d| d.code.id == "E0024"));
         // The second level is also reported (`Route`/`Http` is not a kind/method there); nothing else.
         let errors: Vec<_> = diags
@@ -155,7 +155,7 @@ fn deep_but_balanced_nesting_is_one_error() {
         "Route -> {".repeat(10_000),
         "}".repeat(10_000)
     );
-    let (_, diags) = check_source(&src);
+    let (_, diags) = check_front_end(&src);
     let errors: Vec<_> = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)

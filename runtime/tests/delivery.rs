@@ -696,14 +696,10 @@ fn validators_spend_the_ports_total_too() {
         ),
         options(ExecClock::Epoch),
     );
-    let started = std::time::Instant::now();
+    // `E0213` (the port's 200 ms `total`), not the validator's own 5 s `exec`: the validator
+    // was asked within the port's budget, whatever the machine's speed.
     let e = rt.serve(rt.http.unwrap(), post("/x", "{}")).unwrap_err();
     assert_eq!(e.code, codes::TOTAL_TIMEOUT, "{e}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 /// `Cmd` messages between mechtrons: routed by kind and method like `Ext`, with the permission

@@ -37,7 +37,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 src = fixed;
             }
         }
-        let mut diagnostics = starlane_compiler::check_source(&src, &settings).diagnostics;
+        let mut diagnostics = starlane_compiler::check_document(&src, &settings).diagnostics;
         diagnostics.append(&mut utf8_diags);
         starlane_lang::diagnostic::sort(&mut diagnostics);
         results.push(Checked {

@@ -51,7 +51,7 @@ fn every_file_the_real_parser_accepts_parses_without_errors() {
     let (mut valid, mut failures) = (0, Vec::new());
     for path in files() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let checked = starlane_compiler::check_source(&text, &Default::default());
+        let checked = starlane_compiler::check_document(&text, &Default::default());
         if checked.diagnostics.iter().any(|d| d.is_error()) {
             continue;
         }

@@ -30,8 +30,10 @@ pub use regex::{CaptureGroup, RegexCache};
 /// The language versions this front end implements.
 pub const SUPPORTED_VERSIONS: &[&str] = &["1.0.0", "1.1.0"];
 
-/// Parses and checks `src`: syntax diagnostics followed by check diagnostics, sorted.
-pub fn check_source(src: &str) -> (Parse, Vec<Diagnostic>) {
+/// The front end alone on `src`: parse, then the checks that need only the tree (syntax and
+/// front-end diagnostics, sorted). The whole pipeline — lowering, semantic checks, lint levels —
+/// is `starlane_compiler::check_document`.
+pub fn check_front_end(src: &str) -> (Parse, Vec<Diagnostic>) {
     let parse = crate::parser::parse(src);
     let mut cache = RegexCache::default();
     let mut diags = parse.diagnostics.clone();
