@@ -394,7 +394,6 @@ impl Build<'_> {
 
     /// Static files: everything that is not a bind, manifest, module, schema or project setting.
     fn keep_static_files(&mut self) {
-        // Static self.files: everything that is not a bind, manifest, module, schema or project setting.
         for (path, bytes) in self.files {
             let special = path.ends_with(".bind")
                 || path.ends_with(".app")
