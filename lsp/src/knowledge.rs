@@ -91,25 +91,27 @@ pub fn keyword(word: &str) -> Option<&'static str> {
 }
 
 /// Documentation of a message kind.
-pub fn message_kind(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Http" => {
-            "**Http** — HTTP requests from the ingress (`starlane run --http`). Methods: Get Post Put Delete Patch Head Options Connect Trace."
+pub fn message_kind(kind: &str) -> Option<String> {
+    use starlane_lang::vocabulary::{Kind, LEGACY_KINDS};
+    if let Some((old, now)) = LEGACY_KINDS.iter().find(|(old, _)| *old == kind) {
+        return Some(format!("**{old}** — the 2022 name of `{now}`."));
+    }
+    let methods = |k: Kind| k.methods().unwrap_or_default().join(" ");
+    Some(match Kind::parse(kind) {
+        Some(Kind::Http) => format!(
+            "**Http** — HTTP requests from the ingress (`starlane run --http`). Methods: {}.",
+            methods(Kind::Http)
+        ),
+        Some(Kind::Ext) => "**Ext** — extension messages between mechtrons: `Ext<UpperCamelName>`, any method name. Reach a mechtron from outside with `starlane send`.".to_string(),
+        Some(Kind::Cmd) => format!("**Cmd** — commands to a resource: {}.", methods(Kind::Cmd)),
+        Some(Kind::Hyp) => format!(
+            "**Hyp** — hyperspace (system) messages: {}.",
+            methods(Kind::Hyp)
+        ),
+        None if kind == "*" => {
+            "**\\*** — any message kind (with a pipeline at this level it means `*<*>`).".to_string()
         }
-        "Ext" => {
-            "**Ext** — extension messages between mechtrons: `Ext<UpperCamelName>`, any method name. Reach a mechtron from outside with `starlane send`."
-        }
-        "Cmd" => {
-            "**Cmd** — commands to a resource: Init Read Update Bounce Knock Greet Command RawCommand Log."
-        }
-        "Hyp" => {
-            "**Hyp** — hyperspace (system) messages: Init Assign Host Provision Knock Hop Transport HyperWave Search."
-        }
-        "*" => "**\\*** — any message kind (with a pipeline at this level it means `*<*>`).",
-        "Msg" => "**Msg** — the 2022 name of `Ext`.",
-        "Rc" => "**Rc** — the 2022 name of `Cmd`.",
-        "Sys" => "**Sys** — the 2022 name of `Hyp`.",
-        _ => return None,
+        None => return None,
     })
 }
 

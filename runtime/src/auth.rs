@@ -49,7 +49,7 @@ pub struct Credentials {
     /// SHA-256 of `name:password` pairs that passed argon2.
     verified: Mutex<HashMap<String, Identity>>,
     /// Argon2 checks running at once (each costs ~19 MiB and tens of milliseconds).
-    checking: crate::metrics::Slots,
+    checking: crate::admission::Slots,
 }
 
 impl Default for Credentials {
@@ -58,7 +58,7 @@ impl Default for Credentials {
             users: HashMap::new(),
             tokens: HashMap::new(),
             verified: Mutex::new(HashMap::new()),
-            checking: crate::metrics::Slots::new(2),
+            checking: crate::admission::Slots::new(2),
         }
     }
 }

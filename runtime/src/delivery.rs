@@ -143,7 +143,7 @@ impl Runtime {
         }
         // Fire and forget: answer now, run the rest on its own thread — at most as many at once
         // as messages from outside, or the caller hears that the host is busy.
-        let Some(ticket) = self.background.try_start(self) else {
+        let Some(ticket) = self.background.try_start() else {
             return Err(RuntimeError::new(
                 codes::OVERLOADED,
                 "too many fire-and-forget messages are still running",

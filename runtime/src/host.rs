@@ -15,13 +15,14 @@ use sha2::{Digest, Sha256};
 use starlane_ir::{Bind, Bundle, GrantKind};
 use starlane_routing::{CallRules, GrantSet, RouteTable};
 
+use crate::admission::{Background, Slots};
 use crate::auth::Credentials;
 use crate::codes;
 use crate::engine::{EngineHost, EngineOptions, ExecClock};
 use crate::error::RuntimeError;
 use crate::guest::invoke::{self, Guest, GuestCall, Linked};
 use crate::guest::state::HostState;
-use crate::metrics::{Background, Metrics, Slots};
+use crate::metrics::Metrics;
 use crate::module_cache::{ModuleCache, Origin};
 use crate::schemas::Schemas;
 
@@ -161,24 +162,24 @@ impl Default for RuntimeOptions {
 }
 
 pub struct Runtime {
-    pub bundle: Bundle,
-    pub engine: EngineHost,
-    pub binds: Vec<ServedBind>,
-    pub mechtrons: Vec<Mechtron>,
-    pub schemas: Schemas,
-    pub files: HashMap<String, usize>,
-    pub bindings: HashMap<String, String>,
-    pub credentials: Arc<Credentials>,
-    pub metrics: Metrics,
-    pub slots: Slots,
-    pub background: Background,
-    pub max_depth: u32,
-    pub started: Instant,
+    pub(crate) bundle: Bundle,
+    pub(crate) engine: EngineHost,
+    pub(crate) binds: Vec<ServedBind>,
+    pub(crate) mechtrons: Vec<Mechtron>,
+    pub(crate) schemas: Schemas,
+    pub(crate) files: HashMap<String, usize>,
+    pub(crate) bindings: HashMap<String, String>,
+    pub(crate) credentials: Arc<Credentials>,
+    pub(crate) metrics: Metrics,
+    pub(crate) slots: Slots,
+    pub(crate) background: Background,
+    pub(crate) max_depth: u32,
+    pub(crate) started: Instant,
     /// The mechtron whose bind receives HTTP.
-    pub http: Option<usize>,
+    pub(crate) http: Option<usize>,
     /// Distinct modules compiled (or loaded) and linked at load: each once, whatever the number
     /// of mechtrons that run it.
-    pub modules_linked: usize,
+    pub(crate) modules_linked: usize,
 }
 
 /// What loading does once per distinct module (by SHA-256), not once per mechtron: compile or
@@ -423,6 +424,41 @@ impl Runtime {
                 .map_err(|e| e.to_string())
             })
             .clone()
+    }
+
+    /// The mechtrons, in bundle order (an index is a mechtron's id for `serve`).
+    pub fn mechtrons(&self) -> &[Mechtron] {
+        &self.mechtrons
+    }
+
+    /// The mechtron whose bind receives HTTP, if any.
+    pub fn http_mechtron(&self) -> Option<usize> {
+        self.http
+    }
+
+    /// The bundle served.
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// The runtime's counters (what `/metrics` renders).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Fire-and-forget messages still running.
+    pub fn background_running(&self) -> usize {
+        self.background.running()
+    }
+
+    /// Whether guest instances come from the pooling allocator.
+    pub fn pooling(&self) -> bool {
+        self.engine.pooling()
+    }
+
+    /// Distinct modules compiled (or loaded) and linked at load.
+    pub fn modules_linked(&self) -> usize {
+        self.modules_linked
     }
 
     pub fn bind_of(&self, mechtron: usize) -> &Bind {

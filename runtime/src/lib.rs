@@ -4,6 +4,7 @@
 //! the parser. Specified in `specs/runtime.md` and `specs/abi.md`.
 
 pub mod admin;
+pub mod admission;
 pub mod auth;
 pub mod codes;
 pub mod delivery;

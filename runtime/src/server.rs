@@ -47,6 +47,8 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
 }
 
 async fn serve(options: ServeOptions) -> Result<(), String> {
+    // Before anything is announced: a supervisor may signal as soon as it reads "listening".
+    let stop = stop_signal();
     if let Some(admin) = &options.admin
         && !admin.addr.ip().is_loopback()
         && !admin.access.has_configured_credentials()
@@ -109,7 +111,7 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         admin,
         body_budget: options.body_budget,
     };
-    serve_runtime(rt, listeners, wait_for_stop_signal(), options.drain).await;
+    serve_runtime(rt, listeners, stop, options.drain).await;
     drop(token_file);
     Ok(())
 }
@@ -236,24 +238,35 @@ pub async fn serve_runtime(
     rt.destroy();
 }
 
-async fn wait_for_stop_signal() {
+/// The stop signals (SIGTERM, SIGINT), their handlers installed *now*: a signal that arrives
+/// between this call and the first poll of the future is not lost (nor does it kill the
+/// process with the default action before the drain can run).
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
+        let streams = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) else {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        );
+        async move {
+            match streams {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -279,7 +279,7 @@ fn calls_are_denied_by_default() {
 #[test]
 fn an_unbound_context_name_keeps_the_mechtron_from_ready() {
     let rt = caller_runtime(&echo(), false);
-    match rt.mechtrons[0].state() {
+    match rt.mechtrons()[0].state() {
         MechtronState::Panic(reason) => assert!(
             reason.contains("`store`") && reason.contains("--bind store="),
             "{reason}"
@@ -287,7 +287,7 @@ fn an_unbound_context_name_keeps_the_mechtron_from_ready() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        rt.mechtrons[1].state(),
+        rt.mechtrons()[1].state(),
         MechtronState::Ready,
         "the others still serve"
     );
@@ -324,21 +324,21 @@ fn a_grant_or_call_entry_that_cannot_be_compiled_fails_the_load_of_its_mechtron(
     let mut opts = options(ExecClock::Epoch);
     opts.bindings = HashMap::from([("store".into(), "localhost:store".into())]);
     let rt = load(bundle.clone(), opts.clone());
-    match rt.mechtrons[0].state() {
+    match rt.mechtrons()[0].state() {
         MechtronState::Panic(reason) => assert!(
             reason.contains("`${nowhere}` has no value") && reason.contains("bind/front.bind:4:"),
             "{reason}"
         ),
         other => panic!("a broken grant must not load as granting nothing: {other:?}"),
     }
-    assert_eq!(rt.mechtrons[1].state(), MechtronState::Ready);
+    assert_eq!(rt.mechtrons()[1].state(), MechtronState::Ready);
     let e = rt.serve(0, get("/fetch")).unwrap_err();
     assert_eq!(e.code, codes::MECHTRON_NOT_READY);
     let front = &mut bundle.binds[0];
     front.ports[0].grants[0].on = Some(starlane_ir::SelectorPattern::parse("${store}:**").unwrap());
     front.ports[0].calls[0].path = Some("(unclosed".into());
     let rt = load(bundle, opts);
-    match rt.mechtrons[0].state() {
+    match rt.mechtrons()[0].state() {
         MechtronState::Panic(reason) => assert!(reason.contains("does not compile"), "{reason}"),
         other => panic!("{other:?}"),
     }
@@ -351,10 +351,10 @@ fn mechtrons_that_share_a_module_compile_and_link_it_once() {
     let names = ["a", "b", "c", "d"];
     let mechtrons: Vec<_> = names.iter().map(|n| mechtron(n, bind, &guest)).collect();
     let rt = load(build(&mechtrons, &[]), options(ExecClock::Epoch));
-    assert_eq!(rt.modules_linked, 1, "four mechtrons, one module");
+    assert_eq!(rt.modules_linked(), 1, "four mechtrons, one module");
     assert_eq!(rt.status()["engine"]["modules_linked"], 1);
     for i in 0..names.len() {
-        assert_eq!(rt.mechtrons[i].state(), MechtronState::Ready);
+        assert_eq!(rt.mechtrons()[i].state(), MechtronState::Ready);
         let reply = rt
             .serve(
                 i,
@@ -555,7 +555,7 @@ fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
         options(ExecClock::Epoch),
     );
     let e = rt
-        .serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#))
+        .serve(rt.http_mechtron().unwrap(), post("/x", r#"{"name":"ada"}"#))
         .unwrap_err();
     assert_eq!((e.code, e.status), (codes::VALIDATOR_REJECTED, 422), "{e}");
     assert_eq!(e.details["errors"], serde_json::json!(["name is taken"]));
@@ -572,7 +572,7 @@ fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
         options(ExecClock::Epoch),
     );
     assert_eq!(
-        rt.serve(rt.http.unwrap(), post("/x", r#"{"name":"ada"}"#))
+        rt.serve(rt.http_mechtron().unwrap(), post("/x", r#"{"name":"ada"}"#))
             .unwrap()
             .status,
         200
@@ -589,7 +589,9 @@ fn a_validator_mechtron_decides_and_its_errors_are_passed_on() {
         ),
         options(ExecClock::Epoch),
     );
-    let e = rt.serve(rt.http.unwrap(), post("/x", "{}")).unwrap_err();
+    let e = rt
+        .serve(rt.http_mechtron().unwrap(), post("/x", "{}"))
+        .unwrap_err();
     assert_eq!(e.code, codes::GUEST_BROKE_ABI);
     assert_eq!(e.fault, starlane_runtime::codes::Fault::System);
 }
@@ -603,7 +605,7 @@ fn without_the_pooling_allocator_the_runtime_falls_back_and_says_why() {
         &[("schema/profile.json", PROFILE)],
     );
     let rt = load(bundle, opts);
-    assert!(!rt.engine.pooling());
+    assert!(!rt.pooling());
     assert_eq!(rt.status()["engine"]["allocator"], "on-demand");
     assert_eq!(
         rt.status()["engine"]["on_demand_reason"],
@@ -629,7 +631,7 @@ fn fire_and_forget_work_is_bounded() {
     assert_eq!(rt.serve(0, post("/event", "1")).unwrap().status, 202);
     let e = rt.serve(0, post("/event", "2")).unwrap_err();
     assert_eq!((e.code, e.status), (codes::OVERLOADED, 503));
-    assert_eq!(rt.background.running(), 1);
+    assert_eq!(rt.background_running(), 1);
 }
 
 #[test]
@@ -698,7 +700,9 @@ fn validators_spend_the_ports_total_too() {
     );
     // `E0213` (the port's 200 ms `total`), not the validator's own 5 s `exec`: the validator
     // was asked within the port's budget, whatever the machine's speed.
-    let e = rt.serve(rt.http.unwrap(), post("/x", "{}")).unwrap_err();
+    let e = rt
+        .serve(rt.http_mechtron().unwrap(), post("/x", "{}"))
+        .unwrap_err();
     assert_eq!(e.code, codes::TOTAL_TIMEOUT, "{e}");
 }
 

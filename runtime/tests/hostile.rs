@@ -106,7 +106,7 @@ fn check_case(rt: &Arc<Runtime>, name: &str, want: ErrorCode) -> Duration {
 #[test]
 fn each_misbehaviour_gets_its_typed_error_while_good_traffic_is_served() {
     let rt = hostile_runtime(ExecClock::Epoch);
-    assert_eq!(rt.mechtrons[0].state(), MechtronState::Ready);
+    assert_eq!(rt.mechtrons()[0].state(), MechtronState::Ready);
     let good = rt.mechtron_named("good").unwrap();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let served = Arc::new(Mutex::new((0usize, 0usize)));
@@ -169,7 +169,7 @@ fn each_misbehaviour_gets_its_typed_error_while_good_traffic_is_served() {
     // And every hostile mechtron is still Ready: a fresh instance per message.
     for (name, _, want) in runtime_cases() {
         assert_eq!(
-            rt.mechtrons[rt.mechtron_named(name).unwrap()].state(),
+            rt.mechtrons()[rt.mechtron_named(name).unwrap()].state(),
             MechtronState::Ready
         );
         check_case(&rt, name, want);
@@ -267,7 +267,7 @@ fn a_host_call_with_a_malformed_operation_is_refused_audited_and_counted() {
             && logs.contains("E0224"),
         "{logs}"
     );
-    let metrics = rt.metrics.render(&[]);
+    let metrics = rt.metrics().render(&[]);
     assert!(
         metrics.contains("starlane_denied_calls_total{mechtron=\"garbler\"} 1")
             && metrics.contains("starlane_errors_total{stage=\"route\",code=\"E0224\"} 1"),
@@ -293,7 +293,7 @@ fn assert_refused(rt: &Arc<Runtime>, name: &str) {
         "foreign" => "env::print",
         _ => "does not export `memory`",
     };
-    match rt.mechtrons[rt.mechtron_named(name).unwrap()].state() {
+    match rt.mechtrons()[rt.mechtron_named(name).unwrap()].state() {
         MechtronState::Panic(reason) => {
             assert!(
                 reason.contains("E0220") && reason.contains(expect),
@@ -346,7 +346,7 @@ fn modules_breaking_the_abi_are_refused_at_load_with_every_problem() {
         assert_refused(&rt, name);
     }
     assert_eq!(
-        rt.mechtrons[rt.mechtron_named("good").unwrap()].state(),
+        rt.mechtrons()[rt.mechtron_named("good").unwrap()].state(),
         MechtronState::Ready
     );
 }
@@ -471,7 +471,7 @@ fn mechtrons_go_through_their_lifecycle() {
     );
     rt.destroy();
     let good = rt.mechtron_named("good").unwrap();
-    assert_eq!(rt.mechtrons[good].state(), MechtronState::Destroyed);
+    assert_eq!(rt.mechtrons()[good].state(), MechtronState::Destroyed);
     assert_eq!(
         rt.serve(good, get()).unwrap_err().code,
         codes::MECHTRON_NOT_READY

@@ -39,6 +39,11 @@ pub struct RegexCache {
 impl RegexCache {
     /// The outcome for `pattern`, compiled on first use (a cheap clone: the groups are shared).
     fn outcome(&mut self, pattern: &str) -> Outcome {
+        // Most paths are literal text (`/api/users`): valid, with no groups, known without
+        // parsing or remembering them.
+        if !pattern.chars().any(regex_syntax::is_meta_character) {
+            return Ok(Arc::from([]));
+        }
         let generation = self.generation;
         // One lookup by `&str` for the common hit, which must not allocate a key.
         if let Some(entry) = self.entries.get_mut(pattern) {

@@ -370,10 +370,8 @@ fn name(p: &mut Parser, what: &str) {
 fn starts_item(p: &Parser) -> bool {
     at_declaration(p)
         || (p.at(IDENT)
-            && matches!(
-                p.current_text(),
-                "Route" | "Pipelines" | "Http" | "Ext" | "Cmd" | "Hyp" | "Msg" | "Rc" | "Sys"
-            ))
+            && (matches!(p.current_text(), "Route" | "Pipelines")
+                || crate::vocabulary::Kind::resolve(p.current_text()).is_some()))
 }
 
 /// `Base<User>`, `Database<Relational<vendor:product:variant:1.0.0>>`: glued tokens up to `;`.

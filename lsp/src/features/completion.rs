@@ -150,7 +150,11 @@ fn after_token(
         (CARET, _) => KINDS
             .iter()
             .map(|k| {
-                let mut i = item(k, CompletionItemKind::CLASS, knowledge::message_kind(k));
+                let mut i = item(
+                    k,
+                    CompletionItemKind::CLASS,
+                    knowledge::message_kind(k).as_deref(),
+                );
                 i.insert_text = Some(format!("{k}<$1>$0"));
                 i.insert_text_format = Some(InsertTextFormat::SNIPPET);
                 i
@@ -315,7 +319,13 @@ fn kinds() -> Vec<CompletionItem> {
     KINDS
         .iter()
         .chain(&["*"])
-        .map(|k| item(k, CompletionItemKind::CLASS, knowledge::message_kind(k)))
+        .map(|k| {
+            item(
+                k,
+                CompletionItemKind::CLASS,
+                knowledge::message_kind(k).as_deref(),
+            )
+        })
         .collect()
 }
 

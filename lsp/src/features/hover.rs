@@ -253,7 +253,7 @@ fn ident_hover(
                 let is_method = parent.kind() == SELECTOR_NAME
                     && enclosing_kind(token).is_some_and(|k| k != text);
                 if !is_method {
-                    return Some(doc.to_string());
+                    return Some(doc);
                 }
             }
             let kind = enclosing_kind(token);
