@@ -1,0 +1,20 @@
+//! `[check]` and `[lints]`: what the compiler's pipeline reads (deny-warnings, lint levels) —
+//! for `check`, `build`, `run DIR` and the language server alike.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Treat warnings as errors (as `--deny warnings`).
+    #[serde(default)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevel {
+    Allow,
+    Warn,
+    Deny,
+}
