@@ -49,7 +49,7 @@ impl Runtime {
     /// and counts the outcome.
     pub fn serve(self: &Arc<Self>, to: usize, message: Message) -> Result<Reply, RuntimeError> {
         let exchange = Exchange::start();
-        let name = self.mechtrons[to].name.clone();
+        let name = self.registry.mechtrons[to].name.clone();
         let result = match self.slots.acquire(Instant::now() + Duration::from_secs(5)) {
             Some(_slot) => self.deliver(to, message, exchange),
             None => Err(RuntimeError::new(
@@ -74,7 +74,7 @@ impl Runtime {
         message: Message,
         exchange: Exchange,
     ) -> Result<Reply, RuntimeError> {
-        let m = &self.mechtrons[to];
+        let m = &self.registry.mechtrons[to];
         // A mechtron in Panic still routes: its routes that serve files or forward to healthy
         // mechtrons keep working, and only a stop that needs its guest fails (`call_guest`).
         if !matches!(m.state(), MechtronState::Ready | MechtronState::Panic(_)) {
@@ -88,7 +88,7 @@ impl Runtime {
             .mechtron(&m.name));
         }
         let bind = self.bind_of(to);
-        let served = &self.binds[m.bind];
+        let served = &self.registry.binds[m.bind];
         let Some(found) = served.routes.find(&message.method, &message.path) else {
             return Err(RuntimeError::new(
                 codes::NO_ROUTE,
@@ -99,6 +99,7 @@ impl Runtime {
             )
             .mechtron(&m.name)
             .at(self
+                .registry
                 .bundle
                 .sources
                 .get(bind.source as usize)
@@ -108,7 +109,7 @@ impl Runtime {
             .detail("path", message.path.clone()));
         };
         let route = &bind.routes[found.route];
-        let here = Some(self.bundle.locate(route.span));
+        let here = Some(self.registry.bundle.locate(route.span));
         for filter in &route.filters {
             match filter {
                 Filter::NoAuth => {}
@@ -167,7 +168,7 @@ impl Runtime {
                     exchange,
                 };
                 if let Err(e) = rt.run(&flow) {
-                    tracing::warn!(mechtron = %rt.mechtrons[to].name, "a fire-and-forget message failed: {e}");
+                    tracing::warn!(mechtron = %rt.registry.mechtrons[to].name, "a fire-and-forget message failed: {e}");
                     rt.metrics.error(e.stage.as_str(), e.code.id);
                 }
             });
@@ -182,7 +183,7 @@ impl Runtime {
 
     /// The error for a message to a mechtron that is not Ready, with the reason.
     fn not_ready(&self, mechtron: usize) -> RuntimeError {
-        let m = &self.mechtrons[mechtron];
+        let m = &self.registry.mechtrons[mechtron];
         let message = match m.state() {
             MechtronState::Panic(reason) => format!("mechtron `{}` is not ready: {reason}", m.name),
             other => format!("mechtron `{}` is {other:?}", m.name),
@@ -193,8 +194,8 @@ impl Runtime {
     /// Caller grants: the caller needs the method's bit on the route's target. A bind without
     /// caller rules admits no outside caller (deny by default).
     fn check_caller(self: &Arc<Self>, flow: &Flow<'_>) -> Result<(), RuntimeError> {
-        let m = &self.mechtrons[flow.mechtron];
-        let served = &self.binds[m.bind];
+        let m = &self.registry.mechtrons[flow.mechtron];
+        let served = &self.registry.binds[m.bind];
         if !served.caller_rules {
             return Err(RuntimeError::new(
                 codes::CALLER_NOT_GRANTED,
@@ -204,7 +205,7 @@ impl Runtime {
                 ),
             )
             .mechtron(&m.name)
-            .at(Some(self.bundle.locate(flow.route.span)))
+            .at(Some(self.registry.bundle.locate(flow.route.span)))
             .detail("origin", "outside".to_string()));
         }
         // The route's target: its first point or call, else the mechtron itself. A point that
@@ -242,17 +243,17 @@ impl Runtime {
             ),
         )
         .mechtron(&m.name)
-        .at(Some(self.bundle.locate(flow.route.span)))
+        .at(Some(self.registry.bundle.locate(flow.route.span)))
         .detail("target", target)
         .detail("needed", needed.letter().to_string()))
     }
 
     /// Runs the route's pipeline.
     fn run(self: &Arc<Self>, flow: &Flow<'_>) -> Result<Reply, RuntimeError> {
-        let name = self.mechtrons[flow.mechtron].name.clone();
+        let name = self.registry.mechtrons[flow.mechtron].name.clone();
         let mut current = Reply::new(200, flow.message.body.clone());
         for seg in &flow.route.segments {
-            let here = Some(self.bundle.locate(seg.span));
+            let here = Some(self.registry.bundle.locate(seg.span));
             let way = match seg.direction {
                 starlane_ir::Direction::Request => Way::In,
                 starlane_ir::Direction::Response => Way::Back,
@@ -303,9 +304,9 @@ impl Runtime {
                 format!("no port #{i} in the bind"),
             ));
         };
-        let here = Some(self.bundle.locate(port.span));
+        let here = Some(self.registry.bundle.locate(port.span));
         // A failed check points at its own `request:`/`response:` line.
-        let at_check = |check: &PortCheck| Some(self.bundle.locate(check.span));
+        let at_check = |check: &PortCheck| Some(self.registry.bundle.locate(check.span));
         // One deadline for the whole port exchange: request checks (validator mechtrons
         // included), the guest, and response checks all spend the same `total`.
         let deadline = flow.exchange.deadline.min(after(port.total_ms));
@@ -346,7 +347,7 @@ impl Runtime {
         current: &Reply,
         deadline: Instant,
     ) -> Result<Reply, RuntimeError> {
-        let m = &self.mechtrons[flow.mechtron];
+        let m = &self.registry.mechtrons[flow.mechtron];
         if m.state() != MechtronState::Ready {
             return Err(self.not_ready(flow.mechtron));
         }
@@ -416,7 +417,7 @@ impl Runtime {
     /// Fills a template's variables from the route's captures and the context bindings.
     fn fill(&self, flow: &Flow<'_>, template: &Template) -> Result<String, RuntimeError> {
         fill(template, flow.captures, &|name: &str| {
-            self.bindings.get(name).cloned()
+            self.registry.bindings.get(name).cloned()
         })
         .map_err(|var| {
             let unbound = matches!(&var, Var::Name(name)
@@ -499,13 +500,13 @@ impl Runtime {
                 format!("the file path `/{path}` {why}"),
             ));
         }
-        let Some(&i) = self.files.get(path) else {
+        let Some(&i) = self.registry.files.get(path) else {
             return Err(RuntimeError::new(
                 codes::FILE_NOT_FOUND,
                 format!("the bundle has no file `/{path}`"),
             ));
         };
-        let file = &self.bundle.files[i];
+        let file = &self.registry.bundle.files[i];
         let mut reply = Reply::new(200, file.bytes.clone());
         reply.content_type = Some(file.content_type.clone());
         Ok(reply)
@@ -557,8 +558,8 @@ impl Runtime {
                 }
             };
         let checker = Checker {
-            patterns: &self.bundle.patterns,
-            schemas: &self.schemas,
+            patterns: &self.registry.bundle.patterns,
+            schemas: &self.registry.schemas,
             ask: &ask,
         };
         let Err(failure) = checker.check(pattern, body)? else {

@@ -6,14 +6,12 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use starlane_ir::{Bind, Bundle, GrantKind};
-use starlane_routing::{CallRules, GrantSet, RouteTable};
 
 use crate::admission::{Background, Slots};
 use crate::auth::Credentials;
@@ -26,113 +24,7 @@ use crate::metrics::Metrics;
 use crate::module_cache::{ModuleCache, Origin};
 use crate::schemas::Schemas;
 
-/// A mechtron's lifecycle state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "reason")]
-pub enum MechtronState {
-    Unknown,
-    Creating,
-    Ready,
-    Panic(String),
-    Destroyed,
-}
-
-pub struct Mechtron {
-    pub name: String,
-    /// `localhost:<name>`: the mechtron and every point below it.
-    pub address: String,
-    pub bind: usize,
-    pub guest: Option<Guest>,
-    pub state: RwLock<MechtronState>,
-    pub module: Option<String>,
-    pub origin: Option<Origin>,
-}
-
-impl Mechtron {
-    pub fn state(&self) -> MechtronState {
-        self.state
-            .read()
-            .map_or(MechtronState::Unknown, |s| s.clone())
-    }
-
-    fn set(&self, state: MechtronState) {
-        if let Ok(mut s) = self.state.write() {
-            tracing::debug!(mechtron = %self.name, from = ?*s, to = ?state, "state");
-            *s = state;
-        }
-    }
-}
-
-/// A bind as served: its routes, caller rules and ports' grants and calls, compiled once at
-/// load, so serving a message reads no selector text.
-pub struct ServedBind {
-    pub routes: RouteTable,
-    /// The mechtron whose core this bind's `(( ))` and `((port))` stops reach.
-    pub mechtron: Option<usize>,
-    /// Whether top-level `grant … to` rules restrict callers (`specs/runtime.md` §3, step 4).
-    pub caller_rules: bool,
-    /// The top-level grants, compiled (what caller rules evaluate).
-    pub callers: GrantSet,
-    /// Each port's grants and `call` entries, compiled, by port index.
-    pub ports: Vec<PortRules>,
-    /// Why a grant or `call` entry of this bind could not be compiled: its mechtrons do not
-    /// become Ready, and nothing of it is served as if the rule granted nothing.
-    pub broken: Option<String>,
-}
-
-/// A port's outbound rules, compiled.
-#[derive(Default)]
-pub struct PortRules {
-    pub grants: GrantSet,
-    pub calls: CallRules,
-}
-
-impl ServedBind {
-    /// Compiles a bind's routes and rules with the context names bound at load.
-    fn compile(bind: &Bind, bundle: &Bundle, bindings: &HashMap<String, String>) -> ServedBind {
-        let (routes, bad) = RouteTable::new(&bind.routes);
-        for r in bad {
-            tracing::error!(
-                "route at {} never matches: its regex does not compile: {}",
-                bind.routes
-                    .get(r.route)
-                    .map_or_else(String::new, |x| bundle.locate(x.span)),
-                r.message
-            );
-        }
-        let expand = |name: &str| bindings.get(name).cloned();
-        let mut broken = None;
-        let mut note = |e: starlane_routing::GrantError| {
-            broken.get_or_insert_with(|| format!("{} ({})", e.message, bundle.locate(e.span)));
-        };
-        let callers = GrantSet::compile(&bind.grants, &bind.roles, &expand).unwrap_or_else(|e| {
-            note(e);
-            GrantSet::default()
-        });
-        let ports = bind
-            .ports
-            .iter()
-            .map(|p| PortRules {
-                grants: GrantSet::compile(&p.grants, &bind.roles, &expand).unwrap_or_else(|e| {
-                    note(e);
-                    GrantSet::default()
-                }),
-                calls: CallRules::compile(&p.calls, &expand).unwrap_or_else(|e| {
-                    note(e);
-                    CallRules::default()
-                }),
-            })
-            .collect();
-        ServedBind {
-            routes,
-            mechtron: None,
-            caller_rules: bind.grants.iter().any(|g| g.to.is_some()),
-            callers,
-            ports,
-            broken,
-        }
-    }
-}
+pub use crate::registry::{Mechtron, MechtronState, Registry};
 
 /// How to start a runtime.
 #[derive(Clone)]
@@ -161,22 +53,19 @@ impl Default for RuntimeOptions {
     }
 }
 
+/// A loaded bundle being served. Its parts have one job each: the [`Registry`] (what is served),
+/// the engine (how guests run), admission ([`Slots`], [`Background`]: how much runs at once), the
+/// credentials and the metrics. Delivery (`delivery.rs`) and outbound calls (`outbound.rs`) are
+/// the runtime's behaviour over those parts.
 pub struct Runtime {
-    pub(crate) bundle: Bundle,
+    pub(crate) registry: Registry,
     pub(crate) engine: EngineHost,
-    pub(crate) binds: Vec<ServedBind>,
-    pub(crate) mechtrons: Vec<Mechtron>,
-    pub(crate) schemas: Schemas,
-    pub(crate) files: HashMap<String, usize>,
-    pub(crate) bindings: HashMap<String, String>,
     pub(crate) credentials: Arc<Credentials>,
     pub(crate) metrics: Metrics,
     pub(crate) slots: Slots,
     pub(crate) background: Background,
     pub(crate) max_depth: u32,
     pub(crate) started: Instant,
-    /// The mechtron whose bind receives HTTP.
-    pub(crate) http: Option<usize>,
     /// Distinct modules compiled (or loaded) and linked at load: each once, whatever the number
     /// of mechtrons that run it.
     pub(crate) modules_linked: usize,
@@ -219,11 +108,6 @@ fn link_module(
     Ok((invoke::link(&compiled, linker)?, origin))
 }
 
-/// The address of a local mechtron.
-pub fn mechtron_address(name: &str) -> String {
-    format!("localhost:{name}")
-}
-
 impl Runtime {
     /// Loads `bundle` and brings every mechtron to Ready (or Panic, with the reason).
     pub fn load(bundle: Bundle, options: RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
@@ -257,55 +141,16 @@ impl Runtime {
                 tracing::error!("schema {path} is unusable: {e}");
             }
         }
-        let mut binds: Vec<ServedBind> = bundle
-            .binds
-            .iter()
-            .map(|b| ServedBind::compile(b, &bundle, &options.bindings))
-            .collect();
-        let mut mechtrons = Vec::new();
-        for (i, m) in bundle.mechtrons.iter().enumerate() {
-            if let Some(b) = binds.get_mut(m.bind as usize) {
-                b.mechtron.get_or_insert(i);
-            }
-            let mechtron = Mechtron {
-                name: m.name.clone(),
-                address: mechtron_address(&m.name),
-                bind: m.bind as usize,
-                guest: None,
-                state: RwLock::new(MechtronState::Unknown),
-                module: m
-                    .module
-                    .and_then(|i| bundle.modules.get(i as usize))
-                    .map(|x| x.path.clone()),
-                origin: None,
-            };
-            mechtrons.push(mechtron);
-        }
-        let http = bundle
-            .http_bind
-            .and_then(|b| binds.get(b as usize))
-            .and_then(|b| b.mechtron);
-        let files = bundle
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
+        let registry = Registry::new(bundle, schemas, options.bindings.clone());
         let mut runtime = Runtime {
+            registry,
             engine,
-            binds,
-            mechtrons,
-            schemas,
-            files,
-            bindings: options.bindings.clone(),
             credentials: options.credentials.clone().unwrap_or_default(),
             metrics: Metrics::default(),
             slots: Slots::new(options.max_concurrency),
             background: Background::new(options.max_concurrency),
             max_depth: options.max_depth,
             started: Instant::now(),
-            http,
-            bundle,
             modules_linked: 0,
         };
         let mut once = OncePerModule {
@@ -314,7 +159,7 @@ impl Runtime {
             linked: HashMap::new(),
             probed: HashMap::new(),
         };
-        for i in 0..runtime.mechtrons.len() {
+        for i in 0..runtime.registry.mechtrons.len() {
             runtime.create(i, &mut once);
         }
         runtime.modules_linked = once.linked.len();
@@ -324,9 +169,9 @@ impl Runtime {
     /// Creating → Ready or Panic: compile (or load from the cache), verify, link, bind the
     /// context names, and test-instantiate with the initialisers.
     fn create(&mut self, i: usize, once: &mut OncePerModule) {
-        self.mechtrons[i].set(MechtronState::Creating);
+        self.registry.mechtrons[i].set(MechtronState::Creating);
         let result = self.prepare(i, once);
-        let m = &mut self.mechtrons[i];
+        let m = &mut self.registry.mechtrons[i];
         match result {
             Ok((guest, origin)) => {
                 m.guest = Some(guest);
@@ -338,22 +183,24 @@ impl Runtime {
                 return;
             }
         }
-        let broken = self.binds[self.mechtrons[i].bind].broken.clone();
+        let broken = self.registry.binds[self.registry.mechtrons[i].bind]
+            .broken
+            .clone();
         if let Some(reason) = self.unbound_context(i).or(broken) {
-            tracing::error!(mechtron = %self.mechtrons[i].name, "not ready: {reason}");
-            self.mechtrons[i].set(MechtronState::Panic(reason));
+            tracing::error!(mechtron = %self.registry.mechtrons[i].name, "not ready: {reason}");
+            self.registry.mechtrons[i].set(MechtronState::Panic(reason));
             return;
         }
         match self.probe(i, once) {
             Ok(()) => {
-                let m = &self.mechtrons[i];
+                let m = &self.registry.mechtrons[i];
                 tracing::info!(mechtron = %m.name, address = %m.address, "ready");
                 m.set(MechtronState::Ready);
             }
             Err(e) => {
                 let reason = format!("its test instantiation failed: {e}");
-                tracing::error!(mechtron = %self.mechtrons[i].name, "not ready: {reason}");
-                self.mechtrons[i].set(MechtronState::Panic(reason));
+                tracing::error!(mechtron = %self.registry.mechtrons[i].name, "not ready: {reason}");
+                self.registry.mechtrons[i].set(MechtronState::Panic(reason));
             }
         }
     }
@@ -361,8 +208,11 @@ impl Runtime {
     /// The mechtron's guest: its module compiled (or loaded from the cache), verified and
     /// linked — once per distinct module, however many mechtrons run it.
     fn prepare(&self, i: usize, once: &mut OncePerModule) -> Result<(Guest, Origin), String> {
-        let m = &self.bundle.mechtrons[i];
-        let Some(module) = m.module.and_then(|x| self.bundle.modules.get(x as usize)) else {
+        let m = &self.registry.bundle.mechtrons[i];
+        let Some(module) = m
+            .module
+            .and_then(|x| self.registry.bundle.modules.get(x as usize))
+        else {
             return Err("the manifest names no wasm module for it".into());
         };
         let linked = once
@@ -374,10 +224,14 @@ impl Runtime {
     }
     /// The first context name mechtron `i`'s bind requires that is not bound.
     fn unbound_context(&self, i: usize) -> Option<String> {
-        let bind = self.bundle.binds.get(self.mechtrons[i].bind)?;
+        let bind = self
+            .registry
+            .bundle
+            .binds
+            .get(self.registry.mechtrons[i].bind)?;
         bind.requires
             .iter()
-            .find(|r| !self.bindings.contains_key(&r.name))
+            .find(|r| !self.registry.bindings.contains_key(&r.name))
             .map(|r| {
                 format!(
                     "context name `{}` ({}) is not bound; start with --bind {}=ADDRESS",
@@ -389,17 +243,18 @@ impl Runtime {
     /// A test instantiation: instantiate and run the initialisers, call nothing. Its outcome
     /// depends only on the module and the bind's limits, so it runs once per such pair.
     fn probe(&self, i: usize, once: &mut OncePerModule) -> Result<(), String> {
-        let m = &self.mechtrons[i];
+        let m = &self.registry.mechtrons[i];
         let guest = m.guest.as_ref().expect("prepared");
         let limits = self
+            .registry
             .bundle
             .binds
             .get(m.bind)
             .map(|b| b.limits)
             .unwrap_or_default();
-        let Some(module) = self.bundle.mechtrons[i]
+        let Some(module) = self.registry.bundle.mechtrons[i]
             .module
-            .and_then(|x| self.bundle.modules.get(x as usize))
+            .and_then(|x| self.registry.bundle.modules.get(x as usize))
         else {
             return Err("no module".into());
         };
@@ -428,17 +283,17 @@ impl Runtime {
 
     /// The mechtrons, in bundle order (an index is a mechtron's id for `serve`).
     pub fn mechtrons(&self) -> &[Mechtron] {
-        &self.mechtrons
+        &self.registry.mechtrons
     }
 
     /// The mechtron whose bind receives HTTP, if any.
     pub fn http_mechtron(&self) -> Option<usize> {
-        self.http
+        self.registry.http
     }
 
     /// The bundle served.
     pub fn bundle(&self) -> &Bundle {
-        &self.bundle
+        &self.registry.bundle
     }
 
     /// The runtime's counters (what `/metrics` renders).
@@ -462,25 +317,21 @@ impl Runtime {
     }
 
     pub fn bind_of(&self, mechtron: usize) -> &Bind {
-        &self.bundle.binds[self.mechtrons[mechtron].bind]
+        self.registry.bind_of(mechtron)
     }
 
     pub fn mechtron_named(&self, name: &str) -> Option<usize> {
-        self.mechtrons.iter().position(|m| m.name == name)
+        self.registry.mechtron_named(name)
     }
 
     /// The local mechtron a point is delivered to (`localhost:<name>` or below it).
     pub fn mechtron_for(&self, point: &str) -> Option<usize> {
-        let mut segs = point.split(':');
-        (segs.next()? == "localhost")
-            .then(|| segs.next())
-            .flatten()
-            .and_then(|name| self.mechtron_named(name))
+        self.registry.mechtron_for(point)
     }
 
     /// Marks every mechtron Destroyed (at shutdown).
     pub fn destroy(&self) {
-        for m in &self.mechtrons {
+        for m in &self.registry.mechtrons {
             m.set(MechtronState::Destroyed);
         }
     }
@@ -488,6 +339,7 @@ impl Runtime {
     /// `GET /status`.
     pub fn status(&self) -> Value {
         let mechtrons: Vec<Value> = self
+            .registry
             .mechtrons
             .iter()
             .map(|m| {
@@ -504,11 +356,11 @@ impl Runtime {
                         None,
                     ),
                 };
-                let bind = &self.bundle.binds[m.bind];
+                let bind = &self.registry.bundle.binds[m.bind];
                 let requires: Vec<Value> = bind
                     .requires
                     .iter()
-                    .map(|r| json!({"name": r.name, "kind": r.kind, "address": self.bindings.get(&r.name)}))
+                    .map(|r| json!({"name": r.name, "kind": r.kind, "address": self.registry.bindings.get(&r.name)}))
                     .collect();
                 json!({
                     "name": m.name,
@@ -517,14 +369,14 @@ impl Runtime {
                     "reason": reason,
                     "module": m.module,
                     "module_origin": m.origin.map(|o| format!("{o:?}").to_lowercase()),
-                    "bind": self.bundle.sources.get(bind.source as usize).map(|s| s.path.clone()),
+                    "bind": self.registry.bundle.sources.get(bind.source as usize).map(|s| s.path.clone()),
                     "requires": requires,
-                    "receives_http": self.http == Some(self.mechtron_named(&m.name).unwrap_or(usize::MAX)),
+                    "receives_http": self.registry.http == Some(self.mechtron_named(&m.name).unwrap_or(usize::MAX)),
                 })
             })
             .collect();
         json!({
-            "bundle": self.bundle.name,
+            "bundle": self.registry.bundle.name,
             "uptime_seconds": self.started.elapsed().as_secs(),
             "engine": {
                 "allocator": if self.engine.pooling() { "pooling" } else { "on-demand" },
@@ -534,14 +386,14 @@ impl Runtime {
             },
             "instances_active": self.metrics.active_instances(),
             "mechtrons": mechtrons,
-            "caller_rules_enforced": self.binds.iter().any(|b| b.caller_rules),
+            "caller_rules_enforced": self.registry.binds.iter().any(|b| b.caller_rules),
         })
     }
 
     /// Whether the bind uses role or super grants for callers (reported in logs at start).
     pub fn describe_caller_rules(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (bind, served) in self.bundle.binds.iter().zip(&self.binds) {
+        for (bind, served) in self.registry.bundle.binds.iter().zip(&self.registry.binds) {
             if served.caller_rules {
                 let n = bind
                     .grants
@@ -550,7 +402,8 @@ impl Runtime {
                     .count();
                 out.push(format!(
                     "{}: {n} caller rule(s) enforced",
-                    self.bundle
+                    self.registry
+                        .bundle
                         .sources
                         .get(bind.source as usize)
                         .map_or("?", |s| s.path.as_str())

@@ -183,7 +183,7 @@ async fn into_message(
     ingress: &Ingress,
     req: Request<Incoming>,
 ) -> Result<(usize, Message, Option<String>, BodyHold), RuntimeError> {
-    let Some(to) = rt.http else {
+    let Some(to) = rt.registry.http else {
         return Err(RuntimeError::new(
             codes::INVALID_BUNDLE,
             "no mechtron of this bundle receives HTTP",

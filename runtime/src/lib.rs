@@ -22,6 +22,7 @@ pub mod module_cache;
 pub mod outbound;
 pub mod payload;
 mod private_files;
+pub mod registry;
 pub mod schemas;
 pub mod server;
 

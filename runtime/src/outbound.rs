@@ -55,7 +55,7 @@ impl GuestOutbound {
         op: &str,
         why: String,
     ) -> Vec<u8> {
-        let m = &self.rt.mechtrons[self.mechtron];
+        let m = &self.rt.registry.mechtrons[self.mechtron];
         let port = self
             .port
             .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
@@ -103,7 +103,7 @@ impl GuestOutbound {
                     format!("`{binding}` is not a context name of this bind (its `Requires`)"),
                 ));
             }
-            let Some(address) = rt.bindings.get(binding) else {
+            let Some(address) = rt.registry.bindings.get(binding) else {
                 return Err(self.refuse(
                     codes::CONTEXT_NOT_BOUND,
                     binding,
@@ -125,7 +125,7 @@ impl GuestOutbound {
                 ));
             }
         }
-        let served = &rt.binds[rt.mechtrons[self.mechtron].bind];
+        let served = &rt.registry.binds[rt.registry.mechtrons[self.mechtron].bind];
         let found = self
             .port
             .and_then(|p| Some((bind.ports.get(p)?, served.ports.get(p)?)));

@@ -140,6 +140,7 @@ impl Listeners {
 /// line, so the bind's own limit (a JSON `E0207`) is met first.
 fn http_buffer(rt: &Runtime) -> usize {
     let headers = rt
+        .registry
         .http
         .map_or(8 << 10, |m| rt.bind_of(m).limits.headers as usize);
     headers.saturating_add(16 << 10).clamp(16 << 10, 1 << 20)

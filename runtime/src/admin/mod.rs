@@ -115,6 +115,7 @@ pub async fn handle(
         (&Method::GET, "/status") => json_response(StatusCode::OK, &rt.status()),
         (&Method::GET, "/healthz") => {
             let ready = rt
+                .registry
                 .mechtrons
                 .iter()
                 .all(|m| m.state() == MechtronState::Ready);
@@ -129,6 +130,7 @@ pub async fn handle(
         }
         (&Method::GET, "/metrics") => {
             let ready: Vec<(String, bool)> = rt
+                .registry
                 .mechtrons
                 .iter()
                 .map(|m| (m.name.clone(), m.state() == MechtronState::Ready))
@@ -200,7 +202,7 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
         ));
     };
     let to = match &outside.to {
-        None => rt.http,
+        None => rt.registry.http,
         Some(t) => rt.mechtron_named(t).or_else(|| rt.mechtron_for(t)),
     };
     let Some(to) = to else {
