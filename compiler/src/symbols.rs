@@ -280,12 +280,13 @@ impl ItemSymbols {
 
     /// What the item itself declares.
     fn declarations(&mut self, item: &SyntaxNode) {
-        let kind = match item.kind() {
-            PORT_DECL => SymbolKind::Port,
-            SCHEMA_DECL => SymbolKind::Schema,
-            ROLE_DECL => SymbolKind::Role,
-            REQUIRES_BLOCK => {
-                for req in item.descendants().filter(|n| n.kind() == REQUIREMENT) {
+        let kind = match ast::Declaration::cast(item.clone()) {
+            Some(ast::Declaration::Port(_)) => SymbolKind::Port,
+            Some(ast::Declaration::Schema(_)) => SymbolKind::Schema,
+            Some(ast::Declaration::Role(_)) => SymbolKind::Role,
+            Some(ast::Declaration::Requires(block)) => {
+                for req in block.requirements() {
+                    let req = req.syntax().clone();
                     let tokens = significant(&req);
                     let before_colon: Vec<_> = tokens
                         .into_iter()
@@ -507,15 +508,7 @@ fn glued_name(node: &SyntaxNode, skip: usize) -> Option<(String, Span)> {
 
 /// Glues `tokens[0]` with the directly adjacent identifier, `-` and digit tokens after it.
 fn glued_from(tokens: &[SyntaxToken]) -> (String, Span) {
-    let mut span = token_span(&tokens[0]);
-    let mut name = tokens[0].text().to_string();
-    for t in &tokens[1..] {
-        if token_span(t).start != span.end || !matches!(t.kind(), IDENT | MINUS | INT) {
-            break;
-        }
-        span.end = token_span(t).end;
-        name.push_str(t.text());
-    }
+    let (mut name, mut span) = ast::glued(tokens);
     // A name never ends in `-` (`app->` splits): give the dash back.
     while name.ends_with('-') {
         name.pop();

@@ -32,6 +32,109 @@ ast_node! {
     PayloadBlock => PAYLOAD_BLOCK, PayloadPattern => PAYLOAD_PATTERN, Validator => VALIDATOR,
     Point => POINT, CallTarget => CALL_TARGET, RouterLine => ROUTER_LINE,
     PortDecl => PORT_DECL, GrantStmt => GRANT_STMT, CallStmt => CALL_STMT,
+    RequiresBlock => REQUIRES_BLOCK, Requirement => REQUIREMENT, SchemaDecl => SCHEMA_DECL,
+    RoleDecl => ROLE_DECL, LimitsBlock => LIMITS_BLOCK,
+}
+
+/// A declaration of a `Bind` body (1.1.0). The one place that tells declarations apart: the
+/// checker, lowering, the symbol index and the outline match on this, not on syntax kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Declaration {
+    Requires(RequiresBlock),
+    Schema(SchemaDecl),
+    Port(PortDecl),
+    Role(RoleDecl),
+    Grant(GrantStmt),
+    Call(CallStmt),
+    Limits(LimitsBlock),
+}
+
+impl Declaration {
+    pub fn cast(node: SyntaxNode) -> Option<Declaration> {
+        Some(match node.kind() {
+            REQUIRES_BLOCK => Declaration::Requires(RequiresBlock(node)),
+            SCHEMA_DECL => Declaration::Schema(SchemaDecl(node)),
+            PORT_DECL => Declaration::Port(PortDecl(node)),
+            ROLE_DECL => Declaration::Role(RoleDecl(node)),
+            GRANT_STMT => Declaration::Grant(GrantStmt(node)),
+            CALL_STMT => Declaration::Call(CallStmt(node)),
+            LIMITS_BLOCK => Declaration::Limits(LimitsBlock(node)),
+            _ => return None,
+        })
+    }
+
+    pub fn syntax(&self) -> &SyntaxNode {
+        match self {
+            Declaration::Requires(n) => n.syntax(),
+            Declaration::Schema(n) => n.syntax(),
+            Declaration::Port(n) => n.syntax(),
+            Declaration::Role(n) => n.syntax(),
+            Declaration::Grant(n) => n.syntax(),
+            Declaration::Call(n) => n.syntax(),
+            Declaration::Limits(n) => n.syntax(),
+        }
+    }
+
+    /// What it is, as a diagnostic says it: "a `Port`".
+    pub fn described(&self) -> &'static str {
+        match self {
+            Declaration::Requires(_) => "a `Requires` block",
+            Declaration::Schema(_) => "a `Schema` declaration",
+            Declaration::Port(_) => "a `Port`",
+            Declaration::Role(_) => "a `Role`",
+            Declaration::Grant(_) => "a `grant`",
+            Declaration::Call(_) => "a `call`",
+            Declaration::Limits(_) => "a `limits` block",
+        }
+    }
+
+    /// The keyword (`Port`, `grant`): the first identifier of the declaration.
+    pub fn keyword(&self) -> Option<SyntaxToken> {
+        token(self.syntax(), IDENT)
+    }
+
+    /// The name a `Schema`, `Port` or `Role` declares, as written (glued identifier, `-` and
+    /// digit tokens after the keyword), with its span; `None` for the others.
+    pub fn declared_name(&self) -> Option<(String, crate::Span)> {
+        match self {
+            Declaration::Schema(_) | Declaration::Port(_) | Declaration::Role(_) => {
+                let tokens = significant_tokens(self.syntax());
+                (tokens.len() > 1).then(|| glued(&tokens[1..]))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl RequiresBlock {
+    pub fn requirements(&self) -> impl Iterator<Item = Requirement> {
+        self.0.descendants().filter_map(Requirement::cast)
+    }
+}
+
+/// The significant (non-trivia) tokens directly under `node`.
+pub fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
+    node.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+        .collect()
+}
+
+/// `tokens[0]` glued with the directly adjacent identifier, `-` and digit tokens after it, as
+/// written (a name such as `user-files-2`), with its span. `tokens` must not be empty.
+pub fn glued(tokens: &[SyntaxToken]) -> (String, crate::Span) {
+    let span_of =
+        |t: &SyntaxToken| usize::from(t.text_range().start())..usize::from(t.text_range().end());
+    let mut span = span_of(&tokens[0]);
+    let mut name = tokens[0].text().to_string();
+    for t in &tokens[1..] {
+        if span_of(t).start != span.end || !matches!(t.kind(), IDENT | MINUS | INT) {
+            break;
+        }
+        span.end = span_of(t).end;
+        name.push_str(t.text());
+    }
+    (name, span)
 }
 
 pub(crate) fn child<N: AstNode>(parent: &SyntaxNode) -> Option<N> {

@@ -7,28 +7,20 @@ use starlane_ir::{
     PathPattern, PatternId, PayloadKind, PayloadPattern, Port, PortCheck, Role, Route, Segment,
     SelectorPattern, Shape, SourceSpan, Stop, Template, Validator,
 };
-use starlane_lang::ast::{self, AstNode};
+use starlane_lang::ast::{self, AstNode, Declaration};
 use starlane_lang::atoms::{count, perm, quantity};
 use starlane_lang::check::RegexCache;
 use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
-use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text, token_span};
+use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text};
 use crate::codes;
 
-/// The declared name after the keyword: glued identifier/`-` tokens.
-pub(super) fn decl_name(src: &str, node: &SyntaxNode) -> String {
-    let tokens = significant_tokens(node);
-    let Some(first) = tokens.get(1) else {
-        return String::new();
-    };
-    let mut end = token_span(first).end;
-    for t in &tokens[2..] {
-        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
-            break;
-        }
-        end = token_span(t).end;
-    }
-    src[token_span(first).start..end].to_string()
+/// The declared name after the keyword, as written (empty when there is none).
+pub(super) fn decl_name(declaration: &Declaration) -> String {
+    declaration
+        .declared_name()
+        .map(|(name, _)| name)
+        .unwrap_or_default()
 }
 
 /// Lowers one item of a `Bind` body on its own: what it declares (ports, roles, grants) and the
@@ -46,20 +38,20 @@ pub fn lower_item(
         src,
         out: LoweredItem::default(),
     };
-    match item.kind() {
-        PORT_DECL => {
-            let port = l.port(item);
+    match Declaration::cast(item.clone()) {
+        Some(port @ Declaration::Port(_)) => {
+            let port = l.port(&port);
             l.out.ports.push(port);
         }
-        ROLE_DECL => {
+        Some(role @ Declaration::Role(_)) => {
             let role = Role {
-                name: decl_name(src, item),
+                name: decl_name(&role),
                 grants: l.grants_in(item),
                 span: l.span(span_of(item)),
             };
             l.out.roles.push(role);
         }
-        GRANT_STMT => {
+        Some(Declaration::Grant(_)) => {
             if let Some(g) = l.grant(item) {
                 l.out.grants.push(g);
             }
@@ -86,9 +78,10 @@ impl ItemLowerer<'_> {
         sspan(self.env.source, span)
     }
 
-    fn port(&mut self, node: &SyntaxNode) -> Port {
+    fn port(&mut self, declaration: &Declaration) -> Port {
+        let node = declaration.syntax();
         let mut port = Port {
-            name: decl_name(self.src, node),
+            name: decl_name(declaration),
             request: None,
             response: None,
             exec_ms: starlane_ir::DEFAULT_EXEC_MS,
@@ -213,7 +206,7 @@ impl ItemLowerer<'_> {
                     .map(|n| text(self.src, &n))?,
             ),
             Some("super") => GrantKind::Super,
-            Some("role") => GrantKind::Role(decl_name_after(self.src, node, "role")?),
+            Some("role") => GrantKind::Role(name_after(node, "role")?),
             _ => return None,
         };
         let mut on = None;
@@ -523,18 +516,11 @@ impl ItemLowerer<'_> {
     }
 }
 
-fn decl_name_after(src: &str, node: &SyntaxNode, keyword: &str) -> Option<String> {
+/// The name after `keyword` (`grant role editor …` → `editor`).
+fn name_after(node: &SyntaxNode, keyword: &str) -> Option<String> {
     let tokens = significant_tokens(node);
     let i = tokens.iter().position(|t| t.text() == keyword)?;
-    let first = tokens.get(i + 1)?;
-    let mut end = token_span(first).end;
-    for t in &tokens[i + 2..] {
-        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
-            break;
-        }
-        end = token_span(t).end;
-    }
-    Some(src[token_span(first).start..end].to_string())
+    (i + 1 < tokens.len()).then(|| starlane_lang::ast::glued(&tokens[i + 1..]).0)
 }
 
 /// `Ext<Select>/path` → ("Ext", "Select", Some("/path")).

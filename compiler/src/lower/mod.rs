@@ -15,7 +15,7 @@ use starlane_ir::{Bind, Limits, PayloadPattern, Requirement, SchemaRef, SourceSp
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::atoms::quantity;
 use starlane_lang::check::RegexCache;
-use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
 pub use item::lower_item;
 
@@ -108,10 +108,6 @@ pub fn normalise_path(path: &str) -> String {
 
 pub(crate) use starlane_lang::ast::trimmed_span as span_of;
 
-fn token_span(t: &SyntaxToken) -> Span {
-    usize::from(t.text_range().start())..usize::from(t.text_range().end())
-}
-
 fn sspan(source: u32, span: Span) -> SourceSpan {
     SourceSpan {
         source,
@@ -124,12 +120,7 @@ fn text(src: &str, node: &SyntaxNode) -> String {
     src[span_of(node)].to_string()
 }
 
-fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect()
-}
+use starlane_lang::ast::{Declaration, significant_tokens};
 
 /// Lowers the `Bind` document of `root` (a parsed and checked tree) as source number `source`.
 pub fn lower_bind(cx: &mut LowerCx, src: &str, root: &SyntaxNode, source: u32) -> Bind {
@@ -171,12 +162,13 @@ pub fn lower_bind_with(
 /// `bind` and the returned env.
 fn declarations(cx: &mut LowerCx, src: &str, body: &SyntaxNode, bind: &mut Bind) -> LowerEnv {
     let mut ports = Vec::new();
-    for item in body.children() {
-        match item.kind() {
-            REQUIRES_BLOCK => requires(src, &item, bind),
-            SCHEMA_DECL => schema(cx, src, &item, bind),
-            LIMITS_BLOCK => limits(src, &item, bind),
-            PORT_DECL => ports.push(item::decl_name(src, &item)),
+    for declaration in body.children().filter_map(Declaration::cast) {
+        let item = declaration.syntax();
+        match &declaration {
+            Declaration::Requires(_) => requires(src, item, bind),
+            Declaration::Schema(_) => schema(cx, item, bind),
+            Declaration::Limits(_) => limits(src, item, bind),
+            Declaration::Port(_) => ports.push(item::decl_name(&declaration)),
             _ => {}
         }
     }
@@ -209,8 +201,10 @@ fn requires(src: &str, node: &SyntaxNode, bind: &mut Bind) {
     }
 }
 
-fn schema(cx: &mut LowerCx, src: &str, node: &SyntaxNode, bind: &mut Bind) {
-    let name = item::decl_name(src, node);
+fn schema(cx: &mut LowerCx, node: &SyntaxNode, bind: &mut Bind) {
+    let name = Declaration::cast(node.clone())
+        .map(|d| item::decl_name(&d))
+        .unwrap_or_default();
     let Some(path) = significant_tokens(node)
         .into_iter()
         .find(|t| t.kind() == STRING)

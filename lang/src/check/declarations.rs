@@ -20,22 +20,11 @@ pub(super) fn check_keyword(cx: &mut Checker, item: &SyntaxNode) {
 
 /// What a declaration item is, and its keyword's span.
 fn declaration_keyword(item: &SyntaxNode) -> Option<(&'static str, crate::diagnostic::Span)> {
-    let what = match item.kind() {
-        REQUIRES_BLOCK => "a `Requires` block",
-        SCHEMA_DECL => "a `Schema` declaration",
-        PORT_DECL => "a `Port`",
-        ROLE_DECL => "a `Role`",
-        GRANT_STMT => "a `grant`",
-        CALL_STMT => "a `call`",
-        LIMITS_BLOCK => "a `limits` block",
-        _ => return None,
-    };
-    let span = item
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .find(|t| t.kind() == IDENT)
+    let declaration = crate::ast::Declaration::cast(item.clone())?;
+    let span = declaration
+        .keyword()
         .map_or_else(|| trimmed_span(item), |t| token_span(&t));
-    Some((what, span))
+    Some((declaration.described(), span))
 }
 
 /// `Requires` comes first, once.
@@ -221,20 +210,11 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
 
 /// Ports and roles are skewer-case; schemas UpperCamelCase (so `~Profile` is never a format).
 fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
-    let tokens: Vec<_> = node
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect();
-    let Some(first) = tokens.get(1) else { return };
-    let mut end = token_span(first).end;
-    for t in &tokens[2..] {
-        if token_span(t).start != end || !matches!(t.kind(), IDENT | MINUS | INT) {
-            break;
-        }
-        end = token_span(t).end;
-    }
-    let span = token_span(first).start..end;
+    let Some((_, span)) =
+        crate::ast::Declaration::cast(node.clone()).and_then(|d| d.declared_name())
+    else {
+        return;
+    };
     let name = &cx.src[span.clone()];
     let schema = node.kind() == SCHEMA_DECL;
     let ok = if schema {

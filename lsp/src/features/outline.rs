@@ -48,12 +48,19 @@ pub fn document_symbols(a: &Analysis) -> Vec<DocumentSymbol> {
 fn block(a: &Analysis, body: &SyntaxNode) -> Vec<DocumentSymbol> {
     let mut out = Vec::new();
     for item in body.children() {
-        let symbol = match item.kind() {
-            REQUIRES_BLOCK => {
-                let children = item
-                    .descendants()
-                    .filter(|n| n.kind() == REQUIREMENT)
+        if item.kind() == SCOPE {
+            out.push(scope(a, &item));
+            continue;
+        }
+        let Some(decl) = ast::Declaration::cast(item.clone()) else {
+            continue;
+        };
+        let symbol = match &decl {
+            ast::Declaration::Requires(block) => {
+                let children = block
+                    .requirements()
                     .map(|r| {
+                        let r = r.syntax().clone();
                         let text = ast::text(&r);
                         let (name, kind) = text.split_once(':').unwrap_or((&text, ""));
                         let kind = kind.trim().trim_end_matches(';').trim();
@@ -71,15 +78,15 @@ fn block(a: &Analysis, body: &SyntaxNode) -> Vec<DocumentSymbol> {
                     children,
                 )
             }
-            SCHEMA_DECL => declaration(a, &item, SymbolKind::STRUCT),
-            PORT_DECL => declaration(a, &item, SymbolKind::FUNCTION),
-            ROLE_DECL => declaration(a, &item, SymbolKind::INTERFACE),
-            GRANT_STMT | CALL_STMT => {
+            ast::Declaration::Schema(_) => declaration(a, &item, SymbolKind::STRUCT),
+            ast::Declaration::Port(_) => declaration(a, &item, SymbolKind::FUNCTION),
+            ast::Declaration::Role(_) => declaration(a, &item, SymbolKind::INTERFACE),
+            ast::Declaration::Grant(_) | ast::Declaration::Call(_) => {
                 leaf(a, &item, one_line(&ast::text(&item)), SymbolKind::KEY, None)
             }
-            LIMITS_BLOCK => leaf(a, &item, "limits".into(), SymbolKind::PROPERTY, None),
-            SCOPE => scope(a, &item),
-            _ => continue,
+            ast::Declaration::Limits(_) => {
+                leaf(a, &item, "limits".into(), SymbolKind::PROPERTY, None)
+            }
         };
         out.push(symbol);
     }
