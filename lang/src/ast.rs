@@ -106,6 +106,125 @@ impl Declaration {
     }
 }
 
+/// What a `grant` gives: `perm MASK`, `priv NAME`, `super` or `role NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantForm {
+    /// The `PERM_MASK` node (`+cSd-RwX`).
+    Perm(SyntaxNode),
+    /// The `PRIV_NAME` node (`props:email:read`, `*`).
+    Priv(SyntaxNode),
+    Super,
+    /// The role's name, glued as written.
+    Role(String),
+}
+
+impl GrantStmt {
+    /// The form, when it is complete enough to read (the checker reports the rest).
+    pub fn form(&self) -> Option<GrantForm> {
+        let tokens = significant_tokens(&self.0);
+        let word = tokens.get(1).filter(|t| t.kind() == IDENT)?;
+        Some(match word.text() {
+            "perm" => GrantForm::Perm(self.0.children().find(|n| n.kind() == PERM_MASK)?),
+            "priv" => GrantForm::Priv(self.0.children().find(|n| n.kind() == PRIV_NAME)?),
+            "super" => GrantForm::Super,
+            "role" => GrantForm::Role(
+                tokens
+                    .get(2)
+                    .filter(|t| t.kind() == IDENT)
+                    .map(|_| glued(&tokens[2..]).0)?,
+            ),
+            _ => return None,
+        })
+    }
+
+    /// The `on` selector's node.
+    pub fn on(&self) -> Option<SyntaxNode> {
+        self.selector_after("on")
+    }
+
+    /// The `to` selector's node.
+    pub fn to(&self) -> Option<SyntaxNode> {
+        self.selector_after("to")
+    }
+
+    /// Whether the statement holds a syntax error (a broken grant is never lowered).
+    pub fn has_error(&self) -> bool {
+        self.0.children().any(|n| n.kind() == ERROR)
+    }
+
+    fn selector_after(&self, keyword: &str) -> Option<SyntaxNode> {
+        let mut pending = false;
+        for el in self.0.children_with_tokens() {
+            match el {
+                rowan::NodeOrToken::Token(t)
+                    if t.kind() == IDENT && (t.text() == "on" || t.text() == "to") =>
+                {
+                    pending = t.text() == keyword;
+                }
+                rowan::NodeOrToken::Node(n) if n.kind() == POINT_SELECTOR && pending => {
+                    return Some(n);
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+impl CallStmt {
+    /// The selector of what may be called.
+    pub fn selector(&self) -> Option<SyntaxNode> {
+        self.0.children().find(|n| n.kind() == POINT_SELECTOR)
+    }
+
+    pub fn target(&self) -> Option<CallTarget> {
+        child(&self.0)
+    }
+
+    /// The `timeout` duration's node.
+    pub fn timeout(&self) -> Option<SyntaxNode> {
+        self.0.children().find(|n| n.kind() == DURATION)
+    }
+}
+
+impl CallTarget {
+    /// The kind name (`Ext`, `Http`, `Cmd`).
+    pub fn kind(&self) -> Option<SyntaxToken> {
+        significant_tokens(&self.0).into_iter().next()
+    }
+
+    /// The method name, or `*`.
+    pub fn method(&self) -> Option<SyntaxToken> {
+        significant_tokens(&self.0)
+            .into_iter()
+            .skip(1)
+            .find(|t| matches!(t.kind(), IDENT | STAR))
+    }
+
+    /// The path after the method (`/users/1`).
+    pub fn path(&self) -> Option<SyntaxToken> {
+        token(&self.0, PATH_REGEX)
+    }
+}
+
+impl PortDecl {
+    /// Every `grant` of the port.
+    pub fn grants(&self) -> impl Iterator<Item = GrantStmt> {
+        self.0.descendants().filter_map(GrantStmt::cast)
+    }
+
+    /// Every `call` entry of the port.
+    pub fn calls(&self) -> impl Iterator<Item = CallStmt> {
+        self.0.descendants().filter_map(CallStmt::cast)
+    }
+}
+
+impl RoleDecl {
+    pub fn grants(&self) -> impl Iterator<Item = GrantStmt> {
+        self.0.descendants().filter_map(GrantStmt::cast)
+    }
+}
+
 impl RequiresBlock {
     pub fn requirements(&self) -> impl Iterator<Item = Requirement> {
         self.0.descendants().filter_map(Requirement::cast)

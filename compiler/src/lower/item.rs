@@ -39,20 +39,20 @@ pub fn lower_item(
         out: LoweredItem::default(),
     };
     match Declaration::cast(item.clone()) {
-        Some(port @ Declaration::Port(_)) => {
-            let port = l.port(&port);
+        Some(Declaration::Port(decl)) => {
+            let port = l.port(&decl);
             l.out.ports.push(port);
         }
-        Some(role @ Declaration::Role(_)) => {
+        Some(Declaration::Role(decl)) => {
             let role = Role {
-                name: decl_name(&role),
-                grants: l.grants_in(item),
+                name: decl_name(&Declaration::Role(decl.clone())),
+                grants: l.grants_in(decl.grants()),
                 span: l.span(span_of(item)),
             };
             l.out.roles.push(role);
         }
-        Some(Declaration::Grant(_)) => {
-            if let Some(g) = l.grant(item) {
+        Some(Declaration::Grant(grant)) => {
+            if let Some(g) = l.grant(&grant) {
                 l.out.grants.push(g);
             }
         }
@@ -78,15 +78,15 @@ impl ItemLowerer<'_> {
         sspan(self.env.source, span)
     }
 
-    fn port(&mut self, declaration: &Declaration) -> Port {
-        let node = declaration.syntax();
+    fn port(&mut self, decl: &ast::PortDecl) -> Port {
+        let node = decl.syntax();
         let mut port = Port {
-            name: decl_name(declaration),
+            name: decl_name(&Declaration::Port(decl.clone())),
             request: None,
             response: None,
             exec_ms: starlane_ir::DEFAULT_EXEC_MS,
             total_ms: starlane_ir::DEFAULT_TOTAL_MS,
-            grants: self.grants_in(node),
+            grants: self.grants_in(decl.grants()),
             calls: Vec::new(),
             span: self.span(span_of(node)),
         };
@@ -148,7 +148,7 @@ impl ItemLowerer<'_> {
         if !exec_set && port.total_ms < port.exec_ms {
             port.exec_ms = port.total_ms; // a short `total` implies a short `exec`
         }
-        for call in node.descendants().filter(|n| n.kind() == CALL_STMT) {
+        for call in decl.calls() {
             if let Some(rule) = self.call_rule(&call) {
                 port.calls.push(rule);
             }
@@ -156,87 +156,57 @@ impl ItemLowerer<'_> {
         port
     }
 
-    fn call_rule(&mut self, node: &SyntaxNode) -> Option<CallRule> {
-        let selector = node
-            .children()
-            .find(|n| n.kind() == POINT_SELECTOR)
-            .and_then(|n| SelectorPattern::parse(&text(self.src, &n)).ok())?;
-        let target = node.children().find(|n| n.kind() == CALL_TARGET)?;
-        let (kind, method, path) = call_target(&target);
+    fn call_rule(&mut self, call: &ast::CallStmt) -> Option<CallRule> {
+        let selector = SelectorPattern::parse(&text(self.src, &call.selector()?)).ok()?;
+        let (kind, method, path) = call_target(&call.target()?);
         let methods = MethodPattern::new(&kind, &method)?;
-        let timeout_ms = node
-            .children()
-            .find(|n| n.kind() == DURATION)
+        let timeout_ms = call
+            .timeout()
             .and_then(|d| quantity::duration_ms(&text(self.src, &d)).ok());
         Some(CallRule {
             selector,
             methods,
             path,
             timeout_ms,
-            span: self.span(span_of(node)),
+            span: self.span(span_of(call.syntax())),
         })
     }
 
-    fn grants_in(&mut self, node: &SyntaxNode) -> Vec<Grant> {
-        node.descendants()
-            .filter(|n| n.kind() == GRANT_STMT)
-            .filter_map(|g| self.grant(&g))
-            .collect()
+    fn grants_in(&mut self, grants: impl Iterator<Item = ast::GrantStmt>) -> Vec<Grant> {
+        grants.filter_map(|g| self.grant(&g)).collect()
     }
 
     /// A grant that does not check is dropped here (fail closed); the checker reported why.
-    fn grant(&mut self, node: &SyntaxNode) -> Option<Grant> {
-        let words: Vec<String> = significant_tokens(node)
-            .iter()
-            .filter(|t| t.kind() == IDENT)
-            .map(|t| t.text().to_string())
-            .collect();
-        let kind = match words.get(1).map(String::as_str) {
-            Some("perm") => {
-                let mask = node.children().find(|n| n.kind() == PERM_MASK)?;
+    fn grant(&mut self, grant: &ast::GrantStmt) -> Option<Grant> {
+        let kind = match grant.form()? {
+            ast::GrantForm::Perm(mask) => {
                 let m = perm::parse(&text(self.src, &mask)).ok()?;
                 GrantKind::Perm {
                     bits: m.bits,
                     and: m.op == perm::MaskOp::And,
                 }
             }
-            Some("priv") => GrantKind::Priv(
-                node.children()
-                    .find(|n| n.kind() == PRIV_NAME)
-                    .map(|n| text(self.src, &n))?,
-            ),
-            Some("super") => GrantKind::Super,
-            Some("role") => GrantKind::Role(name_after(node, "role")?),
-            _ => return None,
+            ast::GrantForm::Priv(name) => GrantKind::Priv(text(self.src, &name)),
+            ast::GrantForm::Super => GrantKind::Super,
+            ast::GrantForm::Role(name) => GrantKind::Role(name),
         };
-        let mut on = None;
-        let mut to = None;
-        let mut pending = "";
-        for el in node.children_with_tokens() {
-            match el {
-                starlane_lang::syntax_kind::NodeOrToken::Token(t)
-                    if t.kind() == IDENT && (t.text() == "on" || t.text() == "to") =>
-                {
-                    pending = if t.text() == "on" { "on" } else { "to" }
-                }
-                starlane_lang::syntax_kind::NodeOrToken::Node(n) if n.kind() == POINT_SELECTOR => {
-                    // A selector that does not parse was reported by the checker; the grant is
-                    // dropped (fail closed: a broken `to` must not widen the grant).
-                    let sel = Some(SelectorPattern::parse(&text(self.src, &n)).ok()?);
-                    if pending == "on" { on = sel } else { to = sel }
-                }
-                _ => {}
-            }
-        }
+        // A selector that does not parse was reported by the checker; the grant is dropped
+        // (fail closed: a broken `to` must not widen the grant).
+        let selector = |node: Option<SyntaxNode>| -> Result<Option<SelectorPattern>, ()> {
+            node.map(|n| SelectorPattern::parse(&text(self.src, &n)).map_err(|_| ()))
+                .transpose()
+        };
+        let on = selector(grant.on()).ok()?;
+        let to = selector(grant.to()).ok()?;
         let is_role = matches!(kind, GrantKind::Role(_));
-        if (!is_role && on.is_none()) || node.children().any(|n| n.kind() == ERROR) {
+        if (!is_role && on.is_none()) || grant.has_error() {
             return None;
         }
         Some(Grant {
             kind,
             on,
             to,
-            span: self.span(span_of(node)),
+            span: self.span(span_of(grant.syntax())),
         })
     }
 
@@ -378,7 +348,7 @@ impl ItemLowerer<'_> {
             CALL_STOP => {
                 let point = self.template(node.children().find(|n| n.kind() == POINT)?)?;
                 let (kind, method, path) =
-                    call_target(&node.children().find(|n| n.kind() == CALL_TARGET)?);
+                    call_target(&node.children().find_map(ast::CallTarget::cast)?);
                 let path = match path {
                     Some(p) => Some(Template::parse(&p).ok()?),
                     None => None,
@@ -468,7 +438,7 @@ impl ItemLowerer<'_> {
                     .and_then(|n| self.template(n));
                 let method = target
                     .children()
-                    .find(|n| n.kind() == CALL_TARGET)
+                    .find_map(ast::CallTarget::cast)
                     .and_then(|t| {
                         let (kind, method, _) = call_target(&t);
                         called_method(&kind, &method)
@@ -516,31 +486,14 @@ impl ItemLowerer<'_> {
     }
 }
 
-/// The name after `keyword` (`grant role editor …` → `editor`).
-fn name_after(node: &SyntaxNode, keyword: &str) -> Option<String> {
-    let tokens = significant_tokens(node);
-    let i = tokens.iter().position(|t| t.text() == keyword)?;
-    (i + 1 < tokens.len()).then(|| starlane_lang::ast::glued(&tokens[i + 1..]).0)
-}
-
 /// `Ext<Select>/path` → ("Ext", "Select", Some("/path")).
-fn call_target(node: &SyntaxNode) -> (String, String, Option<String>) {
-    let tokens = significant_tokens(node);
-    let kind = tokens
-        .first()
-        .map(|t| t.text().to_string())
-        .unwrap_or_default();
-    let method = tokens
-        .iter()
-        .skip(1)
-        .find(|t| matches!(t.kind(), IDENT | STAR))
-        .map(|t| t.text().to_string())
-        .unwrap_or_default();
-    let path = tokens
-        .iter()
-        .find(|t| t.kind() == PATH_REGEX)
-        .map(|t| t.text().to_string());
-    (kind, method, path)
+fn call_target(target: &ast::CallTarget) -> (String, String, Option<String>) {
+    let text = |t: Option<starlane_lang::SyntaxToken>| t.map(|t| t.text().to_string());
+    (
+        text(target.kind()).unwrap_or_default(),
+        text(target.method()).unwrap_or_default(),
+        text(target.path()),
+    )
 }
 
 /// The one method a call stop sends (`*` is for `call` entries only; the checker reports it).
