@@ -49,7 +49,7 @@ impl Runtime {
     /// and counts the outcome.
     pub fn serve(self: &Arc<Self>, to: usize, message: Message) -> Result<Reply, RuntimeError> {
         let exchange = Exchange::start();
-        let name = self.registry.mechtrons[to].name.clone();
+        let name = &self.registry.mechtrons[to].name;
         let result = match self.slots.acquire(Instant::now() + Duration::from_secs(5)) {
             Some(_slot) => self.deliver(to, message, exchange),
             None => Err(RuntimeError::new(
@@ -58,13 +58,13 @@ impl Runtime {
             )),
         };
         match &result {
-            Ok(reply) => self.metrics.request(&name, reply.status),
+            Ok(reply) => self.metrics.request(name, reply.status),
             Err(e) => {
-                self.metrics.request(&name, e.status);
+                self.metrics.request(name, e.status);
                 self.metrics.error(e.stage.as_str(), e.code.id);
             }
         }
-        result.map_err(|e| e.mechtron(&name))
+        result.map_err(|e| e.mechtron(name))
     }
 
     /// Delivers `message` to mechtron `to` within `exchange`.

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// By mechtron, then status: keyed so a message's count is found without allocating.
+    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     errors: Mutex<BTreeMap<(String, String), u64>>,
     guest_nanos: Mutex<BTreeMap<String, u128>>,
     instances: Mutex<BTreeMap<String, u64>>,
@@ -53,6 +54,16 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
     }
 }
 
+/// Updates the value of `name`, allocating its key only the first time (every message bumps
+/// several per-mechtron counters: the hot path must not allocate).
+fn update_named<V: Default>(map: &Mutex<BTreeMap<String, V>>, name: &str, f: impl FnOnce(&mut V)) {
+    let Ok(mut m) = map.lock() else { return };
+    match m.get_mut(name) {
+        Some(v) => f(v),
+        None => f(m.entry(name.to_string()).or_default()),
+    }
+}
+
 /// Decrements the active-instance gauge when dropped.
 pub struct ActiveInstance<'a>(&'a Metrics);
 
@@ -64,7 +75,9 @@ impl Drop for ActiveInstance<'_> {
 
 impl Metrics {
     pub fn request(&self, mechtron: &str, status: u16) {
-        bump(&self.requests, (mechtron.to_string(), status));
+        update_named(&self.requests, mechtron, |by_status| {
+            *by_status.entry(status).or_default() += 1
+        });
     }
 
     pub fn error(&self, stage: &str, code: &str) {
@@ -72,20 +85,18 @@ impl Metrics {
     }
 
     pub fn denied_call(&self, mechtron: &str) {
-        bump(&self.denied_calls, mechtron.to_string());
+        update_named(&self.denied_calls, mechtron, |n| *n += 1);
     }
 
     /// A new instance of `mechtron` starts; the guard ends it.
     pub fn instance(&self, mechtron: &str) -> ActiveInstance<'_> {
-        bump(&self.instances, mechtron.to_string());
+        update_named(&self.instances, mechtron, |n| *n += 1);
         self.active.fetch_add(1, Ordering::Relaxed);
         ActiveInstance(self)
     }
 
     pub fn guest_time(&self, mechtron: &str, time: Duration) {
-        if let Ok(mut m) = self.guest_nanos.lock() {
-            *m.entry(mechtron.to_string()).or_default() += time.as_nanos();
-        }
+        update_named(&self.guest_nanos, mechtron, |n| *n += time.as_nanos());
     }
 
     pub fn connection(&self, listener: &'static str, event: ConnectionEvent) {
@@ -131,14 +142,16 @@ impl Metrics {
             "Messages answered, by mechtron and status.",
         );
         if let Ok(m) = self.requests.lock() {
-            for ((mechtron, status), n) in m.iter() {
-                let status = status.to_string();
-                sample(
-                    &mut s,
-                    name,
-                    &[("mechtron", mechtron), ("status", &status)],
-                    n,
-                );
+            for (mechtron, by_status) in m.iter() {
+                for (status, n) in by_status {
+                    let status = status.to_string();
+                    sample(
+                        &mut s,
+                        name,
+                        &[("mechtron", mechtron), ("status", &status)],
+                        n,
+                    );
+                }
             }
         }
         let name = "starlane_errors_total";
