@@ -4,6 +4,7 @@
 //! declaration keyword at the start of an item).
 
 use starlane_compiler::symbols::SymbolKind;
+use starlane_lang::ast;
 use starlane_lang::vocabulary::{
     DECLARATION_KEYWORDS, FILTERS, FORMATS, GRANT_FORMS, KINDS, LIMITS, PAYLOAD_KINDS, PORT_FIELDS,
     methods_of,
@@ -254,9 +255,11 @@ fn item_start(a: &Analysis, prev: &SyntaxToken) -> Vec<CompletionItem> {
     let Some(body) = body_at(&root, offset) else {
         return Vec::new();
     };
-    let owner = body.parent().map(|p| p.kind());
-    match owner {
-        Some(PORT_DECL) => {
+    let Some(owner) = body.parent() else {
+        return Vec::new();
+    };
+    match ast::Declaration::cast(owner.clone()) {
+        Some(ast::Declaration::Port(_)) => {
             let mut items: Vec<_> = PORT_FIELDS
                 .iter()
                 .map(|f| {
@@ -268,13 +271,13 @@ fn item_start(a: &Analysis, prev: &SyntaxToken) -> Vec<CompletionItem> {
             items.extend(keywords(&["grant", "call"]));
             items
         }
-        Some(ROLE_DECL) => keywords(&["grant"]),
-        Some(LIMITS_BLOCK) => LIMITS
+        Some(ast::Declaration::Role(_)) => keywords(&["grant"]),
+        Some(ast::Declaration::Limits(_)) => LIMITS
             .iter()
             .map(|l| item(l, CompletionItemKind::FIELD, knowledge::keyword(l)))
             .collect(),
-        Some(REQUIRES_BLOCK) => Vec::new(),
-        Some(BIND_DOC) => {
+        Some(_) => Vec::new(),
+        None if owner.kind() == BIND_DOC => {
             let mut items = vec![snippet(
                 "Route",
                 "Route<${1:Http}<${2:Get}>>/${3:path} -> ${4:(( ))} => &;",
@@ -303,7 +306,7 @@ fn item_start(a: &Analysis, prev: &SyntaxToken) -> Vec<CompletionItem> {
             );
             items
         }
-        Some(SCOPE) => {
+        None if owner.kind() == SCOPE => {
             let levels: Vec<String> = levels_around(&body).into_iter().map(|(n, _)| n).collect();
             match levels.as_slice() {
                 [] => kinds(),
