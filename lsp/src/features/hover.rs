@@ -274,15 +274,26 @@ fn ident_hover(
 /// What a point resolves to: a bundle file, an address through a context name, or a literal
 /// address (with captures substituted at run time).
 fn point_hover(a: &Analysis, point: &SyntaxNode) -> Option<String> {
+    use starlane_model::template::{Part, Template, Var};
     let text = ast::text(point);
-    if let Some(path) = text.strip_prefix("${doc.bundle}:") {
+    // The point as the compiler reads it (one template grammar): a bundle file starts with
+    // `${doc.bundle}`; an address under a context name starts with `${name}` as a whole segment.
+    let template = Template::parse(&text).unwrap_or_else(|_| Template::text(&text));
+    if let Some(path) = template.bundle_file() {
+        let path = path.to_string();
         return Some(format!(
             "`{text}` — the file `{}` of this bundle, served with the content type of its extension.",
-            path.trim_start_matches('/')
+            path.trim_start_matches(':').trim_start_matches('/')
         ));
     }
-    let first = text.split(':').next().unwrap_or("");
-    if let Some(name) = first.strip_prefix("${").and_then(|r| r.strip_suffix('}'))
+    let context = match template.parts() {
+        [Part::Var(Var::Name(name))] => Some(name.as_ref()),
+        [Part::Var(Var::Name(name)), Part::Text(t), ..] if t.starts_with(':') => {
+            Some(name.as_ref())
+        }
+        _ => None,
+    };
+    if let Some(name) = context
         && let Some(def) = a
             .symbols()
             .of_kind(SymbolKind::Context)
@@ -296,7 +307,7 @@ fn point_hover(a: &Analysis, point: &SyntaxNode) -> Option<String> {
             "`{text}` — an address under context name `{name}` ({kind}), bound when the bundle is loaded."
         ));
     }
-    let substituted = text.contains('$');
+    let substituted = template.variables().next().is_some();
     let call = point
         .parent()
         .filter(|p| p.kind() == CALL_STOP)
