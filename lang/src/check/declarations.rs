@@ -31,7 +31,10 @@ fn declaration_keyword(item: &SyntaxNode) -> Option<(&'static str, crate::diagno
 pub(super) fn check_requires_placement(cx: &mut Checker, body: &Body) {
     let mut requires_seen: Option<crate::diagnostic::Span> = None;
     for (i, item) in body.syntax().children().enumerate() {
-        if item.kind() != REQUIRES_BLOCK {
+        if !matches!(
+            crate::ast::Declaration::cast(item.clone()),
+            Some(crate::ast::Declaration::Requires(_))
+        ) {
             continue;
         }
         let Some((_, keyword_span)) = declaration_keyword(&item) else {
@@ -157,10 +160,12 @@ fn limit(cx: &mut Checker, node: &SyntaxNode) {
 }
 
 fn grant(cx: &mut Checker, node: &SyntaxNode) {
-    let in_port_or_role = node
-        .ancestors()
-        .skip(1)
-        .any(|a| matches!(a.kind(), PORT_DECL | ROLE_DECL));
+    let in_port_or_role = node.ancestors().skip(1).any(|a| {
+        matches!(
+            crate::ast::Declaration::cast(a),
+            Some(crate::ast::Declaration::Port(_) | crate::ast::Declaration::Role(_))
+        )
+    });
     let words: Vec<_> = node
         .children_with_tokens()
         .filter_map(|e| e.into_token())
@@ -210,13 +215,14 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
 
 /// Ports and roles are skewer-case; schemas UpperCamelCase (so `~Profile` is never a format).
 fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
-    let Some((_, span)) =
-        crate::ast::Declaration::cast(node.clone()).and_then(|d| d.declared_name())
-    else {
+    let Some(declaration) = crate::ast::Declaration::cast(node.clone()) else {
+        return;
+    };
+    let Some((_, span)) = declaration.declared_name() else {
         return;
     };
     let name = &cx.src[span.clone()];
-    let schema = node.kind() == SCHEMA_DECL;
+    let schema = matches!(declaration, crate::ast::Declaration::Schema(_));
     let ok = if schema {
         super::routes::is_upper_camel(name)
     } else {
@@ -242,7 +248,7 @@ fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
             )
         } else {
             (
-                if node.kind() == PORT_DECL {
+                if matches!(declaration, crate::ast::Declaration::Port(_)) {
                     "port"
                 } else {
                     "role"
