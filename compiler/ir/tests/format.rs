@@ -164,6 +164,22 @@ fn wrong_magic_future_version_and_unknown_features_are_named() {
 }
 
 #[test]
+fn a_typed_value_the_language_does_not_admit_is_invalid() {
+    // Hand-made bytes can hold an `Ext` method that no `.bind` could name: refused at load.
+    let mut b = sample();
+    b.binds[0].routes[0].segments[1].stop = Stop::Call {
+        point: Template::text("localhost:app"),
+        method: Method::Ext("select".into()),
+        path: None,
+    };
+    let err = decode(&encode(&b, "p")).unwrap_err();
+    assert!(
+        matches!(err, LoadError::Invalid(ref m) if m.contains("`Ext<select>` is not a method name")),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn out_of_range_indices_are_invalid_not_a_panic() {
     let mut b = sample();
     b.binds[0].routes[0].segments[0].payload = Some(7);
