@@ -249,7 +249,7 @@ impl ItemSymbols {
                 VALIDATOR => {
                     // `~Profile`: a schema; lower-case names are formats, `point^…` a mechtron.
                     if let Some(point) = node.children().find(|n| n.kind() == POINT)
-                        && let [tok] = significant(&point).as_slice()
+                        && let [tok] = ast::significant_tokens(&point).as_slice()
                         && tok.kind() == IDENT
                         && tok.text().starts_with(|c: char| c.is_ascii_uppercase())
                     {
@@ -261,7 +261,7 @@ impl ItemSymbols {
                     }
                 }
                 GRANT_STMT => {
-                    let tokens = significant(&node);
+                    let tokens = ast::significant_tokens(&node);
                     if let Some(i) = tokens.iter().position(|t| t.text() == "role")
                         && let Some(t) = tokens.get(i + 1)
                         && t.kind() == IDENT
@@ -287,7 +287,7 @@ impl ItemSymbols {
             Some(ast::Declaration::Requires(block)) => {
                 for req in block.requirements() {
                     let req = req.syntax().clone();
-                    let tokens = significant(&req);
+                    let tokens = ast::significant_tokens(&req);
                     let before_colon: Vec<_> = tokens
                         .into_iter()
                         .take_while(|t| t.kind() != COLON)
@@ -487,17 +487,10 @@ fn token_span(t: &SyntaxToken) -> Span {
     usize::from(t.text_range().start())..usize::from(t.text_range().end())
 }
 
-fn significant(node: &SyntaxNode) -> Vec<SyntaxToken> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
-        .collect()
-}
-
 /// The name made of the glued identifier, `-` and digit tokens starting at significant token
 /// `skip` of `node` (`save-profile` after `Port`).
 fn glued_name(node: &SyntaxNode, skip: usize) -> Option<(String, Span)> {
-    let tokens: Vec<_> = significant(node)
+    let tokens: Vec<_> = ast::significant_tokens(node)
         .into_iter()
         .skip(skip)
         .skip_while(|t| t.kind() == L_PAREN)

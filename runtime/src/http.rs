@@ -11,8 +11,8 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use starlane_ir::{Kind, Method};
-use starlane_model::vocabulary::HTTP_METHODS;
+use starlane_ir::Method;
+use starlane_model::vocabulary::{HTTP_METHODS, HttpMethod};
 
 use crate::codes;
 use crate::error::RuntimeError;
@@ -26,15 +26,12 @@ pub type Body = Full<Bytes>;
 /// (`PURGE`) is refused before its body is read.
 pub fn method_of(method: &hyper::Method) -> Result<Method, RuntimeError> {
     let upper = method.as_str();
-    let mut name = String::with_capacity(upper.len());
-    for (i, c) in upper.chars().enumerate() {
-        name.push(if i == 0 {
-            c.to_ascii_uppercase()
-        } else {
-            c.to_ascii_lowercase()
-        });
-    }
-    Method::new(Kind::Http, &name).ok_or_else(|| {
+    // The language's names are the HTTP names in UpperCamel (`GET` is `Get`): compared without
+    // case, so no name is built per request.
+    let known = HttpMethod::ALL
+        .iter()
+        .find(|m| m.name().eq_ignore_ascii_case(upper));
+    known.map(|m| Method::Http(*m)).ok_or_else(|| {
         RuntimeError::new(
             codes::BAD_REQUEST,
             format!(

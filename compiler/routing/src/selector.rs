@@ -78,9 +78,8 @@ impl Selector {
         pattern: &SelectorPattern,
         bound: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Selector, String> {
-        Selector::compile(pattern, &mut |var, out| match var {
-            Var::Name(name) => bound(name).map(|v| out.push_str(&v)).is_some(),
-            _ => false,
+        Selector::compile(pattern, &mut |var, out| {
+            crate::substitute::context_value(var, bound, out)
         })
     }
 

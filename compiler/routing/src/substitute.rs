@@ -19,6 +19,16 @@ pub fn capture<'a>(captures: &'a [Capture], var: &Var) -> Option<&'a str> {
         .map(|c| c.value.as_str())
 }
 
+/// Appends the address of a context name (`${users}`) from `bound`; false when `var` is not a
+/// context name or is not bound. Grants and `call` entries fill their selectors with this at load;
+/// points use it after captures.
+pub fn context_value(var: &Var, bound: &dyn Fn(&str) -> Option<String>, out: &mut String) -> bool {
+    match var {
+        Var::Name(name) => bound(name).map(|v| out.push_str(&v)).is_some(),
+        _ => false,
+    }
+}
+
 /// Fills in `template`: a capture first, then a bound context name (`bound`). `${doc.bundle}`
 /// has no value here (a bundle file is recognised before filling: [`Template::bundle_file`]).
 /// Fails with the first variable that has no value.
@@ -34,10 +44,7 @@ pub fn fill(
                 out.push_str(v);
                 return true;
             }
-            match var {
-                Var::Name(name) => bound(name).map(|v| out.push_str(&v)).is_some(),
-                _ => false,
-            }
+            context_value(var, bound, out)
         })
         .map_err(Var::clone)?;
     Ok(out)
