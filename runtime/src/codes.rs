@@ -15,6 +15,8 @@ pub enum Stage {
     Instantiate,
     Execute,
     Respond,
+    /// Handing a message to another host of the mesh.
+    Deliver,
 }
 
 impl Stage {
@@ -28,7 +30,24 @@ impl Stage {
             Stage::Instantiate => "instantiate",
             Stage::Execute => "execute",
             Stage::Respond => "respond",
+            Stage::Deliver => "deliver",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        [
+            Stage::Ingress,
+            Stage::Route,
+            Stage::Filter,
+            Stage::Validate,
+            Stage::Grant,
+            Stage::Instantiate,
+            Stage::Execute,
+            Stage::Respond,
+            Stage::Deliver,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -103,6 +122,7 @@ codes! {
     HOST_NOT_ALLOWED = "E0228", "host-not-allowed", Ingress, Caller, 421, "the request names a host the admin listener does not answer to";
     UNSUPPORTED_MEDIA_TYPE = "E0229", "unsupported-media-type", Ingress, Caller, 415, "the admin listener accepts only JSON";
     CROSS_ORIGIN = "E0230", "cross-origin", Ingress, Caller, 403, "the admin listener refuses requests from web pages";
+    MESH_TIMEOUT = "E0231", "mesh-timeout", Deliver, System, 504, "no host of the mesh acknowledged or answered the message in time";
 }
 
 /// Looks a code up by id (`E0205`) or name (`schema-violation`).

@@ -48,7 +48,17 @@ impl Runtime {
     /// A message from outside (the HTTP ingress, the admin endpoint): takes a slot, delivers,
     /// and counts the outcome.
     pub fn serve(self: &Arc<Self>, to: usize, message: Message) -> Result<Reply, RuntimeError> {
-        let exchange = Exchange::start();
+        self.serve_within(to, message, Exchange::start())
+    }
+
+    /// As [`Runtime::serve`], within an exchange that started elsewhere (another host of the
+    /// mesh sends what remains of its time).
+    pub fn serve_within(
+        self: &Arc<Self>,
+        to: usize,
+        message: Message,
+        exchange: Exchange,
+    ) -> Result<Reply, RuntimeError> {
         let name = &self.registry.mechtrons[to].name;
         let result = match self.slots.acquire(Instant::now() + Duration::from_secs(5)) {
             Some(_slot) => self.deliver(to, message, exchange),
@@ -452,14 +462,6 @@ impl Runtime {
         }
         let target = self.fill(flow, point)?;
         check_point(&target)?;
-        let Some(to) = self.mechtron_for(&target) else {
-            return Err(RuntimeError::new(
-                codes::ADDRESS_NOT_HOSTED,
-                format!(
-                    "`{target}` is not hosted here (this host serves localhost:<mechtron> and its bundle's files)"
-                ),
-            ));
-        };
         let msg = flow.message;
         let message = match call {
             Some((method, path)) => {
@@ -481,7 +483,15 @@ impl Runtime {
                 ..msg.clone()
             },
         };
-        self.deliver(to, message, flow.exchange.nested(flow.exchange.deadline))
+        self.deliver_to_point(&target, message, flow.exchange.nested(flow.exchange.deadline))
+            .unwrap_or_else(|| {
+                Err(RuntimeError::new(
+                    codes::ADDRESS_NOT_HOSTED,
+                    format!(
+                        "`{target}` is not hosted here (this host serves localhost:<mechtron> and its bundle's files) nor by any live host of a mesh"
+                    ),
+                ))
+            })
     }
 
     /// `${doc.bundle}:/dir/file`: a file of the bundle, never a host file.
@@ -525,17 +535,18 @@ impl Runtime {
         let ask =
             |point: &Template, method: &Method, payload: &[u8]| -> Result<Verdict, RuntimeError> {
                 let target = self.fill(flow, point)?;
-                let to = self.mechtron_for(&target).ok_or_else(|| {
-                    RuntimeError::new(
-                        codes::ADDRESS_NOT_HOSTED,
-                        format!("the validator `{target}` is not hosted here"),
+                let reply = self
+                    .deliver_to_point(
+                        &target,
+                        Message::new(method.clone(), "/", payload.to_vec()),
+                        flow.exchange.nested(deadline),
                     )
-                })?;
-                let reply = self.deliver(
-                    to,
-                    Message::new(method.clone(), "/", payload.to_vec()),
-                    flow.exchange.nested(deadline),
-                )?;
+                    .unwrap_or_else(|| {
+                        Err(RuntimeError::new(
+                            codes::ADDRESS_NOT_HOSTED,
+                            format!("the validator `{target}` is not hosted here"),
+                        ))
+                    })?;
                 let answer: serde_json::Value =
                     serde_json::from_slice(&reply.body).map_err(|_| {
                         RuntimeError::new(

@@ -69,6 +69,9 @@ pub struct Runtime {
     /// Distinct modules compiled (or loaded) and linked at load: each once, whatever the number
     /// of mechtrons that run it.
     pub(crate) modules_linked: usize,
+    /// Set once when the host joins a mesh (`--mesh`): where messages to mechtrons not served
+    /// here go.
+    pub(crate) mesh: std::sync::OnceLock<Arc<crate::mesh::Mesh>>,
 }
 
 /// What loading does once per distinct module (by SHA-256), not once per mechtron: compile or
@@ -152,6 +155,7 @@ impl Runtime {
             max_depth: options.max_depth,
             started: Instant::now(),
             modules_linked: 0,
+            mesh: std::sync::OnceLock::new(),
         };
         let mut once = OncePerModule {
             cache,
@@ -316,6 +320,31 @@ impl Runtime {
         self.modules_linked
     }
 
+    /// Joins this runtime to a mesh (once; later calls are ignored).
+    pub(crate) fn attach_mesh(&self, mesh: Arc<crate::mesh::Mesh>) {
+        let _ = self.mesh.set(mesh);
+    }
+
+    /// The mesh this host belongs to, if it joined one.
+    pub fn mesh(&self) -> Option<&Arc<crate::mesh::Mesh>> {
+        self.mesh.get()
+    }
+
+    /// Delivers to the mechtron at `point`: in-process when it is served here, over the mesh
+    /// when another live host announces it; `None` when no host serves it.
+    pub(crate) fn deliver_to_point(
+        self: &Arc<Self>,
+        point: &str,
+        message: crate::message::Message,
+        exchange: crate::message::Exchange,
+    ) -> Option<Result<crate::message::Reply, RuntimeError>> {
+        if let Some(to) = self.mechtron_for(point) {
+            return Some(self.deliver(to, message, exchange));
+        }
+        let name = crate::registry::mechtron_name_of(point)?;
+        self.mesh.get()?.deliver(name, message, exchange)
+    }
+
     pub fn bind_of(&self, mechtron: usize) -> &Bind {
         self.registry.bind_of(mechtron)
     }
@@ -387,6 +416,7 @@ impl Runtime {
             "instances_active": self.metrics.active_instances(),
             "mechtrons": mechtrons,
             "caller_rules_enforced": self.registry.binds.iter().any(|b| b.caller_rules),
+            "mesh": self.mesh.get().map(|m| m.status()),
         })
     }
 

@@ -196,24 +196,22 @@ impl Outbound for GuestOutbound {
             Some(ms) => deadline.min(crate::delivery::after(ms)),
             None => deadline,
         };
-        let Some(to) = self.rt.mechtron_for(target) else {
-            return Err(self.refuse(
-                codes::ADDRESS_NOT_HOSTED,
-                binding,
-                target,
-                op,
-                format!("`{target}` is not hosted here"),
-            ));
-        };
         let message = Message::new(method, path, payload.to_vec());
         let exchange = Exchange {
             deadline,
             depth: self.depth,
         }
         .nested(deadline);
-        match self.rt.deliver(to, message, exchange) {
-            Ok(reply) => Ok(reply.body),
-            Err(e) => Err(e.to_guest_json()),
+        match self.rt.deliver_to_point(target, message, exchange) {
+            None => Err(self.refuse(
+                codes::ADDRESS_NOT_HOSTED,
+                binding,
+                target,
+                op,
+                format!("`{target}` is not hosted here nor by any live host of a mesh"),
+            )),
+            Some(Ok(reply)) => Ok(reply.body),
+            Some(Err(e)) => Err(e.to_guest_json()),
         }
     }
 }

@@ -202,12 +202,15 @@ impl Registry {
 
     /// The local mechtron a point is delivered to (`localhost:<name>` or below it).
     pub fn mechtron_for(&self, point: &str) -> Option<usize> {
-        let mut segs = starlane_model::selector::segments(point);
-        (segs.next()? == "localhost")
-            .then(|| segs.next())
-            .flatten()
-            .and_then(|name| self.mechtron_named(name))
+        mechtron_name_of(point).and_then(|name| self.mechtron_named(name))
     }
+}
+
+/// The mechtron a point belongs to: `localhost:<name>` and every point below it. The address is
+/// the same on every host of a mesh (`specs/runtime.md` §1).
+pub fn mechtron_name_of(point: &str) -> Option<&str> {
+    let mut segs = starlane_model::selector::segments(point);
+    (segs.next()? == "localhost").then(|| segs.next()).flatten()
 }
 
 /// The address of a local mechtron.

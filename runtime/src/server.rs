@@ -25,6 +25,8 @@ pub struct ServeOptions {
     pub runtime: RuntimeOptions,
     /// How long in-flight messages may take to finish after a stop signal.
     pub drain: Duration,
+    /// Join a mesh of hosts on NATS (`--mesh`); `None`: one process, no NATS.
+    pub mesh: Option<crate::mesh::MeshOptions>,
 }
 
 /// The admin listener: where, who may use it, and its connection limits.
@@ -67,6 +69,11 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     for line in rt.describe_caller_rules() {
         tracing::info!("{line}");
+    }
+    if let Some(mesh) = options.mesh {
+        let host = mesh.host.clone();
+        crate::mesh::Mesh::join(&rt, mesh).await?;
+        println!("mesh host {host} joined");
     }
     let http = TcpListener::bind(options.http)
         .await
@@ -210,6 +217,10 @@ pub async fn serve_runtime(
     stop.await;
     tracing::info!("stopping: no new connections; draining in-flight messages");
     let _ = stop_tx.send(true);
+    // Other hosts stop routing here; messages from them already running finish below.
+    if let Some(mesh) = rt.mesh() {
+        mesh.leave(&rt).await;
+    }
     let mut all = Vec::new();
     if let Ok(slots) = http_task.await {
         all.push(slots);
@@ -225,7 +236,7 @@ pub async fn serve_runtime(
         }
     };
     let background = async {
-        while rt.background.running() > 0 {
+        while rt.background.running() > 0 || rt.mesh().is_some_and(|m| m.running() > 0) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     };

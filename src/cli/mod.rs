@@ -61,7 +61,7 @@ enum Command {
     /// Format files in place (canonical whitespace and comment layout; never rewrites forms).
     Fmt(FmtArgs),
     /// Serve a bundle: HTTP through its routes, and an admin listener.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the state of a running `starlane run` (from its admin listener).
     Status {
         #[command(flatten)]
@@ -69,6 +69,9 @@ enum Command {
         /// Print the raw JSON.
         #[arg(long)]
         json: bool,
+        /// List the mesh's hosts: each one's mechtrons and states, and its last heartbeat.
+        #[arg(long)]
+        mesh: bool,
     },
     /// Send a message such as `Ext<Hello>` to a mechtron of a running `starlane run`.
     Send {
@@ -172,6 +175,16 @@ pub struct RunArgs {
     /// Messages from outside handled at once.
     #[arg(long)]
     max_concurrency: Option<usize>,
+    /// Join a mesh of hosts on this NATS server (`nats://127.0.0.1:4222`); the password, if
+    /// any, comes from `STARLANE_MESH_PASSWORD`.
+    #[arg(long, value_name = "URL")]
+    mesh: Option<String>,
+    /// This host's name in the mesh (default: `[mesh] host`, else the machine's hostname).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// The NATS user to join the mesh as.
+    #[arg(long, value_name = "USER")]
+    mesh_user: Option<String>,
     /// Seconds in-flight messages get to finish after SIGTERM.
     #[arg(long, default_value_t = 10)]
     drain: u64,
@@ -268,8 +281,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Lsp { stdio: _ } => lsp::run(),
-        Command::Run(args) => run::run(args),
-        Command::Status { admin, json } => run::status(&admin, json),
+        Command::Run(args) => run::run(*args),
+        Command::Status { admin, json, mesh } => run::status(&admin, json, mesh),
         Command::Send {
             message,
             to,

@@ -14,6 +14,7 @@ use starlane_runtime::admin::{AdminAccess, OpenRead, token};
 use starlane_runtime::auth::Credentials;
 use starlane_runtime::engine::{EngineOptions, ExecClock};
 use starlane_runtime::listener::{BodyBudget, ListenerLimits};
+use starlane_runtime::mesh::{Faults, MeshOptions};
 use starlane_runtime::module_cache::ModuleCache;
 use starlane_runtime::server::{AdminOptions, ServeOptions, run as serve};
 
@@ -58,10 +59,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // A directory is built first (diagnostics on stderr), and its `starlane.toml` `[run]`
     // section supplies bindings and credentials that flags did not.
     let mut project = starlane_lang::settings::RunSettings::default();
+    let mut mesh_settings = starlane_lang::settings::MeshSettings::default();
     let mut project_root = PathBuf::from(".");
     let bundle = if args.bundle.is_dir() {
         let settings = starlane_lang::settings::load_for(&args.bundle)?;
         project = settings.run.clone();
+        mesh_settings = settings.mesh.clone();
         project_root = settings.root.clone().unwrap_or_else(|| args.bundle.clone());
         let Some((bundle, _)) = super::bundle_cmds::compile(&args.bundle, None)? else {
             return Ok(ExitCode::from(1));
@@ -168,11 +171,82 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             max_depth: defaults.max_depth,
         },
         drain: Duration::from_secs(args.drain),
+        mesh: mesh_options(&args, &mesh_settings)?,
     };
     match serve(options) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => bail!(e),
     }
+}
+
+/// `--mesh`/`--host`/`--mesh-user` over `[mesh]`; `None` without a mesh URL.
+fn mesh_options(
+    args: &RunArgs,
+    settings: &starlane_lang::settings::MeshSettings,
+) -> anyhow::Result<Option<MeshOptions>> {
+    let Some(url) = args.mesh.clone().or_else(|| settings.url.clone()) else {
+        if args.host.is_some() {
+            bail!(
+                "`--host` names this host in a mesh: give the mesh too (`--mesh nats://HOST:PORT`)"
+            );
+        }
+        return Ok(None);
+    };
+    let host = match args.host.clone().or_else(|| settings.host.clone()) {
+        Some(h) => h,
+        None => machine_hostname()
+            .context("no host name: give one with `--host NAME` or `[mesh] host`")?,
+    };
+    let mut o = MeshOptions::new(&url, &host);
+    if let Some(name) = &settings.name {
+        o.name = name.clone();
+    }
+    o.user = args.mesh_user.clone().or_else(|| settings.user.clone());
+    o.password = std::env::var("STARLANE_MESH_PASSWORD").ok();
+    if o.user.is_some() && o.password.is_none() {
+        bail!("`--mesh-user` needs the password in STARLANE_MESH_PASSWORD");
+    }
+    if let Some(v) = settings.ack_timeout {
+        o.ack_timeout = v;
+    }
+    if let Some(v) = settings.retries {
+        o.retries = v;
+    }
+    if let Some(v) = settings.max_retry_delay {
+        o.max_retry_delay = v;
+    }
+    if let Some(v) = settings.heartbeat {
+        o.heartbeat = v;
+    }
+    if let Some(v) = settings.gone_after {
+        o.gone_after = v;
+    }
+    if let Some(v) = settings.per_host_in_flight {
+        o.per_host_in_flight = v;
+    }
+    o.faults = Faults::from_env().map_err(anyhow::Error::msg)?;
+    o.check().map_err(anyhow::Error::msg)?;
+    Ok(Some(o))
+}
+
+/// The machine's hostname, cut to what a mesh host name may hold.
+fn machine_hostname() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())?;
+    let name: String = text
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// The admin listener's access rules from flags and `[run.admin]`.
@@ -283,7 +357,7 @@ fn admin_request(
     })
 }
 
-pub fn status(admin: &AdminClientArgs, json: bool) -> anyhow::Result<ExitCode> {
+pub fn status(admin: &AdminClientArgs, json: bool, mesh: bool) -> anyhow::Result<ExitCode> {
     let (code, body) = admin_request(admin, "GET", "/status", None, None)?;
     if code != 200 && !json {
         return refused(&body);
@@ -305,6 +379,21 @@ pub fn status(admin: &AdminClientArgs, json: bool) -> anyhow::Result<ExitCode> {
         v["engine"]["allocator"].as_str().unwrap_or("?"),
         v["engine"]["exec_clock"].as_str().unwrap_or("?")
     );
+    if mesh {
+        return print_mesh(&v["mesh"]);
+    }
+    if let Some(host) = v["mesh"]["host"].as_str() {
+        let hosts = v["mesh"]["hosts"].as_array().map_or(0, Vec::len);
+        println!(
+            "mesh {} as host {host}  {}  {hosts} other host(s) known (`starlane status --mesh`)",
+            v["mesh"]["mesh"].as_str().unwrap_or("?"),
+            if v["mesh"]["connected"] == true {
+                "connected"
+            } else {
+                "disconnected"
+            }
+        );
+    }
     let mut all_ready = true;
     for m in v["mechtrons"].as_array().into_iter().flatten() {
         let state = m["state"].as_str().unwrap_or("?");
@@ -325,6 +414,40 @@ pub fn status(admin: &AdminClientArgs, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `starlane status --mesh`: this host, then every other host heard from.
+fn print_mesh(mesh: &serde_json::Value) -> anyhow::Result<ExitCode> {
+    let Some(me) = mesh["host"].as_str() else {
+        eprintln!("this host is not in a mesh (start it with `starlane run --mesh URL`)");
+        return Ok(ExitCode::from(1));
+    };
+    println!(
+        "mesh {}  this host {me}  {}",
+        mesh["mesh"].as_str().unwrap_or("?"),
+        if mesh["connected"] == true {
+            "connected"
+        } else {
+            "disconnected from NATS"
+        }
+    );
+    for h in mesh["hosts"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<20} {:<6} bundle {:<16} heard {} ms ago",
+            h["host"].as_str().unwrap_or("?"),
+            if h["gone"] == true { "gone" } else { "up" },
+            h["bundle"].as_str().unwrap_or("?"),
+            h["last_heartbeat_ms"]
+        );
+        for m in h["mechtrons"].as_array().into_iter().flatten() {
+            println!(
+                "      {:<20} {}",
+                m[0].as_str().unwrap_or("?"),
+                m[1].as_str().unwrap_or("?")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// An error answer from the admin listener, printed as it came.

@@ -2,6 +2,8 @@
 //! ports (its admin token read from the file it writes), and a real HTTP client (hyper's).
 #![allow(dead_code)]
 
+pub mod nats;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

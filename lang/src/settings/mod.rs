@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use check::{CheckSettings, LintLevel};
-pub use run::{AdminSettings, RunSettings};
+pub use run::{AdminSettings, MeshSettings, RunSettings};
 
 pub const FILE_NAME: &str = "starlane.toml";
 
@@ -28,6 +28,9 @@ pub struct Settings {
     /// How `starlane run DIR` serves this project.
     #[serde(default)]
     pub run: RunSettings,
+    /// How `starlane run` joins a mesh of hosts.
+    #[serde(default)]
+    pub mesh: MeshSettings,
     /// Where the project was found: the directory holding `starlane.toml` (the bundle root).
     #[serde(skip)]
     pub root: Option<PathBuf>,

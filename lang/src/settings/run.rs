@@ -54,6 +54,43 @@ pub struct AdminSettings {
     pub max_connections: Option<usize>,
 }
 
+/// `[mesh]`: joining a mesh of hosts on NATS (`specs/runtime.md` §8); flags override it. The
+/// password is never read from this file: it comes from `STARLANE_MESH_PASSWORD`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MeshSettings {
+    /// `nats://host:port` (`--mesh`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// This host's name in the mesh (`--host`).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// The mesh's name: the first token of its NATS subjects (default `starlane`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The NATS user (`--mesh-user`).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Wait this long for an ack before resending (default `250ms`, doubling per resend).
+    #[serde(default, deserialize_with = "duration")]
+    pub ack_timeout: Option<Duration>,
+    /// Resends after the first attempt (default 4).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// The longest wait between two attempts (default `2s`).
+    #[serde(default, deserialize_with = "duration")]
+    pub max_retry_delay: Option<Duration>,
+    /// How often each host announces itself (default `1s`).
+    #[serde(default, deserialize_with = "duration")]
+    pub heartbeat: Option<Duration>,
+    /// A host not heard for this long is gone (default `3s`).
+    #[serde(default, deserialize_with = "duration")]
+    pub gone_after: Option<Duration>,
+    /// Messages from one other host run at once here (default 16).
+    #[serde(default)]
+    pub per_host_in_flight: Option<usize>,
+}
+
 /// `"10s"`, `"500ms"`: the language's duration syntax.
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let text = String::deserialize(d)?;

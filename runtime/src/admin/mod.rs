@@ -135,7 +135,11 @@ pub async fn handle(
                 .iter()
                 .map(|m| (m.name.clone(), m.state() == MechtronState::Ready))
                 .collect();
-            let mut r = Response::new(Full::new(Bytes::from(rt.metrics.render(&ready))));
+            let mut text = rt.metrics.render(&ready);
+            if let Some(mesh) = rt.mesh() {
+                mesh.render_metrics(&mut text);
+            }
+            let mut r = Response::new(Full::new(Bytes::from(text)));
             r.headers_mut().insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4"),
@@ -205,7 +209,16 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
         None => rt.registry.http,
         Some(t) => rt.mechtron_named(t).or_else(|| rt.mechtron_for(t)),
     };
-    let Some(to) = to else {
+    // Not served here: a mechtron another host of the mesh announces, by name or address.
+    let remote = match (to, &outside.to, rt.mesh()) {
+        (None, Some(t), Some(_)) => Some(
+            crate::registry::mechtron_name_of(t)
+                .unwrap_or(t)
+                .to_string(),
+        ),
+        _ => None,
+    };
+    if to.is_none() && remote.is_none() {
         return error_response(&RuntimeError::new(
             codes::ADDRESS_NOT_HOSTED,
             format!(
@@ -213,7 +226,7 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
                 outside.to.as_deref().unwrap_or("(the HTTP one)")
             ),
         ));
-    };
+    }
     let body = match (outside.body, outside.body_base64) {
         (Some(b), _) => b.into_bytes(),
         (None, Some(b)) => match STANDARD.decode(b) {
@@ -236,7 +249,21 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
             };
             message.caller = Some(identity);
         }
-        rt.serve(to, message)
+        match (to, remote, rt.mesh()) {
+            (Some(to), _, _) => rt.serve(to, message),
+            (None, Some(name), Some(mesh)) => mesh
+                .deliver(&name, message, crate::message::Exchange::start())
+                .unwrap_or_else(|| {
+                    Err(RuntimeError::new(
+                        codes::ADDRESS_NOT_HOSTED,
+                        format!("no live host of the mesh serves `{name}`"),
+                    ))
+                }),
+            _ => Err(RuntimeError::new(
+                codes::ADDRESS_NOT_HOSTED,
+                "no mechtron to send to",
+            )),
+        }
     })
     .await;
     match result {

