@@ -122,8 +122,9 @@ fn project(tag: &str, name: &str, bind: &str, wat: &str, toml: &str) -> PathBuf 
     dir
 }
 
-/// Fast failure detection for tests: heartbeats every 100 ms, gone after 600 ms.
-const QUICK: &str = "[mesh]\nheartbeat = \"100ms\"\ngone_after = \"600ms\"\nack_timeout = \"100ms\"\nretries = 3\nmax_retry_delay = \"400ms\"\n";
+/// Quick failure detection for tests: heartbeats every 200 ms, gone after 2 s (slack for a
+/// loaded machine), short ack waits.
+const QUICK: &str = "[mesh]\nheartbeat = \"200ms\"\ngone_after = \"2s\"\nack_timeout = \"100ms\"\nretries = 3\nmax_retry_delay = \"400ms\"\n";
 
 fn worker_project(tag: &str) -> PathBuf {
     project(tag, "worker", WORKER_BIND, &recording_echo(), QUICK)
@@ -436,7 +437,7 @@ fn a_host_killed_under_traffic_loses_nothing_and_runs_nothing_twice() {
 #[test]
 fn hosts_reconnect_after_nats_restarts() {
     let mut nats = Nats::start();
-    let _worker = host(&nats, &worker_project("restart-w"), "w1", &[]);
+    let worker = host(&nats, &worker_project("restart-w"), "w1", &[]);
     let front = host(&nats, &front_project("restart-f"), "front", &[]);
     wait_for_hosts(&front, &["w1"]);
     assert_eq!(post(&front.url("/work"), b"token-r-0").status, 200);
@@ -459,6 +460,9 @@ fn hosts_reconnect_after_nats_restarts() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(metric(&front, "starlane_mesh_reconnects_total") >= 1);
+    // With NATS gone, a host still stops on SIGTERM (its goodbye cannot be sent; it says so).
+    nats.kill();
+    assert!(worker.stop().success());
 }
 
 #[test]
@@ -581,4 +585,41 @@ fn only_mesh_members_can_invoke_a_mechtron() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(executions(&[&worker], "token-visitor"), 0);
     assert_eq!(metric(&worker, "starlane_mesh_received_total"), 0);
+}
+
+/// The README's mesh example, run as a user runs it: `examples/mesh/run.sh` starts NATS, the
+/// ledger host and three shop hosts; every shop answers with the ledger's balance.
+#[test]
+fn the_mesh_example_runs_four_hosts() {
+    // Ports below the ephemeral range, all free when chosen.
+    let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+    let base = (0..200)
+        .map(|k| 10000 + ((std::process::id() as u16 % 100) + k * 97) % 20000)
+        .find(|&b| [1, 2, 3, 10, 101, 102, 103].iter().all(|&d| free(b + d)))
+        .expect("free ports for the example");
+    let nats_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut script = Command::new(support::repo().join("examples/mesh/run.sh"))
+        .env("STARLANE", binary())
+        .env("PORT_BASE", base.to_string())
+        .env("NATS_PORT", nats_port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(script.stdout.take().unwrap()));
+    let ready = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(ready.starts_with("mesh example ready"), "{ready:?}");
+    for i in 1..=3 {
+        let answer = support::get(&format!("http://127.0.0.1:{}/balance", base + i));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["balance"], 42, "{}", answer.body);
+    }
+    unsafe {
+        libc::kill(script.id() as i32, libc::SIGTERM);
+    }
+    assert!(script.wait().unwrap().success());
+    // Every host it started is gone with it.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", base + 1)).is_err());
 }

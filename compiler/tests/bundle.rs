@@ -195,3 +195,29 @@ fn a_lone_bind_is_a_bundle_and_receives_http() {
     assert_eq!(out.bundle.unwrap().http_bind, Some(0));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `examples/mesh`: both projects build clean, and their committed modules are built from
+/// their WAT.
+#[test]
+fn the_mesh_example_builds_from_its_wat() {
+    for (project, guest) in [("shop", "shop"), ("ledger", "ledger")] {
+        let dir = root().join("examples/mesh").join(project);
+        let built = wat::parse_file(dir.join(format!("guests/{guest}.wat"))).unwrap();
+        let committed = dir.join(format!("wasm/{guest}.wasm"));
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&committed, &built).unwrap();
+        }
+        assert_eq!(
+            std::fs::read(&committed).unwrap(),
+            built,
+            "rebuild with BLESS=1"
+        );
+        let out = build(&dir);
+        assert!(
+            out.reports.iter().all(|r| r.diagnostics.is_empty()),
+            "{:?}",
+            messages(&out)
+        );
+        assert!(out.bundle.is_some());
+    }
+}

@@ -16,7 +16,8 @@ pub struct Heartbeat {
     pub bundle: String,
     /// Each mechtron it serves, with its state (`Ready`, `Panic`, …).
     pub mechtrons: Vec<(String, String)>,
-    /// Sent once by a host that stops (SIGTERM): route nothing new to it.
+    /// Set from SIGTERM until the host stops: route nothing new to it. It keeps heartbeating
+    /// while it drains, so senders keep waiting for the replies of what it acknowledged.
     pub leaving: bool,
 }
 
@@ -54,14 +55,17 @@ impl Hosts {
 
     pub fn heard(&self, beat: Heartbeat) {
         if let Ok(mut known) = self.known.lock() {
-            let was_gone = known
+            let before = known
                 .get(&beat.host)
-                .is_none_or(|k| self.is_gone(k, Instant::now()));
-            if was_gone && !beat.leaving {
-                tracing::info!(host = %beat.host, "mesh host joined");
-            }
-            if beat.leaving {
-                tracing::info!(host = %beat.host, "mesh host is leaving");
+                .map(|k| (self.is_silent(k, Instant::now()), k.beat.leaving));
+            match (before, beat.leaving) {
+                (None | Some((true, _)), false) => {
+                    tracing::info!(host = %beat.host, "mesh host joined")
+                }
+                (None | Some((_, false)), true) => {
+                    tracing::info!(host = %beat.host, "mesh host is leaving")
+                }
+                _ => {}
             }
             known.insert(
                 beat.host.clone(),
@@ -73,16 +77,23 @@ impl Hosts {
         }
     }
 
-    fn is_gone(&self, k: &Known, now: Instant) -> bool {
-        k.beat.leaving || now.duration_since(k.heard) > self.gone_after
+    /// Silent for longer than `gone_after`: it will answer nothing more.
+    fn is_silent(&self, k: &Known, now: Instant) -> bool {
+        now.duration_since(k.heard) > self.gone_after
     }
 
-    /// Whether `host` is alive now.
+    /// Not to be sent anything new: silent, or leaving (while it drains what it has).
+    fn is_gone(&self, k: &Known, now: Instant) -> bool {
+        k.beat.leaving || self.is_silent(k, now)
+    }
+
+    /// Whether `host` may still answer what it acknowledged: heard within `gone_after`, even if
+    /// it is leaving (it drains before it stops).
     pub fn alive(&self, host: &str) -> bool {
         let now = Instant::now();
         self.known
             .lock()
-            .map(|k| k.get(host).is_some_and(|k| !self.is_gone(k, now)))
+            .map(|k| k.get(host).is_some_and(|k| !self.is_silent(k, now)))
             .unwrap_or(false)
     }
 
@@ -157,8 +168,13 @@ mod tests {
         assert_eq!(picks, ["a", "b", "a", "b"]);
         assert_eq!(hosts.choose("other"), None);
         hosts.heard(beat("a", &[("w", "Ready")], true));
-        assert!(!hosts.alive("a"));
-        assert_eq!(hosts.choose("w").as_deref(), Some("b"));
+        assert!(hosts.alive("a"), "a leaving host still answers what it has");
+        assert_eq!(
+            hosts.choose("w").as_deref(),
+            Some("b"),
+            "but gets nothing new"
+        );
+        assert!(hosts.view().iter().any(|h| h.host == "a" && h.gone));
     }
 
     #[test]

@@ -280,8 +280,18 @@ impl Mesh {
     /// arrive are refused (their senders choose another host). Messages already running finish.
     pub async fn leave(&self, rt: &Runtime) {
         self.leaving.store(true, Ordering::Relaxed);
-        receiver::publish_heartbeat(self, rt).await;
-        let _ = self.client.flush().await;
+        // Bounded: with NATS unreachable the goodbye cannot be sent, and the host must still stop
+        // (the others will see it gone after `gone_after`).
+        let goodbye = async {
+            receiver::publish_heartbeat(self, rt).await;
+            let _ = self.client.flush().await;
+        };
+        if tokio::time::timeout(Duration::from_secs(1), goodbye)
+            .await
+            .is_err()
+        {
+            tracing::warn!("mesh: could not announce leaving (NATS unreachable)");
+        }
     }
 
     /// Messages from other hosts still running here.

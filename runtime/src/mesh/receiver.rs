@@ -66,12 +66,13 @@ async fn answer(mesh: &Mesh, reply_to: &str, attempt: u32, frame: Vec<u8>) {
     if mesh.options.faults.drops_outgoing(attempt) {
         return;
     }
-    if let Err(e) = mesh
-        .client
-        .publish(reply_to.to_string(), frame.into())
-        .await
-    {
-        tracing::debug!("mesh: cannot answer on {reply_to}: {e}");
+    // Bounded: a lost answer is recovered by the sender's resend; a stuck one would stall the
+    // receiving loop.
+    let publish = mesh.client.publish(reply_to.to_string(), frame.into());
+    match tokio::time::timeout(Duration::from_secs(1), publish).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!("mesh: cannot answer on {reply_to}: {e}"),
+        Err(_) => tracing::debug!("mesh: the answer on {reply_to} did not go out in time"),
     }
 }
 
@@ -208,12 +209,13 @@ pub(super) async fn publish_heartbeat(mesh: &Mesh, rt: &Runtime) {
         leaving: mesh.leaving.load(Ordering::Relaxed),
     };
     let bytes = wire::encode(&beat);
-    if let Err(e) = mesh
+    let publish = mesh
         .client
-        .publish(mesh.options.heartbeat_subject(), bytes.into())
-        .await
-    {
-        tracing::debug!("mesh: heartbeat not sent: {e}");
+        .publish(mesh.options.heartbeat_subject(), bytes.into());
+    match tokio::time::timeout(mesh.options.heartbeat, publish).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!("mesh: heartbeat not sent: {e}"),
+        Err(_) => tracing::debug!("mesh: heartbeat not sent in time"),
     }
 }
 
@@ -240,11 +242,10 @@ pub(super) async fn start_heartbeats(mesh: &Arc<Mesh>, rt: &Arc<Runtime>) -> Res
     let rt = Arc::downgrade(rt);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(mesh.options.heartbeat);
+        // Also while leaving (the beat says so): senders wait for what this host acknowledged
+        // until it stops.
         loop {
             tick.tick().await;
-            if mesh.leaving.load(Ordering::Relaxed) {
-                return;
-            }
             let Some(rt) = rt.upgrade() else { return };
             publish_heartbeat(&mesh, &rt).await;
         }

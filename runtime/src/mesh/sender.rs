@@ -236,17 +236,17 @@ impl Mesh {
                 ),
             ));
         }
-        // A failed publish (connection down) is a lost attempt: the ack wait and resend cover it.
-        if let Err(e) = self
-            .client
-            .publish_with_reply(
-                self.options.deliver_subject(host),
-                reply_to.to_string(),
-                bytes.into(),
-            )
-            .await
-        {
-            tracing::debug!("mesh: publish to {host} failed: {e}");
+        // A failed publish (connection down, the client's buffer full) is a lost attempt: the
+        // ack wait and resend cover it. Bounded, so a sender never waits on a dead connection.
+        let publish = self.client.publish_with_reply(
+            self.options.deliver_subject(host),
+            reply_to.to_string(),
+            bytes.into(),
+        );
+        match tokio::time::timeout(self.options.ack_timeout, publish).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!("mesh: publish to {host} failed: {e}"),
+            Err(_) => tracing::debug!("mesh: publish to {host} did not go out in time"),
         }
         Ok(())
     }
