@@ -102,8 +102,13 @@ impl RawGuest {
 
 /// Writes and builds a one-mechtron bundle around the hello guest with `bind`.
 pub fn bench_bundle(bind: &str) -> starlane_ir::Bundle {
+    named_bundle("bench", bind)
+}
+
+/// As [`bench_bundle`], with the mechtron called `name`.
+pub fn named_bundle(name: &str, bind: &str) -> starlane_ir::Bundle {
     let dir = std::env::temp_dir().join(format!(
-        "starlane-bench-{}-{}",
+        "starlane-bench-{}-{name}-{}",
         std::process::id(),
         bind.len()
     ));
@@ -113,7 +118,7 @@ pub fn bench_bundle(bind: &str) -> starlane_ir::Bundle {
     std::fs::write(dir.join("bench.bind"), bind).unwrap();
     std::fs::write(
         dir.join("bench.app"),
-        "App {\n  Set {\n    +mechtron.name=bench,\n    +wasm.src=${self.config.bundle}:/wasm/bench.wasm,\n    +bind=${self.config.bundle}:/bench.bind\n  }\n}\n",
+        format!("App {{\n  Set {{\n    +mechtron.name={name},\n    +wasm.src=${{self.config.bundle}}:/wasm/bench.wasm,\n    +bind=${{self.config.bundle}}:/bench.bind\n  }}\n}}\n"),
     )
     .unwrap();
     let out = starlane_compiler::bundle::build(&dir, None, &Default::default(), |_| {}).unwrap();

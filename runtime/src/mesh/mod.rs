@@ -262,18 +262,10 @@ impl Mesh {
         exchange: Exchange,
     ) -> Option<Result<Reply, RuntimeError>> {
         let first = self.hosts.choose(name)?;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let mesh = Arc::clone(self);
-        let name = name.to_string();
-        self.handle.spawn(async move {
-            let _ = tx.send(mesh.send(first, name, message, exchange).await);
-        });
-        Some(rx.blocking_recv().unwrap_or_else(|_| {
-            Err(RuntimeError::new(
-                crate::codes::MESH_TIMEOUT,
-                "the mesh stopped before the message was answered",
-            ))
-        }))
+        // Driven on the calling thread (a guest's or a blocking one, never an async worker), as
+        // a plain NATS request would be: no hand-off to a task and back.
+        let send = Arc::clone(self).send(first, name.to_string(), message, exchange);
+        Some(self.handle.block_on(send))
     }
 
     /// Announces that this host leaves: others route nothing new here, and messages that still

@@ -5,7 +5,7 @@
 //! host's announcement, and the table of the others.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -138,43 +138,48 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
             return;
         }
     };
-    answer(mesh, &reply_to, envelope.attempt, ack).await;
     tracing::debug!(message_id = %shown, attempt = envelope.attempt, from = %envelope.from, to = %envelope.to, dedupe = "new", "mesh: running a message from another host");
-    let mesh = Arc::clone(mesh);
-    let rt = Arc::clone(rt);
-    tokio::spawn(async move {
+    // The reply acknowledges too: a message answered within a quarter of the ack timeout needs
+    // no separate ack (one NATS message less); a slower one is acked then, well before the
+    // sender would resend.
+    let replied = Arc::new(AtomicBool::new(false));
+    {
+        let (mesh, reply_to, replied) = (Arc::clone(mesh), reply_to.clone(), Arc::clone(&replied));
         let attempt = envelope.attempt;
-        let run = {
-            let rt = Arc::clone(&rt);
-            let mesh = Arc::clone(&mesh);
-            move || {
-                let _in_flight = in_flight;
-                bump(&mesh.counters.executed);
-                let Some(to) = rt.mechtron_named(&envelope.to) else {
-                    return Err(RuntimeError::new(
-                        codes::ADDRESS_NOT_HOSTED,
-                        format!(
-                            "host `{}` serves no mechtron `{}`",
-                            mesh.options.host, envelope.to
-                        ),
-                    ));
-                };
-                let deadline = Instant::now()
-                    + Duration::from_millis(envelope.remaining_ms)
-                        .min(crate::message::MAX_EXCHANGE);
-                let exchange = Exchange {
-                    deadline,
-                    depth: envelope.depth,
-                };
-                rt.serve_within(to, envelope.message(), exchange)
+        tokio::spawn(async move {
+            tokio::time::sleep(mesh.options.ack_timeout / 4).await;
+            if !replied.load(Ordering::Acquire) {
+                answer(&mesh, &reply_to, attempt, ack).await;
             }
-        };
-        let outcome = match tokio::task::spawn_blocking(run).await {
-            Ok(result) => result,
-            Err(e) => Err(RuntimeError::new(
-                codes::GUEST_TRAP,
-                format!("the host task failed: {e}"),
-            )),
+        });
+    }
+    // Run and answer on a blocking thread: the guest may run up to its `exec` limit, and the
+    // reply is published from there without another hand-off to an async worker.
+    let (mesh, rt) = (Arc::clone(mesh), Arc::clone(rt));
+    tokio::task::spawn_blocking(move || {
+        let attempt = envelope.attempt;
+        let outcome = {
+            let _in_flight = in_flight;
+            bump(&mesh.counters.executed);
+            match rt.mechtron_named(&envelope.to) {
+                None => Err(RuntimeError::new(
+                    codes::ADDRESS_NOT_HOSTED,
+                    format!(
+                        "host `{}` serves no mechtron `{}`",
+                        mesh.options.host, envelope.to
+                    ),
+                )),
+                Some(to) => {
+                    let deadline = Instant::now()
+                        + Duration::from_millis(envelope.remaining_ms)
+                            .min(crate::message::MAX_EXCHANGE);
+                    let exchange = Exchange {
+                        deadline,
+                        depth: envelope.depth,
+                    };
+                    rt.serve_within(to, envelope.message(), exchange)
+                }
+            }
         };
         let frame = wire::encode(&Frame::Reply {
             id,
@@ -183,7 +188,8 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
                 .map_err(|e| WireError::from(&e)),
         });
         mesh.dedupe.done(id, frame.clone());
-        answer(&mesh, &reply_to, attempt, frame).await;
+        replied.store(true, Ordering::Release);
+        mesh.handle.block_on(answer(&mesh, &reply_to, attempt, frame));
     });
 }
 
