@@ -133,6 +133,40 @@ fn bench(c: &mut Criterion) {
         b.iter(|| front.serve(0, message()).unwrap())
     });
     group.finish();
+
+    // Throughput behind one front host with 1, 2 and 3 worker hosts sharing the load (8
+    // senders at once). Two cores here: the shape matters, not the absolute numbers.
+    let mut group = c.benchmark_group("mesh_throughput");
+    const BATCH: u64 = 64;
+    group.throughput(criterion::Throughput::Elements(BATCH));
+    let mut workers = vec![worker];
+    for hosts in 1..=3 {
+        if hosts > 1 {
+            let extra = runtime("worker", WORKER);
+            let name = format!("worker-host-{hosts}");
+            tokio.block_on(async { Mesh::join(&extra, MeshOptions::new(&url, &name)).await.unwrap() });
+            workers.push(extra);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while mesh.status()["hosts"].as_array().map_or(0, Vec::len) < hosts {
+                assert!(Instant::now() < deadline, "no heartbeat from {name}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        group.bench_function(format!("{hosts}_worker_hosts"), |b| {
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    for _ in 0..8 {
+                        s.spawn(|| {
+                            for _ in 0..BATCH / 8 {
+                                front.serve(0, message()).unwrap();
+                            }
+                        });
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);
