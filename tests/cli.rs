@@ -19,7 +19,7 @@ fn starlane(args: &[&str]) -> (i32, String) {
 fn checking_the_bundled_examples_succeeds() {
     let (code, out) = starlane(&["check", "examples/"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("checked 38 files: 0 errors"), "{out}");
+    assert!(out.contains("checked 42 files: 0 errors"), "{out}");
 }
 
 #[test]

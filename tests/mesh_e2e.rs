@@ -356,6 +356,42 @@ fn a_message_no_host_acknowledges_ends_in_a_typed_timeout_and_never_runs() {
     assert_eq!(metric(&front, "starlane_mesh_resends_total"), 3);
 }
 
+/// A `call` entry's own `ack` and `retries` win over `[mesh]` for that call.
+#[test]
+fn a_call_entry_sets_its_own_ack_wait_and_retries() {
+    let nats = Nats::start();
+    let _worker = host(
+        &nats,
+        &worker_project("own-w"),
+        "w1",
+        &[("STARLANE_MESH_FAULTS", "drop-in=100")],
+    );
+    let bind = FRONT_BIND.replace(
+        "call localhost:worker:**^Ext<Work>;\n  }\n  Port snoop",
+        "call localhost:worker:**^Ext<Work> ack 50ms retries 1;\n  }\n  Port snoop",
+    );
+    assert_ne!(bind, FRONT_BIND);
+    let front = host(
+        &nats,
+        &project(
+            "own-f",
+            "front",
+            &bind,
+            &calling_guest("localhost:worker:jobs", "Ext<Work>"),
+            QUICK,
+        ),
+        "front",
+        &[],
+    );
+    wait_for_hosts(&front, &["w1"]);
+    let answer = support::get(&front.url("/call"));
+    // The guest hears the typed error; the call was sent twice (`retries 1`), not 4 times.
+    assert!(answer.body.starts_with("DENIED:"), "{}", answer.body);
+    assert!(answer.body.contains("E0231"), "{}", answer.body);
+    assert!(answer.body.contains("after 2 attempts"), "{}", answer.body);
+    assert_eq!(metric(&front, "starlane_mesh_resends_total"), 1);
+}
+
 #[test]
 fn a_host_killed_under_traffic_loses_nothing_and_runs_nothing_twice() {
     let nats = Nats::start();

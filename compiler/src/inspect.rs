@@ -82,12 +82,14 @@ pub fn text(header: &Header, bundle: &Bundle) -> String {
             for c in &p.calls {
                 let _ = writeln!(
                     s,
-                    "    call {}^{}{}{}",
+                    "    call {}^{}{}{}{}{}",
                     c.selector,
                     crate::render_ir::methods(&c.methods),
                     c.path.as_deref().unwrap_or(""),
                     c.timeout_ms
-                        .map_or(String::new(), |t| format!(" timeout {t} ms"))
+                        .map_or(String::new(), |t| format!(" timeout {t} ms")),
+                    c.ack_ms.map_or(String::new(), |t| format!(" ack {t} ms")),
+                    c.retries.map_or(String::new(), |n| format!(" retries {n}"))
                 );
             }
         }

@@ -213,7 +213,10 @@ module.exports = grammar({
       $.point_selector,
       '^',
       $.call_target,
-      optional(seq(alias('timeout', $.keyword), $.quantity)),
+      repeat(choice(
+        seq(alias(choice('timeout', 'ack'), $.keyword), $.quantity),
+        seq(alias('retries', $.keyword), $.integer),
+      )),
       ';',
     ),
 

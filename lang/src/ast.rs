@@ -183,7 +183,52 @@ impl CallStmt {
 
     /// The `timeout` duration's node.
     pub fn timeout(&self) -> Option<SyntaxNode> {
-        self.0.children().find(|n| n.kind() == DURATION)
+        self.option("timeout")?.into_node()
+    }
+
+    /// The `ack` duration's node (a call across hosts of a mesh).
+    pub fn ack(&self) -> Option<SyntaxNode> {
+        self.option("ack")?.into_node()
+    }
+
+    /// The `retries` count's token.
+    pub fn retries(&self) -> Option<SyntaxToken> {
+        self.option("retries")?.into_token()
+    }
+
+    /// Each option's word and value (a duration node or a count token), in source order.
+    pub fn options(&self) -> Vec<(SyntaxToken, Option<crate::syntax_kind::SyntaxElement>)> {
+        let elements: Vec<_> = self
+            .0
+            .children_with_tokens()
+            .filter(|e| !e.kind().is_trivia())
+            .collect();
+        let mut out = Vec::new();
+        let after_target = elements
+            .iter()
+            .position(|e| e.kind() == CALL_TARGET)
+            .map_or(0, |i| i + 1);
+        for (i, e) in elements.iter().enumerate().skip(after_target) {
+            if let Some(word) = e
+                .as_token()
+                .filter(|t| t.kind() == IDENT && matches!(t.text(), "timeout" | "ack" | "retries"))
+            {
+                let value = elements
+                    .get(i + 1)
+                    .filter(|v| v.kind() == DURATION || v.kind() == INT)
+                    .cloned();
+                out.push((word.clone(), value));
+            }
+        }
+        out
+    }
+
+    /// The first value of option `word`.
+    fn option(&self, word: &str) -> Option<crate::syntax_kind::SyntaxElement> {
+        self.options()
+            .into_iter()
+            .find(|(w, _)| w.text() == word)
+            .and_then(|(_, v)| v)
     }
 }
 

@@ -47,6 +47,12 @@ pub fn keyword(word: &str) -> Option<&'static str> {
         "timeout" => {
             "**timeout** — `exec D, total D`: `exec` is the guest's own CPU time (default 1000ms), `total` the whole exchange including host calls and validators (default 5000ms); `exec` must not exceed `total`."
         }
+        "ack" => {
+            "**ack** — on a `call` entry, `ack D`: for a call that crosses hosts of a mesh, how long to wait for the receiving host's ack before resending (the wait doubles per resend, up to `[mesh] max_retry_delay`). Default: `[mesh] ack_timeout`, 250ms."
+        }
+        "retries" => {
+            "**retries** — on a `call` entry, `retries N` (0–16): how many times a call that crosses hosts of a mesh is resent when no ack comes, before it fails with `E0231`. A resend never runs twice. Default: `[mesh] retries`, 4."
+        }
         "exec" => {
             "**exec** — time spent inside wasm (an epoch deadline armed at call start, extended across host calls). Default 1000ms."
         }

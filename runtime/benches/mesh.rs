@@ -144,7 +144,11 @@ fn bench(c: &mut Criterion) {
         if hosts > 1 {
             let extra = runtime("worker", WORKER);
             let name = format!("worker-host-{hosts}");
-            tokio.block_on(async { Mesh::join(&extra, MeshOptions::new(&url, &name)).await.unwrap() });
+            tokio.block_on(async {
+                Mesh::join(&extra, MeshOptions::new(&url, &name))
+                    .await
+                    .unwrap()
+            });
             workers.push(extra);
             let deadline = Instant::now() + Duration::from_secs(10);
             while mesh.status()["hosts"].as_array().map_or(0, Vec::len) < hosts {

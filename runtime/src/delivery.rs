@@ -483,7 +483,12 @@ impl Runtime {
                 ..msg.clone()
             },
         };
-        self.deliver_to_point(&target, message, flow.exchange.nested(flow.exchange.deadline))
+        self.deliver_to_point(
+            &target,
+            message,
+            flow.exchange.nested(flow.exchange.deadline),
+            Default::default(),
+        )
             .unwrap_or_else(|| {
                 Err(RuntimeError::new(
                     codes::ADDRESS_NOT_HOSTED,
@@ -540,6 +545,7 @@ impl Runtime {
                         &target,
                         Message::new(method.clone(), "/", payload.to_vec()),
                         flow.exchange.nested(deadline),
+                        Default::default(),
                     )
                     .unwrap_or_else(|| {
                         Err(RuntimeError::new(

@@ -337,12 +337,13 @@ impl Runtime {
         point: &str,
         message: crate::message::Message,
         exchange: crate::message::Exchange,
+        delivery: crate::mesh::Delivery,
     ) -> Option<Result<crate::message::Reply, RuntimeError>> {
         if let Some(to) = self.mechtron_for(point) {
             return Some(self.deliver(to, message, exchange));
         }
         let name = crate::registry::mechtron_name_of(point)?;
-        self.mesh.get()?.deliver(name, message, exchange)
+        self.mesh.get()?.deliver(name, message, exchange, delivery)
     }
 
     pub fn bind_of(&self, mechtron: usize) -> &Bind {

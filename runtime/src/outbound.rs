@@ -82,7 +82,7 @@ impl GuestOutbound {
         method: &Method,
         path: &str,
         op: &str,
-    ) -> Result<Option<u64>, Vec<u8>> {
+    ) -> Result<starlane_routing::call_rules::CallMatch, Vec<u8>> {
         let rt = &self.rt;
         if target.len() > MAX_POINT_LEN {
             let shown: String = target.chars().take(64).collect();
@@ -167,7 +167,7 @@ impl GuestOutbound {
                 ),
             ));
         }
-        Ok(rule.timeout_ms)
+        Ok(rule)
     }
 }
 
@@ -191,8 +191,8 @@ impl Outbound for GuestOutbound {
                 format!("`{shown}` is not an operation such as `Ext<Select>`"),
             ));
         };
-        let timeout = self.check(binding, target, &method, path, op)?;
-        let deadline = match timeout {
+        let rule = self.check(binding, target, &method, path, op)?;
+        let deadline = match rule.timeout_ms {
             Some(ms) => deadline.min(crate::delivery::after(ms)),
             None => deadline,
         };
@@ -202,7 +202,14 @@ impl Outbound for GuestOutbound {
             depth: self.depth,
         }
         .nested(deadline);
-        match self.rt.deliver_to_point(target, message, exchange) {
+        let delivery = crate::mesh::Delivery {
+            ack_timeout: rule.ack_ms.map(std::time::Duration::from_millis),
+            retries: rule.retries,
+        };
+        match self
+            .rt
+            .deliver_to_point(target, message, exchange, delivery)
+        {
             None => Err(self.refuse(
                 codes::ADDRESS_NOT_HOSTED,
                 binding,

@@ -15,7 +15,7 @@ pub const MAGIC: [u8; 8] = *b"STRLNBDL";
 /// 2: a port's `request`/`response` carry the span of their field (`PortCheck`).
 /// 3: typed values: methods, method patterns, filters, payload kinds and formats as enums;
 ///    points and paths as parsed templates; selectors as parts; route paths as `PathPattern`.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Feature flags this reader understands (none yet); a file with others is refused.
 pub const KNOWN_FEATURES: u32 = 0;
 

@@ -285,6 +285,9 @@ pub struct CallRule {
     /// A path regex the whole path must match (compiled at load).
     pub path: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// Across hosts of a mesh: the ack wait and resends for this call, over `[mesh]`.
+    pub ack_ms: Option<u64>,
+    pub retries: Option<u32>,
     pub span: SourceSpan,
 }
 

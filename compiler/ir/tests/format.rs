@@ -33,6 +33,8 @@ fn sample() -> Bundle {
                     methods: MethodPattern::new("Http", "*").unwrap(),
                     path: Some("/public/.*".into()),
                     timeout_ms: Some(50),
+                    ack_ms: Some(100),
+                    retries: Some(2),
                     span: SourceSpan::default(),
                 }],
                 span: SourceSpan::default(),

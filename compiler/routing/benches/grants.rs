@@ -28,6 +28,8 @@ fn call(selector: &str, method: &str, path: Option<&str>) -> CallRule {
         methods: MethodPattern::new("Http", method).unwrap(),
         path: path.map(str::to_string),
         timeout_ms: None,
+        ack_ms: None,
+        retries: None,
         span: Default::default(),
     }
 }

@@ -14,6 +14,8 @@ struct CompiledCall {
     methods: MethodPattern,
     path: Option<Regex>,
     timeout_ms: Option<u64>,
+    ack_ms: Option<u64>,
+    retries: Option<u32>,
 }
 
 /// The `call` entries of one port.
@@ -28,6 +30,9 @@ pub struct CallMatch {
     /// Index of the entry in the port's `calls`.
     pub entry: usize,
     pub timeout_ms: Option<u64>,
+    /// The entry's mesh delivery settings (`ack`, `retries`), when it gives them.
+    pub ack_ms: Option<u64>,
+    pub retries: Option<u32>,
 }
 
 impl CallRules {
@@ -63,6 +68,8 @@ impl CallRules {
                     methods: c.methods.clone(),
                     path,
                     timeout_ms: c.timeout_ms,
+                    ack_ms: c.ack_ms,
+                    retries: c.retries,
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -82,6 +89,8 @@ impl CallRules {
             .map(|entry| CallMatch {
                 entry,
                 timeout_ms: self.rules[entry].timeout_ms,
+                ack_ms: self.rules[entry].ack_ms,
+                retries: self.rules[entry].retries,
             })
     }
 }
@@ -96,6 +105,8 @@ mod tests {
             methods: MethodPattern::new("Http", method).unwrap(),
             path: path.map(str::to_string),
             timeout_ms: Some(50),
+            ack_ms: None,
+            retries: None,
             span: Default::default(),
         }
     }
@@ -117,7 +128,9 @@ mod tests {
             hit,
             Some(CallMatch {
                 entry: 0,
-                timeout_ms: Some(50)
+                timeout_ms: Some(50),
+                ack_ms: None,
+                retries: None
             })
         );
         assert_eq!(

@@ -160,14 +160,18 @@ impl ItemLowerer<'_> {
         let selector = SelectorPattern::parse(&text(self.src, &call.selector()?)).ok()?;
         let (kind, method, path) = call_target(&call.target()?);
         let methods = MethodPattern::new(&kind, &method)?;
-        let timeout_ms = call
-            .timeout()
-            .and_then(|d| quantity::duration_ms(&text(self.src, &d)).ok());
+        let duration =
+            |d: Option<SyntaxNode>| d.and_then(|d| quantity::duration_ms(&text(self.src, &d)).ok());
+        let timeout_ms = duration(call.timeout());
+        let ack_ms = duration(call.ack());
+        let retries = call.retries().and_then(|t| t.text().parse().ok());
         Some(CallRule {
             selector,
             methods,
             path,
             timeout_ms,
+            ack_ms,
+            retries,
             span: self.span(span_of(call.syntax())),
         })
     }

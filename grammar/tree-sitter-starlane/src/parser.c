@@ -7,11 +7,11 @@
 #endif
 
 #define LANGUAGE_VERSION 15
-#define STATE_COUNT 323
+#define STATE_COUNT 325
 #define LARGE_STATE_COUNT 2
-#define SYMBOL_COUNT 146
+#define SYMBOL_COUNT 149
 #define ALIAS_COUNT 2
-#define TOKEN_COUNT 77
+#define TOKEN_COUNT 79
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 0
 #define MAX_ALIAS_SEQUENCE_LENGTH 8
@@ -80,93 +80,96 @@ enum ts_symbol_identifiers {
   sym_privilege = 58,
   anon_sym_LT2 = 59,
   anon_sym_call = 60,
-  anon_sym_limits = 61,
-  anon_sym_memory = 62,
-  anon_sym_payload = 63,
-  anon_sym_headers = 64,
-  anon_sym_App = 65,
-  anon_sym_Set = 66,
-  anon_sym_Install = 67,
-  anon_sym_PLUS = 68,
-  anon_sym_AT = 69,
-  anon_sym_BANG = 70,
-  sym_app_key = 71,
-  aux_sym_app_value_token1 = 72,
-  aux_sym_router_line_token1 = 73,
-  aux_sym_router_line_token2 = 74,
-  sym_string = 75,
-  sym_integer = 76,
-  sym_source_file = 77,
-  sym_bind_document = 78,
-  sym_header_args = 79,
-  sym_block = 80,
-  sym__item = 81,
-  sym_scope = 82,
-  sym_selector = 83,
-  sym_selector_name = 84,
-  sym_filters = 85,
-  sym_filter = 86,
-  sym__chained_filter = 87,
-  sym__filter_body = 88,
-  sym_pipeline = 89,
-  sym_segment = 90,
-  sym__step = 91,
-  sym_step = 92,
-  sym_payload_step = 93,
-  sym__stop = 94,
-  sym_core_stop = 95,
-  sym_legacy_core_stop = 96,
-  sym_port_stop = 97,
-  sym_err_stop = 98,
-  sym_point_stop = 99,
-  sym_call_stop = 100,
-  sym_call_target = 101,
-  sym_point = 102,
-  sym_payload_pattern = 103,
-  sym_count = 104,
-  sym_map_pattern = 105,
-  sym_map_entry = 106,
-  sym_validator = 107,
-  sym_requires = 108,
-  sym_requirement = 109,
-  sym_kind_expression = 110,
-  sym_schema_declaration = 111,
-  sym_port_declaration = 112,
-  sym_port_field = 113,
-  sym_timeout = 114,
-  sym_role_declaration = 115,
-  sym_grant = 116,
-  sym_point_selector = 117,
-  sym_call = 118,
-  sym_limits = 119,
-  sym_limit = 120,
-  sym_app_document = 121,
-  sym_app_section = 122,
-  sym_app_property = 123,
-  sym_app_value = 124,
-  sym_install_line = 125,
-  sym_router_document = 126,
-  sym_router_line = 127,
-  aux_sym_block_repeat1 = 128,
-  aux_sym_filters_repeat1 = 129,
-  aux_sym__filter_body_repeat1 = 130,
-  aux_sym_pipeline_repeat1 = 131,
-  aux_sym_point_repeat1 = 132,
-  aux_sym_payload_pattern_repeat1 = 133,
-  aux_sym_map_pattern_repeat1 = 134,
-  aux_sym_requires_repeat1 = 135,
-  aux_sym_port_declaration_repeat1 = 136,
-  aux_sym_port_field_repeat1 = 137,
-  aux_sym_role_declaration_repeat1 = 138,
-  aux_sym_limits_repeat1 = 139,
-  aux_sym_app_document_repeat1 = 140,
-  aux_sym_app_section_repeat1 = 141,
-  aux_sym_app_section_repeat2 = 142,
-  aux_sym_app_value_repeat1 = 143,
-  aux_sym_install_line_repeat1 = 144,
-  aux_sym_router_document_repeat1 = 145,
-  alias_sym_key = 146,
-  alias_sym_payload_kind = 147,
+  anon_sym_ack = 61,
+  anon_sym_retries = 62,
+  anon_sym_limits = 63,
+  anon_sym_memory = 64,
+  anon_sym_payload = 65,
+  anon_sym_headers = 66,
+  anon_sym_App = 67,
+  anon_sym_Set = 68,
+  anon_sym_Install = 69,
+  anon_sym_PLUS = 70,
+  anon_sym_AT = 71,
+  anon_sym_BANG = 72,
+  sym_app_key = 73,
+  aux_sym_app_value_token1 = 74,
+  aux_sym_router_line_token1 = 75,
+  aux_sym_router_line_token2 = 76,
+  sym_string = 77,
+  sym_integer = 78,
+  sym_source_file = 79,
+  sym_bind_document = 80,
+  sym_header_args = 81,
+  sym_block = 82,
+  sym__item = 83,
+  sym_scope = 84,
+  sym_selector = 85,
+  sym_selector_name = 86,
+  sym_filters = 87,
+  sym_filter = 88,
+  sym__chained_filter = 89,
+  sym__filter_body = 90,
+  sym_pipeline = 91,
+  sym_segment = 92,
+  sym__step = 93,
+  sym_step = 94,
+  sym_payload_step = 95,
+  sym__stop = 96,
+  sym_core_stop = 97,
+  sym_legacy_core_stop = 98,
+  sym_port_stop = 99,
+  sym_err_stop = 100,
+  sym_point_stop = 101,
+  sym_call_stop = 102,
+  sym_call_target = 103,
+  sym_point = 104,
+  sym_payload_pattern = 105,
+  sym_count = 106,
+  sym_map_pattern = 107,
+  sym_map_entry = 108,
+  sym_validator = 109,
+  sym_requires = 110,
+  sym_requirement = 111,
+  sym_kind_expression = 112,
+  sym_schema_declaration = 113,
+  sym_port_declaration = 114,
+  sym_port_field = 115,
+  sym_timeout = 116,
+  sym_role_declaration = 117,
+  sym_grant = 118,
+  sym_point_selector = 119,
+  sym_call = 120,
+  sym_limits = 121,
+  sym_limit = 122,
+  sym_app_document = 123,
+  sym_app_section = 124,
+  sym_app_property = 125,
+  sym_app_value = 126,
+  sym_install_line = 127,
+  sym_router_document = 128,
+  sym_router_line = 129,
+  aux_sym_block_repeat1 = 130,
+  aux_sym_filters_repeat1 = 131,
+  aux_sym__filter_body_repeat1 = 132,
+  aux_sym_pipeline_repeat1 = 133,
+  aux_sym_point_repeat1 = 134,
+  aux_sym_payload_pattern_repeat1 = 135,
+  aux_sym_map_pattern_repeat1 = 136,
+  aux_sym_requires_repeat1 = 137,
+  aux_sym_port_declaration_repeat1 = 138,
+  aux_sym_port_field_repeat1 = 139,
+  aux_sym_role_declaration_repeat1 = 140,
+  aux_sym_call_repeat1 = 141,
+  aux_sym_limits_repeat1 = 142,
+  aux_sym_app_document_repeat1 = 143,
+  aux_sym_app_section_repeat1 = 144,
+  aux_sym_app_section_repeat2 = 145,
+  aux_sym_app_value_repeat1 = 146,
+  aux_sym_install_line_repeat1 = 147,
+  aux_sym_router_document_repeat1 = 148,
+  alias_sym_key = 149,
+  alias_sym_payload_kind = 150,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -231,6 +234,8 @@ static const char * const ts_symbol_names[] = {
   [sym_privilege] = "privilege",
   [anon_sym_LT2] = "<",
   [anon_sym_call] = "keyword",
+  [anon_sym_ack] = "keyword",
+  [anon_sym_retries] = "keyword",
   [anon_sym_limits] = "keyword",
   [anon_sym_memory] = "keyword",
   [anon_sym_payload] = "keyword",
@@ -309,6 +314,7 @@ static const char * const ts_symbol_names[] = {
   [aux_sym_port_declaration_repeat1] = "port_declaration_repeat1",
   [aux_sym_port_field_repeat1] = "port_field_repeat1",
   [aux_sym_role_declaration_repeat1] = "role_declaration_repeat1",
+  [aux_sym_call_repeat1] = "call_repeat1",
   [aux_sym_limits_repeat1] = "limits_repeat1",
   [aux_sym_app_document_repeat1] = "app_document_repeat1",
   [aux_sym_app_section_repeat1] = "app_section_repeat1",
@@ -382,6 +388,8 @@ static const TSSymbol ts_symbol_map[] = {
   [sym_privilege] = sym_privilege,
   [anon_sym_LT2] = anon_sym_LT,
   [anon_sym_call] = anon_sym_Bind,
+  [anon_sym_ack] = anon_sym_Bind,
+  [anon_sym_retries] = anon_sym_Bind,
   [anon_sym_limits] = anon_sym_Bind,
   [anon_sym_memory] = anon_sym_Bind,
   [anon_sym_payload] = anon_sym_Bind,
@@ -460,6 +468,7 @@ static const TSSymbol ts_symbol_map[] = {
   [aux_sym_port_declaration_repeat1] = aux_sym_port_declaration_repeat1,
   [aux_sym_port_field_repeat1] = aux_sym_port_field_repeat1,
   [aux_sym_role_declaration_repeat1] = aux_sym_role_declaration_repeat1,
+  [aux_sym_call_repeat1] = aux_sym_call_repeat1,
   [aux_sym_limits_repeat1] = aux_sym_limits_repeat1,
   [aux_sym_app_document_repeat1] = aux_sym_app_document_repeat1,
   [aux_sym_app_section_repeat1] = aux_sym_app_section_repeat1,
@@ -713,6 +722,14 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_call] = {
+    .visible = true,
+    .named = true,
+  },
+  [anon_sym_ack] = {
+    .visible = true,
+    .named = true,
+  },
+  [anon_sym_retries] = {
     .visible = true,
     .named = true,
   },
@@ -1028,6 +1045,10 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .visible = false,
     .named = false,
   },
+  [aux_sym_call_repeat1] = {
+    .visible = false,
+    .named = false,
+  },
   [aux_sym_limits_repeat1] = {
     .visible = false,
     .named = false,
@@ -1142,13 +1163,13 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [46] = 46,
   [47] = 47,
   [48] = 48,
-  [49] = 46,
-  [50] = 45,
-  [51] = 51,
-  [52] = 46,
-  [53] = 45,
-  [54] = 41,
-  [55] = 41,
+  [49] = 49,
+  [50] = 42,
+  [51] = 49,
+  [52] = 43,
+  [53] = 42,
+  [54] = 49,
+  [55] = 43,
   [56] = 56,
   [57] = 57,
   [58] = 58,
@@ -1172,19 +1193,19 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [76] = 76,
   [77] = 77,
   [78] = 78,
-  [79] = 10,
-  [80] = 17,
-  [81] = 21,
+  [79] = 79,
+  [80] = 12,
+  [81] = 17,
   [82] = 22,
   [83] = 23,
   [84] = 24,
-  [85] = 26,
-  [86] = 27,
-  [87] = 87,
-  [88] = 46,
-  [89] = 45,
-  [90] = 41,
-  [91] = 91,
+  [85] = 25,
+  [86] = 8,
+  [87] = 26,
+  [88] = 88,
+  [89] = 42,
+  [90] = 49,
+  [91] = 43,
   [92] = 92,
   [93] = 93,
   [94] = 94,
@@ -1214,8 +1235,8 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [118] = 118,
   [119] = 119,
   [120] = 120,
-  [121] = 121,
-  [122] = 122,
+  [121] = 108,
+  [122] = 93,
   [123] = 123,
   [124] = 124,
   [125] = 125,
@@ -1231,7 +1252,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [135] = 135,
   [136] = 136,
   [137] = 137,
-  [138] = 133,
+  [138] = 138,
   [139] = 139,
   [140] = 140,
   [141] = 141,
@@ -1240,28 +1261,28 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [144] = 144,
   [145] = 145,
   [146] = 146,
-  [147] = 118,
+  [147] = 147,
   [148] = 148,
   [149] = 149,
-  [150] = 150,
+  [150] = 137,
   [151] = 151,
   [152] = 152,
-  [153] = 146,
-  [154] = 150,
-  [155] = 151,
-  [156] = 136,
+  [153] = 153,
+  [154] = 154,
+  [155] = 155,
+  [156] = 156,
   [157] = 157,
-  [158] = 122,
-  [159] = 157,
-  [160] = 160,
-  [161] = 161,
-  [162] = 162,
-  [163] = 163,
-  [164] = 164,
+  [158] = 131,
+  [159] = 129,
+  [160] = 149,
+  [161] = 141,
+  [162] = 142,
+  [163] = 147,
+  [164] = 125,
   [165] = 165,
   [166] = 166,
   [167] = 167,
-  [168] = 160,
+  [168] = 168,
   [169] = 169,
   [170] = 170,
   [171] = 171,
@@ -1279,7 +1300,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [183] = 183,
   [184] = 184,
   [185] = 185,
-  [186] = 180,
+  [186] = 186,
   [187] = 187,
   [188] = 188,
   [189] = 189,
@@ -1289,10 +1310,10 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [193] = 193,
   [194] = 194,
   [195] = 195,
-  [196] = 196,
+  [196] = 182,
   [197] = 197,
   [198] = 198,
-  [199] = 199,
+  [199] = 195,
   [200] = 200,
   [201] = 201,
   [202] = 202,
@@ -1317,15 +1338,15 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [221] = 221,
   [222] = 222,
   [223] = 223,
-  [224] = 202,
-  [225] = 205,
-  [226] = 211,
-  [227] = 201,
+  [224] = 224,
+  [225] = 225,
+  [226] = 226,
+  [227] = 227,
   [228] = 228,
   [229] = 229,
-  [230] = 230,
-  [231] = 231,
-  [232] = 232,
+  [230] = 227,
+  [231] = 223,
+  [232] = 212,
   [233] = 233,
   [234] = 234,
   [235] = 235,
@@ -1394,28 +1415,30 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [298] = 298,
   [299] = 299,
   [300] = 300,
-  [301] = 238,
+  [301] = 301,
   [302] = 302,
   [303] = 303,
-  [304] = 304,
-  [305] = 234,
-  [306] = 236,
-  [307] = 231,
+  [304] = 291,
+  [305] = 305,
+  [306] = 306,
+  [307] = 296,
   [308] = 308,
-  [309] = 262,
-  [310] = 276,
-  [311] = 281,
-  [312] = 312,
-  [313] = 313,
-  [314] = 304,
+  [309] = 236,
+  [310] = 263,
+  [311] = 311,
+  [312] = 235,
+  [313] = 279,
+  [314] = 284,
   [315] = 315,
   [316] = 316,
   [317] = 317,
-  [318] = 237,
+  [318] = 318,
   [319] = 319,
-  [320] = 292,
+  [320] = 320,
   [321] = 321,
-  [322] = 322,
+  [322] = 295,
+  [323] = 323,
+  [324] = 324,
 };
 
 static const TSCharacterRange aux_sym_point_token1_character_set_1[] = {
@@ -1428,248 +1451,249 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
   eof = lexer->eof(lexer);
   switch (state) {
     case 0:
-      if (eof) ADVANCE(146);
+      if (eof) ADVANCE(154);
       ADVANCE_MAP(
-        '!', 266,
+        '!', 276,
         '"', 6,
-        '#', 147,
+        '#', 155,
         '$', 22,
-        '&', 205,
+        '&', 213,
         '\'', 21,
-        '(', 150,
-        ')', 153,
-        '*', 192,
-        '+', 264,
-        ',', 208,
-        '-', 197,
-        '/', 194,
-        ':', 228,
-        ';', 195,
-        '<', 253,
-        '=', 152,
-        '>', 160,
-        '?', 224,
-        '@', 265,
-        'A', 275,
-        'B', 272,
-        'E', 276,
-        'I', 273,
-        'P', 274,
-        'R', 271,
-        'S', 270,
-        '[', 219,
-        ']', 201,
-        '^', 209,
+        '(', 158,
+        ')', 161,
+        '*', 200,
+        '+', 274,
+        ',', 216,
+        '-', 205,
+        '/', 202,
+        ':', 236,
+        ';', 203,
+        '<', 261,
+        '=', 160,
+        '>', 168,
+        '?', 232,
+        '@', 275,
+        'A', 285,
+        'B', 282,
+        'E', 286,
+        'I', 283,
+        'P', 284,
+        'R', 281,
+        'S', 280,
+        '[', 227,
+        ']', 209,
+        '^', 217,
+        'a', 36,
         'c', 30,
-        'e', 122,
-        'g', 95,
-        'h', 47,
-        'l', 56,
-        'm', 46,
-        'o', 77,
+        'e', 130,
+        'g', 100,
+        'h', 48,
+        'l', 59,
+        'm', 47,
+        'o', 82,
         'p', 28,
-        'r', 41,
-        's', 117,
-        't', 58,
-        'v', 49,
-        '{', 223,
-        '}', 158,
-        '~', 225,
+        'r', 42,
+        's', 125,
+        't', 61,
+        'v', 50,
+        '{', 231,
+        '}', 166,
+        '~', 233,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(141);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(154);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+          lookahead == ' ') SKIP(149);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
     case 1:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '$') ADVANCE(22);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '<') ADVANCE(159);
-      if (lookahead == '>') ADVANCE(160);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '<') ADVANCE(167);
+      if (lookahead == '>') ADVANCE(168);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(3);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 2:
       ADVANCE_MAP(
         '"', 6,
-        '#', 147,
+        '#', 155,
         '$', 23,
         '\'', 21,
-        ';', 195,
-        '<', 159,
-        '>', 160,
-        '}', 158,
+        ';', 203,
+        '<', 167,
+        '>', 168,
+        '}', 166,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 3:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '$') ADVANCE(23);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '<') ADVANCE(159);
-      if (lookahead == '>') ADVANCE(160);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '<') ADVANCE(167);
+      if (lookahead == '>') ADVANCE(168);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(3);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 4:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ')') ADVANCE(153);
-      if (lookahead == '*') ADVANCE(192);
-      if (lookahead == ']') ADVANCE(201);
+      if (lookahead == ')') ADVANCE(161);
+      if (lookahead == '*') ADVANCE(200);
+      if (lookahead == ']') ADVANCE(209);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(4);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 5:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ')') ADVANCE(153);
-      if (lookahead == '*') ADVANCE(192);
-      if (lookahead == '}') ADVANCE(158);
+      if (lookahead == ')') ADVANCE(161);
+      if (lookahead == '*') ADVANCE(200);
+      if (lookahead == '}') ADVANCE(166);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(5);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(155);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(143);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(204);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 6:
-      if (lookahead == '"') ADVANCE(279);
-      if (lookahead == '\\') ADVANCE(139);
+      if (lookahead == '"') ADVANCE(289);
+      if (lookahead == '\\') ADVANCE(147);
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(6);
       END_STATE();
     case 7:
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == '-') ADVANCE(199);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '=') ADVANCE(152);
-      if (lookahead == '^') ADVANCE(209);
+      if (lookahead == '-') ADVANCE(207);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '=') ADVANCE(160);
+      if (lookahead == '^') ADVANCE(217);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(12);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 8:
       ADVANCE_MAP(
-        '#', 147,
+        '#', 155,
         '$', 22,
-        ';', 195,
-        '<', 253,
-        '>', 160,
-        ']', 201,
-        '^', 209,
-        '~', 225,
+        ';', 203,
+        '<', 261,
+        '>', 168,
+        ']', 209,
+        '^', 217,
+        '~', 233,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(14);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 9:
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '<') ADVANCE(253);
-      if (lookahead == 't') ADVANCE(210);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '<') ADVANCE(261);
+      if (lookahead == 't') ADVANCE(218);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(16);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 10:
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (lookahead == '$') ADVANCE(23);
-      if (lookahead == '&') ADVANCE(205);
-      if (lookahead == '(') ADVANCE(150);
-      if (lookahead == 'E') ADVANCE(215);
-      if (lookahead == '{') ADVANCE(157);
+      if (lookahead == '&') ADVANCE(213);
+      if (lookahead == '(') ADVANCE(158);
+      if (lookahead == 'E') ADVANCE(223);
+      if (lookahead == '{') ADVANCE(165);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(10);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 11:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == ',') ADVANCE(208);
-      if (lookahead == '}') ADVANCE(158);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == ',') ADVANCE(216);
+      if (lookahead == '}') ADVANCE(166);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(11);
       END_STATE();
     case 12:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == '-') ADVANCE(198);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '=') ADVANCE(152);
-      if (lookahead == '^') ADVANCE(209);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '-') ADVANCE(206);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '=') ADVANCE(160);
+      if (lookahead == '^') ADVANCE(217);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(12);
       END_STATE();
     case 13:
       ADVANCE_MAP(
-        '#', 147,
-        ';', 195,
-        '<', 253,
-        'I', 76,
-        'S', 40,
-        '^', 209,
-        't', 82,
-        '}', 158,
+        '#', 155,
+        ';', 203,
+        '<', 261,
+        'I', 81,
+        'S', 41,
+        '^', 217,
+        't', 87,
+        '}', 166,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(15);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(280);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
       END_STATE();
     case 14:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == '>') ADVANCE(160);
-      if (lookahead == ']') ADVANCE(201);
-      if (lookahead == '^') ADVANCE(209);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == '>') ADVANCE(168);
+      if (lookahead == ']') ADVANCE(209);
+      if (lookahead == '^') ADVANCE(217);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(14);
       END_STATE();
     case 15:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == 'I') ADVANCE(76);
-      if (lookahead == 'S') ADVANCE(40);
-      if (lookahead == '^') ADVANCE(209);
-      if (lookahead == 't') ADVANCE(82);
-      if (lookahead == '}') ADVANCE(158);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == 'I') ADVANCE(81);
+      if (lookahead == 'S') ADVANCE(41);
+      if (lookahead == '^') ADVANCE(217);
+      if (lookahead == 't') ADVANCE(87);
+      if (lookahead == '}') ADVANCE(166);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(15);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(280);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
       END_STATE();
     case 16:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == ';') ADVANCE(195);
-      if (lookahead == 't') ADVANCE(82);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == ';') ADVANCE(203);
+      if (lookahead == 't') ADVANCE(87);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(16);
       END_STATE();
     case 17:
-      if (lookahead == '#') ADVANCE(147);
-      if (lookahead == '@') ADVANCE(265);
+      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '@') ADVANCE(275);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(17);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(267);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
       END_STATE();
     case 18:
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(18);
       if (lookahead == '-' ||
@@ -1677,10 +1701,10 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('0' <= lookahead && lookahead <= '9')) ADVANCE(27);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(161);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(169);
       END_STATE();
     case 19:
-      if (lookahead == '#') ADVANCE(147);
+      if (lookahead == '#') ADVANCE(155);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(19);
       if (lookahead == '*' ||
@@ -1688,50 +1712,50 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('0' <= lookahead && lookahead <= ':') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(252);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(260);
       END_STATE();
     case 20:
-      if (lookahead == '#') ADVANCE(268);
+      if (lookahead == '#') ADVANCE(278);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == ',') ADVANCE(208);
-      if (lookahead == '}') ADVANCE(158);
+      if (lookahead == ',') ADVANCE(216);
+      if (lookahead == '}') ADVANCE(166);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(11);
-      if (lookahead != 0) ADVANCE(269);
+      if (lookahead != 0) ADVANCE(279);
       END_STATE();
     case 21:
-      if (lookahead == '\'') ADVANCE(279);
-      if (lookahead == '\\') ADVANCE(140);
+      if (lookahead == '\'') ADVANCE(289);
+      if (lookahead == '\\') ADVANCE(148);
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(21);
       END_STATE();
     case 22:
       if (lookahead == '(') ADVANCE(24);
-      if (lookahead == '{') ADVANCE(125);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(213);
+      if (lookahead == '{') ADVANCE(133);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(221);
       END_STATE();
     case 23:
       if (lookahead == '(') ADVANCE(25);
-      if (lookahead == '{') ADVANCE(126);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(218);
+      if (lookahead == '{') ADVANCE(134);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(226);
       END_STATE();
     case 24:
-      if (lookahead == ')') ADVANCE(212);
+      if (lookahead == ')') ADVANCE(220);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ') ADVANCE(24);
       END_STATE();
     case 25:
-      if (lookahead == ')') ADVANCE(217);
+      if (lookahead == ')') ADVANCE(225);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ') ADVANCE(25);
       END_STATE();
     case 26:
-      if (lookahead == '-') ADVANCE(130);
+      if (lookahead == '-') ADVANCE(138);
       END_STATE();
     case 27:
-      if (lookahead == ':') ADVANCE(138);
+      if (lookahead == ':') ADVANCE(146);
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
@@ -1740,342 +1764,367 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(27);
       END_STATE();
     case 28:
-      if (lookahead == 'a') ADVANCE(124);
-      if (lookahead == 'e') ADVANCE(100);
-      if (lookahead == 'r') ADVANCE(57);
+      if (lookahead == 'a') ADVANCE(132);
+      if (lookahead == 'e') ADVANCE(105);
+      if (lookahead == 'r') ADVANCE(60);
       END_STATE();
     case 29:
-      if (lookahead == 'a') ADVANCE(230);
+      if (lookahead == 'a') ADVANCE(238);
       END_STATE();
     case 30:
-      if (lookahead == 'a') ADVANCE(67);
+      if (lookahead == 'a') ADVANCE(72);
       END_STATE();
     case 31:
-      if (lookahead == 'a') ADVANCE(39);
+      if (lookahead == 'a') ADVANCE(40);
       END_STATE();
     case 32:
-      if (lookahead == 'a') ADVANCE(80);
+      if (lookahead == 'a') ADVANCE(85);
       END_STATE();
     case 33:
-      if (lookahead == 'a') ADVANCE(38);
+      if (lookahead == 'a') ADVANCE(39);
       END_STATE();
     case 34:
-      if (lookahead == 'a') ADVANCE(65);
+      if (lookahead == 'a') ADVANCE(70);
       END_STATE();
     case 35:
-      if (lookahead == 'a') ADVANCE(69);
+      if (lookahead == 'a') ADVANCE(74);
       END_STATE();
     case 36:
-      if (lookahead == 'c') ADVANCE(237);
+      if (lookahead == 'c') ADVANCE(67);
       END_STATE();
     case 37:
-      if (lookahead == 'd') ADVANCE(148);
+      if (lookahead == 'c') ADVANCE(245);
       END_STATE();
     case 38:
-      if (lookahead == 'd') ADVANCE(259);
+      if (lookahead == 'd') ADVANCE(156);
       END_STATE();
     case 39:
-      if (lookahead == 'd') ADVANCE(53);
+      if (lookahead == 'd') ADVANCE(269);
       END_STATE();
     case 40:
-      if (lookahead == 'e') ADVANCE(109);
+      if (lookahead == 'd') ADVANCE(56);
       END_STATE();
     case 41:
-      if (lookahead == 'e') ADVANCE(92);
-      if (lookahead == 'o') ADVANCE(70);
+      if (lookahead == 'e') ADVANCE(116);
       END_STATE();
     case 42:
-      if (lookahead == 'e') ADVANCE(36);
+      if (lookahead == 'e') ADVANCE(97);
+      if (lookahead == 'o') ADVANCE(75);
       END_STATE();
     case 43:
-      if (lookahead == 'e') ADVANCE(240);
+      if (lookahead == 'e') ADVANCE(248);
       END_STATE();
     case 44:
-      if (lookahead == 'e') ADVANCE(247);
+      if (lookahead == 'e') ADVANCE(255);
       END_STATE();
     case 45:
-      if (lookahead == 'e') ADVANCE(235);
+      if (lookahead == 'e') ADVANCE(243);
       END_STATE();
     case 46:
-      if (lookahead == 'e') ADVANCE(71);
+      if (lookahead == 'e') ADVANCE(37);
       END_STATE();
     case 47:
-      if (lookahead == 'e') ADVANCE(31);
+      if (lookahead == 'e') ADVANCE(76);
       END_STATE();
     case 48:
-      if (lookahead == 'e') ADVANCE(84);
+      if (lookahead == 'e') ADVANCE(31);
       END_STATE();
     case 49:
-      if (lookahead == 'e') ADVANCE(96);
+      if (lookahead == 'e') ADVANCE(89);
       END_STATE();
     case 50:
-      if (lookahead == 'e') ADVANCE(74);
+      if (lookahead == 'e') ADVANCE(101);
       END_STATE();
     case 51:
-      if (lookahead == 'e') ADVANCE(104);
+      if (lookahead == 'e') ADVANCE(79);
       END_STATE();
     case 52:
-      if (lookahead == 'e') ADVANCE(94);
+      if (lookahead == 'e') ADVANCE(110);
       END_STATE();
     case 53:
-      if (lookahead == 'e') ADVANCE(99);
+      if (lookahead == 'e') ADVANCE(111);
       END_STATE();
     case 54:
-      if (lookahead == 'e') ADVANCE(107);
+      if (lookahead == 'e') ADVANCE(99);
       END_STATE();
     case 55:
-      if (lookahead == 'h') ADVANCE(50);
+      if (lookahead == 'e') ADVANCE(122);
       END_STATE();
     case 56:
-      if (lookahead == 'i') ADVANCE(73);
+      if (lookahead == 'e') ADVANCE(104);
       END_STATE();
     case 57:
-      if (lookahead == 'i') ADVANCE(121);
+      if (lookahead == 'e') ADVANCE(114);
       END_STATE();
     case 58:
-      if (lookahead == 'i') ADVANCE(75);
-      if (lookahead == 'o') ADVANCE(249);
+      if (lookahead == 'h') ADVANCE(51);
       END_STATE();
     case 59:
-      if (lookahead == 'i') ADVANCE(75);
-      if (lookahead == 'o') ADVANCE(115);
+      if (lookahead == 'i') ADVANCE(78);
       END_STATE();
     case 60:
-      if (lookahead == 'i') ADVANCE(114);
+      if (lookahead == 'i') ADVANCE(129);
       END_STATE();
     case 61:
-      if (lookahead == 'i') ADVANCE(101);
+      if (lookahead == 'i') ADVANCE(80);
+      if (lookahead == 'o') ADVANCE(257);
       END_STATE();
     case 62:
-      if (lookahead == 'i') ADVANCE(86);
+      if (lookahead == 'i') ADVANCE(80);
+      if (lookahead == 'o') ADVANCE(123);
       END_STATE();
     case 63:
-      if (lookahead == 'l') ADVANCE(254);
+      if (lookahead == 'i') ADVANCE(121);
       END_STATE();
     case 64:
-      if (lookahead == 'l') ADVANCE(263);
+      if (lookahead == 'i') ADVANCE(107);
       END_STATE();
     case 65:
-      if (lookahead == 'l') ADVANCE(238);
+      if (lookahead == 'i') ADVANCE(52);
       END_STATE();
     case 66:
-      if (lookahead == 'l') ADVANCE(85);
+      if (lookahead == 'i') ADVANCE(91);
       END_STATE();
     case 67:
-      if (lookahead == 'l') ADVANCE(63);
+      if (lookahead == 'k') ADVANCE(264);
       END_STATE();
     case 68:
-      if (lookahead == 'l') ADVANCE(43);
+      if (lookahead == 'l') ADVANCE(262);
       END_STATE();
     case 69:
-      if (lookahead == 'l') ADVANCE(64);
+      if (lookahead == 'l') ADVANCE(273);
       END_STATE();
     case 70:
-      if (lookahead == 'l') ADVANCE(44);
+      if (lookahead == 'l') ADVANCE(246);
       END_STATE();
     case 71:
-      if (lookahead == 'm') ADVANCE(87);
+      if (lookahead == 'l') ADVANCE(90);
       END_STATE();
     case 72:
-      if (lookahead == 'm') ADVANCE(244);
+      if (lookahead == 'l') ADVANCE(68);
       END_STATE();
     case 73:
-      if (lookahead == 'm') ADVANCE(60);
+      if (lookahead == 'l') ADVANCE(43);
       END_STATE();
     case 74:
-      if (lookahead == 'm') ADVANCE(29);
+      if (lookahead == 'l') ADVANCE(69);
       END_STATE();
     case 75:
-      if (lookahead == 'm') ADVANCE(48);
+      if (lookahead == 'l') ADVANCE(44);
       END_STATE();
     case 76:
-      if (lookahead == 'n') ADVANCE(105);
+      if (lookahead == 'm') ADVANCE(92);
       END_STATE();
     case 77:
-      if (lookahead == 'n') ADVANCE(248);
+      if (lookahead == 'm') ADVANCE(252);
       END_STATE();
     case 78:
-      if (lookahead == 'n') ADVANCE(37);
+      if (lookahead == 'm') ADVANCE(63);
       END_STATE();
     case 79:
-      if (lookahead == 'n') ADVANCE(151);
+      if (lookahead == 'm') ADVANCE(29);
       END_STATE();
     case 80:
-      if (lookahead == 'n') ADVANCE(111);
+      if (lookahead == 'm') ADVANCE(49);
       END_STATE();
     case 81:
-      if (lookahead == 'n') ADVANCE(108);
+      if (lookahead == 'n') ADVANCE(112);
       END_STATE();
     case 82:
-      if (lookahead == 'o') ADVANCE(249);
+      if (lookahead == 'n') ADVANCE(256);
       END_STATE();
     case 83:
-      if (lookahead == 'o') ADVANCE(81);
+      if (lookahead == 'n') ADVANCE(38);
       END_STATE();
     case 84:
-      if (lookahead == 'o') ADVANCE(119);
+      if (lookahead == 'n') ADVANCE(159);
       END_STATE();
     case 85:
-      if (lookahead == 'o') ADVANCE(33);
+      if (lookahead == 'n') ADVANCE(118);
       END_STATE();
     case 86:
-      if (lookahead == 'o') ADVANCE(79);
+      if (lookahead == 'n') ADVANCE(115);
       END_STATE();
     case 87:
-      if (lookahead == 'o') ADVANCE(97);
+      if (lookahead == 'o') ADVANCE(257);
       END_STATE();
     case 88:
-      if (lookahead == 'p') ADVANCE(261);
+      if (lookahead == 'o') ADVANCE(86);
       END_STATE();
     case 89:
-      if (lookahead == 'p') ADVANCE(83);
+      if (lookahead == 'o') ADVANCE(127);
       END_STATE();
     case 90:
-      if (lookahead == 'p') ADVANCE(52);
+      if (lookahead == 'o') ADVANCE(33);
       END_STATE();
     case 91:
-      if (lookahead == 'q') ADVANCE(118);
+      if (lookahead == 'o') ADVANCE(84);
       END_STATE();
     case 92:
-      if (lookahead == 'q') ADVANCE(120);
-      if (lookahead == 's') ADVANCE(89);
+      if (lookahead == 'o') ADVANCE(102);
       END_STATE();
     case 93:
-      if (lookahead == 'r') ADVANCE(206);
+      if (lookahead == 'p') ADVANCE(271);
       END_STATE();
     case 94:
-      if (lookahead == 'r') ADVANCE(246);
+      if (lookahead == 'p') ADVANCE(88);
       END_STATE();
     case 95:
-      if (lookahead == 'r') ADVANCE(32);
+      if (lookahead == 'p') ADVANCE(54);
       END_STATE();
     case 96:
-      if (lookahead == 'r') ADVANCE(106);
+      if (lookahead == 'q') ADVANCE(126);
       END_STATE();
     case 97:
-      if (lookahead == 'r') ADVANCE(123);
+      if (lookahead == 'q') ADVANCE(128);
+      if (lookahead == 's') ADVANCE(94);
+      if (lookahead == 't') ADVANCE(106);
       END_STATE();
     case 98:
-      if (lookahead == 'r') ADVANCE(110);
+      if (lookahead == 'r') ADVANCE(214);
       END_STATE();
     case 99:
-      if (lookahead == 'r') ADVANCE(103);
+      if (lookahead == 'r') ADVANCE(254);
       END_STATE();
     case 100:
-      if (lookahead == 'r') ADVANCE(72);
+      if (lookahead == 'r') ADVANCE(32);
       END_STATE();
     case 101:
-      if (lookahead == 'r') ADVANCE(51);
+      if (lookahead == 'r') ADVANCE(113);
       END_STATE();
     case 102:
-      if (lookahead == 's') ADVANCE(256);
+      if (lookahead == 'r') ADVANCE(131);
       END_STATE();
     case 103:
-      if (lookahead == 's') ADVANCE(260);
+      if (lookahead == 'r') ADVANCE(117);
       END_STATE();
     case 104:
-      if (lookahead == 's') ADVANCE(226);
+      if (lookahead == 'r') ADVANCE(109);
       END_STATE();
     case 105:
-      if (lookahead == 's') ADVANCE(116);
+      if (lookahead == 'r') ADVANCE(77);
       END_STATE();
     case 106:
-      if (lookahead == 's') ADVANCE(62);
+      if (lookahead == 'r') ADVANCE(65);
       END_STATE();
     case 107:
-      if (lookahead == 's') ADVANCE(112);
+      if (lookahead == 'r') ADVANCE(53);
       END_STATE();
     case 108:
-      if (lookahead == 's') ADVANCE(45);
+      if (lookahead == 's') ADVANCE(266);
       END_STATE();
     case 109:
-      if (lookahead == 't') ADVANCE(262);
+      if (lookahead == 's') ADVANCE(270);
       END_STATE();
     case 110:
-      if (lookahead == 't') ADVANCE(232);
+      if (lookahead == 's') ADVANCE(265);
       END_STATE();
     case 111:
-      if (lookahead == 't') ADVANCE(242);
+      if (lookahead == 's') ADVANCE(234);
       END_STATE();
     case 112:
-      if (lookahead == 't') ADVANCE(234);
+      if (lookahead == 's') ADVANCE(124);
       END_STATE();
     case 113:
-      if (lookahead == 't') ADVANCE(236);
+      if (lookahead == 's') ADVANCE(66);
       END_STATE();
     case 114:
-      if (lookahead == 't') ADVANCE(102);
+      if (lookahead == 's') ADVANCE(119);
       END_STATE();
     case 115:
-      if (lookahead == 't') ADVANCE(34);
+      if (lookahead == 's') ADVANCE(45);
       END_STATE();
     case 116:
-      if (lookahead == 't') ADVANCE(35);
+      if (lookahead == 't') ADVANCE(272);
       END_STATE();
     case 117:
-      if (lookahead == 'u') ADVANCE(90);
+      if (lookahead == 't') ADVANCE(240);
       END_STATE();
     case 118:
-      if (lookahead == 'u') ADVANCE(61);
+      if (lookahead == 't') ADVANCE(250);
       END_STATE();
     case 119:
-      if (lookahead == 'u') ADVANCE(113);
+      if (lookahead == 't') ADVANCE(242);
       END_STATE();
     case 120:
-      if (lookahead == 'u') ADVANCE(54);
+      if (lookahead == 't') ADVANCE(244);
       END_STATE();
     case 121:
-      if (lookahead == 'v') ADVANCE(245);
+      if (lookahead == 't') ADVANCE(108);
       END_STATE();
     case 122:
-      if (lookahead == 'x') ADVANCE(42);
+      if (lookahead == 't') ADVANCE(106);
       END_STATE();
     case 123:
-      if (lookahead == 'y') ADVANCE(258);
+      if (lookahead == 't') ADVANCE(34);
       END_STATE();
     case 124:
-      if (lookahead == 'y') ADVANCE(66);
+      if (lookahead == 't') ADVANCE(35);
       END_STATE();
     case 125:
-      if (lookahead == '}') ADVANCE(212);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(125);
+      if (lookahead == 'u') ADVANCE(95);
       END_STATE();
     case 126:
-      if (lookahead == '}') ADVANCE(217);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(126);
+      if (lookahead == 'u') ADVANCE(64);
       END_STATE();
     case 127:
-      if (lookahead == '}') ADVANCE(203);
+      if (lookahead == 'u') ADVANCE(120);
       END_STATE();
     case 128:
-      if (lookahead == 'R' ||
-          lookahead == 'W' ||
-          lookahead == 'X' ||
-          lookahead == 'r' ||
-          lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(251);
+      if (lookahead == 'u') ADVANCE(57);
       END_STATE();
     case 129:
-      if (lookahead == 'R' ||
-          lookahead == 'W' ||
-          lookahead == 'X' ||
-          lookahead == 'r' ||
-          lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(128);
+      if (lookahead == 'v') ADVANCE(253);
       END_STATE();
     case 130:
+      if (lookahead == 'x') ADVANCE(46);
+      END_STATE();
+    case 131:
+      if (lookahead == 'y') ADVANCE(268);
+      END_STATE();
+    case 132:
+      if (lookahead == 'y') ADVANCE(71);
+      END_STATE();
+    case 133:
+      if (lookahead == '}') ADVANCE(220);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ') ADVANCE(133);
+      END_STATE();
+    case 134:
+      if (lookahead == '}') ADVANCE(225);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ') ADVANCE(134);
+      END_STATE();
+    case 135:
+      if (lookahead == '}') ADVANCE(211);
+      END_STATE();
+    case 136:
       if (lookahead == 'R' ||
           lookahead == 'W' ||
           lookahead == 'X' ||
           lookahead == 'r' ||
           lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(129);
+          lookahead == 'x') ADVANCE(259);
       END_STATE();
-    case 131:
+    case 137:
+      if (lookahead == 'R' ||
+          lookahead == 'W' ||
+          lookahead == 'X' ||
+          lookahead == 'r' ||
+          lookahead == 'w' ||
+          lookahead == 'x') ADVANCE(136);
+      END_STATE();
+    case 138:
+      if (lookahead == 'R' ||
+          lookahead == 'W' ||
+          lookahead == 'X' ||
+          lookahead == 'r' ||
+          lookahead == 'w' ||
+          lookahead == 'x') ADVANCE(137);
+      END_STATE();
+    case 139:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
@@ -2083,911 +2132,920 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           lookahead == 'd' ||
           lookahead == 's') ADVANCE(26);
       END_STATE();
-    case 132:
+    case 140:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
           lookahead == 'c' ||
           lookahead == 'd' ||
-          lookahead == 's') ADVANCE(131);
+          lookahead == 's') ADVANCE(139);
       END_STATE();
-    case 133:
+    case 141:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
           lookahead == 'c' ||
           lookahead == 'd' ||
-          lookahead == 's') ADVANCE(132);
+          lookahead == 's') ADVANCE(140);
       END_STATE();
-    case 134:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(155);
+    case 142:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
       END_STATE();
-    case 135:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(135);
+    case 143:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(143);
       if (('A' <= lookahead && lookahead <= 'Z') ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(239);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(247);
       END_STATE();
-    case 136:
+    case 144:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(204);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
-    case 137:
+    case 145:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(267);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
       END_STATE();
-    case 138:
+    case 146:
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(229);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(237);
       END_STATE();
-    case 139:
+    case 147:
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(6);
       END_STATE();
-    case 140:
+    case 148:
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(21);
       END_STATE();
-    case 141:
-      if (eof) ADVANCE(146);
-      ADVANCE_MAP(
-        '!', 266,
-        '"', 6,
-        '#', 147,
-        '$', 23,
-        '&', 205,
-        '\'', 21,
-        '(', 150,
-        ')', 153,
-        '*', 192,
-        '+', 264,
-        ',', 208,
-        '-', 197,
-        '/', 278,
-        ':', 228,
-        ';', 195,
-        '<', 159,
-        '=', 152,
-        '>', 160,
-        '?', 224,
-        '@', 265,
-        'A', 275,
-        'B', 272,
-        'E', 276,
-        'I', 273,
-        'P', 274,
-        'R', 271,
-        'S', 270,
-        '[', 200,
-        ']', 201,
-        '^', 209,
-        'c', 30,
-        'e', 122,
-        'g', 95,
-        'h', 47,
-        'l', 56,
-        'm', 46,
-        'o', 77,
-        'p', 28,
-        'r', 41,
-        's', 117,
-        't', 58,
-        'v', 49,
-        '{', 157,
-        '}', 158,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(141);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(154);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
-      END_STATE();
-    case 142:
-      if (eof) ADVANCE(146);
-      ADVANCE_MAP(
-        '#', 147,
-        '(', 150,
-        '*', 192,
-        '-', 197,
-        '/', 194,
-        ';', 195,
-        '<', 159,
-        '=', 152,
-        '>', 160,
-        '?', 224,
-        'A', 275,
-        'B', 272,
-        '[', 200,
-        ']', 201,
-        'e', 122,
-        't', 59,
-        '{', 156,
-        '}', 127,
-        '~', 225,
-        '&', 133,
-        '+', 133,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(143);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(220);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
-      END_STATE();
-    case 143:
-      if (eof) ADVANCE(146);
-      ADVANCE_MAP(
-        '#', 147,
-        '(', 150,
-        '*', 192,
-        '-', 197,
-        ';', 195,
-        '<', 159,
-        '=', 152,
-        '>', 160,
-        '?', 224,
-        'A', 275,
-        'B', 272,
-        '[', 200,
-        ']', 201,
-        'e', 122,
-        't', 59,
-        '{', 156,
-        '}', 127,
-        '&', 133,
-        '+', 133,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(143);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(220);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
-      END_STATE();
-    case 144:
-      if (eof) ADVANCE(146);
-      ADVANCE_MAP(
-        '#', 147,
-        '*', 192,
-        '-', 198,
-        '/', 278,
-        ';', 195,
-        '<', 159,
-        '=', 152,
-        '>', 160,
-        'P', 180,
-        'R', 166,
-        'S', 165,
-        '[', 219,
-        ']', 201,
-        'c', 164,
-        'g', 183,
-        'l', 171,
-        '{', 222,
-        '}', 158,
-        '~', 225,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(145);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(135);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 145:
-      if (eof) ADVANCE(146);
-      ADVANCE_MAP(
-        '#', 147,
-        '*', 192,
-        '-', 198,
-        '/', 278,
-        ';', 195,
-        '<', 159,
-        '=', 152,
-        '>', 160,
-        'P', 180,
-        'R', 166,
-        'S', 165,
-        ']', 201,
-        'c', 164,
-        'g', 183,
-        'l', 171,
-        '}', 158,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(145);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(135);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 146:
-      ACCEPT_TOKEN(ts_builtin_sym_end);
-      END_STATE();
-    case 147:
-      ACCEPT_TOKEN(sym_comment);
-      if (lookahead != 0 &&
-          lookahead != '\n') ADVANCE(147);
-      END_STATE();
-    case 148:
-      ACCEPT_TOKEN(anon_sym_Bind);
-      END_STATE();
     case 149:
-      ACCEPT_TOKEN(anon_sym_DASH_GT);
+      if (eof) ADVANCE(154);
+      ADVANCE_MAP(
+        '!', 276,
+        '"', 6,
+        '#', 155,
+        '$', 23,
+        '&', 213,
+        '\'', 21,
+        '(', 158,
+        ')', 161,
+        '*', 200,
+        '+', 274,
+        ',', 216,
+        '-', 205,
+        '/', 288,
+        ':', 236,
+        ';', 203,
+        '<', 167,
+        '=', 160,
+        '>', 168,
+        '?', 232,
+        '@', 275,
+        'A', 285,
+        'B', 282,
+        'E', 286,
+        'I', 283,
+        'P', 284,
+        'R', 281,
+        'S', 280,
+        '[', 208,
+        ']', 209,
+        '^', 217,
+        'a', 36,
+        'c', 30,
+        'e', 130,
+        'g', 100,
+        'h', 48,
+        'l', 59,
+        'm', 47,
+        'o', 82,
+        'p', 28,
+        'r', 42,
+        's', 125,
+        't', 61,
+        'v', 50,
+        '{', 165,
+        '}', 166,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(149);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
     case 150:
-      ACCEPT_TOKEN(anon_sym_LPAREN);
+      if (eof) ADVANCE(154);
+      ADVANCE_MAP(
+        '#', 155,
+        '(', 158,
+        '*', 200,
+        '-', 205,
+        '/', 202,
+        ';', 203,
+        '<', 167,
+        '=', 160,
+        '>', 168,
+        '?', 232,
+        'A', 285,
+        'B', 282,
+        '[', 208,
+        ']', 209,
+        'a', 36,
+        'e', 130,
+        'r', 55,
+        't', 62,
+        '{', 164,
+        '}', 135,
+        '~', 233,
+        '&', 141,
+        '+', 141,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(151);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
     case 151:
-      ACCEPT_TOKEN(anon_sym_version);
+      if (eof) ADVANCE(154);
+      ADVANCE_MAP(
+        '#', 155,
+        '(', 158,
+        '*', 200,
+        '-', 205,
+        ';', 203,
+        '<', 167,
+        '=', 160,
+        '>', 168,
+        '?', 232,
+        'A', 285,
+        'B', 282,
+        '[', 208,
+        ']', 209,
+        'a', 36,
+        'e', 130,
+        'r', 55,
+        't', 62,
+        '{', 164,
+        '}', 135,
+        '&', 141,
+        '+', 141,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(151);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
     case 152:
-      ACCEPT_TOKEN(anon_sym_EQ);
-      if (lookahead == '>') ADVANCE(196);
+      if (eof) ADVANCE(154);
+      ADVANCE_MAP(
+        '#', 155,
+        '*', 200,
+        '-', 206,
+        '/', 288,
+        ';', 203,
+        '<', 167,
+        '=', 160,
+        '>', 168,
+        'P', 188,
+        'R', 174,
+        'S', 173,
+        '[', 227,
+        ']', 209,
+        'c', 172,
+        'g', 191,
+        'l', 179,
+        '{', 230,
+        '}', 166,
+        '~', 233,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(153);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 153:
-      ACCEPT_TOKEN(anon_sym_RPAREN);
+      if (eof) ADVANCE(154);
+      ADVANCE_MAP(
+        '#', 155,
+        '*', 200,
+        '-', 206,
+        '/', 288,
+        ';', 203,
+        '<', 167,
+        '=', 160,
+        '>', 168,
+        'P', 188,
+        'R', 174,
+        'S', 173,
+        ']', 209,
+        'c', 172,
+        'g', 191,
+        'l', 179,
+        '}', 166,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(153);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 154:
-      ACCEPT_TOKEN(sym_version);
-      if (lookahead == '-') ADVANCE(221);
-      if (lookahead == '.') ADVANCE(134);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(154);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(239);
+      ACCEPT_TOKEN(ts_builtin_sym_end);
       END_STATE();
     case 155:
-      ACCEPT_TOKEN(sym_version);
-      if (lookahead == '.') ADVANCE(134);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(155);
+      ACCEPT_TOKEN(sym_comment);
+      if (lookahead != 0 &&
+          lookahead != '\n') ADVANCE(155);
       END_STATE();
     case 156:
-      ACCEPT_TOKEN(anon_sym_LBRACE);
+      ACCEPT_TOKEN(anon_sym_Bind);
       END_STATE();
     case 157:
-      ACCEPT_TOKEN(anon_sym_LBRACE);
-      if (lookahead == '{') ADVANCE(202);
+      ACCEPT_TOKEN(anon_sym_DASH_GT);
       END_STATE();
     case 158:
-      ACCEPT_TOKEN(anon_sym_RBRACE);
+      ACCEPT_TOKEN(anon_sym_LPAREN);
       END_STATE();
     case 159:
-      ACCEPT_TOKEN(anon_sym_LT);
+      ACCEPT_TOKEN(anon_sym_version);
       END_STATE();
     case 160:
-      ACCEPT_TOKEN(anon_sym_GT);
+      ACCEPT_TOKEN(anon_sym_EQ);
+      if (lookahead == '>') ADVANCE(204);
       END_STATE();
     case 161:
+      ACCEPT_TOKEN(anon_sym_RPAREN);
+      END_STATE();
+    case 162:
+      ACCEPT_TOKEN(sym_version);
+      if (lookahead == '-') ADVANCE(229);
+      if (lookahead == '.') ADVANCE(142);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
+      END_STATE();
+    case 163:
+      ACCEPT_TOKEN(sym_version);
+      if (lookahead == '.') ADVANCE(142);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
+      END_STATE();
+    case 164:
+      ACCEPT_TOKEN(anon_sym_LBRACE);
+      END_STATE();
+    case 165:
+      ACCEPT_TOKEN(anon_sym_LBRACE);
+      if (lookahead == '{') ADVANCE(210);
+      END_STATE();
+    case 166:
+      ACCEPT_TOKEN(anon_sym_RBRACE);
+      END_STATE();
+    case 167:
+      ACCEPT_TOKEN(anon_sym_LT);
+      END_STATE();
+    case 168:
+      ACCEPT_TOKEN(anon_sym_GT);
+      END_STATE();
+    case 169:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == ':') ADVANCE(138);
+      if (lookahead == ':') ADVANCE(146);
       if (lookahead == '-' ||
           lookahead == '.') ADVANCE(27);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(161);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(169);
       END_STATE();
-    case 162:
+    case 170:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(179);
+      if (lookahead == 'a') ADVANCE(187);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 163:
+    case 171:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(231);
+      if (lookahead == 'a') ADVANCE(239);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 164:
+    case 172:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(176);
+      if (lookahead == 'a') ADVANCE(184);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 165:
+    case 173:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'c') ADVANCE(170);
+      if (lookahead == 'c') ADVANCE(178);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 166:
+    case 174:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(181);
-      if (lookahead == 'o') ADVANCE(174);
+      if (lookahead == 'e') ADVANCE(189);
+      if (lookahead == 'o') ADVANCE(182);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 167:
+    case 175:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(241);
+      if (lookahead == 'e') ADVANCE(249);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 168:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(178);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 169:
+    case 176:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
       if (lookahead == 'e') ADVANCE(186);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 170:
+    case 177:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'h') ADVANCE(168);
+      if (lookahead == 'e') ADVANCE(194);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 171:
+    case 178:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(177);
+      if (lookahead == 'h') ADVANCE(176);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 172:
+    case 179:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(184);
+      if (lookahead == 'i') ADVANCE(185);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 173:
+    case 180:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(189);
+      if (lookahead == 'i') ADVANCE(192);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 174:
+    case 181:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'l') ADVANCE(167);
+      if (lookahead == 'i') ADVANCE(197);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 175:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'l') ADVANCE(255);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 176:
+    case 182:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
       if (lookahead == 'l') ADVANCE(175);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 177:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'm') ADVANCE(173);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 178:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'm') ADVANCE(163);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 179:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'n') ADVANCE(188);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 180:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'o') ADVANCE(182);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 181:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'q') ADVANCE(190);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 182:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(187);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 183:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(162);
+      if (lookahead == 'l') ADVANCE(263);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 184:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(169);
+      if (lookahead == 'l') ADVANCE(183);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 185:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 's') ADVANCE(257);
+      if (lookahead == 'm') ADVANCE(181);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 186:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 's') ADVANCE(227);
+      if (lookahead == 'm') ADVANCE(171);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 187:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(233);
+      if (lookahead == 'n') ADVANCE(196);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 188:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(243);
+      if (lookahead == 'o') ADVANCE(190);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 189:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(185);
+      if (lookahead == 'q') ADVANCE(198);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 190:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'u') ADVANCE(172);
+      if (lookahead == 'r') ADVANCE(195);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 191:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'r') ADVANCE(170);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 192:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'r') ADVANCE(177);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 193:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 's') ADVANCE(267);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 194:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 's') ADVANCE(235);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 195:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(241);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 196:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(251);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 197:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(193);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 198:
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'u') ADVANCE(180);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 199:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 192:
+    case 200:
       ACCEPT_TOKEN(anon_sym_STAR);
       END_STATE();
-    case 193:
+    case 201:
       ACCEPT_TOKEN(anon_sym_DASH_LPAREN);
       END_STATE();
-    case 194:
+    case 202:
       ACCEPT_TOKEN(sym_path_regex);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(194);
-      END_STATE();
-    case 195:
-      ACCEPT_TOKEN(anon_sym_SEMI);
-      END_STATE();
-    case 196:
-      ACCEPT_TOKEN(anon_sym_EQ_GT);
-      END_STATE();
-    case 197:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '(') ADVANCE(193);
-      if (lookahead == '>') ADVANCE(149);
-      END_STATE();
-    case 198:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(149);
-      END_STATE();
-    case 199:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(149);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
-      END_STATE();
-    case 200:
-      ACCEPT_TOKEN(anon_sym_LBRACK);
-      END_STATE();
-    case 201:
-      ACCEPT_TOKEN(anon_sym_RBRACK);
-      END_STATE();
-    case 202:
-      ACCEPT_TOKEN(anon_sym_LBRACE_LBRACE);
+          lookahead != ' ') ADVANCE(202);
       END_STATE();
     case 203:
-      ACCEPT_TOKEN(anon_sym_RBRACE_RBRACE);
+      ACCEPT_TOKEN(anon_sym_SEMI);
       END_STATE();
     case 204:
+      ACCEPT_TOKEN(anon_sym_EQ_GT);
+      END_STATE();
+    case 205:
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '(') ADVANCE(201);
+      if (lookahead == '>') ADVANCE(157);
+      END_STATE();
+    case 206:
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '>') ADVANCE(157);
+      END_STATE();
+    case 207:
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '>') ADVANCE(157);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      END_STATE();
+    case 208:
+      ACCEPT_TOKEN(anon_sym_LBRACK);
+      END_STATE();
+    case 209:
+      ACCEPT_TOKEN(anon_sym_RBRACK);
+      END_STATE();
+    case 210:
+      ACCEPT_TOKEN(anon_sym_LBRACE_LBRACE);
+      END_STATE();
+    case 211:
+      ACCEPT_TOKEN(anon_sym_RBRACE_RBRACE);
+      END_STATE();
+    case 212:
       ACCEPT_TOKEN(aux_sym_port_stop_token1);
-      if (lookahead == '-') ADVANCE(136);
+      if (lookahead == '-') ADVANCE(144);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(204);
-      END_STATE();
-    case 205:
-      ACCEPT_TOKEN(sym_reflect_stop);
-      END_STATE();
-    case 206:
-      ACCEPT_TOKEN(anon_sym_Err);
-      END_STATE();
-    case 207:
-      ACCEPT_TOKEN(anon_sym_Err);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
-      END_STATE();
-    case 208:
-      ACCEPT_TOKEN(anon_sym_COMMA);
-      END_STATE();
-    case 209:
-      ACCEPT_TOKEN(anon_sym_CARET);
-      END_STATE();
-    case 210:
-      ACCEPT_TOKEN(aux_sym_point_token1);
-      if (lookahead == 'o') ADVANCE(250);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
-      END_STATE();
-    case 211:
-      ACCEPT_TOKEN(aux_sym_point_token1);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
-      END_STATE();
-    case 212:
-      ACCEPT_TOKEN(aux_sym_point_token2);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 213:
-      ACCEPT_TOKEN(aux_sym_point_token2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(213);
+      ACCEPT_TOKEN(sym_reflect_stop);
       END_STATE();
     case 214:
-      ACCEPT_TOKEN(sym_point_text);
-      if (lookahead == 'r') ADVANCE(207);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      ACCEPT_TOKEN(anon_sym_Err);
       END_STATE();
     case 215:
-      ACCEPT_TOKEN(sym_point_text);
-      if (lookahead == 'r') ADVANCE(214);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      ACCEPT_TOKEN(anon_sym_Err);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 216:
-      ACCEPT_TOKEN(sym_point_text);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(216);
+      ACCEPT_TOKEN(anon_sym_COMMA);
       END_STATE();
     case 217:
-      ACCEPT_TOKEN(sym_variable);
+      ACCEPT_TOKEN(anon_sym_CARET);
       END_STATE();
     case 218:
-      ACCEPT_TOKEN(sym_variable);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(218);
+      ACCEPT_TOKEN(aux_sym_point_token1);
+      if (lookahead == 'o') ADVANCE(258);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 219:
-      ACCEPT_TOKEN(anon_sym_LBRACK2);
+      ACCEPT_TOKEN(aux_sym_point_token1);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
       END_STATE();
     case 220:
-      ACCEPT_TOKEN(sym_count_range);
-      if (lookahead == '-') ADVANCE(221);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(220);
+      ACCEPT_TOKEN(aux_sym_point_token2);
       END_STATE();
     case 221:
-      ACCEPT_TOKEN(sym_count_range);
+      ACCEPT_TOKEN(aux_sym_point_token2);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(221);
       END_STATE();
     case 222:
-      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      ACCEPT_TOKEN(sym_point_text);
+      if (lookahead == 'r') ADVANCE(215);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 223:
-      ACCEPT_TOKEN(anon_sym_LBRACE2);
-      if (lookahead == '{') ADVANCE(202);
+      ACCEPT_TOKEN(sym_point_text);
+      if (lookahead == 'r') ADVANCE(222);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 224:
-      ACCEPT_TOKEN(anon_sym_QMARK);
+      ACCEPT_TOKEN(sym_point_text);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
       END_STATE();
     case 225:
-      ACCEPT_TOKEN(anon_sym_TILDE);
+      ACCEPT_TOKEN(sym_variable);
       END_STATE();
     case 226:
-      ACCEPT_TOKEN(anon_sym_Requires);
+      ACCEPT_TOKEN(sym_variable);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(226);
       END_STATE();
     case 227:
+      ACCEPT_TOKEN(anon_sym_LBRACK2);
+      END_STATE();
+    case 228:
+      ACCEPT_TOKEN(sym_count_range);
+      if (lookahead == '-') ADVANCE(229);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
+      END_STATE();
+    case 229:
+      ACCEPT_TOKEN(sym_count_range);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(229);
+      END_STATE();
+    case 230:
+      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      END_STATE();
+    case 231:
+      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      if (lookahead == '{') ADVANCE(210);
+      END_STATE();
+    case 232:
+      ACCEPT_TOKEN(anon_sym_QMARK);
+      END_STATE();
+    case 233:
+      ACCEPT_TOKEN(anon_sym_TILDE);
+      END_STATE();
+    case 234:
+      ACCEPT_TOKEN(anon_sym_Requires);
+      END_STATE();
+    case 235:
       ACCEPT_TOKEN(anon_sym_Requires);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 228:
+    case 236:
       ACCEPT_TOKEN(anon_sym_COLON);
       END_STATE();
-    case 229:
+    case 237:
       ACCEPT_TOKEN(sym_kind_point);
-      if (lookahead == ':') ADVANCE(138);
+      if (lookahead == ':') ADVANCE(146);
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(229);
-      END_STATE();
-    case 230:
-      ACCEPT_TOKEN(anon_sym_Schema);
-      END_STATE();
-    case 231:
-      ACCEPT_TOKEN(anon_sym_Schema);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 232:
-      ACCEPT_TOKEN(anon_sym_Port);
-      END_STATE();
-    case 233:
-      ACCEPT_TOKEN(anon_sym_Port);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 234:
-      ACCEPT_TOKEN(anon_sym_request);
-      END_STATE();
-    case 235:
-      ACCEPT_TOKEN(anon_sym_response);
-      END_STATE();
-    case 236:
-      ACCEPT_TOKEN(anon_sym_timeout);
-      END_STATE();
-    case 237:
-      ACCEPT_TOKEN(anon_sym_exec);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(237);
       END_STATE();
     case 238:
-      ACCEPT_TOKEN(anon_sym_total);
+      ACCEPT_TOKEN(anon_sym_Schema);
       END_STATE();
     case 239:
-      ACCEPT_TOKEN(sym_quantity);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(239);
+      ACCEPT_TOKEN(anon_sym_Schema);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 240:
-      ACCEPT_TOKEN(anon_sym_Role);
+      ACCEPT_TOKEN(anon_sym_Port);
       END_STATE();
     case 241:
+      ACCEPT_TOKEN(anon_sym_Port);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 242:
+      ACCEPT_TOKEN(anon_sym_request);
+      END_STATE();
+    case 243:
+      ACCEPT_TOKEN(anon_sym_response);
+      END_STATE();
+    case 244:
+      ACCEPT_TOKEN(anon_sym_timeout);
+      END_STATE();
+    case 245:
+      ACCEPT_TOKEN(anon_sym_exec);
+      END_STATE();
+    case 246:
+      ACCEPT_TOKEN(anon_sym_total);
+      END_STATE();
+    case 247:
+      ACCEPT_TOKEN(sym_quantity);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(247);
+      END_STATE();
+    case 248:
+      ACCEPT_TOKEN(anon_sym_Role);
+      END_STATE();
+    case 249:
       ACCEPT_TOKEN(anon_sym_Role);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
-    case 242:
+    case 250:
       ACCEPT_TOKEN(anon_sym_grant);
       END_STATE();
-    case 243:
+    case 251:
       ACCEPT_TOKEN(anon_sym_grant);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 244:
-      ACCEPT_TOKEN(anon_sym_perm);
-      END_STATE();
-    case 245:
-      ACCEPT_TOKEN(anon_sym_priv);
-      END_STATE();
-    case 246:
-      ACCEPT_TOKEN(anon_sym_super);
-      END_STATE();
-    case 247:
-      ACCEPT_TOKEN(anon_sym_role);
-      END_STATE();
-    case 248:
-      ACCEPT_TOKEN(anon_sym_on);
-      END_STATE();
-    case 249:
-      ACCEPT_TOKEN(anon_sym_to);
-      END_STATE();
-    case 250:
-      ACCEPT_TOKEN(anon_sym_to);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(211);
-      END_STATE();
-    case 251:
-      ACCEPT_TOKEN(sym_permission_mask);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 252:
+      ACCEPT_TOKEN(anon_sym_perm);
+      END_STATE();
+    case 253:
+      ACCEPT_TOKEN(anon_sym_priv);
+      END_STATE();
+    case 254:
+      ACCEPT_TOKEN(anon_sym_super);
+      END_STATE();
+    case 255:
+      ACCEPT_TOKEN(anon_sym_role);
+      END_STATE();
+    case 256:
+      ACCEPT_TOKEN(anon_sym_on);
+      END_STATE();
+    case 257:
+      ACCEPT_TOKEN(anon_sym_to);
+      END_STATE();
+    case 258:
+      ACCEPT_TOKEN(anon_sym_to);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      END_STATE();
+    case 259:
+      ACCEPT_TOKEN(sym_permission_mask);
+      END_STATE();
+    case 260:
       ACCEPT_TOKEN(sym_privilege);
       if (lookahead == '*' ||
           lookahead == '-' ||
           ('0' <= lookahead && lookahead <= ':') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(252);
-      END_STATE();
-    case 253:
-      ACCEPT_TOKEN(anon_sym_LT2);
-      END_STATE();
-    case 254:
-      ACCEPT_TOKEN(anon_sym_call);
-      END_STATE();
-    case 255:
-      ACCEPT_TOKEN(anon_sym_call);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 256:
-      ACCEPT_TOKEN(anon_sym_limits);
-      END_STATE();
-    case 257:
-      ACCEPT_TOKEN(anon_sym_limits);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(191);
-      END_STATE();
-    case 258:
-      ACCEPT_TOKEN(anon_sym_memory);
-      END_STATE();
-    case 259:
-      ACCEPT_TOKEN(anon_sym_payload);
-      END_STATE();
-    case 260:
-      ACCEPT_TOKEN(anon_sym_headers);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(260);
       END_STATE();
     case 261:
-      ACCEPT_TOKEN(anon_sym_App);
+      ACCEPT_TOKEN(anon_sym_LT2);
       END_STATE();
     case 262:
-      ACCEPT_TOKEN(anon_sym_Set);
+      ACCEPT_TOKEN(anon_sym_call);
       END_STATE();
     case 263:
-      ACCEPT_TOKEN(anon_sym_Install);
-      END_STATE();
-    case 264:
-      ACCEPT_TOKEN(anon_sym_PLUS);
-      END_STATE();
-    case 265:
-      ACCEPT_TOKEN(anon_sym_AT);
-      END_STATE();
-    case 266:
-      ACCEPT_TOKEN(anon_sym_BANG);
-      END_STATE();
-    case 267:
-      ACCEPT_TOKEN(sym_app_key);
-      if (lookahead == '-' ||
-          lookahead == '.') ADVANCE(137);
+      ACCEPT_TOKEN(anon_sym_call);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(267);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+      END_STATE();
+    case 264:
+      ACCEPT_TOKEN(anon_sym_ack);
+      END_STATE();
+    case 265:
+      ACCEPT_TOKEN(anon_sym_retries);
+      END_STATE();
+    case 266:
+      ACCEPT_TOKEN(anon_sym_limits);
+      END_STATE();
+    case 267:
+      ACCEPT_TOKEN(anon_sym_limits);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
       END_STATE();
     case 268:
+      ACCEPT_TOKEN(anon_sym_memory);
+      END_STATE();
+    case 269:
+      ACCEPT_TOKEN(anon_sym_payload);
+      END_STATE();
+    case 270:
+      ACCEPT_TOKEN(anon_sym_headers);
+      END_STATE();
+    case 271:
+      ACCEPT_TOKEN(anon_sym_App);
+      END_STATE();
+    case 272:
+      ACCEPT_TOKEN(anon_sym_Set);
+      END_STATE();
+    case 273:
+      ACCEPT_TOKEN(anon_sym_Install);
+      END_STATE();
+    case 274:
+      ACCEPT_TOKEN(anon_sym_PLUS);
+      END_STATE();
+    case 275:
+      ACCEPT_TOKEN(anon_sym_AT);
+      END_STATE();
+    case 276:
+      ACCEPT_TOKEN(anon_sym_BANG);
+      END_STATE();
+    case 277:
+      ACCEPT_TOKEN(sym_app_key);
+      if (lookahead == '-' ||
+          lookahead == '.') ADVANCE(145);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
+      END_STATE();
+    case 278:
       ACCEPT_TOKEN(aux_sym_app_value_token1);
       if (lookahead == '\t' ||
           (0x0b <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
           lookahead == '$' ||
           lookahead == ',' ||
-          lookahead == '}') ADVANCE(147);
+          lookahead == '}') ADVANCE(155);
       if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(268);
+          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(278);
       END_STATE();
-    case 269:
+    case 279:
       ACCEPT_TOKEN(aux_sym_app_value_token1);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ' &&
           lookahead != '$' &&
           lookahead != ',' &&
-          lookahead != '}') ADVANCE(269);
+          lookahead != '}') ADVANCE(279);
       END_STATE();
-    case 270:
+    case 280:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'c') ADVANCE(55);
-      if (lookahead == 'e') ADVANCE(109);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'c') ADVANCE(58);
+      if (lookahead == 'e') ADVANCE(116);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 271:
+    case 281:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'e') ADVANCE(91);
-      if (lookahead == 'o') ADVANCE(68);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'e') ADVANCE(96);
+      if (lookahead == 'o') ADVANCE(73);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 272:
+    case 282:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'i') ADVANCE(78);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'i') ADVANCE(83);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 273:
+    case 283:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'n') ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'n') ADVANCE(112);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 274:
+    case 284:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'o') ADVANCE(98);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'o') ADVANCE(103);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 275:
+    case 285:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'p') ADVANCE(88);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'p') ADVANCE(93);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 276:
+    case 286:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'r') ADVANCE(93);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (lookahead == 'r') ADVANCE(98);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 277:
+    case 287:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(277);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
       END_STATE();
-    case 278:
+    case 288:
       ACCEPT_TOKEN(aux_sym_router_line_token2);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(278);
+          lookahead != ' ') ADVANCE(288);
       END_STATE();
-    case 279:
+    case 289:
       ACCEPT_TOKEN(sym_string);
       END_STATE();
-    case 280:
+    case 290:
       ACCEPT_TOKEN(sym_integer);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(280);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
       END_STATE();
     default:
       return false;
@@ -2996,80 +3054,80 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
 
 static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
-  [1] = {.lex_state = 142},
-  [2] = {.lex_state = 144},
-  [3] = {.lex_state = 144},
-  [4] = {.lex_state = 144},
-  [5] = {.lex_state = 144},
-  [6] = {.lex_state = 144},
-  [7] = {.lex_state = 10},
-  [8] = {.lex_state = 144},
-  [9] = {.lex_state = 144},
-  [10] = {.lex_state = 144},
-  [11] = {.lex_state = 144},
-  [12] = {.lex_state = 144},
-  [13] = {.lex_state = 144},
-  [14] = {.lex_state = 144},
-  [15] = {.lex_state = 144},
-  [16] = {.lex_state = 144},
-  [17] = {.lex_state = 144},
-  [18] = {.lex_state = 144},
-  [19] = {.lex_state = 144},
-  [20] = {.lex_state = 144},
-  [21] = {.lex_state = 144},
-  [22] = {.lex_state = 144},
-  [23] = {.lex_state = 144},
-  [24] = {.lex_state = 144},
-  [25] = {.lex_state = 144},
-  [26] = {.lex_state = 144},
-  [27] = {.lex_state = 144},
+  [1] = {.lex_state = 150},
+  [2] = {.lex_state = 152},
+  [3] = {.lex_state = 152},
+  [4] = {.lex_state = 152},
+  [5] = {.lex_state = 152},
+  [6] = {.lex_state = 10},
+  [7] = {.lex_state = 152},
+  [8] = {.lex_state = 152},
+  [9] = {.lex_state = 152},
+  [10] = {.lex_state = 152},
+  [11] = {.lex_state = 152},
+  [12] = {.lex_state = 152},
+  [13] = {.lex_state = 152},
+  [14] = {.lex_state = 152},
+  [15] = {.lex_state = 152},
+  [16] = {.lex_state = 152},
+  [17] = {.lex_state = 152},
+  [18] = {.lex_state = 152},
+  [19] = {.lex_state = 152},
+  [20] = {.lex_state = 152},
+  [21] = {.lex_state = 152},
+  [22] = {.lex_state = 152},
+  [23] = {.lex_state = 152},
+  [24] = {.lex_state = 152},
+  [25] = {.lex_state = 152},
+  [26] = {.lex_state = 152},
+  [27] = {.lex_state = 152},
   [28] = {.lex_state = 10},
-  [29] = {.lex_state = 142},
-  [30] = {.lex_state = 142},
+  [29] = {.lex_state = 150},
+  [30] = {.lex_state = 150},
   [31] = {.lex_state = 0},
   [32] = {.lex_state = 0},
-  [33] = {.lex_state = 2},
-  [34] = {.lex_state = 144},
+  [33] = {.lex_state = 152},
+  [34] = {.lex_state = 0},
   [35] = {.lex_state = 2},
-  [36] = {.lex_state = 0},
+  [36] = {.lex_state = 2},
   [37] = {.lex_state = 0},
   [38] = {.lex_state = 0},
-  [39] = {.lex_state = 2},
-  [40] = {.lex_state = 142},
-  [41] = {.lex_state = 8},
-  [42] = {.lex_state = 142},
-  [43] = {.lex_state = 142},
-  [44] = {.lex_state = 142},
-  [45] = {.lex_state = 8},
-  [46] = {.lex_state = 8},
-  [47] = {.lex_state = 142},
-  [48] = {.lex_state = 142},
-  [49] = {.lex_state = 1},
-  [50] = {.lex_state = 1},
-  [51] = {.lex_state = 0},
+  [39] = {.lex_state = 0},
+  [40] = {.lex_state = 2},
+  [41] = {.lex_state = 150},
+  [42] = {.lex_state = 8},
+  [43] = {.lex_state = 8},
+  [44] = {.lex_state = 150},
+  [45] = {.lex_state = 150},
+  [46] = {.lex_state = 150},
+  [47] = {.lex_state = 150},
+  [48] = {.lex_state = 150},
+  [49] = {.lex_state = 8},
+  [50] = {.lex_state = 7},
+  [51] = {.lex_state = 7},
   [52] = {.lex_state = 7},
-  [53] = {.lex_state = 7},
-  [54] = {.lex_state = 7},
+  [53] = {.lex_state = 1},
+  [54] = {.lex_state = 1},
   [55] = {.lex_state = 1},
-  [56] = {.lex_state = 2},
+  [56] = {.lex_state = 150},
   [57] = {.lex_state = 2},
-  [58] = {.lex_state = 142},
-  [59] = {.lex_state = 142},
-  [60] = {.lex_state = 142},
+  [58] = {.lex_state = 2},
+  [59] = {.lex_state = 150},
+  [60] = {.lex_state = 150},
   [61] = {.lex_state = 10},
-  [62] = {.lex_state = 142},
+  [62] = {.lex_state = 150},
   [63] = {.lex_state = 10},
-  [64] = {.lex_state = 142},
-  [65] = {.lex_state = 10},
+  [64] = {.lex_state = 10},
+  [65] = {.lex_state = 150},
   [66] = {.lex_state = 0},
   [67] = {.lex_state = 0},
   [68] = {.lex_state = 0},
   [69] = {.lex_state = 0},
   [70] = {.lex_state = 0},
   [71] = {.lex_state = 0},
-  [72] = {.lex_state = 0},
-  [73] = {.lex_state = 142},
-  [74] = {.lex_state = 0},
+  [72] = {.lex_state = 150},
+  [73] = {.lex_state = 0},
+  [74] = {.lex_state = 150},
   [75] = {.lex_state = 2},
   [76] = {.lex_state = 0},
   [77] = {.lex_state = 0},
@@ -3083,241 +3141,243 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [85] = {.lex_state = 0},
   [86] = {.lex_state = 0},
   [87] = {.lex_state = 0},
-  [88] = {.lex_state = 9},
+  [88] = {.lex_state = 0},
   [89] = {.lex_state = 9},
   [90] = {.lex_state = 9},
-  [91] = {.lex_state = 142},
-  [92] = {.lex_state = 13},
+  [91] = {.lex_state = 9},
+  [92] = {.lex_state = 0},
   [93] = {.lex_state = 0},
-  [94] = {.lex_state = 0},
-  [95] = {.lex_state = 5},
+  [94] = {.lex_state = 150},
+  [95] = {.lex_state = 0},
   [96] = {.lex_state = 0},
-  [97] = {.lex_state = 0},
-  [98] = {.lex_state = 20},
-  [99] = {.lex_state = 5},
-  [100] = {.lex_state = 142},
-  [101] = {.lex_state = 0},
-  [102] = {.lex_state = 20},
-  [103] = {.lex_state = 142},
-  [104] = {.lex_state = 20},
-  [105] = {.lex_state = 142},
-  [106] = {.lex_state = 142},
-  [107] = {.lex_state = 0},
-  [108] = {.lex_state = 142},
-  [109] = {.lex_state = 0},
+  [97] = {.lex_state = 5},
+  [98] = {.lex_state = 0},
+  [99] = {.lex_state = 0},
+  [100] = {.lex_state = 0},
+  [101] = {.lex_state = 20},
+  [102] = {.lex_state = 5},
+  [103] = {.lex_state = 150},
+  [104] = {.lex_state = 0},
+  [105] = {.lex_state = 20},
+  [106] = {.lex_state = 150},
+  [107] = {.lex_state = 20},
+  [108] = {.lex_state = 0},
+  [109] = {.lex_state = 150},
   [110] = {.lex_state = 0},
   [111] = {.lex_state = 5},
-  [112] = {.lex_state = 13},
+  [112] = {.lex_state = 0},
   [113] = {.lex_state = 0},
-  [114] = {.lex_state = 142},
+  [114] = {.lex_state = 13},
   [115] = {.lex_state = 13},
-  [116] = {.lex_state = 0},
-  [117] = {.lex_state = 142},
-  [118] = {.lex_state = 2},
-  [119] = {.lex_state = 4},
-  [120] = {.lex_state = 0},
-  [121] = {.lex_state = 4},
-  [122] = {.lex_state = 2},
-  [123] = {.lex_state = 5},
-  [124] = {.lex_state = 0},
-  [125] = {.lex_state = 4},
-  [126] = {.lex_state = 4},
-  [127] = {.lex_state = 5},
-  [128] = {.lex_state = 2},
-  [129] = {.lex_state = 0},
-  [130] = {.lex_state = 0},
+  [116] = {.lex_state = 150},
+  [117] = {.lex_state = 13},
+  [118] = {.lex_state = 150},
+  [119] = {.lex_state = 0},
+  [120] = {.lex_state = 150},
+  [121] = {.lex_state = 0},
+  [122] = {.lex_state = 0},
+  [123] = {.lex_state = 0},
+  [124] = {.lex_state = 5},
+  [125] = {.lex_state = 2},
+  [126] = {.lex_state = 0},
+  [127] = {.lex_state = 0},
+  [128] = {.lex_state = 0},
+  [129] = {.lex_state = 2},
+  [130] = {.lex_state = 2},
   [131] = {.lex_state = 0},
-  [132] = {.lex_state = 5},
-  [133] = {.lex_state = 2},
+  [132] = {.lex_state = 0},
+  [133] = {.lex_state = 0},
   [134] = {.lex_state = 0},
-  [135] = {.lex_state = 2},
-  [136] = {.lex_state = 2},
-  [137] = {.lex_state = 0},
-  [138] = {.lex_state = 2},
-  [139] = {.lex_state = 0},
+  [135] = {.lex_state = 0},
+  [136] = {.lex_state = 5},
+  [137] = {.lex_state = 2},
+  [138] = {.lex_state = 0},
+  [139] = {.lex_state = 5},
   [140] = {.lex_state = 0},
-  [141] = {.lex_state = 0},
-  [142] = {.lex_state = 5},
-  [143] = {.lex_state = 4},
+  [141] = {.lex_state = 2},
+  [142] = {.lex_state = 2},
+  [143] = {.lex_state = 0},
   [144] = {.lex_state = 0},
   [145] = {.lex_state = 13},
-  [146] = {.lex_state = 0},
+  [146] = {.lex_state = 4},
   [147] = {.lex_state = 2},
-  [148] = {.lex_state = 0},
-  [149] = {.lex_state = 0},
+  [148] = {.lex_state = 5},
+  [149] = {.lex_state = 2},
   [150] = {.lex_state = 2},
-  [151] = {.lex_state = 2},
-  [152] = {.lex_state = 0},
-  [153] = {.lex_state = 0},
-  [154] = {.lex_state = 2},
+  [151] = {.lex_state = 0},
+  [152] = {.lex_state = 4},
+  [153] = {.lex_state = 4},
+  [154] = {.lex_state = 4},
   [155] = {.lex_state = 2},
-  [156] = {.lex_state = 2},
-  [157] = {.lex_state = 2},
-  [158] = {.lex_state = 2},
+  [156] = {.lex_state = 0},
+  [157] = {.lex_state = 0},
+  [158] = {.lex_state = 0},
   [159] = {.lex_state = 2},
-  [160] = {.lex_state = 0},
-  [161] = {.lex_state = 0},
-  [162] = {.lex_state = 4},
-  [163] = {.lex_state = 142},
-  [164] = {.lex_state = 142},
-  [165] = {.lex_state = 0},
-  [166] = {.lex_state = 18},
-  [167] = {.lex_state = 0},
+  [160] = {.lex_state = 2},
+  [161] = {.lex_state = 2},
+  [162] = {.lex_state = 2},
+  [163] = {.lex_state = 2},
+  [164] = {.lex_state = 2},
+  [165] = {.lex_state = 4},
+  [166] = {.lex_state = 0},
+  [167] = {.lex_state = 13},
   [168] = {.lex_state = 0},
-  [169] = {.lex_state = 13},
-  [170] = {.lex_state = 0},
-  [171] = {.lex_state = 13},
-  [172] = {.lex_state = 0},
-  [173] = {.lex_state = 4},
-  [174] = {.lex_state = 0},
-  [175] = {.lex_state = 5},
-  [176] = {.lex_state = 142},
-  [177] = {.lex_state = 4},
+  [169] = {.lex_state = 0},
+  [170] = {.lex_state = 150},
+  [171] = {.lex_state = 4},
+  [172] = {.lex_state = 150},
+  [173] = {.lex_state = 5},
+  [174] = {.lex_state = 4},
+  [175] = {.lex_state = 0},
+  [176] = {.lex_state = 150},
+  [177] = {.lex_state = 13},
   [178] = {.lex_state = 0},
-  [179] = {.lex_state = 0},
-  [180] = {.lex_state = 0},
-  [181] = {.lex_state = 142},
-  [182] = {.lex_state = 2},
-  [183] = {.lex_state = 13},
-  [184] = {.lex_state = 0},
-  [185] = {.lex_state = 4},
-  [186] = {.lex_state = 0},
-  [187] = {.lex_state = 4},
+  [179] = {.lex_state = 13},
+  [180] = {.lex_state = 4},
+  [181] = {.lex_state = 4},
+  [182] = {.lex_state = 0},
+  [183] = {.lex_state = 0},
+  [184] = {.lex_state = 18},
+  [185] = {.lex_state = 0},
+  [186] = {.lex_state = 4},
+  [187] = {.lex_state = 13},
   [188] = {.lex_state = 0},
   [189] = {.lex_state = 4},
-  [190] = {.lex_state = 0},
-  [191] = {.lex_state = 4},
-  [192] = {.lex_state = 2},
-  [193] = {.lex_state = 142},
-  [194] = {.lex_state = 13},
+  [190] = {.lex_state = 4},
+  [191] = {.lex_state = 0},
+  [192] = {.lex_state = 150},
+  [193] = {.lex_state = 0},
+  [194] = {.lex_state = 0},
   [195] = {.lex_state = 0},
-  [196] = {.lex_state = 4},
-  [197] = {.lex_state = 4},
-  [198] = {.lex_state = 142},
-  [199] = {.lex_state = 4},
-  [200] = {.lex_state = 5},
+  [196] = {.lex_state = 0},
+  [197] = {.lex_state = 150},
+  [198] = {.lex_state = 2},
+  [199] = {.lex_state = 0},
+  [200] = {.lex_state = 2},
   [201] = {.lex_state = 4},
-  [202] = {.lex_state = 0},
-  [203] = {.lex_state = 142},
-  [204] = {.lex_state = 0},
+  [202] = {.lex_state = 17},
+  [203] = {.lex_state = 150},
+  [204] = {.lex_state = 150},
   [205] = {.lex_state = 0},
-  [206] = {.lex_state = 0},
-  [207] = {.lex_state = 0},
-  [208] = {.lex_state = 4},
-  [209] = {.lex_state = 0},
-  [210] = {.lex_state = 142},
-  [211] = {.lex_state = 0},
-  [212] = {.lex_state = 0},
+  [206] = {.lex_state = 150},
+  [207] = {.lex_state = 150},
+  [208] = {.lex_state = 150},
+  [209] = {.lex_state = 4},
+  [210] = {.lex_state = 4},
+  [211] = {.lex_state = 5},
+  [212] = {.lex_state = 4},
   [213] = {.lex_state = 0},
   [214] = {.lex_state = 0},
   [215] = {.lex_state = 0},
-  [216] = {.lex_state = 0},
-  [217] = {.lex_state = 0},
+  [216] = {.lex_state = 4},
+  [217] = {.lex_state = 4},
   [218] = {.lex_state = 0},
-  [219] = {.lex_state = 4},
-  [220] = {.lex_state = 142},
-  [221] = {.lex_state = 142},
-  [222] = {.lex_state = 4},
-  [223] = {.lex_state = 17},
+  [219] = {.lex_state = 0},
+  [220] = {.lex_state = 0},
+  [221] = {.lex_state = 0},
+  [222] = {.lex_state = 0},
+  [223] = {.lex_state = 0},
   [224] = {.lex_state = 0},
   [225] = {.lex_state = 0},
-  [226] = {.lex_state = 0},
-  [227] = {.lex_state = 4},
-  [228] = {.lex_state = 142},
-  [229] = {.lex_state = 142},
+  [226] = {.lex_state = 150},
+  [227] = {.lex_state = 0},
+  [228] = {.lex_state = 150},
+  [229] = {.lex_state = 4},
   [230] = {.lex_state = 0},
   [231] = {.lex_state = 0},
-  [232] = {.lex_state = 0},
+  [232] = {.lex_state = 4},
   [233] = {.lex_state = 0},
   [234] = {.lex_state = 0},
-  [235] = {.lex_state = 0},
+  [235] = {.lex_state = 150},
   [236] = {.lex_state = 0},
-  [237] = {.lex_state = 144},
-  [238] = {.lex_state = 0},
-  [239] = {.lex_state = 0},
+  [237] = {.lex_state = 0},
+  [238] = {.lex_state = 152},
+  [239] = {.lex_state = 150},
   [240] = {.lex_state = 0},
   [241] = {.lex_state = 0},
   [242] = {.lex_state = 0},
-  [243] = {.lex_state = 142},
-  [244] = {.lex_state = 142},
+  [243] = {.lex_state = 0},
+  [244] = {.lex_state = 0},
   [245] = {.lex_state = 0},
   [246] = {.lex_state = 0},
   [247] = {.lex_state = 0},
-  [248] = {.lex_state = 4},
-  [249] = {.lex_state = 144},
-  [250] = {.lex_state = 142},
+  [248] = {.lex_state = 152},
+  [249] = {.lex_state = 0},
+  [250] = {.lex_state = 0},
   [251] = {.lex_state = 0},
-  [252] = {.lex_state = 5},
-  [253] = {.lex_state = 0},
+  [252] = {.lex_state = 150},
+  [253] = {.lex_state = 150},
   [254] = {.lex_state = 0},
-  [255] = {.lex_state = 142},
-  [256] = {.lex_state = 0},
-  [257] = {.lex_state = 0},
+  [255] = {.lex_state = 0},
+  [256] = {.lex_state = 4},
+  [257] = {.lex_state = 5},
   [258] = {.lex_state = 0},
   [259] = {.lex_state = 0},
-  [260] = {.lex_state = 142},
-  [261] = {.lex_state = 142},
-  [262] = {.lex_state = 142},
+  [260] = {.lex_state = 5},
+  [261] = {.lex_state = 0},
+  [262] = {.lex_state = 5},
   [263] = {.lex_state = 0},
-  [264] = {.lex_state = 0},
-  [265] = {.lex_state = 0},
+  [264] = {.lex_state = 150},
+  [265] = {.lex_state = 17},
   [266] = {.lex_state = 0},
   [267] = {.lex_state = 0},
   [268] = {.lex_state = 0},
-  [269] = {.lex_state = 0},
+  [269] = {.lex_state = 17},
   [270] = {.lex_state = 0},
   [271] = {.lex_state = 0},
   [272] = {.lex_state = 0},
   [273] = {.lex_state = 0},
-  [274] = {.lex_state = 17},
-  [275] = {.lex_state = 0},
-  [276] = {.lex_state = 19},
+  [274] = {.lex_state = 0},
+  [275] = {.lex_state = 150},
+  [276] = {.lex_state = 0},
   [277] = {.lex_state = 0},
-  [278] = {.lex_state = 142},
-  [279] = {.lex_state = 4},
-  [280] = {.lex_state = 0},
-  [281] = {.lex_state = 5},
-  [282] = {.lex_state = 142},
-  [283] = {.lex_state = 5},
-  [284] = {.lex_state = 142},
-  [285] = {.lex_state = 0},
-  [286] = {.lex_state = 142},
+  [278] = {.lex_state = 150},
+  [279] = {.lex_state = 19},
+  [280] = {.lex_state = 150},
+  [281] = {.lex_state = 0},
+  [282] = {.lex_state = 0},
+  [283] = {.lex_state = 0},
+  [284] = {.lex_state = 5},
+  [285] = {.lex_state = 13},
+  [286] = {.lex_state = 0},
   [287] = {.lex_state = 0},
-  [288] = {.lex_state = 0},
-  [289] = {.lex_state = 13},
+  [288] = {.lex_state = 150},
+  [289] = {.lex_state = 0},
   [290] = {.lex_state = 0},
-  [291] = {.lex_state = 142},
+  [291] = {.lex_state = 0},
   [292] = {.lex_state = 0},
   [293] = {.lex_state = 0},
-  [294] = {.lex_state = 0},
-  [295] = {.lex_state = 144},
+  [294] = {.lex_state = 150},
+  [295] = {.lex_state = 0},
   [296] = {.lex_state = 0},
-  [297] = {.lex_state = 17},
+  [297] = {.lex_state = 0},
   [298] = {.lex_state = 0},
-  [299] = {.lex_state = 0},
-  [300] = {.lex_state = 142},
+  [299] = {.lex_state = 13},
+  [300] = {.lex_state = 150},
   [301] = {.lex_state = 0},
-  [302] = {.lex_state = 142},
+  [302] = {.lex_state = 150},
   [303] = {.lex_state = 0},
   [304] = {.lex_state = 0},
   [305] = {.lex_state = 0},
-  [306] = {.lex_state = 0},
+  [306] = {.lex_state = 5},
   [307] = {.lex_state = 0},
   [308] = {.lex_state = 0},
-  [309] = {.lex_state = 142},
-  [310] = {.lex_state = 19},
-  [311] = {.lex_state = 5},
-  [312] = {.lex_state = 5},
-  [313] = {.lex_state = 0},
-  [314] = {.lex_state = 0},
-  [315] = {.lex_state = 0},
-  [316] = {.lex_state = 144},
-  [317] = {.lex_state = 0},
-  [318] = {.lex_state = 144},
+  [309] = {.lex_state = 0},
+  [310] = {.lex_state = 0},
+  [311] = {.lex_state = 0},
+  [312] = {.lex_state = 150},
+  [313] = {.lex_state = 19},
+  [314] = {.lex_state = 5},
+  [315] = {.lex_state = 150},
+  [316] = {.lex_state = 0},
+  [317] = {.lex_state = 5},
+  [318] = {.lex_state = 0},
   [319] = {.lex_state = 0},
-  [320] = {.lex_state = 0},
+  [320] = {.lex_state = 150},
   [321] = {.lex_state = 0},
   [322] = {.lex_state = 0},
+  [323] = {.lex_state = 4},
+  [324] = {.lex_state = 0},
 };
 
 static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
@@ -3363,7 +3423,6 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_response] = ACTIONS(1),
     [anon_sym_timeout] = ACTIONS(1),
     [anon_sym_exec] = ACTIONS(1),
-    [sym_quantity] = ACTIONS(1),
     [anon_sym_Role] = ACTIONS(1),
     [anon_sym_grant] = ACTIONS(1),
     [anon_sym_perm] = ACTIONS(1),
@@ -3374,6 +3433,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_to] = ACTIONS(1),
     [anon_sym_LT2] = ACTIONS(1),
     [anon_sym_call] = ACTIONS(1),
+    [anon_sym_ack] = ACTIONS(1),
+    [anon_sym_retries] = ACTIONS(1),
     [anon_sym_limits] = ACTIONS(1),
     [anon_sym_memory] = ACTIONS(1),
     [anon_sym_payload] = ACTIONS(1),
@@ -3390,12 +3451,12 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [sym_integer] = ACTIONS(1),
   },
   [STATE(1)] = {
-    [sym_source_file] = STATE(270),
-    [sym_bind_document] = STATE(322),
-    [sym_app_document] = STATE(322),
-    [sym_router_document] = STATE(322),
-    [sym_router_line] = STATE(105),
-    [aux_sym_router_document_repeat1] = STATE(105),
+    [sym_source_file] = STATE(259),
+    [sym_bind_document] = STATE(273),
+    [sym_app_document] = STATE(273),
+    [sym_router_document] = STATE(273),
+    [sym_router_line] = STATE(106),
+    [aux_sym_router_document_repeat1] = STATE(106),
     [ts_builtin_sym_end] = ACTIONS(5),
     [sym_comment] = ACTIONS(3),
     [anon_sym_Bind] = ACTIONS(7),
@@ -3437,64 +3498,9 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_limits,
     STATE(29), 1,
       sym_selector,
-    STATE(42), 1,
+    STATE(48), 1,
       sym_selector_name,
     ACTIONS(15), 2,
-      anon_sym_DASH_GT,
-      anon_sym_EQ_GT,
-    STATE(38), 2,
-      sym_segment,
-      aux_sym_pipeline_repeat1,
-    STATE(28), 3,
-      sym__step,
-      sym_step,
-      sym_payload_step,
-    STATE(4), 11,
-      sym__item,
-      sym_scope,
-      sym_pipeline,
-      sym_requires,
-      sym_schema_declaration,
-      sym_port_declaration,
-      sym_role_declaration,
-      sym_grant,
-      sym_call,
-      sym_limits,
-      aux_sym_block_repeat1,
-  [75] = 20,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(46), 1,
-      anon_sym_EQ,
-    ACTIONS(49), 1,
-      anon_sym_RBRACE,
-    ACTIONS(51), 1,
-      anon_sym_LT,
-    ACTIONS(54), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(57), 1,
-      anon_sym_STAR,
-    ACTIONS(60), 1,
-      anon_sym_DASH,
-    ACTIONS(63), 1,
-      anon_sym_Requires,
-    ACTIONS(66), 1,
-      anon_sym_Schema,
-    ACTIONS(69), 1,
-      anon_sym_Port,
-    ACTIONS(72), 1,
-      anon_sym_Role,
-    ACTIONS(75), 1,
-      anon_sym_grant,
-    ACTIONS(78), 1,
-      anon_sym_call,
-    ACTIONS(81), 1,
-      anon_sym_limits,
-    STATE(29), 1,
-      sym_selector,
-    STATE(42), 1,
-      sym_selector_name,
-    ACTIONS(43), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
     STATE(38), 2,
@@ -3516,7 +3522,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_call,
       sym_limits,
       aux_sym_block_repeat1,
-  [150] = 20,
+  [75] = 20,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
@@ -3543,11 +3549,11 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_call,
     ACTIONS(41), 1,
       anon_sym_limits,
-    ACTIONS(84), 1,
+    ACTIONS(43), 1,
       anon_sym_RBRACE,
     STATE(29), 1,
       sym_selector,
-    STATE(42), 1,
+    STATE(48), 1,
       sym_selector_name,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
@@ -3559,7 +3565,62 @@ static const uint16_t ts_small_parse_table[] = {
       sym__step,
       sym_step,
       sym_payload_step,
-    STATE(3), 11,
+    STATE(4), 11,
+      sym__item,
+      sym_scope,
+      sym_pipeline,
+      sym_requires,
+      sym_schema_declaration,
+      sym_port_declaration,
+      sym_role_declaration,
+      sym_grant,
+      sym_call,
+      sym_limits,
+      aux_sym_block_repeat1,
+  [150] = 20,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(48), 1,
+      anon_sym_EQ,
+    ACTIONS(51), 1,
+      anon_sym_RBRACE,
+    ACTIONS(53), 1,
+      anon_sym_LT,
+    ACTIONS(56), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(59), 1,
+      anon_sym_STAR,
+    ACTIONS(62), 1,
+      anon_sym_DASH,
+    ACTIONS(65), 1,
+      anon_sym_Requires,
+    ACTIONS(68), 1,
+      anon_sym_Schema,
+    ACTIONS(71), 1,
+      anon_sym_Port,
+    ACTIONS(74), 1,
+      anon_sym_Role,
+    ACTIONS(77), 1,
+      anon_sym_grant,
+    ACTIONS(80), 1,
+      anon_sym_call,
+    ACTIONS(83), 1,
+      anon_sym_limits,
+    STATE(29), 1,
+      sym_selector,
+    STATE(48), 1,
+      sym_selector_name,
+    ACTIONS(45), 2,
+      anon_sym_DASH_GT,
+      anon_sym_EQ_GT,
+    STATE(38), 2,
+      sym_segment,
+      aux_sym_pipeline_repeat1,
+    STATE(28), 3,
+      sym__step,
+      sym_step,
+      sym_payload_step,
+    STATE(4), 11,
       sym__item,
       sym_scope,
       sym_pipeline,
@@ -3592,17 +3653,46 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_grant,
       anon_sym_call,
       anon_sym_limits,
-  [249] = 3,
+  [249] = 11,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(90), 6,
+    ACTIONS(90), 1,
+      anon_sym_LPAREN,
+    ACTIONS(92), 1,
+      anon_sym_LBRACE,
+    ACTIONS(94), 1,
+      anon_sym_LBRACE_LBRACE,
+    ACTIONS(96), 1,
+      sym_reflect_stop,
+    ACTIONS(98), 1,
+      anon_sym_Err,
+    ACTIONS(100), 1,
+      sym_point_text,
+    ACTIONS(102), 1,
+      sym_variable,
+    STATE(14), 1,
+      sym_block,
+    STATE(67), 1,
+      sym_point,
+    STATE(119), 7,
+      sym__stop,
+      sym_core_stop,
+      sym_legacy_core_stop,
+      sym_port_stop,
+      sym_err_stop,
+      sym_point_stop,
+      sym_call_stop,
+  [289] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(104), 6,
       ts_builtin_sym_end,
       anon_sym_DASH_GT,
       anon_sym_RBRACE,
       anon_sym_LT,
       anon_sym_STAR,
       anon_sym_EQ_GT,
-    ACTIONS(92), 10,
+    ACTIONS(106), 10,
       anon_sym_EQ,
       aux_sym_selector_name_token1,
       anon_sym_DASH,
@@ -3613,35 +3703,6 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_grant,
       anon_sym_call,
       anon_sym_limits,
-  [273] = 11,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(94), 1,
-      anon_sym_LPAREN,
-    ACTIONS(96), 1,
-      anon_sym_LBRACE,
-    ACTIONS(98), 1,
-      anon_sym_LBRACE_LBRACE,
-    ACTIONS(100), 1,
-      sym_reflect_stop,
-    ACTIONS(102), 1,
-      anon_sym_Err,
-    ACTIONS(104), 1,
-      sym_point_text,
-    ACTIONS(106), 1,
-      sym_variable,
-    STATE(13), 1,
-      sym_block,
-    STATE(69), 1,
-      sym_point,
-    STATE(116), 7,
-      sym__stop,
-      sym_core_stop,
-      sym_legacy_core_stop,
-      sym_port_stop,
-      sym_err_stop,
-      sym_point_stop,
-      sym_call_stop,
   [313] = 3,
     ACTIONS(3), 1,
       sym_comment,
@@ -4045,21 +4106,21 @@ static const uint16_t ts_small_parse_table[] = {
   [773] = 9,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(94), 1,
+    ACTIONS(90), 1,
       anon_sym_LPAREN,
-    ACTIONS(98), 1,
+    ACTIONS(94), 1,
       anon_sym_LBRACE_LBRACE,
-    ACTIONS(100), 1,
+    ACTIONS(96), 1,
       sym_reflect_stop,
-    ACTIONS(102), 1,
+    ACTIONS(98), 1,
       anon_sym_Err,
-    ACTIONS(104), 1,
+    ACTIONS(100), 1,
       sym_point_text,
-    ACTIONS(106), 1,
+    ACTIONS(102), 1,
       sym_variable,
-    STATE(69), 1,
+    STATE(67), 1,
       sym_point,
-    STATE(116), 7,
+    STATE(119), 7,
       sym__stop,
       sym_core_stop,
       sym_legacy_core_stop,
@@ -4085,7 +4146,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(38), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
-    STATE(7), 3,
+    STATE(6), 3,
       sym__step,
       sym_step,
       sym_payload_step,
@@ -4097,7 +4158,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(192), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(190), 7,
+    ACTIONS(190), 9,
       anon_sym_DASH_GT,
       anon_sym_GT,
       anon_sym_SEMI,
@@ -4105,111 +4166,129 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
       anon_sym_TILDE,
       anon_sym_timeout,
-  [857] = 7,
+      anon_sym_ack,
+      anon_sym_retries,
+  [859] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(199), 1,
+    ACTIONS(198), 2,
       anon_sym_EQ,
-    ACTIONS(202), 1,
-      anon_sym_SEMI,
-    ACTIONS(204), 1,
       anon_sym_DASH,
-    ACTIONS(196), 2,
+    ACTIONS(196), 9,
+      anon_sym_DASH_GT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+      anon_sym_timeout,
+      anon_sym_ack,
+      anon_sym_retries,
+  [878] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(200), 1,
+      anon_sym_RBRACE,
+    ACTIONS(204), 1,
+      anon_sym_timeout,
+    ACTIONS(206), 1,
+      anon_sym_grant,
+    ACTIONS(208), 1,
+      anon_sym_call,
+    ACTIONS(202), 2,
+      anon_sym_request,
+      anon_sym_response,
+    STATE(39), 4,
+      sym_port_field,
+      sym_grant,
+      sym_call,
+      aux_sym_port_declaration_repeat1,
+  [904] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(212), 1,
+      anon_sym_LBRACK2,
+    ACTIONS(214), 1,
+      anon_sym_LBRACE2,
+    ACTIONS(216), 1,
+      anon_sym_TILDE,
+    STATE(68), 2,
+      sym_count,
+      sym_map_pattern,
+    STATE(71), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(210), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [930] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(221), 1,
+      anon_sym_EQ,
+    ACTIONS(224), 1,
+      anon_sym_SEMI,
+    ACTIONS(226), 1,
+      anon_sym_DASH,
+    ACTIONS(218), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(31), 2,
+    STATE(34), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(28), 3,
       sym__step,
       sym_step,
       sym_payload_step,
-  [883] = 7,
+  [956] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(207), 1,
-      anon_sym_RBRACE,
-    ACTIONS(211), 1,
-      anon_sym_timeout,
-    ACTIONS(213), 1,
-      anon_sym_grant,
-    ACTIONS(215), 1,
-      anon_sym_call,
-    ACTIONS(209), 2,
-      anon_sym_request,
-      anon_sym_response,
-    STATE(37), 4,
-      sym_port_field,
-      sym_grant,
-      sym_call,
-      aux_sym_port_declaration_repeat1,
-  [909] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(217), 1,
-      anon_sym_RBRACE,
-    ACTIONS(221), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(39), 2,
-      sym_install_line,
-      aux_sym_app_section_repeat2,
-    STATE(57), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(219), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [933] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(225), 1,
-      anon_sym_LBRACK2,
-    ACTIONS(227), 1,
-      anon_sym_LBRACE2,
     ACTIONS(229), 1,
-      anon_sym_TILDE,
-    STATE(70), 2,
-      sym_count,
-      sym_map_pattern,
-    STATE(71), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(223), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [959] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(231), 1,
       anon_sym_RBRACE,
-    ACTIONS(236), 2,
+    ACTIONS(233), 2,
       sym_point_text,
       sym_variable,
-    STATE(35), 2,
+    STATE(40), 2,
       sym_install_line,
       aux_sym_app_section_repeat2,
     STATE(57), 2,
       sym_point,
       aux_sym_install_line_repeat1,
-    ACTIONS(233), 3,
+    ACTIONS(231), 3,
       anon_sym_LT,
       anon_sym_GT,
       sym_string,
-  [983] = 7,
+  [980] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(211), 1,
-      anon_sym_timeout,
-    ACTIONS(213), 1,
-      anon_sym_grant,
-    ACTIONS(215), 1,
-      anon_sym_call,
-    ACTIONS(239), 1,
+    ACTIONS(235), 1,
       anon_sym_RBRACE,
-    ACTIONS(209), 2,
+    ACTIONS(240), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(36), 2,
+      sym_install_line,
+      aux_sym_app_section_repeat2,
+    STATE(57), 2,
+      sym_point,
+      aux_sym_install_line_repeat1,
+    ACTIONS(237), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+  [1004] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(204), 1,
+      anon_sym_timeout,
+    ACTIONS(206), 1,
+      anon_sym_grant,
+    ACTIONS(208), 1,
+      anon_sym_call,
+    ACTIONS(243), 1,
+      anon_sym_RBRACE,
+    ACTIONS(202), 2,
       anon_sym_request,
       anon_sym_response,
     STATE(32), 4,
@@ -4217,184 +4296,166 @@ static const uint16_t ts_small_parse_table[] = {
       sym_grant,
       sym_call,
       aux_sym_port_declaration_repeat1,
-  [1009] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(241), 1,
-      anon_sym_RBRACE,
-    ACTIONS(246), 1,
-      anon_sym_timeout,
-    ACTIONS(249), 1,
-      anon_sym_grant,
-    ACTIONS(252), 1,
-      anon_sym_call,
-    ACTIONS(243), 2,
-      anon_sym_request,
-      anon_sym_response,
-    STATE(37), 4,
-      sym_port_field,
-      sym_grant,
-      sym_call,
-      aux_sym_port_declaration_repeat1,
-  [1035] = 7,
+  [1030] = 7,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
       anon_sym_EQ,
     ACTIONS(27), 1,
       anon_sym_DASH,
-    ACTIONS(255), 1,
+    ACTIONS(245), 1,
       anon_sym_SEMI,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(31), 2,
+    STATE(34), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(28), 3,
       sym__step,
       sym_step,
       sym_payload_step,
-  [1061] = 6,
+  [1056] = 7,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(257), 1,
+    ACTIONS(247), 1,
       anon_sym_RBRACE,
-    ACTIONS(221), 2,
+    ACTIONS(252), 1,
+      anon_sym_timeout,
+    ACTIONS(255), 1,
+      anon_sym_grant,
+    ACTIONS(258), 1,
+      anon_sym_call,
+    ACTIONS(249), 2,
+      anon_sym_request,
+      anon_sym_response,
+    STATE(39), 4,
+      sym_port_field,
+      sym_grant,
+      sym_call,
+      aux_sym_port_declaration_repeat1,
+  [1082] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(261), 1,
+      anon_sym_RBRACE,
+    ACTIONS(233), 2,
       sym_point_text,
       sym_variable,
-    STATE(35), 2,
+    STATE(36), 2,
       sym_install_line,
       aux_sym_app_section_repeat2,
     STATE(57), 2,
       sym_point,
       aux_sym_install_line_repeat1,
-    ACTIONS(219), 3,
+    ACTIONS(231), 3,
       anon_sym_LT,
       anon_sym_GT,
       sym_string,
-  [1085] = 7,
+  [1106] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(261), 1,
-      anon_sym_LPAREN,
-    ACTIONS(265), 1,
-      sym_path_regex,
-    STATE(43), 1,
-      sym_filter,
-    STATE(73), 1,
-      sym_filters,
-    ACTIONS(263), 2,
+    ACTIONS(267), 1,
+      anon_sym_DASH_LPAREN,
+    ACTIONS(265), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(259), 3,
+    STATE(41), 2,
+      sym__chained_filter,
+      aux_sym_filters_repeat1,
+    ACTIONS(263), 4,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
+      sym_path_regex,
       anon_sym_EQ_GT,
-  [1110] = 4,
+  [1127] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(41), 1,
+    STATE(49), 1,
       aux_sym_point_repeat1,
-    ACTIONS(269), 2,
+    ACTIONS(272), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(267), 6,
+    ACTIONS(270), 6,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
       anon_sym_CARET,
       anon_sym_TILDE,
       anon_sym_LT2,
-  [1129] = 7,
+  [1146] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(261), 1,
-      anon_sym_LPAREN,
-    ACTIONS(276), 1,
-      sym_path_regex,
     STATE(43), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(276), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(274), 6,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_CARET,
+      anon_sym_TILDE,
+      anon_sym_LT2,
+  [1165] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(281), 1,
+      anon_sym_LPAREN,
+    ACTIONS(285), 1,
+      sym_path_regex,
+    STATE(46), 1,
       sym_filter,
-    STATE(91), 1,
+    STATE(72), 1,
       sym_filters,
-    ACTIONS(274), 2,
+    ACTIONS(283), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(272), 3,
+    ACTIONS(279), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [1154] = 5,
+  [1190] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(282), 1,
+    ACTIONS(291), 1,
+      anon_sym_LT,
+    ACTIONS(289), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(287), 6,
+      anon_sym_DASH_GT,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE,
+      anon_sym_GT,
+      sym_path_regex,
+      anon_sym_EQ_GT,
+  [1209] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(297), 1,
       anon_sym_DASH_LPAREN,
-    ACTIONS(280), 2,
+    ACTIONS(295), 2,
       anon_sym_EQ,
       anon_sym_DASH,
     STATE(47), 2,
       sym__chained_filter,
       aux_sym_filters_repeat1,
-    ACTIONS(278), 4,
+    ACTIONS(293), 4,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1175] = 5,
+  [1230] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(288), 1,
-      anon_sym_DASH_LPAREN,
-    ACTIONS(286), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    STATE(44), 2,
-      sym__chained_filter,
-      aux_sym_filters_repeat1,
-    ACTIONS(284), 4,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      sym_path_regex,
-      anon_sym_EQ_GT,
-  [1196] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(41), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(293), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(291), 6,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_CARET,
-      anon_sym_TILDE,
-      anon_sym_LT2,
-  [1215] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(45), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(297), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(295), 6,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_CARET,
-      anon_sym_TILDE,
-      anon_sym_LT2,
-  [1234] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(282), 1,
+    ACTIONS(297), 1,
       anon_sym_DASH_LPAREN,
     ACTIONS(301), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    STATE(44), 2,
+    STATE(41), 2,
       sym__chained_filter,
       aux_sym_filters_repeat1,
     ACTIONS(299), 4,
@@ -4402,178 +4463,182 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1255] = 4,
+  [1251] = 7,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(281), 1,
+      anon_sym_LPAREN,
     ACTIONS(307), 1,
-      anon_sym_LT,
+      sym_path_regex,
+    STATE(46), 1,
+      sym_filter,
+    STATE(74), 1,
+      sym_filters,
     ACTIONS(305), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(303), 6,
+    ACTIONS(303), 3,
       anon_sym_DASH_GT,
-      anon_sym_LPAREN,
       anon_sym_LBRACE,
-      anon_sym_GT,
-      sym_path_regex,
       anon_sym_EQ_GT,
-  [1274] = 5,
+  [1276] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(50), 1,
+    STATE(43), 1,
       aux_sym_point_repeat1,
-    ACTIONS(309), 2,
+    ACTIONS(311), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(311), 2,
-      sym_point_text,
-      sym_variable,
-    ACTIONS(295), 4,
-      anon_sym_LT,
+    ACTIONS(309), 6,
       anon_sym_GT,
       anon_sym_SEMI,
-      sym_string,
-  [1295] = 5,
+      anon_sym_RBRACK,
+      anon_sym_CARET,
+      anon_sym_TILDE,
+      anon_sym_LT2,
+  [1295] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(55), 1,
+    ACTIONS(315), 1,
+      aux_sym_point_token1,
+    ACTIONS(317), 1,
+      aux_sym_point_token2,
+    STATE(51), 1,
       aux_sym_point_repeat1,
     ACTIONS(313), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(315), 2,
-      sym_point_text,
-      sym_variable,
-    ACTIONS(291), 4,
-      anon_sym_LT,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      sym_string,
-  [1316] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(319), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(317), 7,
+    ACTIONS(270), 4,
       anon_sym_DASH_GT,
-      anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-      anon_sym_timeout,
-  [1333] = 6,
+      anon_sym_CARET,
+  [1318] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(321), 1,
       aux_sym_point_token1,
     ACTIONS(323), 1,
       aux_sym_point_token2,
-    STATE(53), 1,
+    STATE(52), 1,
       aux_sym_point_repeat1,
-    ACTIONS(311), 2,
+    ACTIONS(319), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(295), 4,
+    ACTIONS(309), 4,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
       anon_sym_CARET,
-  [1356] = 6,
+  [1341] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(325), 1,
-      aux_sym_point_token1,
     ACTIONS(327), 1,
+      aux_sym_point_token1,
+    ACTIONS(330), 1,
       aux_sym_point_token2,
-    STATE(54), 1,
+    STATE(52), 1,
       aux_sym_point_repeat1,
-    ACTIONS(315), 2,
+    ACTIONS(325), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(291), 4,
+    ACTIONS(274), 4,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
       anon_sym_CARET,
-  [1379] = 6,
+  [1364] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(331), 1,
-      aux_sym_point_token1,
-    ACTIONS(334), 1,
-      aux_sym_point_token2,
     STATE(54), 1,
       aux_sym_point_repeat1,
-    ACTIONS(329), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(267), 4,
-      anon_sym_DASH_GT,
+    ACTIONS(313), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(333), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(270), 4,
+      anon_sym_LT,
+      anon_sym_GT,
       anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_CARET,
-  [1402] = 5,
+      sym_string,
+  [1385] = 5,
     ACTIONS(3), 1,
       sym_comment,
     STATE(55), 1,
       aux_sym_point_repeat1,
-    ACTIONS(329), 2,
+    ACTIONS(319), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(335), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(309), 4,
+      anon_sym_LT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      sym_string,
+  [1406] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(55), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(325), 2,
       sym_point_text,
       sym_variable,
     ACTIONS(337), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(267), 4,
+    ACTIONS(274), 4,
       anon_sym_LT,
       anon_sym_GT,
       anon_sym_SEMI,
       sym_string,
-  [1423] = 5,
+  [1427] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(343), 1,
-      anon_sym_SEMI,
-    ACTIONS(345), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(56), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(340), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [1443] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(350), 1,
-      anon_sym_SEMI,
-    ACTIONS(221), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(56), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(348), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [1463] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(354), 2,
+    ACTIONS(342), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(352), 6,
+    ACTIONS(340), 6,
       anon_sym_DASH_GT,
       anon_sym_LPAREN,
       anon_sym_LBRACE,
       anon_sym_GT,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1479] = 3,
+  [1443] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(346), 1,
+      anon_sym_SEMI,
+    ACTIONS(233), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(58), 2,
+      sym_point,
+      aux_sym_install_line_repeat1,
+    ACTIONS(344), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+  [1463] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(351), 1,
+      anon_sym_SEMI,
+    ACTIONS(353), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(58), 2,
+      sym_point,
+      aux_sym_install_line_repeat1,
+    ACTIONS(348), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+  [1483] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(358), 2,
@@ -4585,7 +4650,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1494] = 3,
+  [1498] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 2,
@@ -4597,7 +4662,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1509] = 3,
+  [1513] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(366), 3,
@@ -4609,7 +4674,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE_LBRACE,
       sym_reflect_stop,
       sym_variable,
-  [1524] = 3,
+  [1528] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(370), 2,
@@ -4621,7 +4686,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1539] = 3,
+  [1543] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(374), 3,
@@ -4633,191 +4698,203 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE_LBRACE,
       sym_reflect_stop,
       sym_variable,
-  [1554] = 3,
+  [1558] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(378), 2,
+    ACTIONS(378), 3,
+      anon_sym_LBRACE,
+      anon_sym_Err,
+      sym_point_text,
+    ACTIONS(376), 4,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE_LBRACE,
+      sym_reflect_stop,
+      sym_variable,
+  [1573] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(382), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(376), 5,
+    ACTIONS(380), 5,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1569] = 3,
+  [1588] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(382), 3,
-      anon_sym_LBRACE,
-      anon_sym_Err,
-      sym_point_text,
-    ACTIONS(380), 4,
-      anon_sym_LPAREN,
-      anon_sym_LBRACE_LBRACE,
-      sym_reflect_stop,
-      sym_variable,
-  [1584] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(229), 1,
+    ACTIONS(216), 1,
       anon_sym_TILDE,
-    STATE(76), 2,
+    STATE(70), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
     ACTIONS(384), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [1600] = 4,
+  [1604] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(229), 1,
-      anon_sym_TILDE,
-    STATE(72), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(386), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1616] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(388), 1,
-      anon_sym_RBRACE,
-    STATE(74), 2,
-      sym_limit,
-      aux_sym_limits_repeat1,
-    ACTIONS(390), 3,
-      anon_sym_memory,
-      anon_sym_payload,
-      anon_sym_headers,
-  [1632] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(396), 1,
+    ACTIONS(390), 1,
       anon_sym_CARET,
-    ACTIONS(394), 2,
+    ACTIONS(388), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(392), 3,
+    ACTIONS(386), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [1648] = 4,
+  [1620] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(229), 1,
+    ACTIONS(216), 1,
       anon_sym_TILDE,
-    STATE(66), 2,
+    STATE(76), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(392), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [1636] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(394), 1,
+      anon_sym_RBRACE,
+    STATE(73), 2,
+      sym_limit,
+      aux_sym_limits_repeat1,
+    ACTIONS(396), 3,
+      anon_sym_memory,
+      anon_sym_payload,
+      anon_sym_headers,
+  [1652] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(216), 1,
+      anon_sym_TILDE,
+    STATE(77), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
     ACTIONS(398), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [1664] = 4,
+  [1668] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(229), 1,
+    ACTIONS(216), 1,
       anon_sym_TILDE,
-    STATE(76), 2,
+    STATE(77), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
-    ACTIONS(398), 3,
+    ACTIONS(392), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [1680] = 4,
+  [1684] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(229), 1,
-      anon_sym_TILDE,
-    STATE(76), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(400), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1696] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(406), 1,
+    ACTIONS(404), 1,
       sym_path_regex,
-    ACTIONS(404), 2,
+    ACTIONS(402), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(402), 3,
+    ACTIONS(400), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [1712] = 4,
+  [1700] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(408), 1,
+    ACTIONS(406), 1,
       anon_sym_RBRACE,
-    STATE(74), 2,
+    STATE(73), 2,
       sym_limit,
       aux_sym_limits_repeat1,
-    ACTIONS(410), 3,
+    ACTIONS(408), 3,
       anon_sym_memory,
       anon_sym_payload,
       anon_sym_headers,
-  [1728] = 2,
+  [1716] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(413), 6,
+    ACTIONS(415), 1,
+      sym_path_regex,
+    ACTIONS(413), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(411), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [1732] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(417), 6,
       anon_sym_RBRACE,
       anon_sym_LT,
       anon_sym_GT,
       sym_point_text,
       sym_variable,
       sym_string,
-  [1740] = 4,
+  [1744] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(417), 1,
+    ACTIONS(216), 1,
       anon_sym_TILDE,
-    STATE(76), 2,
+    STATE(77), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
-    ACTIONS(415), 3,
+    ACTIONS(419), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [1756] = 2,
+  [1760] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(420), 6,
+    ACTIONS(423), 1,
+      anon_sym_TILDE,
+    STATE(77), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(421), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [1776] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(426), 6,
       anon_sym_RBRACE,
       anon_sym_request,
       anon_sym_response,
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1768] = 2,
+  [1788] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(422), 6,
+    ACTIONS(428), 6,
       anon_sym_RBRACE,
       anon_sym_request,
       anon_sym_response,
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1780] = 2,
+  [1800] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(116), 6,
+    ACTIONS(124), 6,
       anon_sym_RBRACE,
       anon_sym_request,
       anon_sym_response,
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1792] = 2,
+  [1812] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(144), 6,
@@ -4827,17 +4904,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1804] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(160), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1816] = 2,
+  [1824] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(164), 6,
@@ -4847,7 +4914,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1828] = 2,
+  [1836] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(168), 6,
@@ -4857,7 +4924,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1840] = 2,
+  [1848] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(172), 6,
@@ -4867,7 +4934,27 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1852] = 2,
+  [1860] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(176), 6,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_grant,
+      anon_sym_call,
+  [1872] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(108), 6,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_grant,
+      anon_sym_call,
+  [1884] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(180), 6,
@@ -4877,589 +4964,544 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_timeout,
       anon_sym_grant,
       anon_sym_call,
-  [1864] = 2,
+  [1896] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(184), 6,
+    ACTIONS(430), 1,
       anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1876] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(424), 1,
-      anon_sym_RBRACE,
-    STATE(68), 2,
+    STATE(69), 2,
       sym_limit,
       aux_sym_limits_repeat1,
-    ACTIONS(390), 3,
+    ACTIONS(396), 3,
       anon_sym_memory,
       anon_sym_payload,
       anon_sym_headers,
-  [1892] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(311), 1,
-      anon_sym_to,
-    ACTIONS(426), 1,
-      aux_sym_point_token1,
-    ACTIONS(428), 1,
-      aux_sym_point_token2,
-    STATE(89), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(295), 2,
-      anon_sym_SEMI,
-      anon_sym_LT2,
   [1912] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(315), 1,
+    ACTIONS(313), 1,
       anon_sym_to,
-    ACTIONS(430), 1,
-      aux_sym_point_token1,
     ACTIONS(432), 1,
+      aux_sym_point_token1,
+    ACTIONS(434), 1,
       aux_sym_point_token2,
     STATE(90), 1,
       aux_sym_point_repeat1,
-    ACTIONS(291), 2,
+    ACTIONS(270), 2,
       anon_sym_SEMI,
       anon_sym_LT2,
   [1932] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(329), 1,
+    ACTIONS(319), 1,
       anon_sym_to,
-    ACTIONS(434), 1,
+    ACTIONS(436), 1,
       aux_sym_point_token1,
-    ACTIONS(437), 1,
+    ACTIONS(438), 1,
       aux_sym_point_token2,
-    STATE(90), 1,
+    STATE(91), 1,
       aux_sym_point_repeat1,
-    ACTIONS(267), 2,
+    ACTIONS(309), 2,
       anon_sym_SEMI,
       anon_sym_LT2,
-  [1952] = 4,
+  [1952] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(444), 1,
-      sym_path_regex,
-    ACTIONS(442), 2,
+    ACTIONS(325), 1,
+      anon_sym_to,
+    ACTIONS(440), 1,
+      aux_sym_point_token1,
+    ACTIONS(443), 1,
+      aux_sym_point_token2,
+    STATE(91), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(274), 2,
+      anon_sym_SEMI,
+      anon_sym_LT2,
+  [1972] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(448), 1,
+      anon_sym_CARET,
+    ACTIONS(446), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [1985] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(450), 1,
+      anon_sym_SEMI,
+    ACTIONS(454), 1,
+      anon_sym_retries,
+    STATE(98), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(452), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2002] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(402), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(440), 3,
+    ACTIONS(400), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [1968] = 5,
+  [2015] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(446), 1,
-      anon_sym_RBRACE,
-    ACTIONS(448), 1,
-      anon_sym_Set,
-    ACTIONS(451), 1,
-      anon_sym_Install,
-    STATE(92), 2,
-      sym_app_section,
-      aux_sym_app_document_repeat1,
-  [1985] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(456), 2,
+    ACTIONS(458), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(454), 3,
+    ACTIONS(456), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [1998] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(460), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(458), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2011] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(462), 1,
-      anon_sym_RBRACE,
-    ACTIONS(466), 1,
-      aux_sym_port_stop_token1,
-    STATE(206), 1,
-      sym_map_entry,
-    ACTIONS(464), 2,
-      anon_sym_STAR,
-      sym_string,
   [2028] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(470), 2,
+    ACTIONS(462), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(468), 3,
+    ACTIONS(460), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2041] = 3,
+  [2041] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(474), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(472), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2054] = 5,
-    ACTIONS(476), 1,
-      sym_comment,
-    ACTIONS(480), 1,
-      aux_sym_point_token2,
-    ACTIONS(482), 1,
-      aux_sym_app_value_token1,
-    STATE(102), 1,
-      aux_sym_app_value_repeat1,
-    ACTIONS(478), 2,
+    ACTIONS(464), 1,
       anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [2071] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(466), 1,
+    ACTIONS(468), 1,
       aux_sym_port_stop_token1,
-    ACTIONS(484), 1,
-      anon_sym_RBRACE,
-    STATE(206), 1,
+    STATE(215), 1,
       sym_map_entry,
-    ACTIONS(464), 2,
+    ACTIONS(466), 2,
       anon_sym_STAR,
       sym_string,
+  [2058] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(470), 1,
+      anon_sym_SEMI,
+    ACTIONS(475), 1,
+      anon_sym_retries,
+    STATE(98), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(472), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2075] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(480), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(478), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
   [2088] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(404), 2,
+    ACTIONS(484), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(402), 3,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      anon_sym_EQ_GT,
-  [2101] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(488), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(486), 3,
+    ACTIONS(482), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2114] = 5,
-    ACTIONS(476), 1,
+  [2101] = 5,
+    ACTIONS(486), 1,
       sym_comment,
-    ACTIONS(492), 1,
+    ACTIONS(490), 1,
       aux_sym_point_token2,
-    ACTIONS(494), 1,
+    ACTIONS(492), 1,
       aux_sym_app_value_token1,
-    STATE(104), 1,
+    STATE(105), 1,
       aux_sym_app_value_repeat1,
-    ACTIONS(490), 2,
+    ACTIONS(488), 2,
       anon_sym_RBRACE,
       anon_sym_COMMA,
-  [2131] = 3,
+  [2118] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(263), 2,
+    ACTIONS(468), 1,
+      aux_sym_port_stop_token1,
+    ACTIONS(494), 1,
+      anon_sym_RBRACE,
+    STATE(215), 1,
+      sym_map_entry,
+    ACTIONS(466), 2,
+      anon_sym_STAR,
+      sym_string,
+  [2135] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(283), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(259), 3,
+    ACTIONS(279), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [2144] = 5,
-    ACTIONS(476), 1,
-      sym_comment,
-    ACTIONS(498), 1,
-      aux_sym_point_token2,
-    ACTIONS(501), 1,
-      aux_sym_app_value_token1,
-    STATE(104), 1,
-      aux_sym_app_value_repeat1,
-    ACTIONS(496), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [2161] = 4,
+  [2148] = 3,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(498), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(496), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2161] = 5,
+    ACTIONS(486), 1,
+      sym_comment,
+    ACTIONS(502), 1,
+      aux_sym_point_token2,
     ACTIONS(504), 1,
+      aux_sym_app_value_token1,
+    STATE(107), 1,
+      aux_sym_app_value_repeat1,
+    ACTIONS(500), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [2178] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(506), 1,
       ts_builtin_sym_end,
     ACTIONS(9), 2,
       anon_sym_STAR,
       aux_sym_router_line_token1,
-    STATE(108), 2,
+    STATE(118), 2,
       sym_router_line,
       aux_sym_router_document_repeat1,
-  [2176] = 6,
+  [2193] = 5,
+    ACTIONS(486), 1,
+      sym_comment,
+    ACTIONS(510), 1,
+      aux_sym_point_token2,
+    ACTIONS(513), 1,
+      aux_sym_app_value_token1,
+    STATE(107), 1,
+      aux_sym_app_value_repeat1,
+    ACTIONS(508), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [2210] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(454), 1,
+      anon_sym_retries,
+    ACTIONS(516), 1,
+      anon_sym_SEMI,
+    STATE(93), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(452), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2227] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(188), 1,
       anon_sym_LBRACE,
-    ACTIONS(506), 1,
+    ACTIONS(518), 1,
       anon_sym_DASH_GT,
-    ACTIONS(508), 1,
+    ACTIONS(520), 1,
       anon_sym_LPAREN,
-    STATE(181), 1,
+    STATE(197), 1,
       sym_header_args,
-    STATE(272), 1,
+    STATE(267), 1,
       sym_block,
-  [2195] = 3,
+  [2246] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(512), 2,
+    ACTIONS(524), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(510), 3,
+    ACTIONS(522), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2208] = 4,
+  [2259] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(514), 1,
-      ts_builtin_sym_end,
-    ACTIONS(516), 2,
-      anon_sym_STAR,
-      aux_sym_router_line_token1,
-    STATE(108), 2,
-      sym_router_line,
-      aux_sym_router_document_repeat1,
-  [2223] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(521), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(519), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2236] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(525), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(523), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2249] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(466), 1,
+    ACTIONS(468), 1,
       aux_sym_port_stop_token1,
-    ACTIONS(527), 1,
+    ACTIONS(526), 1,
       anon_sym_RBRACE,
-    STATE(179), 1,
+    STATE(169), 1,
       sym_map_entry,
-    ACTIONS(464), 2,
+    ACTIONS(466), 2,
       anon_sym_STAR,
       sym_string,
-  [2266] = 5,
+  [2276] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(529), 1,
-      anon_sym_RBRACE,
-    ACTIONS(531), 1,
-      anon_sym_Set,
-    ACTIONS(533), 1,
-      anon_sym_Install,
-    STATE(92), 2,
-      sym_app_section,
-      aux_sym_app_document_repeat1,
-  [2283] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(537), 1,
-      anon_sym_CARET,
-    ACTIONS(535), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2296] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(442), 2,
+    ACTIONS(530), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(440), 3,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      anon_sym_EQ_GT,
-  [2309] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(531), 1,
-      anon_sym_Set,
-    ACTIONS(533), 1,
-      anon_sym_Install,
-    ACTIONS(539), 1,
-      anon_sym_RBRACE,
-    STATE(112), 2,
-      sym_app_section,
-      aux_sym_app_document_repeat1,
-  [2326] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(543), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(541), 3,
+    ACTIONS(528), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2339] = 3,
+  [2289] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(547), 2,
+    ACTIONS(534), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(545), 3,
+    ACTIONS(532), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2302] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(536), 1,
+      anon_sym_RBRACE,
+    ACTIONS(538), 1,
+      anon_sym_Set,
+    ACTIONS(541), 1,
+      anon_sym_Install,
+    STATE(114), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2319] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(544), 1,
+      anon_sym_RBRACE,
+    ACTIONS(546), 1,
+      anon_sym_Set,
+    ACTIONS(548), 1,
+      anon_sym_Install,
+    STATE(114), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2336] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(413), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(411), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [2352] = 4,
+  [2349] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(320), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2366] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
-      anon_sym_STAR,
-    ACTIONS(555), 1,
-      anon_sym_RBRACK,
-    STATE(294), 1,
-      sym_payload_pattern,
-  [2382] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(557), 1,
+    ACTIONS(546), 1,
+      anon_sym_Set,
+    ACTIONS(548), 1,
+      anon_sym_Install,
+    ACTIONS(550), 1,
       anon_sym_RBRACE,
-    ACTIONS(559), 1,
-      anon_sym_grant,
-    STATE(120), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2396] = 5,
+    STATE(115), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2366] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
+    ACTIONS(552), 1,
+      ts_builtin_sym_end,
+    ACTIONS(554), 2,
       anon_sym_STAR,
-    ACTIONS(562), 1,
-      anon_sym_RBRACK,
-    STATE(313), 1,
-      sym_payload_pattern,
-  [2412] = 4,
+      aux_sym_router_line_token1,
+    STATE(118), 2,
+      sym_router_line,
+      aux_sym_router_document_repeat1,
+  [2381] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(234), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2426] = 4,
+    ACTIONS(559), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(557), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2394] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(564), 1,
-      anon_sym_RBRACE,
-    ACTIONS(566), 1,
-      aux_sym_port_stop_token1,
-    STATE(127), 2,
-      sym_requirement,
-      aux_sym_requires_repeat1,
-  [2440] = 2,
+    ACTIONS(563), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(561), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [2407] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(568), 4,
+    ACTIONS(454), 1,
+      anon_sym_retries,
+    ACTIONS(565), 1,
+      anon_sym_SEMI,
+    STATE(122), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(452), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2424] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(454), 1,
+      anon_sym_retries,
+    ACTIONS(567), 1,
+      anon_sym_SEMI,
+    STATE(98), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(452), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2441] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(569), 4,
       anon_sym_RBRACE,
       anon_sym_memory,
       anon_sym_payload,
       anon_sym_headers,
-  [2450] = 4,
+  [2451] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(570), 1,
-      anon_sym_RPAREN,
-    STATE(143), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(572), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2464] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(574), 1,
-      anon_sym_RPAREN,
-    STATE(126), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(576), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2478] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(566), 1,
+    ACTIONS(571), 1,
+      anon_sym_RBRACE,
+    ACTIONS(573), 1,
       aux_sym_port_stop_token1,
+    STATE(136), 2,
+      sym_requirement,
+      aux_sym_requires_repeat1,
+  [2465] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(145), 1,
+      sym_point,
+    STATE(263), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [2479] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(470), 4,
+      anon_sym_SEMI,
+      anon_sym_timeout,
+      anon_sym_ack,
+      anon_sym_retries,
+  [2489] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(206), 1,
+      anon_sym_grant,
+    ACTIONS(577), 1,
+      anon_sym_RBRACE,
+    STATE(140), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2503] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(579), 1,
       anon_sym_RBRACE,
-    STATE(132), 2,
-      sym_requirement,
-      aux_sym_requires_repeat1,
-  [2492] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(583), 1,
-      sym_string,
-    STATE(204), 1,
-      sym_app_value,
-    ACTIONS(581), 2,
-      sym_point_text,
-      sym_variable,
-  [2506] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(585), 1,
-      anon_sym_RBRACE,
-    ACTIONS(587), 1,
+    ACTIONS(581), 1,
       anon_sym_PLUS,
-    ACTIONS(589), 1,
+    ACTIONS(583), 1,
       anon_sym_BANG,
-    STATE(195), 1,
+    STATE(205), 1,
       sym_app_property,
-  [2522] = 2,
+  [2519] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(591), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2532] = 2,
+    STATE(145), 1,
+      sym_point,
+    STATE(227), 1,
+      sym_point_selector,
+    ACTIONS(585), 2,
+      sym_point_text,
+      sym_variable,
+  [2533] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(593), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2542] = 4,
+    ACTIONS(589), 1,
+      sym_string,
+    STATE(218), 1,
+      sym_app_value,
+    ACTIONS(587), 2,
+      sym_point_text,
+      sym_variable,
+  [2547] = 5,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(591), 1,
+      anon_sym_perm,
+    ACTIONS(593), 1,
+      anon_sym_priv,
     ACTIONS(595), 1,
-      anon_sym_RBRACE,
+      anon_sym_super,
     ACTIONS(597), 1,
+      anon_sym_role,
+  [2563] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(599), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2573] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(601), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2583] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(603), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2593] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(605), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2603] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(607), 1,
+      anon_sym_RBRACE,
+    ACTIONS(609), 1,
       aux_sym_port_stop_token1,
-    STATE(132), 2,
+    STATE(136), 2,
       sym_requirement,
       aux_sym_requires_repeat1,
-  [2556] = 4,
+  [2617] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
-    STATE(231), 1,
+    STATE(295), 1,
       sym_point_selector,
-    ACTIONS(549), 2,
+    ACTIONS(575), 2,
       sym_point_text,
       sym_variable,
-  [2570] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(213), 1,
-      anon_sym_grant,
-    ACTIONS(600), 1,
-      anon_sym_RBRACE,
-    STATE(120), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2584] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(602), 1,
-      sym_string,
-    STATE(209), 1,
-      sym_app_value,
-    ACTIONS(581), 2,
-      sym_point_text,
-      sym_variable,
-  [2598] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(211), 1,
-      sym_point_selector,
-    ACTIONS(604), 2,
-      sym_point_text,
-      sym_variable,
-  [2612] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(606), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2622] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(307), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2636] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(608), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2646] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(213), 1,
-      anon_sym_grant,
-    ACTIONS(610), 1,
-      anon_sym_RBRACE,
-    STATE(134), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2660] = 2,
+  [2631] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(612), 4,
@@ -5467,1177 +5509,1244 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_SEMI,
       anon_sym_RBRACK,
       anon_sym_TILDE,
-  [2670] = 4,
+  [2641] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(466), 1,
+    ACTIONS(468), 1,
       aux_sym_port_stop_token1,
-    STATE(206), 1,
+    STATE(215), 1,
       sym_map_entry,
-    ACTIONS(464), 2,
+    ACTIONS(466), 2,
       anon_sym_STAR,
       sym_string,
-  [2684] = 4,
+  [2655] = 4,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(206), 1,
+      anon_sym_grant,
     ACTIONS(614), 1,
-      anon_sym_RPAREN,
-    STATE(126), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(616), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2698] = 5,
+      anon_sym_RBRACE,
+    STATE(144), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2669] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(587), 1,
-      anon_sym_PLUS,
-    ACTIONS(589), 1,
-      anon_sym_BANG,
+    STATE(145), 1,
+      sym_point,
+    STATE(223), 1,
+      sym_point_selector,
+    ACTIONS(585), 2,
+      sym_point_text,
+      sym_variable,
+  [2683] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(145), 1,
+      sym_point,
+    STATE(296), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [2697] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(616), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2707] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(618), 1,
       anon_sym_RBRACE,
-    STATE(195), 1,
-      sym_app_property,
-  [2714] = 3,
+    ACTIONS(620), 1,
+      anon_sym_grant,
+    STATE(144), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2721] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(622), 1,
+    ACTIONS(625), 1,
       anon_sym_LT2,
-    ACTIONS(620), 3,
+    ACTIONS(623), 3,
       anon_sym_SEMI,
       anon_sym_CARET,
       anon_sym_to,
-  [2726] = 5,
+  [2733] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(624), 1,
-      anon_sym_perm,
-    ACTIONS(626), 1,
-      anon_sym_priv,
-    ACTIONS(628), 1,
-      anon_sym_super,
-    ACTIONS(630), 1,
-      anon_sym_role,
-  [2742] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(292), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2756] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(632), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
+    ACTIONS(627), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    ACTIONS(631), 1,
       anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2766] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(634), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2776] = 4,
+    STATE(244), 1,
+      sym_payload_pattern,
+  [2749] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
-    STATE(202), 1,
+    STATE(236), 1,
       sym_point_selector,
-    ACTIONS(604), 2,
+    ACTIONS(575), 2,
       sym_point_text,
       sym_variable,
-  [2790] = 4,
+  [2763] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(238), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2804] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(217), 1,
+    ACTIONS(573), 1,
+      aux_sym_port_stop_token1,
+    ACTIONS(633), 1,
       anon_sym_RBRACE,
-    ACTIONS(587), 1,
+    STATE(124), 2,
+      sym_requirement,
+      aux_sym_requires_repeat1,
+  [2777] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(145), 1,
+      sym_point,
+    STATE(291), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [2791] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(145), 1,
+      sym_point,
+    STATE(322), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [2805] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(229), 1,
+      anon_sym_RBRACE,
+    ACTIONS(581), 1,
       anon_sym_PLUS,
-    ACTIONS(589), 1,
+    ACTIONS(583), 1,
       anon_sym_BANG,
-    STATE(170), 1,
+    STATE(178), 1,
       sym_app_property,
-  [2820] = 5,
+  [2821] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(636), 1,
-      anon_sym_perm,
-    ACTIONS(638), 1,
-      anon_sym_priv,
+    ACTIONS(635), 1,
+      anon_sym_RPAREN,
+    STATE(152), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(637), 2,
+      aux_sym_selector_name_token1,
+      sym_string,
+  [2835] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(640), 1,
+      anon_sym_RPAREN,
+    STATE(154), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(642), 2,
+      aux_sym_selector_name_token1,
+      sym_string,
+  [2849] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(644), 1,
+      anon_sym_RPAREN,
+    STATE(152), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(646), 2,
+      aux_sym_selector_name_token1,
+      sym_string,
+  [2863] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(648), 1,
+      sym_string,
+    STATE(213), 1,
+      sym_app_value,
+    ACTIONS(587), 2,
+      sym_point_text,
+      sym_variable,
+  [2877] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(581), 1,
+      anon_sym_PLUS,
+    ACTIONS(583), 1,
+      anon_sym_BANG,
+    ACTIONS(650), 1,
+      anon_sym_RBRACE,
+    STATE(205), 1,
+      sym_app_property,
+  [2893] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(652), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2903] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(654), 1,
+      anon_sym_perm,
+    ACTIONS(656), 1,
+      anon_sym_priv,
+    ACTIONS(658), 1,
       anon_sym_super,
-    ACTIONS(642), 1,
+    ACTIONS(660), 1,
       anon_sym_role,
-  [2836] = 4,
+  [2919] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
-    STATE(224), 1,
+    STATE(230), 1,
       sym_point_selector,
-    ACTIONS(604), 2,
+    ACTIONS(585), 2,
       sym_point_text,
       sym_variable,
-  [2850] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(301), 1,
-      sym_point_selector,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [2864] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(226), 1,
-      sym_point_selector,
-    ACTIONS(604), 2,
-      sym_point_text,
-      sym_variable,
-  [2878] = 4,
+  [2933] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
     STATE(304), 1,
       sym_point_selector,
-    ACTIONS(549), 2,
+    ACTIONS(575), 2,
       sym_point_text,
       sym_variable,
-  [2892] = 4,
+  [2947] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
-    STATE(305), 1,
+    STATE(231), 1,
       sym_point_selector,
-    ACTIONS(549), 2,
+    ACTIONS(585), 2,
       sym_point_text,
       sym_variable,
-  [2906] = 4,
+  [2961] = 4,
     ACTIONS(3), 1,
       sym_comment,
     STATE(145), 1,
       sym_point,
-    STATE(314), 1,
+    STATE(307), 1,
       sym_point_selector,
-    ACTIONS(549), 2,
+    ACTIONS(575), 2,
       sym_point_text,
       sym_variable,
-  [2920] = 4,
+  [2975] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(644), 1,
-      anon_sym_SEMI,
-    ACTIONS(646), 1,
-      anon_sym_on,
-    ACTIONS(648), 1,
-      anon_sym_to,
-  [2933] = 4,
+    STATE(145), 1,
+      sym_point,
+    STATE(309), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [2989] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(650), 1,
-      anon_sym_SEMI,
-    ACTIONS(652), 1,
-      anon_sym_COMMA,
-    STATE(167), 1,
-      aux_sym_port_field_repeat1,
-  [2946] = 3,
+    STATE(145), 1,
+      sym_point,
+    STATE(310), 1,
+      sym_point_selector,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [3003] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(317), 1,
-      sym_selector_name,
-    ACTIONS(25), 2,
+    ACTIONS(627), 1,
       aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
       anon_sym_STAR,
-  [2957] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(654), 3,
-      ts_builtin_sym_end,
-      anon_sym_STAR,
-      aux_sym_router_line_token1,
-  [2966] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(172), 1,
-      sym_timeout,
-    ACTIONS(656), 2,
-      anon_sym_exec,
-      anon_sym_total,
-  [2977] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(462), 1,
-      anon_sym_RBRACE,
-    ACTIONS(658), 1,
-      anon_sym_COMMA,
-    STATE(190), 1,
-      aux_sym_map_pattern_repeat1,
-  [2990] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(660), 1,
-      aux_sym_selector_name_token1,
     ACTIONS(662), 1,
-      sym_kind_point,
-    STATE(254), 1,
-      sym_kind_expression,
-  [3003] = 4,
+      anon_sym_RBRACK,
+    STATE(283), 1,
+      sym_payload_pattern,
+  [3019] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(664), 1,
-      anon_sym_SEMI,
+      anon_sym_RBRACE,
     ACTIONS(666), 1,
       anon_sym_COMMA,
-    STATE(167), 1,
-      aux_sym_port_field_repeat1,
-  [3016] = 4,
+    STATE(166), 1,
+      aux_sym_app_section_repeat1,
+  [3032] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(669), 1,
-      anon_sym_SEMI,
+    ACTIONS(669), 3,
+      anon_sym_RBRACE,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3041] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(579), 1,
+      anon_sym_RBRACE,
     ACTIONS(671), 1,
-      anon_sym_on,
+      anon_sym_COMMA,
+    STATE(166), 1,
+      aux_sym_app_section_repeat1,
+  [3054] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(673), 1,
-      anon_sym_to,
-  [3029] = 2,
+      anon_sym_RBRACE,
+    ACTIONS(675), 1,
+      anon_sym_COMMA,
+    STATE(183), 1,
+      aux_sym_map_pattern_repeat1,
+  [3067] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(675), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3038] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(257), 1,
-      anon_sym_RBRACE,
     ACTIONS(677), 1,
-      anon_sym_COMMA,
-    STATE(174), 1,
-      aux_sym_app_section_repeat1,
-  [3051] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(679), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3060] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(652), 1,
-      anon_sym_COMMA,
-    ACTIONS(681), 1,
-      anon_sym_SEMI,
-    STATE(161), 1,
-      aux_sym_port_field_repeat1,
-  [3073] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
-      anon_sym_STAR,
-    STATE(315), 1,
-      sym_payload_pattern,
-  [3086] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(618), 1,
-      anon_sym_RBRACE,
-    ACTIONS(683), 1,
-      anon_sym_COMMA,
-    STATE(178), 1,
-      aux_sym_app_section_repeat1,
-  [3099] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(685), 1,
-      anon_sym_RPAREN,
-    ACTIONS(687), 1,
-      anon_sym_STAR,
-    ACTIONS(689), 1,
-      aux_sym_port_stop_token1,
-  [3112] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(691), 1,
       anon_sym_LT,
-    ACTIONS(693), 2,
+    ACTIONS(679), 2,
       anon_sym_GT,
       anon_sym_SEMI,
-  [3123] = 3,
+  [3078] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(298), 1,
+    ACTIONS(627), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    STATE(303), 1,
+      sym_payload_pattern,
+  [3091] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(185), 1,
+      sym_timeout,
+    ACTIONS(681), 2,
+      anon_sym_exec,
+      anon_sym_total,
+  [3102] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(683), 1,
+      anon_sym_RPAREN,
+    ACTIONS(685), 1,
+      anon_sym_STAR,
+    ACTIONS(687), 1,
+      aux_sym_port_stop_token1,
+  [3115] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(240), 1,
       sym_selector_name,
     ACTIONS(25), 2,
       aux_sym_selector_name_token1,
       anon_sym_STAR,
-  [3134] = 4,
+  [3126] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(695), 1,
-      anon_sym_RBRACE,
-    ACTIONS(697), 1,
-      anon_sym_COMMA,
-    STATE(178), 1,
-      aux_sym_app_section_repeat1,
-  [3147] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(700), 1,
-      anon_sym_RBRACE,
-    ACTIONS(702), 1,
-      anon_sym_COMMA,
-    STATE(165), 1,
-      aux_sym_map_pattern_repeat1,
-  [3160] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(704), 1,
-      anon_sym_SEMI,
-    ACTIONS(706), 1,
-      anon_sym_on,
-    ACTIONS(708), 1,
-      anon_sym_to,
-  [3173] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(188), 1,
-      anon_sym_LBRACE,
-    ACTIONS(710), 1,
-      anon_sym_DASH_GT,
-    STATE(319), 1,
-      sym_block,
-  [3186] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(113), 1,
-      sym_point,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [3197] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(712), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3206] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(587), 1,
-      anon_sym_PLUS,
-    ACTIONS(589), 1,
-      anon_sym_BANG,
-    STATE(195), 1,
-      sym_app_property,
-  [3219] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
-      anon_sym_STAR,
-    STATE(267), 1,
-      sym_payload_pattern,
-  [3232] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(714), 1,
-      anon_sym_SEMI,
-    ACTIONS(716), 1,
-      anon_sym_on,
-    ACTIONS(718), 1,
-      anon_sym_to,
-  [3245] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
-      anon_sym_STAR,
-    STATE(269), 1,
-      sym_payload_pattern,
-  [3258] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(720), 3,
+    ACTIONS(689), 3,
       anon_sym_SEMI,
       anon_sym_CARET,
       anon_sym_to,
-  [3267] = 4,
+  [3135] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
+    ACTIONS(691), 3,
+      ts_builtin_sym_end,
       anon_sym_STAR,
-    STATE(245), 1,
-      sym_payload_pattern,
-  [3280] = 4,
+      aux_sym_router_line_token1,
+  [3144] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(722), 1,
-      anon_sym_RBRACE,
-    ACTIONS(724), 1,
-      anon_sym_COMMA,
-    STATE(190), 1,
-      aux_sym_map_pattern_repeat1,
-  [3293] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(551), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(553), 1,
-      anon_sym_STAR,
-    STATE(247), 1,
-      sym_payload_pattern,
-  [3306] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(242), 1,
-      sym_point,
-    ACTIONS(549), 2,
-      sym_point_text,
-      sym_variable,
-  [3317] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(215), 1,
-      sym_timeout,
-    ACTIONS(656), 2,
-      anon_sym_exec,
-      anon_sym_total,
-  [3328] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(727), 3,
+    ACTIONS(693), 3,
       anon_sym_RBRACE,
       anon_sym_Set,
       anon_sym_Install,
-  [3337] = 2,
+  [3153] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(695), 2,
+    ACTIONS(261), 1,
       anon_sym_RBRACE,
+    ACTIONS(695), 1,
       anon_sym_COMMA,
-  [3345] = 2,
+    STATE(168), 1,
+      aux_sym_app_section_repeat1,
+  [3166] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(729), 2,
+    ACTIONS(697), 3,
+      anon_sym_RBRACE,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3175] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(627), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    STATE(249), 1,
+      sym_payload_pattern,
+  [3188] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(627), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    STATE(251), 1,
+      sym_payload_pattern,
+  [3201] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(699), 1,
+      anon_sym_SEMI,
+    ACTIONS(701), 1,
+      anon_sym_on,
+    ACTIONS(703), 1,
+      anon_sym_to,
+  [3214] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(464), 1,
+      anon_sym_RBRACE,
+    ACTIONS(705), 1,
+      anon_sym_COMMA,
+    STATE(191), 1,
+      aux_sym_map_pattern_repeat1,
+  [3227] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(707), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(709), 1,
+      sym_kind_point,
+    STATE(258), 1,
+      sym_kind_expression,
+  [3240] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(711), 1,
+      anon_sym_SEMI,
+    ACTIONS(713), 1,
+      anon_sym_COMMA,
+    STATE(193), 1,
+      aux_sym_port_field_repeat1,
+  [3253] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(261), 1,
+      sym_selector_name,
+    ACTIONS(25), 2,
       aux_sym_selector_name_token1,
       anon_sym_STAR,
-  [3353] = 3,
+  [3264] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(731), 1,
+    ACTIONS(715), 3,
+      anon_sym_RBRACE,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3273] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(581), 1,
+      anon_sym_PLUS,
+    ACTIONS(583), 1,
+      anon_sym_BANG,
+    STATE(205), 1,
+      sym_app_property,
+  [3286] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(627), 1,
       aux_sym_selector_name_token1,
-    STATE(308), 1,
-      sym_kind_expression,
-  [3363] = 3,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    STATE(270), 1,
+      sym_payload_pattern,
+  [3299] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(627), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(629), 1,
+      anon_sym_STAR,
+    STATE(272), 1,
+      sym_payload_pattern,
+  [3312] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(717), 1,
+      anon_sym_RBRACE,
+    ACTIONS(719), 1,
+      anon_sym_COMMA,
+    STATE(191), 1,
+      aux_sym_map_pattern_repeat1,
+  [3325] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(222), 1,
+      sym_timeout,
+    ACTIONS(681), 2,
+      anon_sym_exec,
+      anon_sym_total,
+  [3336] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(713), 1,
+      anon_sym_COMMA,
+    ACTIONS(722), 1,
+      anon_sym_SEMI,
+    STATE(194), 1,
+      aux_sym_port_field_repeat1,
+  [3349] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(724), 1,
+      anon_sym_SEMI,
+    ACTIONS(726), 1,
+      anon_sym_COMMA,
+    STATE(194), 1,
+      aux_sym_port_field_repeat1,
+  [3362] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(729), 1,
+      anon_sym_SEMI,
+    ACTIONS(731), 1,
+      anon_sym_on,
+    ACTIONS(733), 1,
+      anon_sym_to,
+  [3375] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(735), 1,
+      anon_sym_SEMI,
+    ACTIONS(737), 1,
+      anon_sym_on,
+    ACTIONS(739), 1,
+      anon_sym_to,
+  [3388] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(188), 1,
       anon_sym_LBRACE,
-    STATE(319), 1,
+    ACTIONS(741), 1,
+      anon_sym_DASH_GT,
+    STATE(281), 1,
       sym_block,
-  [3373] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(733), 1,
-      aux_sym_selector_name_token1,
-    STATE(139), 1,
-      sym_call_target,
-  [3383] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(735), 2,
-      anon_sym_RBRACE,
-      aux_sym_port_stop_token1,
-  [3391] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(733), 1,
-      aux_sym_selector_name_token1,
-    STATE(205), 1,
-      sym_call_target,
   [3401] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(737), 1,
-      anon_sym_SEMI,
-    ACTIONS(739), 1,
-      anon_sym_to,
-  [3411] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(188), 1,
-      anon_sym_LBRACE,
-    STATE(233), 1,
-      sym_block,
-  [3421] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(741), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3429] = 3,
+    STATE(308), 1,
+      sym_point,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [3412] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(743), 1,
       anon_sym_SEMI,
     ACTIONS(745), 1,
-      anon_sym_timeout,
-  [3439] = 2,
+      anon_sym_on,
+    ACTIONS(747), 1,
+      anon_sym_to,
+  [3425] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(722), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3447] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(747), 2,
-      anon_sym_SEMI,
-      anon_sym_COMMA,
-  [3455] = 3,
+    STATE(92), 1,
+      sym_point,
+    ACTIONS(575), 2,
+      sym_point_text,
+      sym_variable,
+  [3436] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(749), 1,
       aux_sym_selector_name_token1,
     STATE(62), 1,
       sym__filter_body,
-  [3465] = 2,
+  [3446] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(751), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3473] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
+    ACTIONS(751), 1,
+      anon_sym_AT,
     ACTIONS(753), 1,
-      anon_sym_STAR,
+      sym_app_key,
+  [3456] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(755), 1,
-      anon_sym_RBRACE_RBRACE,
-  [3483] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
+      anon_sym_LT,
     ACTIONS(757), 1,
-      anon_sym_SEMI,
+      anon_sym_QMARK,
+  [3466] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
     ACTIONS(759), 1,
-      anon_sym_to,
-  [3493] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(761), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3501] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(763), 1,
-      anon_sym_RPAREN,
-    ACTIONS(765), 1,
-      anon_sym_COMMA,
-  [3511] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(767), 2,
-      anon_sym_GT,
-      anon_sym_SEMI,
-  [3519] = 2,
+      anon_sym_LT,
+    ACTIONS(761), 1,
+      anon_sym_QMARK,
+  [3476] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(664), 2,
-      anon_sym_SEMI,
-      anon_sym_COMMA,
-  [3527] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(769), 2,
       anon_sym_RBRACE,
       anon_sym_COMMA,
-  [3535] = 2,
+  [3484] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(771), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3543] = 2,
+    ACTIONS(763), 2,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+  [3492] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(773), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3551] = 3,
+    ACTIONS(765), 1,
+      anon_sym_RBRACK,
+    ACTIONS(767), 1,
+      sym_count_range,
+  [3502] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(769), 1,
+      anon_sym_STAR,
+    ACTIONS(771), 1,
+      anon_sym_RBRACE_RBRACE,
+  [3512] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(773), 1,
+      aux_sym_selector_name_token1,
+    STATE(134), 1,
+      sym_call_target,
+  [3522] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(749), 1,
       aux_sym_selector_name_token1,
     STATE(59), 1,
       sym__filter_body,
-  [3561] = 3,
+  [3532] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(775), 1,
-      anon_sym_LT,
-    ACTIONS(777), 1,
-      anon_sym_QMARK,
-  [3571] = 3,
+    ACTIONS(775), 2,
+      anon_sym_RBRACE,
+      aux_sym_port_stop_token1,
+  [3540] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(779), 1,
-      anon_sym_LT,
-    ACTIONS(781), 1,
-      anon_sym_QMARK,
-  [3581] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(733), 1,
+    ACTIONS(773), 1,
       aux_sym_selector_name_token1,
-    STATE(110), 1,
+    STATE(108), 1,
       sym_call_target,
-  [3591] = 3,
+  [3550] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(783), 1,
-      anon_sym_AT,
-    ACTIONS(785), 1,
-      sym_app_key,
-  [3601] = 3,
+    ACTIONS(777), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3558] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(787), 1,
+    ACTIONS(779), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3566] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(717), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3574] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(781), 1,
+      aux_sym_selector_name_token1,
+    STATE(247), 1,
+      sym_kind_expression,
+  [3584] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(773), 1,
+      aux_sym_selector_name_token1,
+    STATE(113), 1,
+      sym_call_target,
+  [3594] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(783), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3602] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(785), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3610] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(787), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3618] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(789), 2,
+      anon_sym_GT,
       anon_sym_SEMI,
-    ACTIONS(789), 1,
-      anon_sym_to,
-  [3611] = 3,
+  [3626] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(724), 2,
+      anon_sym_SEMI,
+      anon_sym_COMMA,
+  [3634] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(791), 1,
       anon_sym_SEMI,
     ACTIONS(793), 1,
-      anon_sym_timeout,
-  [3621] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(795), 1,
-      anon_sym_SEMI,
-    ACTIONS(797), 1,
       anon_sym_to,
-  [3631] = 3,
+  [3644] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(733), 1,
-      aux_sym_selector_name_token1,
-    STATE(225), 1,
-      sym_call_target,
-  [3641] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(799), 2,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-  [3649] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(801), 1,
-      anon_sym_RBRACK,
-    ACTIONS(803), 1,
-      sym_count_range,
-  [3659] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(805), 2,
+    ACTIONS(795), 2,
       anon_sym_RBRACE,
       anon_sym_COMMA,
-  [3667] = 2,
+  [3652] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(807), 1,
+    ACTIONS(797), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3660] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(188), 1,
+      anon_sym_LBRACE,
+    STATE(281), 1,
+      sym_block,
+  [3670] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(799), 1,
       anon_sym_SEMI,
-  [3674] = 2,
+    ACTIONS(801), 1,
+      anon_sym_to,
+  [3680] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(188), 1,
+      anon_sym_LBRACE,
+    STATE(305), 1,
+      sym_block,
+  [3690] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(803), 2,
+      aux_sym_selector_name_token1,
+      anon_sym_STAR,
+  [3698] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(805), 1,
+      anon_sym_SEMI,
+    ACTIONS(807), 1,
+      anon_sym_to,
+  [3708] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(809), 1,
-      anon_sym_EQ,
-  [3681] = 2,
+      anon_sym_SEMI,
+    ACTIONS(811), 1,
+      anon_sym_to,
+  [3718] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(811), 1,
-      ts_builtin_sym_end,
-  [3688] = 2,
+    ACTIONS(773), 1,
+      aux_sym_selector_name_token1,
+    STATE(121), 1,
+      sym_call_target,
+  [3728] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(813), 1,
-      anon_sym_SEMI,
-  [3695] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
+      anon_sym_RPAREN,
     ACTIONS(815), 1,
-      anon_sym_GT,
-  [3702] = 2,
+      anon_sym_COMMA,
+  [3738] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(817), 1,
+    ACTIONS(817), 2,
       anon_sym_SEMI,
-  [3709] = 2,
+      anon_sym_COMMA,
+  [3746] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(819), 1,
-      sym_quantity,
-  [3716] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(737), 1,
-      anon_sym_SEMI,
-  [3723] = 2,
+      sym_permission_mask,
+  [3753] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(821), 1,
-      anon_sym_RPAREN,
-  [3730] = 2,
+      anon_sym_SEMI,
+  [3760] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(823), 1,
-      anon_sym_EQ_GT,
-  [3737] = 2,
+      anon_sym_GT,
+  [3767] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(825), 1,
-      anon_sym_GT,
-  [3744] = 2,
+      aux_sym_router_line_token2,
+  [3774] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(827), 1,
-      anon_sym_SEMI,
-  [3751] = 2,
+      anon_sym_LBRACE,
+  [3781] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(829), 1,
-      anon_sym_LT,
-  [3758] = 2,
+      anon_sym_GT,
+  [3788] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(831), 1,
-      anon_sym_LBRACK,
-  [3765] = 2,
+      anon_sym_DASH_GT,
+  [3795] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(833), 1,
-      anon_sym_GT,
-  [3772] = 2,
+      anon_sym_EQ_GT,
+  [3802] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(835), 1,
-      anon_sym_SEMI,
-  [3779] = 2,
+      anon_sym_RPAREN,
+  [3809] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(837), 1,
-      anon_sym_GT,
-  [3786] = 2,
+      anon_sym_RBRACK,
+  [3816] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(839), 1,
-      aux_sym_selector_name_token1,
-  [3793] = 2,
+      sym_string,
+  [3823] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(841), 1,
-      sym_quantity,
-  [3800] = 2,
+      anon_sym_EQ,
+  [3830] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(843), 1,
-      anon_sym_LBRACE,
-  [3807] = 2,
+      anon_sym_SEMI,
+  [3837] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(845), 1,
-      ts_builtin_sym_end,
-  [3814] = 2,
+      sym_version,
+  [3844] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(847), 1,
-      aux_sym_port_stop_token1,
-  [3821] = 2,
+      anon_sym_GT,
+  [3851] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(849), 1,
-      ts_builtin_sym_end,
-  [3828] = 2,
+      anon_sym_LPAREN,
+  [3858] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(851), 1,
       anon_sym_GT,
-  [3835] = 2,
+  [3865] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(853), 1,
       anon_sym_LBRACE,
-  [3842] = 2,
+  [3872] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(855), 1,
-      anon_sym_RPAREN,
-  [3849] = 2,
+      anon_sym_LBRACE,
+  [3879] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(857), 1,
-      anon_sym_RPAREN,
-  [3856] = 2,
+      anon_sym_RBRACK,
+  [3886] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(833), 1,
+      anon_sym_DASH_GT,
+  [3893] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(859), 1,
-      anon_sym_RPAREN,
-  [3863] = 2,
+      aux_sym_selector_name_token1,
+  [3900] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(861), 1,
-      anon_sym_RPAREN,
-  [3870] = 2,
+      aux_sym_port_stop_token1,
+  [3907] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(863), 1,
-      anon_sym_LBRACE,
-  [3877] = 2,
+      anon_sym_GT,
+  [3914] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(865), 1,
-      anon_sym_LBRACE,
-  [3884] = 2,
+      ts_builtin_sym_end,
+  [3921] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(867), 1,
-      sym_permission_mask,
-  [3891] = 2,
+      sym_quantity,
+  [3928] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(869), 1,
-      anon_sym_RPAREN,
-  [3898] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(823), 1,
-      anon_sym_DASH_GT,
-  [3905] = 2,
+      anon_sym_GT,
+  [3935] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(871), 1,
-      sym_string,
-  [3912] = 2,
+      sym_quantity,
+  [3942] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(873), 1,
-      anon_sym_EQ,
-  [3919] = 2,
+      anon_sym_SEMI,
+  [3949] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(875), 1,
-      anon_sym_GT,
-  [3926] = 2,
+      anon_sym_LBRACE,
+  [3956] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(877), 1,
-      anon_sym_EQ,
-  [3933] = 2,
+      sym_app_key,
+  [3963] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(879), 1,
-      anon_sym_GT,
-  [3940] = 2,
+      anon_sym_COLON,
+  [3970] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(881), 1,
       ts_builtin_sym_end,
-  [3947] = 2,
+  [3977] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(883), 1,
-      anon_sym_RPAREN,
-  [3954] = 2,
+      anon_sym_SEMI,
+  [3984] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(885), 1,
-      ts_builtin_sym_end,
-  [3961] = 2,
+      sym_app_key,
+  [3991] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(887), 1,
-      anon_sym_DASH_GT,
-  [3968] = 2,
+      anon_sym_GT,
+  [3998] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(889), 1,
-      sym_app_key,
-  [3975] = 2,
+      anon_sym_EQ,
+  [4005] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(891), 1,
-      anon_sym_EQ,
-  [3982] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(867), 1,
-      sym_privilege,
-  [3989] = 2,
+      anon_sym_GT,
+  [4012] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(893), 1,
-      anon_sym_SEMI,
-  [3996] = 2,
+      ts_builtin_sym_end,
+  [4019] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(895), 1,
-      anon_sym_LBRACK,
-  [4003] = 2,
+      anon_sym_COLON,
+  [4026] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(897), 1,
-      aux_sym_selector_name_token1,
-  [4010] = 2,
+      anon_sym_LT,
+  [4033] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(899), 1,
-      anon_sym_COLON,
-  [4017] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(867), 1,
-      aux_sym_port_stop_token1,
-  [4024] = 2,
+      anon_sym_LPAREN,
+  [4040] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(901), 1,
-      anon_sym_LT,
-  [4031] = 2,
+      anon_sym_COLON,
+  [4047] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(903), 1,
-      aux_sym_port_stop_token1,
-  [4038] = 2,
+      anon_sym_RBRACE_RBRACE,
+  [4054] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(819), 1,
+      sym_privilege,
+  [4061] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(905), 1,
-      anon_sym_LBRACE,
-  [4045] = 2,
+      anon_sym_LT,
+  [4068] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(907), 1,
-      anon_sym_LPAREN,
-  [4052] = 2,
+      ts_builtin_sym_end,
+  [4075] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(831), 1,
+      anon_sym_EQ_GT,
+  [4082] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(909), 1,
-      anon_sym_RBRACE_RBRACE,
-  [4059] = 2,
+      anon_sym_RBRACK,
+  [4089] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(819), 1,
+      aux_sym_port_stop_token1,
+  [4096] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(867), 1,
+      sym_integer,
+  [4103] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(911), 1,
-      anon_sym_EQ_GT,
-  [4066] = 2,
+      sym_string,
+  [4110] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(913), 1,
-      anon_sym_RBRACK,
-  [4073] = 2,
+      anon_sym_version,
+  [4117] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(915), 1,
-      sym_integer,
-  [4080] = 2,
+      anon_sym_LBRACE,
+  [4124] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(917), 1,
-      anon_sym_COLON,
-  [4087] = 2,
+      anon_sym_EQ,
+  [4131] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(919), 1,
-      anon_sym_LT,
-  [4094] = 2,
+      anon_sym_RPAREN,
+  [4138] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(799), 1,
+      anon_sym_SEMI,
+  [4145] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(921), 1,
-      anon_sym_CARET,
-  [4101] = 2,
+      anon_sym_RPAREN,
+  [4152] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(923), 1,
-      anon_sym_LPAREN,
-  [4108] = 2,
+      anon_sym_GT,
+  [4159] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(925), 1,
-      anon_sym_RBRACK,
-  [4115] = 2,
+      anon_sym_LT,
+  [4166] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(927), 1,
-      aux_sym_router_line_token2,
-  [4122] = 2,
+      anon_sym_CARET,
+  [4173] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(791), 1,
+      anon_sym_SEMI,
+  [4180] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(929), 1,
-      sym_string,
-  [4129] = 2,
+      anon_sym_RPAREN,
+  [4187] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(931), 1,
-      sym_app_key,
-  [4136] = 2,
+      anon_sym_SEMI,
+  [4194] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(933), 1,
-      anon_sym_GT,
-  [4143] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(911), 1,
-      anon_sym_DASH_GT,
-  [4150] = 2,
+      sym_integer,
+  [4201] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(935), 1,
-      anon_sym_LBRACE,
-  [4157] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(787), 1,
-      anon_sym_SEMI,
-  [4164] = 2,
+      anon_sym_LBRACK,
+  [4208] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(937), 1,
-      anon_sym_LBRACE,
-  [4171] = 2,
+      anon_sym_DASH_GT,
+  [4215] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(939), 1,
-      anon_sym_version,
-  [4178] = 2,
+      anon_sym_LBRACK,
+  [4222] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(795), 1,
+    ACTIONS(711), 1,
       anon_sym_SEMI,
-  [4185] = 2,
+  [4229] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(805), 1,
+      anon_sym_SEMI,
+  [4236] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(941), 1,
-      anon_sym_SEMI,
-  [4192] = 2,
+      ts_builtin_sym_end,
+  [4243] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(943), 1,
+      sym_quantity,
+  [4250] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(809), 1,
       anon_sym_SEMI,
-  [4199] = 2,
+  [4257] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(945), 1,
       anon_sym_SEMI,
-  [4206] = 2,
+  [4264] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(947), 1,
       anon_sym_SEMI,
-  [4213] = 2,
+  [4271] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(949), 1,
-      sym_permission_mask,
-  [4220] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(949), 1,
-      sym_privilege,
-  [4227] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(949), 1,
-      aux_sym_port_stop_token1,
-  [4234] = 2,
+      anon_sym_SEMI,
+  [4278] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(951), 1,
-      sym_version,
-  [4241] = 2,
+      ts_builtin_sym_end,
+  [4285] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(953), 1,
-      anon_sym_RBRACK,
-  [4248] = 2,
+      sym_permission_mask,
+  [4292] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(757), 1,
-      anon_sym_SEMI,
-  [4255] = 2,
+    ACTIONS(953), 1,
+      sym_privilege,
+  [4299] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(681), 1,
-      anon_sym_SEMI,
-  [4262] = 2,
+    ACTIONS(953), 1,
+      aux_sym_port_stop_token1,
+  [4306] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(955), 1,
-      sym_quantity,
-  [4269] = 2,
+      anon_sym_LBRACE,
+  [4313] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(957), 1,
-      anon_sym_GT,
-  [4276] = 2,
+      anon_sym_RPAREN,
+  [4320] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(959), 1,
-      sym_quantity,
-  [4283] = 2,
+      aux_sym_port_stop_token1,
+  [4327] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(961), 1,
-      ts_builtin_sym_end,
-  [4290] = 2,
+      anon_sym_RPAREN,
+  [4334] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(963), 1,
-      anon_sym_CARET,
-  [4297] = 2,
+      anon_sym_RPAREN,
+  [4341] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(965), 1,
-      anon_sym_COLON,
-  [4304] = 2,
+      anon_sym_LBRACE,
+  [4348] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(967), 1,
+      anon_sym_EQ,
+  [4355] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(969), 1,
+      anon_sym_CARET,
+  [4362] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(971), 1,
+      aux_sym_selector_name_token1,
+  [4369] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(973), 1,
       ts_builtin_sym_end,
 };
 
@@ -6647,7 +6756,7 @@ static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(4)] = 150,
   [SMALL_STATE(5)] = 225,
   [SMALL_STATE(6)] = 249,
-  [SMALL_STATE(7)] = 273,
+  [SMALL_STATE(7)] = 289,
   [SMALL_STATE(8)] = 313,
   [SMALL_STATE(9)] = 336,
   [SMALL_STATE(10)] = 359,
@@ -6671,298 +6780,300 @@ static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(28)] = 773,
   [SMALL_STATE(29)] = 807,
   [SMALL_STATE(30)] = 837,
-  [SMALL_STATE(31)] = 857,
-  [SMALL_STATE(32)] = 883,
-  [SMALL_STATE(33)] = 909,
-  [SMALL_STATE(34)] = 933,
-  [SMALL_STATE(35)] = 959,
-  [SMALL_STATE(36)] = 983,
-  [SMALL_STATE(37)] = 1009,
-  [SMALL_STATE(38)] = 1035,
-  [SMALL_STATE(39)] = 1061,
-  [SMALL_STATE(40)] = 1085,
-  [SMALL_STATE(41)] = 1110,
-  [SMALL_STATE(42)] = 1129,
-  [SMALL_STATE(43)] = 1154,
-  [SMALL_STATE(44)] = 1175,
-  [SMALL_STATE(45)] = 1196,
-  [SMALL_STATE(46)] = 1215,
-  [SMALL_STATE(47)] = 1234,
-  [SMALL_STATE(48)] = 1255,
-  [SMALL_STATE(49)] = 1274,
+  [SMALL_STATE(31)] = 859,
+  [SMALL_STATE(32)] = 878,
+  [SMALL_STATE(33)] = 904,
+  [SMALL_STATE(34)] = 930,
+  [SMALL_STATE(35)] = 956,
+  [SMALL_STATE(36)] = 980,
+  [SMALL_STATE(37)] = 1004,
+  [SMALL_STATE(38)] = 1030,
+  [SMALL_STATE(39)] = 1056,
+  [SMALL_STATE(40)] = 1082,
+  [SMALL_STATE(41)] = 1106,
+  [SMALL_STATE(42)] = 1127,
+  [SMALL_STATE(43)] = 1146,
+  [SMALL_STATE(44)] = 1165,
+  [SMALL_STATE(45)] = 1190,
+  [SMALL_STATE(46)] = 1209,
+  [SMALL_STATE(47)] = 1230,
+  [SMALL_STATE(48)] = 1251,
+  [SMALL_STATE(49)] = 1276,
   [SMALL_STATE(50)] = 1295,
-  [SMALL_STATE(51)] = 1316,
-  [SMALL_STATE(52)] = 1333,
-  [SMALL_STATE(53)] = 1356,
-  [SMALL_STATE(54)] = 1379,
-  [SMALL_STATE(55)] = 1402,
-  [SMALL_STATE(56)] = 1423,
+  [SMALL_STATE(51)] = 1318,
+  [SMALL_STATE(52)] = 1341,
+  [SMALL_STATE(53)] = 1364,
+  [SMALL_STATE(54)] = 1385,
+  [SMALL_STATE(55)] = 1406,
+  [SMALL_STATE(56)] = 1427,
   [SMALL_STATE(57)] = 1443,
   [SMALL_STATE(58)] = 1463,
-  [SMALL_STATE(59)] = 1479,
-  [SMALL_STATE(60)] = 1494,
-  [SMALL_STATE(61)] = 1509,
-  [SMALL_STATE(62)] = 1524,
-  [SMALL_STATE(63)] = 1539,
-  [SMALL_STATE(64)] = 1554,
-  [SMALL_STATE(65)] = 1569,
-  [SMALL_STATE(66)] = 1584,
-  [SMALL_STATE(67)] = 1600,
-  [SMALL_STATE(68)] = 1616,
-  [SMALL_STATE(69)] = 1632,
-  [SMALL_STATE(70)] = 1648,
-  [SMALL_STATE(71)] = 1664,
-  [SMALL_STATE(72)] = 1680,
-  [SMALL_STATE(73)] = 1696,
-  [SMALL_STATE(74)] = 1712,
-  [SMALL_STATE(75)] = 1728,
-  [SMALL_STATE(76)] = 1740,
-  [SMALL_STATE(77)] = 1756,
-  [SMALL_STATE(78)] = 1768,
-  [SMALL_STATE(79)] = 1780,
-  [SMALL_STATE(80)] = 1792,
-  [SMALL_STATE(81)] = 1804,
-  [SMALL_STATE(82)] = 1816,
-  [SMALL_STATE(83)] = 1828,
-  [SMALL_STATE(84)] = 1840,
-  [SMALL_STATE(85)] = 1852,
-  [SMALL_STATE(86)] = 1864,
-  [SMALL_STATE(87)] = 1876,
-  [SMALL_STATE(88)] = 1892,
+  [SMALL_STATE(59)] = 1483,
+  [SMALL_STATE(60)] = 1498,
+  [SMALL_STATE(61)] = 1513,
+  [SMALL_STATE(62)] = 1528,
+  [SMALL_STATE(63)] = 1543,
+  [SMALL_STATE(64)] = 1558,
+  [SMALL_STATE(65)] = 1573,
+  [SMALL_STATE(66)] = 1588,
+  [SMALL_STATE(67)] = 1604,
+  [SMALL_STATE(68)] = 1620,
+  [SMALL_STATE(69)] = 1636,
+  [SMALL_STATE(70)] = 1652,
+  [SMALL_STATE(71)] = 1668,
+  [SMALL_STATE(72)] = 1684,
+  [SMALL_STATE(73)] = 1700,
+  [SMALL_STATE(74)] = 1716,
+  [SMALL_STATE(75)] = 1732,
+  [SMALL_STATE(76)] = 1744,
+  [SMALL_STATE(77)] = 1760,
+  [SMALL_STATE(78)] = 1776,
+  [SMALL_STATE(79)] = 1788,
+  [SMALL_STATE(80)] = 1800,
+  [SMALL_STATE(81)] = 1812,
+  [SMALL_STATE(82)] = 1824,
+  [SMALL_STATE(83)] = 1836,
+  [SMALL_STATE(84)] = 1848,
+  [SMALL_STATE(85)] = 1860,
+  [SMALL_STATE(86)] = 1872,
+  [SMALL_STATE(87)] = 1884,
+  [SMALL_STATE(88)] = 1896,
   [SMALL_STATE(89)] = 1912,
   [SMALL_STATE(90)] = 1932,
   [SMALL_STATE(91)] = 1952,
-  [SMALL_STATE(92)] = 1968,
+  [SMALL_STATE(92)] = 1972,
   [SMALL_STATE(93)] = 1985,
-  [SMALL_STATE(94)] = 1998,
-  [SMALL_STATE(95)] = 2011,
+  [SMALL_STATE(94)] = 2002,
+  [SMALL_STATE(95)] = 2015,
   [SMALL_STATE(96)] = 2028,
   [SMALL_STATE(97)] = 2041,
-  [SMALL_STATE(98)] = 2054,
-  [SMALL_STATE(99)] = 2071,
+  [SMALL_STATE(98)] = 2058,
+  [SMALL_STATE(99)] = 2075,
   [SMALL_STATE(100)] = 2088,
   [SMALL_STATE(101)] = 2101,
-  [SMALL_STATE(102)] = 2114,
-  [SMALL_STATE(103)] = 2131,
-  [SMALL_STATE(104)] = 2144,
+  [SMALL_STATE(102)] = 2118,
+  [SMALL_STATE(103)] = 2135,
+  [SMALL_STATE(104)] = 2148,
   [SMALL_STATE(105)] = 2161,
-  [SMALL_STATE(106)] = 2176,
-  [SMALL_STATE(107)] = 2195,
-  [SMALL_STATE(108)] = 2208,
-  [SMALL_STATE(109)] = 2223,
-  [SMALL_STATE(110)] = 2236,
-  [SMALL_STATE(111)] = 2249,
-  [SMALL_STATE(112)] = 2266,
-  [SMALL_STATE(113)] = 2283,
-  [SMALL_STATE(114)] = 2296,
-  [SMALL_STATE(115)] = 2309,
-  [SMALL_STATE(116)] = 2326,
-  [SMALL_STATE(117)] = 2339,
-  [SMALL_STATE(118)] = 2352,
-  [SMALL_STATE(119)] = 2366,
-  [SMALL_STATE(120)] = 2382,
-  [SMALL_STATE(121)] = 2396,
-  [SMALL_STATE(122)] = 2412,
-  [SMALL_STATE(123)] = 2426,
-  [SMALL_STATE(124)] = 2440,
-  [SMALL_STATE(125)] = 2450,
-  [SMALL_STATE(126)] = 2464,
-  [SMALL_STATE(127)] = 2478,
-  [SMALL_STATE(128)] = 2492,
-  [SMALL_STATE(129)] = 2506,
-  [SMALL_STATE(130)] = 2522,
-  [SMALL_STATE(131)] = 2532,
-  [SMALL_STATE(132)] = 2542,
-  [SMALL_STATE(133)] = 2556,
-  [SMALL_STATE(134)] = 2570,
-  [SMALL_STATE(135)] = 2584,
-  [SMALL_STATE(136)] = 2598,
-  [SMALL_STATE(137)] = 2612,
-  [SMALL_STATE(138)] = 2622,
-  [SMALL_STATE(139)] = 2636,
-  [SMALL_STATE(140)] = 2646,
-  [SMALL_STATE(141)] = 2660,
-  [SMALL_STATE(142)] = 2670,
-  [SMALL_STATE(143)] = 2684,
-  [SMALL_STATE(144)] = 2698,
-  [SMALL_STATE(145)] = 2714,
-  [SMALL_STATE(146)] = 2726,
-  [SMALL_STATE(147)] = 2742,
-  [SMALL_STATE(148)] = 2756,
-  [SMALL_STATE(149)] = 2766,
-  [SMALL_STATE(150)] = 2776,
-  [SMALL_STATE(151)] = 2790,
-  [SMALL_STATE(152)] = 2804,
-  [SMALL_STATE(153)] = 2820,
-  [SMALL_STATE(154)] = 2836,
-  [SMALL_STATE(155)] = 2850,
-  [SMALL_STATE(156)] = 2864,
-  [SMALL_STATE(157)] = 2878,
-  [SMALL_STATE(158)] = 2892,
-  [SMALL_STATE(159)] = 2906,
-  [SMALL_STATE(160)] = 2920,
-  [SMALL_STATE(161)] = 2933,
-  [SMALL_STATE(162)] = 2946,
-  [SMALL_STATE(163)] = 2957,
-  [SMALL_STATE(164)] = 2966,
-  [SMALL_STATE(165)] = 2977,
-  [SMALL_STATE(166)] = 2990,
-  [SMALL_STATE(167)] = 3003,
-  [SMALL_STATE(168)] = 3016,
-  [SMALL_STATE(169)] = 3029,
-  [SMALL_STATE(170)] = 3038,
-  [SMALL_STATE(171)] = 3051,
-  [SMALL_STATE(172)] = 3060,
-  [SMALL_STATE(173)] = 3073,
-  [SMALL_STATE(174)] = 3086,
-  [SMALL_STATE(175)] = 3099,
-  [SMALL_STATE(176)] = 3112,
-  [SMALL_STATE(177)] = 3123,
-  [SMALL_STATE(178)] = 3134,
-  [SMALL_STATE(179)] = 3147,
-  [SMALL_STATE(180)] = 3160,
-  [SMALL_STATE(181)] = 3173,
-  [SMALL_STATE(182)] = 3186,
-  [SMALL_STATE(183)] = 3197,
-  [SMALL_STATE(184)] = 3206,
-  [SMALL_STATE(185)] = 3219,
-  [SMALL_STATE(186)] = 3232,
-  [SMALL_STATE(187)] = 3245,
-  [SMALL_STATE(188)] = 3258,
-  [SMALL_STATE(189)] = 3267,
-  [SMALL_STATE(190)] = 3280,
-  [SMALL_STATE(191)] = 3293,
-  [SMALL_STATE(192)] = 3306,
-  [SMALL_STATE(193)] = 3317,
-  [SMALL_STATE(194)] = 3328,
-  [SMALL_STATE(195)] = 3337,
-  [SMALL_STATE(196)] = 3345,
-  [SMALL_STATE(197)] = 3353,
-  [SMALL_STATE(198)] = 3363,
-  [SMALL_STATE(199)] = 3373,
-  [SMALL_STATE(200)] = 3383,
-  [SMALL_STATE(201)] = 3391,
-  [SMALL_STATE(202)] = 3401,
-  [SMALL_STATE(203)] = 3411,
-  [SMALL_STATE(204)] = 3421,
-  [SMALL_STATE(205)] = 3429,
-  [SMALL_STATE(206)] = 3439,
-  [SMALL_STATE(207)] = 3447,
-  [SMALL_STATE(208)] = 3455,
-  [SMALL_STATE(209)] = 3465,
-  [SMALL_STATE(210)] = 3473,
-  [SMALL_STATE(211)] = 3483,
-  [SMALL_STATE(212)] = 3493,
-  [SMALL_STATE(213)] = 3501,
-  [SMALL_STATE(214)] = 3511,
-  [SMALL_STATE(215)] = 3519,
-  [SMALL_STATE(216)] = 3527,
-  [SMALL_STATE(217)] = 3535,
-  [SMALL_STATE(218)] = 3543,
-  [SMALL_STATE(219)] = 3551,
-  [SMALL_STATE(220)] = 3561,
-  [SMALL_STATE(221)] = 3571,
-  [SMALL_STATE(222)] = 3581,
-  [SMALL_STATE(223)] = 3591,
-  [SMALL_STATE(224)] = 3601,
-  [SMALL_STATE(225)] = 3611,
-  [SMALL_STATE(226)] = 3621,
-  [SMALL_STATE(227)] = 3631,
-  [SMALL_STATE(228)] = 3641,
-  [SMALL_STATE(229)] = 3649,
-  [SMALL_STATE(230)] = 3659,
-  [SMALL_STATE(231)] = 3667,
-  [SMALL_STATE(232)] = 3674,
-  [SMALL_STATE(233)] = 3681,
-  [SMALL_STATE(234)] = 3688,
-  [SMALL_STATE(235)] = 3695,
-  [SMALL_STATE(236)] = 3702,
-  [SMALL_STATE(237)] = 3709,
-  [SMALL_STATE(238)] = 3716,
-  [SMALL_STATE(239)] = 3723,
-  [SMALL_STATE(240)] = 3730,
-  [SMALL_STATE(241)] = 3737,
-  [SMALL_STATE(242)] = 3744,
-  [SMALL_STATE(243)] = 3751,
-  [SMALL_STATE(244)] = 3758,
-  [SMALL_STATE(245)] = 3765,
-  [SMALL_STATE(246)] = 3772,
-  [SMALL_STATE(247)] = 3779,
-  [SMALL_STATE(248)] = 3786,
-  [SMALL_STATE(249)] = 3793,
-  [SMALL_STATE(250)] = 3800,
-  [SMALL_STATE(251)] = 3807,
-  [SMALL_STATE(252)] = 3814,
-  [SMALL_STATE(253)] = 3821,
-  [SMALL_STATE(254)] = 3828,
-  [SMALL_STATE(255)] = 3835,
-  [SMALL_STATE(256)] = 3842,
-  [SMALL_STATE(257)] = 3849,
-  [SMALL_STATE(258)] = 3856,
-  [SMALL_STATE(259)] = 3863,
-  [SMALL_STATE(260)] = 3870,
-  [SMALL_STATE(261)] = 3877,
-  [SMALL_STATE(262)] = 3884,
-  [SMALL_STATE(263)] = 3891,
-  [SMALL_STATE(264)] = 3898,
-  [SMALL_STATE(265)] = 3905,
-  [SMALL_STATE(266)] = 3912,
-  [SMALL_STATE(267)] = 3919,
-  [SMALL_STATE(268)] = 3926,
-  [SMALL_STATE(269)] = 3933,
-  [SMALL_STATE(270)] = 3940,
-  [SMALL_STATE(271)] = 3947,
-  [SMALL_STATE(272)] = 3954,
-  [SMALL_STATE(273)] = 3961,
-  [SMALL_STATE(274)] = 3968,
-  [SMALL_STATE(275)] = 3975,
-  [SMALL_STATE(276)] = 3982,
-  [SMALL_STATE(277)] = 3989,
-  [SMALL_STATE(278)] = 3996,
-  [SMALL_STATE(279)] = 4003,
-  [SMALL_STATE(280)] = 4010,
-  [SMALL_STATE(281)] = 4017,
-  [SMALL_STATE(282)] = 4024,
-  [SMALL_STATE(283)] = 4031,
-  [SMALL_STATE(284)] = 4038,
-  [SMALL_STATE(285)] = 4045,
-  [SMALL_STATE(286)] = 4052,
-  [SMALL_STATE(287)] = 4059,
-  [SMALL_STATE(288)] = 4066,
-  [SMALL_STATE(289)] = 4073,
-  [SMALL_STATE(290)] = 4080,
-  [SMALL_STATE(291)] = 4087,
-  [SMALL_STATE(292)] = 4094,
-  [SMALL_STATE(293)] = 4101,
-  [SMALL_STATE(294)] = 4108,
-  [SMALL_STATE(295)] = 4115,
-  [SMALL_STATE(296)] = 4122,
-  [SMALL_STATE(297)] = 4129,
-  [SMALL_STATE(298)] = 4136,
-  [SMALL_STATE(299)] = 4143,
-  [SMALL_STATE(300)] = 4150,
-  [SMALL_STATE(301)] = 4157,
-  [SMALL_STATE(302)] = 4164,
-  [SMALL_STATE(303)] = 4171,
-  [SMALL_STATE(304)] = 4178,
-  [SMALL_STATE(305)] = 4185,
-  [SMALL_STATE(306)] = 4192,
-  [SMALL_STATE(307)] = 4199,
-  [SMALL_STATE(308)] = 4206,
-  [SMALL_STATE(309)] = 4213,
-  [SMALL_STATE(310)] = 4220,
-  [SMALL_STATE(311)] = 4227,
-  [SMALL_STATE(312)] = 4234,
-  [SMALL_STATE(313)] = 4241,
-  [SMALL_STATE(314)] = 4248,
-  [SMALL_STATE(315)] = 4255,
-  [SMALL_STATE(316)] = 4262,
-  [SMALL_STATE(317)] = 4269,
-  [SMALL_STATE(318)] = 4276,
-  [SMALL_STATE(319)] = 4283,
-  [SMALL_STATE(320)] = 4290,
-  [SMALL_STATE(321)] = 4297,
-  [SMALL_STATE(322)] = 4304,
+  [SMALL_STATE(106)] = 2178,
+  [SMALL_STATE(107)] = 2193,
+  [SMALL_STATE(108)] = 2210,
+  [SMALL_STATE(109)] = 2227,
+  [SMALL_STATE(110)] = 2246,
+  [SMALL_STATE(111)] = 2259,
+  [SMALL_STATE(112)] = 2276,
+  [SMALL_STATE(113)] = 2289,
+  [SMALL_STATE(114)] = 2302,
+  [SMALL_STATE(115)] = 2319,
+  [SMALL_STATE(116)] = 2336,
+  [SMALL_STATE(117)] = 2349,
+  [SMALL_STATE(118)] = 2366,
+  [SMALL_STATE(119)] = 2381,
+  [SMALL_STATE(120)] = 2394,
+  [SMALL_STATE(121)] = 2407,
+  [SMALL_STATE(122)] = 2424,
+  [SMALL_STATE(123)] = 2441,
+  [SMALL_STATE(124)] = 2451,
+  [SMALL_STATE(125)] = 2465,
+  [SMALL_STATE(126)] = 2479,
+  [SMALL_STATE(127)] = 2489,
+  [SMALL_STATE(128)] = 2503,
+  [SMALL_STATE(129)] = 2519,
+  [SMALL_STATE(130)] = 2533,
+  [SMALL_STATE(131)] = 2547,
+  [SMALL_STATE(132)] = 2563,
+  [SMALL_STATE(133)] = 2573,
+  [SMALL_STATE(134)] = 2583,
+  [SMALL_STATE(135)] = 2593,
+  [SMALL_STATE(136)] = 2603,
+  [SMALL_STATE(137)] = 2617,
+  [SMALL_STATE(138)] = 2631,
+  [SMALL_STATE(139)] = 2641,
+  [SMALL_STATE(140)] = 2655,
+  [SMALL_STATE(141)] = 2669,
+  [SMALL_STATE(142)] = 2683,
+  [SMALL_STATE(143)] = 2697,
+  [SMALL_STATE(144)] = 2707,
+  [SMALL_STATE(145)] = 2721,
+  [SMALL_STATE(146)] = 2733,
+  [SMALL_STATE(147)] = 2749,
+  [SMALL_STATE(148)] = 2763,
+  [SMALL_STATE(149)] = 2777,
+  [SMALL_STATE(150)] = 2791,
+  [SMALL_STATE(151)] = 2805,
+  [SMALL_STATE(152)] = 2821,
+  [SMALL_STATE(153)] = 2835,
+  [SMALL_STATE(154)] = 2849,
+  [SMALL_STATE(155)] = 2863,
+  [SMALL_STATE(156)] = 2877,
+  [SMALL_STATE(157)] = 2893,
+  [SMALL_STATE(158)] = 2903,
+  [SMALL_STATE(159)] = 2919,
+  [SMALL_STATE(160)] = 2933,
+  [SMALL_STATE(161)] = 2947,
+  [SMALL_STATE(162)] = 2961,
+  [SMALL_STATE(163)] = 2975,
+  [SMALL_STATE(164)] = 2989,
+  [SMALL_STATE(165)] = 3003,
+  [SMALL_STATE(166)] = 3019,
+  [SMALL_STATE(167)] = 3032,
+  [SMALL_STATE(168)] = 3041,
+  [SMALL_STATE(169)] = 3054,
+  [SMALL_STATE(170)] = 3067,
+  [SMALL_STATE(171)] = 3078,
+  [SMALL_STATE(172)] = 3091,
+  [SMALL_STATE(173)] = 3102,
+  [SMALL_STATE(174)] = 3115,
+  [SMALL_STATE(175)] = 3126,
+  [SMALL_STATE(176)] = 3135,
+  [SMALL_STATE(177)] = 3144,
+  [SMALL_STATE(178)] = 3153,
+  [SMALL_STATE(179)] = 3166,
+  [SMALL_STATE(180)] = 3175,
+  [SMALL_STATE(181)] = 3188,
+  [SMALL_STATE(182)] = 3201,
+  [SMALL_STATE(183)] = 3214,
+  [SMALL_STATE(184)] = 3227,
+  [SMALL_STATE(185)] = 3240,
+  [SMALL_STATE(186)] = 3253,
+  [SMALL_STATE(187)] = 3264,
+  [SMALL_STATE(188)] = 3273,
+  [SMALL_STATE(189)] = 3286,
+  [SMALL_STATE(190)] = 3299,
+  [SMALL_STATE(191)] = 3312,
+  [SMALL_STATE(192)] = 3325,
+  [SMALL_STATE(193)] = 3336,
+  [SMALL_STATE(194)] = 3349,
+  [SMALL_STATE(195)] = 3362,
+  [SMALL_STATE(196)] = 3375,
+  [SMALL_STATE(197)] = 3388,
+  [SMALL_STATE(198)] = 3401,
+  [SMALL_STATE(199)] = 3412,
+  [SMALL_STATE(200)] = 3425,
+  [SMALL_STATE(201)] = 3436,
+  [SMALL_STATE(202)] = 3446,
+  [SMALL_STATE(203)] = 3456,
+  [SMALL_STATE(204)] = 3466,
+  [SMALL_STATE(205)] = 3476,
+  [SMALL_STATE(206)] = 3484,
+  [SMALL_STATE(207)] = 3492,
+  [SMALL_STATE(208)] = 3502,
+  [SMALL_STATE(209)] = 3512,
+  [SMALL_STATE(210)] = 3522,
+  [SMALL_STATE(211)] = 3532,
+  [SMALL_STATE(212)] = 3540,
+  [SMALL_STATE(213)] = 3550,
+  [SMALL_STATE(214)] = 3558,
+  [SMALL_STATE(215)] = 3566,
+  [SMALL_STATE(216)] = 3574,
+  [SMALL_STATE(217)] = 3584,
+  [SMALL_STATE(218)] = 3594,
+  [SMALL_STATE(219)] = 3602,
+  [SMALL_STATE(220)] = 3610,
+  [SMALL_STATE(221)] = 3618,
+  [SMALL_STATE(222)] = 3626,
+  [SMALL_STATE(223)] = 3634,
+  [SMALL_STATE(224)] = 3644,
+  [SMALL_STATE(225)] = 3652,
+  [SMALL_STATE(226)] = 3660,
+  [SMALL_STATE(227)] = 3670,
+  [SMALL_STATE(228)] = 3680,
+  [SMALL_STATE(229)] = 3690,
+  [SMALL_STATE(230)] = 3698,
+  [SMALL_STATE(231)] = 3708,
+  [SMALL_STATE(232)] = 3718,
+  [SMALL_STATE(233)] = 3728,
+  [SMALL_STATE(234)] = 3738,
+  [SMALL_STATE(235)] = 3746,
+  [SMALL_STATE(236)] = 3753,
+  [SMALL_STATE(237)] = 3760,
+  [SMALL_STATE(238)] = 3767,
+  [SMALL_STATE(239)] = 3774,
+  [SMALL_STATE(240)] = 3781,
+  [SMALL_STATE(241)] = 3788,
+  [SMALL_STATE(242)] = 3795,
+  [SMALL_STATE(243)] = 3802,
+  [SMALL_STATE(244)] = 3809,
+  [SMALL_STATE(245)] = 3816,
+  [SMALL_STATE(246)] = 3823,
+  [SMALL_STATE(247)] = 3830,
+  [SMALL_STATE(248)] = 3837,
+  [SMALL_STATE(249)] = 3844,
+  [SMALL_STATE(250)] = 3851,
+  [SMALL_STATE(251)] = 3858,
+  [SMALL_STATE(252)] = 3865,
+  [SMALL_STATE(253)] = 3872,
+  [SMALL_STATE(254)] = 3879,
+  [SMALL_STATE(255)] = 3886,
+  [SMALL_STATE(256)] = 3893,
+  [SMALL_STATE(257)] = 3900,
+  [SMALL_STATE(258)] = 3907,
+  [SMALL_STATE(259)] = 3914,
+  [SMALL_STATE(260)] = 3921,
+  [SMALL_STATE(261)] = 3928,
+  [SMALL_STATE(262)] = 3935,
+  [SMALL_STATE(263)] = 3942,
+  [SMALL_STATE(264)] = 3949,
+  [SMALL_STATE(265)] = 3956,
+  [SMALL_STATE(266)] = 3963,
+  [SMALL_STATE(267)] = 3970,
+  [SMALL_STATE(268)] = 3977,
+  [SMALL_STATE(269)] = 3984,
+  [SMALL_STATE(270)] = 3991,
+  [SMALL_STATE(271)] = 3998,
+  [SMALL_STATE(272)] = 4005,
+  [SMALL_STATE(273)] = 4012,
+  [SMALL_STATE(274)] = 4019,
+  [SMALL_STATE(275)] = 4026,
+  [SMALL_STATE(276)] = 4033,
+  [SMALL_STATE(277)] = 4040,
+  [SMALL_STATE(278)] = 4047,
+  [SMALL_STATE(279)] = 4054,
+  [SMALL_STATE(280)] = 4061,
+  [SMALL_STATE(281)] = 4068,
+  [SMALL_STATE(282)] = 4075,
+  [SMALL_STATE(283)] = 4082,
+  [SMALL_STATE(284)] = 4089,
+  [SMALL_STATE(285)] = 4096,
+  [SMALL_STATE(286)] = 4103,
+  [SMALL_STATE(287)] = 4110,
+  [SMALL_STATE(288)] = 4117,
+  [SMALL_STATE(289)] = 4124,
+  [SMALL_STATE(290)] = 4131,
+  [SMALL_STATE(291)] = 4138,
+  [SMALL_STATE(292)] = 4145,
+  [SMALL_STATE(293)] = 4152,
+  [SMALL_STATE(294)] = 4159,
+  [SMALL_STATE(295)] = 4166,
+  [SMALL_STATE(296)] = 4173,
+  [SMALL_STATE(297)] = 4180,
+  [SMALL_STATE(298)] = 4187,
+  [SMALL_STATE(299)] = 4194,
+  [SMALL_STATE(300)] = 4201,
+  [SMALL_STATE(301)] = 4208,
+  [SMALL_STATE(302)] = 4215,
+  [SMALL_STATE(303)] = 4222,
+  [SMALL_STATE(304)] = 4229,
+  [SMALL_STATE(305)] = 4236,
+  [SMALL_STATE(306)] = 4243,
+  [SMALL_STATE(307)] = 4250,
+  [SMALL_STATE(308)] = 4257,
+  [SMALL_STATE(309)] = 4264,
+  [SMALL_STATE(310)] = 4271,
+  [SMALL_STATE(311)] = 4278,
+  [SMALL_STATE(312)] = 4285,
+  [SMALL_STATE(313)] = 4292,
+  [SMALL_STATE(314)] = 4299,
+  [SMALL_STATE(315)] = 4306,
+  [SMALL_STATE(316)] = 4313,
+  [SMALL_STATE(317)] = 4320,
+  [SMALL_STATE(318)] = 4327,
+  [SMALL_STATE(319)] = 4334,
+  [SMALL_STATE(320)] = 4341,
+  [SMALL_STATE(321)] = 4348,
+  [SMALL_STATE(322)] = 4355,
+  [SMALL_STATE(323)] = 4362,
+  [SMALL_STATE(324)] = 4369,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {
@@ -6970,465 +7081,467 @@ static const TSParseActionEntry ts_parse_actions[] = {
   [1] = {.entry = {.count = 1, .reusable = false}}, RECOVER(),
   [3] = {.entry = {.count = 1, .reusable = true}}, SHIFT_EXTRA(),
   [5] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 0, 0, 0),
-  [7] = {.entry = {.count = 1, .reusable = true}}, SHIFT(106),
-  [9] = {.entry = {.count = 1, .reusable = true}}, SHIFT(295),
-  [11] = {.entry = {.count = 1, .reusable = true}}, SHIFT(302),
-  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(295),
+  [7] = {.entry = {.count = 1, .reusable = true}}, SHIFT(109),
+  [9] = {.entry = {.count = 1, .reusable = true}}, SHIFT(238),
+  [11] = {.entry = {.count = 1, .reusable = true}}, SHIFT(288),
+  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(238),
   [15] = {.entry = {.count = 1, .reusable = true}}, SHIFT(61),
-  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(278),
+  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(302),
   [19] = {.entry = {.count = 1, .reusable = true}}, SHIFT(5),
-  [21] = {.entry = {.count = 1, .reusable = true}}, SHIFT(162),
-  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(48),
-  [25] = {.entry = {.count = 1, .reusable = true}}, SHIFT(48),
-  [27] = {.entry = {.count = 1, .reusable = false}}, SHIFT(244),
-  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(300),
-  [31] = {.entry = {.count = 1, .reusable = false}}, SHIFT(248),
-  [33] = {.entry = {.count = 1, .reusable = false}}, SHIFT(252),
-  [35] = {.entry = {.count = 1, .reusable = false}}, SHIFT(283),
-  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(146),
-  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(147),
-  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(250),
-  [43] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
-  [46] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(278),
-  [49] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
-  [51] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(162),
-  [54] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(48),
-  [57] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(48),
-  [60] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(244),
-  [63] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(300),
-  [66] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(248),
-  [69] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(252),
-  [72] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(283),
-  [75] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(146),
-  [78] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(147),
-  [81] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(250),
-  [84] = {.entry = {.count = 1, .reusable = true}}, SHIFT(6),
+  [21] = {.entry = {.count = 1, .reusable = true}}, SHIFT(186),
+  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(45),
+  [25] = {.entry = {.count = 1, .reusable = true}}, SHIFT(45),
+  [27] = {.entry = {.count = 1, .reusable = false}}, SHIFT(300),
+  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(320),
+  [31] = {.entry = {.count = 1, .reusable = false}}, SHIFT(256),
+  [33] = {.entry = {.count = 1, .reusable = false}}, SHIFT(257),
+  [35] = {.entry = {.count = 1, .reusable = false}}, SHIFT(317),
+  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(131),
+  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(137),
+  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(253),
+  [43] = {.entry = {.count = 1, .reusable = true}}, SHIFT(7),
+  [45] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
+  [48] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(302),
+  [51] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
+  [53] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(186),
+  [56] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(45),
+  [59] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(45),
+  [62] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(300),
+  [65] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(320),
+  [68] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(256),
+  [71] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(257),
+  [74] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(317),
+  [77] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(131),
+  [80] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(137),
+  [83] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(253),
   [86] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 2, 0, 0),
   [88] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 2, 0, 0),
-  [90] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 3, 0, 0),
-  [92] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 3, 0, 0),
-  [94] = {.entry = {.count = 1, .reusable = true}}, SHIFT(293),
-  [96] = {.entry = {.count = 1, .reusable = false}}, SHIFT(2),
-  [98] = {.entry = {.count = 1, .reusable = true}}, SHIFT(210),
-  [100] = {.entry = {.count = 1, .reusable = true}}, SHIFT(116),
-  [102] = {.entry = {.count = 1, .reusable = false}}, SHIFT(285),
-  [104] = {.entry = {.count = 1, .reusable = false}}, SHIFT(52),
-  [106] = {.entry = {.count = 1, .reusable = true}}, SHIFT(52),
-  [108] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_pipeline, 2, 0, 0),
-  [110] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_pipeline, 2, 0, 0),
+  [90] = {.entry = {.count = 1, .reusable = true}}, SHIFT(276),
+  [92] = {.entry = {.count = 1, .reusable = false}}, SHIFT(2),
+  [94] = {.entry = {.count = 1, .reusable = true}}, SHIFT(208),
+  [96] = {.entry = {.count = 1, .reusable = true}}, SHIFT(119),
+  [98] = {.entry = {.count = 1, .reusable = false}}, SHIFT(250),
+  [100] = {.entry = {.count = 1, .reusable = false}}, SHIFT(50),
+  [102] = {.entry = {.count = 1, .reusable = true}}, SHIFT(50),
+  [104] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 3, 0, 0),
+  [106] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 3, 0, 0),
+  [108] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 7, 0, 0),
+  [110] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 7, 0, 0),
   [112] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 2, 0, 0),
   [114] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 2, 0, 0),
-  [116] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 3, 0, 0),
-  [118] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 3, 0, 0),
+  [116] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_pipeline, 2, 0, 0),
+  [118] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_pipeline, 2, 0, 0),
   [120] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 3, 0, 0),
   [122] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 3, 0, 0),
-  [124] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 3, 0, 0),
-  [126] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 3, 0, 0),
-  [128] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 3, 0, 0),
-  [130] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 3, 0, 0),
-  [132] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 4, 0, 0),
-  [134] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 4, 0, 0),
-  [136] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 4, 0, 0),
-  [138] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 4, 0, 0),
-  [140] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 4, 0, 0),
-  [142] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 4, 0, 0),
+  [124] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 3, 0, 0),
+  [126] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 3, 0, 0),
+  [128] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 3, 0, 0),
+  [130] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 3, 0, 0),
+  [132] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 3, 0, 0),
+  [134] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 3, 0, 0),
+  [136] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 4, 0, 0),
+  [138] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 4, 0, 0),
+  [140] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 4, 0, 0),
+  [142] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 4, 0, 0),
   [144] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 4, 0, 0),
   [146] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 4, 0, 0),
-  [148] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_schema_declaration, 5, 0, 4),
-  [150] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_schema_declaration, 5, 0, 4),
-  [152] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 5, 0, 0),
-  [154] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 5, 0, 0),
-  [156] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 5, 0, 0),
-  [158] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 5, 0, 0),
-  [160] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 5, 0, 0),
-  [162] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 5, 0, 0),
-  [164] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 5, 0, 0),
-  [166] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 5, 0, 0),
-  [168] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 6, 0, 0),
-  [170] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 6, 0, 0),
-  [172] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 7, 0, 0),
-  [174] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 7, 0, 0),
-  [176] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 4, 0, 0),
-  [178] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 4, 0, 0),
-  [180] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 7, 0, 0),
-  [182] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 7, 0, 0),
-  [184] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 8, 0, 0),
-  [186] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 8, 0, 0),
+  [148] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 4, 0, 0),
+  [150] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 4, 0, 0),
+  [152] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_schema_declaration, 5, 0, 4),
+  [154] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_schema_declaration, 5, 0, 4),
+  [156] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 5, 0, 0),
+  [158] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 5, 0, 0),
+  [160] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 5, 0, 0),
+  [162] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 5, 0, 0),
+  [164] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 5, 0, 0),
+  [166] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 5, 0, 0),
+  [168] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 5, 0, 0),
+  [170] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 5, 0, 0),
+  [172] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 6, 0, 0),
+  [174] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 6, 0, 0),
+  [176] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 6, 0, 0),
+  [178] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 6, 0, 0),
+  [180] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 8, 0, 0),
+  [182] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 8, 0, 0),
+  [184] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 4, 0, 0),
+  [186] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 4, 0, 0),
   [188] = {.entry = {.count = 1, .reusable = true}}, SHIFT(2),
   [190] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 4, 0, 0),
   [192] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 4, 0, 0),
-  [194] = {.entry = {.count = 1, .reusable = true}}, SHIFT(51),
-  [196] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
-  [199] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(278),
-  [202] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0),
-  [204] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(244),
-  [207] = {.entry = {.count = 1, .reusable = true}}, SHIFT(19),
-  [209] = {.entry = {.count = 1, .reusable = true}}, SHIFT(280),
-  [211] = {.entry = {.count = 1, .reusable = true}}, SHIFT(290),
-  [213] = {.entry = {.count = 1, .reusable = true}}, SHIFT(153),
-  [215] = {.entry = {.count = 1, .reusable = true}}, SHIFT(118),
-  [217] = {.entry = {.count = 1, .reusable = true}}, SHIFT(169),
-  [219] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
-  [221] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
-  [223] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 1),
-  [225] = {.entry = {.count = 1, .reusable = true}}, SHIFT(229),
-  [227] = {.entry = {.count = 1, .reusable = true}}, SHIFT(111),
-  [229] = {.entry = {.count = 1, .reusable = true}}, SHIFT(182),
-  [231] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0),
-  [233] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(57),
-  [236] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(49),
-  [239] = {.entry = {.count = 1, .reusable = true}}, SHIFT(25),
-  [241] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0),
-  [243] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(280),
-  [246] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(290),
-  [249] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(153),
-  [252] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(118),
-  [255] = {.entry = {.count = 1, .reusable = true}}, SHIFT(8),
-  [257] = {.entry = {.count = 1, .reusable = true}}, SHIFT(171),
-  [259] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 3, 0, 0),
-  [261] = {.entry = {.count = 1, .reusable = true}}, SHIFT(208),
-  [263] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 3, 0, 0),
-  [265] = {.entry = {.count = 1, .reusable = true}}, SHIFT(100),
-  [267] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
-  [269] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(41),
-  [272] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 1, 0, 0),
-  [274] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 1, 0, 0),
-  [276] = {.entry = {.count = 1, .reusable = true}}, SHIFT(114),
-  [278] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 1, 0, 0),
-  [280] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 1, 0, 0),
-  [282] = {.entry = {.count = 1, .reusable = true}}, SHIFT(219),
-  [284] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
-  [286] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
-  [288] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0), SHIFT_REPEAT(219),
-  [291] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 2, 0, 0),
-  [293] = {.entry = {.count = 1, .reusable = true}}, SHIFT(41),
-  [295] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 1, 0, 0),
-  [297] = {.entry = {.count = 1, .reusable = true}}, SHIFT(45),
+  [194] = {.entry = {.count = 1, .reusable = true}}, SHIFT(31),
+  [196] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 5, 0, 0),
+  [198] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 5, 0, 0),
+  [200] = {.entry = {.count = 1, .reusable = true}}, SHIFT(20),
+  [202] = {.entry = {.count = 1, .reusable = true}}, SHIFT(274),
+  [204] = {.entry = {.count = 1, .reusable = true}}, SHIFT(277),
+  [206] = {.entry = {.count = 1, .reusable = true}}, SHIFT(158),
+  [208] = {.entry = {.count = 1, .reusable = true}}, SHIFT(150),
+  [210] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 1),
+  [212] = {.entry = {.count = 1, .reusable = true}}, SHIFT(207),
+  [214] = {.entry = {.count = 1, .reusable = true}}, SHIFT(111),
+  [216] = {.entry = {.count = 1, .reusable = true}}, SHIFT(200),
+  [218] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
+  [221] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(302),
+  [224] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0),
+  [226] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(300),
+  [229] = {.entry = {.count = 1, .reusable = true}}, SHIFT(177),
+  [231] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
+  [233] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
+  [235] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0),
+  [237] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(57),
+  [240] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(53),
+  [243] = {.entry = {.count = 1, .reusable = true}}, SHIFT(16),
+  [245] = {.entry = {.count = 1, .reusable = true}}, SHIFT(10),
+  [247] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0),
+  [249] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(274),
+  [252] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(277),
+  [255] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(158),
+  [258] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(150),
+  [261] = {.entry = {.count = 1, .reusable = true}}, SHIFT(167),
+  [263] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
+  [265] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
+  [267] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0), SHIFT_REPEAT(210),
+  [270] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 1, 0, 0),
+  [272] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
+  [274] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
+  [276] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(43),
+  [279] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 3, 0, 0),
+  [281] = {.entry = {.count = 1, .reusable = true}}, SHIFT(201),
+  [283] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 3, 0, 0),
+  [285] = {.entry = {.count = 1, .reusable = true}}, SHIFT(94),
+  [287] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 1, 0, 0),
+  [289] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 1, 0, 0),
+  [291] = {.entry = {.count = 1, .reusable = true}}, SHIFT(174),
+  [293] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 1, 0, 0),
+  [295] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 1, 0, 0),
+  [297] = {.entry = {.count = 1, .reusable = true}}, SHIFT(210),
   [299] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 2, 0, 0),
   [301] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 2, 0, 0),
-  [303] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 1, 0, 0),
-  [305] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 1, 0, 0),
-  [307] = {.entry = {.count = 1, .reusable = true}}, SHIFT(177),
-  [309] = {.entry = {.count = 1, .reusable = true}}, SHIFT(50),
-  [311] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 1, 0, 0),
-  [313] = {.entry = {.count = 1, .reusable = true}}, SHIFT(55),
-  [315] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 2, 0, 0),
-  [317] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 5, 0, 0),
-  [319] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 5, 0, 0),
-  [321] = {.entry = {.count = 1, .reusable = false}}, SHIFT(53),
-  [323] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
-  [325] = {.entry = {.count = 1, .reusable = false}}, SHIFT(54),
-  [327] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
-  [329] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
-  [331] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(54),
-  [334] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(54),
+  [303] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 1, 0, 0),
+  [305] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 1, 0, 0),
+  [307] = {.entry = {.count = 1, .reusable = true}}, SHIFT(116),
+  [309] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 2, 0, 0),
+  [311] = {.entry = {.count = 1, .reusable = true}}, SHIFT(43),
+  [313] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 1, 0, 0),
+  [315] = {.entry = {.count = 1, .reusable = false}}, SHIFT(51),
+  [317] = {.entry = {.count = 1, .reusable = true}}, SHIFT(51),
+  [319] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 2, 0, 0),
+  [321] = {.entry = {.count = 1, .reusable = false}}, SHIFT(52),
+  [323] = {.entry = {.count = 1, .reusable = true}}, SHIFT(52),
+  [325] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
+  [327] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(52),
+  [330] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(52),
+  [333] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
+  [335] = {.entry = {.count = 1, .reusable = true}}, SHIFT(55),
   [337] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(55),
-  [340] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(56),
-  [343] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0),
-  [345] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(49),
-  [348] = {.entry = {.count = 1, .reusable = true}}, SHIFT(56),
-  [350] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
-  [352] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 4, 0, 0),
-  [354] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 4, 0, 0),
+  [340] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 4, 0, 0),
+  [342] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 4, 0, 0),
+  [344] = {.entry = {.count = 1, .reusable = true}}, SHIFT(58),
+  [346] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
+  [348] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(58),
+  [351] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0),
+  [353] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(53),
   [356] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__chained_filter, 2, 0, 3),
   [358] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__chained_filter, 2, 0, 3),
-  [360] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 3, 0, 0),
-  [362] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 3, 0, 0),
+  [360] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 2, 0, 0),
+  [362] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 2, 0, 0),
   [364] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_step, 1, 0, 0),
   [366] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_step, 1, 0, 0),
   [368] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filter, 2, 0, 0),
   [370] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filter, 2, 0, 0),
   [372] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 4, 0, 0),
   [374] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 4, 0, 0),
-  [376] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 2, 0, 0),
-  [378] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 2, 0, 0),
-  [380] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 5, 0, 0),
-  [382] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 5, 0, 0),
-  [384] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 3, 0, 1),
-  [386] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 0),
-  [388] = {.entry = {.count = 1, .reusable = true}}, SHIFT(16),
-  [390] = {.entry = {.count = 1, .reusable = true}}, SHIFT(249),
-  [392] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_stop, 1, 0, 0),
-  [394] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point_stop, 1, 0, 0),
-  [396] = {.entry = {.count = 1, .reusable = true}}, SHIFT(222),
-  [398] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 1),
-  [400] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 0),
-  [402] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 4, 0, 0),
-  [404] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 4, 0, 0),
-  [406] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
-  [408] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0),
-  [410] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0), SHIFT_REPEAT(249),
-  [413] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_line, 2, 0, 0),
-  [415] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0),
-  [417] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(182),
-  [420] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 4, 0, 0),
-  [422] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 5, 0, 0),
-  [424] = {.entry = {.count = 1, .reusable = true}}, SHIFT(12),
-  [426] = {.entry = {.count = 1, .reusable = false}}, SHIFT(89),
-  [428] = {.entry = {.count = 1, .reusable = true}}, SHIFT(89),
-  [430] = {.entry = {.count = 1, .reusable = false}}, SHIFT(90),
-  [432] = {.entry = {.count = 1, .reusable = true}}, SHIFT(90),
-  [434] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(90),
-  [437] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(90),
-  [440] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 2, 0, 0),
-  [442] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 2, 0, 0),
-  [444] = {.entry = {.count = 1, .reusable = true}}, SHIFT(103),
-  [446] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0),
-  [448] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(255),
-  [451] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(284),
-  [454] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 4, 0, 0),
-  [456] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 4, 0, 0),
-  [458] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 4, 0, 0),
-  [460] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 4, 0, 0),
-  [462] = {.entry = {.count = 1, .reusable = true}}, SHIFT(137),
-  [464] = {.entry = {.count = 1, .reusable = true}}, SHIFT(220),
-  [466] = {.entry = {.count = 1, .reusable = true}}, SHIFT(221),
-  [468] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 5, 0, 0),
-  [470] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 5, 0, 0),
-  [472] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_stop, 5, 0, 0),
-  [474] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_stop, 5, 0, 0),
-  [476] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
-  [478] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 1, 0, 0),
-  [480] = {.entry = {.count = 1, .reusable = true}}, SHIFT(102),
-  [482] = {.entry = {.count = 1, .reusable = false}}, SHIFT(102),
-  [484] = {.entry = {.count = 1, .reusable = true}}, SHIFT(141),
-  [486] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 6, 0, 0),
-  [488] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 6, 0, 0),
-  [490] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 2, 0, 0),
-  [492] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
-  [494] = {.entry = {.count = 1, .reusable = false}}, SHIFT(104),
-  [496] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0),
-  [498] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(104),
-  [501] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(104),
-  [504] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_document, 1, 0, 0),
-  [506] = {.entry = {.count = 1, .reusable = true}}, SHIFT(198),
-  [508] = {.entry = {.count = 1, .reusable = true}}, SHIFT(303),
-  [510] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
-  [512] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
-  [514] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0),
-  [516] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0), SHIFT_REPEAT(295),
-  [519] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
-  [521] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
-  [523] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_stop, 3, 0, 0),
-  [525] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_stop, 3, 0, 0),
-  [527] = {.entry = {.count = 1, .reusable = true}}, SHIFT(149),
-  [529] = {.entry = {.count = 1, .reusable = true}}, SHIFT(251),
-  [531] = {.entry = {.count = 1, .reusable = true}}, SHIFT(255),
-  [533] = {.entry = {.count = 1, .reusable = true}}, SHIFT(284),
-  [535] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 2, 0, 0),
-  [537] = {.entry = {.count = 1, .reusable = true}}, SHIFT(199),
-  [539] = {.entry = {.count = 1, .reusable = true}}, SHIFT(253),
-  [541] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_segment, 2, 0, 0),
-  [543] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_segment, 2, 0, 0),
-  [545] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 5, 0, 0),
-  [547] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 5, 0, 0),
-  [549] = {.entry = {.count = 1, .reusable = true}}, SHIFT(46),
-  [551] = {.entry = {.count = 1, .reusable = true}}, SHIFT(34),
-  [553] = {.entry = {.count = 1, .reusable = true}}, SHIFT(67),
-  [555] = {.entry = {.count = 1, .reusable = true}}, SHIFT(287),
-  [557] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0),
-  [559] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(153),
-  [562] = {.entry = {.count = 1, .reusable = true}}, SHIFT(299),
-  [564] = {.entry = {.count = 1, .reusable = true}}, SHIFT(11),
-  [566] = {.entry = {.count = 1, .reusable = true}}, SHIFT(321),
-  [568] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limit, 3, 0, 0),
-  [570] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
-  [572] = {.entry = {.count = 1, .reusable = true}}, SHIFT(143),
-  [574] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0),
-  [576] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0), SHIFT_REPEAT(126),
-  [579] = {.entry = {.count = 1, .reusable = true}}, SHIFT(14),
-  [581] = {.entry = {.count = 1, .reusable = true}}, SHIFT(98),
-  [583] = {.entry = {.count = 1, .reusable = true}}, SHIFT(204),
-  [585] = {.entry = {.count = 1, .reusable = true}}, SHIFT(183),
-  [587] = {.entry = {.count = 1, .reusable = true}}, SHIFT(223),
-  [589] = {.entry = {.count = 1, .reusable = true}}, SHIFT(297),
-  [591] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 3, 0, 0),
-  [593] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 3, 0, 0),
-  [595] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0),
-  [597] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0), SHIFT_REPEAT(321),
-  [600] = {.entry = {.count = 1, .reusable = true}}, SHIFT(20),
-  [602] = {.entry = {.count = 1, .reusable = true}}, SHIFT(209),
-  [604] = {.entry = {.count = 1, .reusable = true}}, SHIFT(88),
-  [606] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 4, 0, 0),
-  [608] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 4, 0, 0),
-  [610] = {.entry = {.count = 1, .reusable = true}}, SHIFT(15),
+  [376] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 5, 0, 0),
+  [378] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 5, 0, 0),
+  [380] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 3, 0, 0),
+  [382] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 3, 0, 0),
+  [384] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 0),
+  [386] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_stop, 1, 0, 0),
+  [388] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point_stop, 1, 0, 0),
+  [390] = {.entry = {.count = 1, .reusable = true}}, SHIFT(217),
+  [392] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 1),
+  [394] = {.entry = {.count = 1, .reusable = true}}, SHIFT(18),
+  [396] = {.entry = {.count = 1, .reusable = true}}, SHIFT(262),
+  [398] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 0),
+  [400] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 4, 0, 0),
+  [402] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 4, 0, 0),
+  [404] = {.entry = {.count = 1, .reusable = true}}, SHIFT(120),
+  [406] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0),
+  [408] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0), SHIFT_REPEAT(262),
+  [411] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 2, 0, 0),
+  [413] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 2, 0, 0),
+  [415] = {.entry = {.count = 1, .reusable = true}}, SHIFT(103),
+  [417] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_line, 2, 0, 0),
+  [419] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 3, 0, 1),
+  [421] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0),
+  [423] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(200),
+  [426] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 4, 0, 0),
+  [428] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 5, 0, 0),
+  [430] = {.entry = {.count = 1, .reusable = true}}, SHIFT(13),
+  [432] = {.entry = {.count = 1, .reusable = false}}, SHIFT(90),
+  [434] = {.entry = {.count = 1, .reusable = true}}, SHIFT(90),
+  [436] = {.entry = {.count = 1, .reusable = false}}, SHIFT(91),
+  [438] = {.entry = {.count = 1, .reusable = true}}, SHIFT(91),
+  [440] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(91),
+  [443] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(91),
+  [446] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 2, 0, 0),
+  [448] = {.entry = {.count = 1, .reusable = true}}, SHIFT(209),
+  [450] = {.entry = {.count = 1, .reusable = true}}, SHIFT(25),
+  [452] = {.entry = {.count = 1, .reusable = true}}, SHIFT(260),
+  [454] = {.entry = {.count = 1, .reusable = true}}, SHIFT(285),
+  [456] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 4, 0, 0),
+  [458] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 4, 0, 0),
+  [460] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 4, 0, 0),
+  [462] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 4, 0, 0),
+  [464] = {.entry = {.count = 1, .reusable = true}}, SHIFT(132),
+  [466] = {.entry = {.count = 1, .reusable = true}}, SHIFT(203),
+  [468] = {.entry = {.count = 1, .reusable = true}}, SHIFT(204),
+  [470] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0),
+  [472] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(260),
+  [475] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(285),
+  [478] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 5, 0, 0),
+  [480] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 5, 0, 0),
+  [482] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_stop, 5, 0, 0),
+  [484] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_stop, 5, 0, 0),
+  [486] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
+  [488] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 1, 0, 0),
+  [490] = {.entry = {.count = 1, .reusable = true}}, SHIFT(105),
+  [492] = {.entry = {.count = 1, .reusable = false}}, SHIFT(105),
+  [494] = {.entry = {.count = 1, .reusable = true}}, SHIFT(138),
+  [496] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 6, 0, 0),
+  [498] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 6, 0, 0),
+  [500] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 2, 0, 0),
+  [502] = {.entry = {.count = 1, .reusable = true}}, SHIFT(107),
+  [504] = {.entry = {.count = 1, .reusable = false}}, SHIFT(107),
+  [506] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_document, 1, 0, 0),
+  [508] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0),
+  [510] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(107),
+  [513] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(107),
+  [516] = {.entry = {.count = 1, .reusable = true}}, SHIFT(23),
+  [518] = {.entry = {.count = 1, .reusable = true}}, SHIFT(226),
+  [520] = {.entry = {.count = 1, .reusable = true}}, SHIFT(287),
+  [522] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
+  [524] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
+  [526] = {.entry = {.count = 1, .reusable = true}}, SHIFT(135),
+  [528] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
+  [530] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
+  [532] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_stop, 3, 0, 0),
+  [534] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_stop, 3, 0, 0),
+  [536] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0),
+  [538] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(315),
+  [541] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(252),
+  [544] = {.entry = {.count = 1, .reusable = true}}, SHIFT(324),
+  [546] = {.entry = {.count = 1, .reusable = true}}, SHIFT(315),
+  [548] = {.entry = {.count = 1, .reusable = true}}, SHIFT(252),
+  [550] = {.entry = {.count = 1, .reusable = true}}, SHIFT(311),
+  [552] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0),
+  [554] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0), SHIFT_REPEAT(238),
+  [557] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_segment, 2, 0, 0),
+  [559] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_segment, 2, 0, 0),
+  [561] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 5, 0, 0),
+  [563] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 5, 0, 0),
+  [565] = {.entry = {.count = 1, .reusable = true}}, SHIFT(83),
+  [567] = {.entry = {.count = 1, .reusable = true}}, SHIFT(85),
+  [569] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limit, 3, 0, 0),
+  [571] = {.entry = {.count = 1, .reusable = true}}, SHIFT(15),
+  [573] = {.entry = {.count = 1, .reusable = true}}, SHIFT(266),
+  [575] = {.entry = {.count = 1, .reusable = true}}, SHIFT(42),
+  [577] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
+  [579] = {.entry = {.count = 1, .reusable = true}}, SHIFT(179),
+  [581] = {.entry = {.count = 1, .reusable = true}}, SHIFT(202),
+  [583] = {.entry = {.count = 1, .reusable = true}}, SHIFT(269),
+  [585] = {.entry = {.count = 1, .reusable = true}}, SHIFT(89),
+  [587] = {.entry = {.count = 1, .reusable = true}}, SHIFT(101),
+  [589] = {.entry = {.count = 1, .reusable = true}}, SHIFT(218),
+  [591] = {.entry = {.count = 1, .reusable = true}}, SHIFT(235),
+  [593] = {.entry = {.count = 1, .reusable = true}}, SHIFT(279),
+  [595] = {.entry = {.count = 1, .reusable = true}}, SHIFT(195),
+  [597] = {.entry = {.count = 1, .reusable = true}}, SHIFT(284),
+  [599] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 4, 0, 0),
+  [601] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 2, 0, 0),
+  [603] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 4, 0, 0),
+  [605] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 2, 0, 0),
+  [607] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0),
+  [609] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0), SHIFT_REPEAT(266),
   [612] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 5, 0, 0),
-  [614] = {.entry = {.count = 1, .reusable = true}}, SHIFT(60),
-  [616] = {.entry = {.count = 1, .reusable = true}}, SHIFT(126),
-  [618] = {.entry = {.count = 1, .reusable = true}}, SHIFT(194),
-  [620] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 1, 0, 0),
-  [622] = {.entry = {.count = 1, .reusable = true}}, SHIFT(279),
-  [624] = {.entry = {.count = 1, .reusable = true}}, SHIFT(262),
-  [626] = {.entry = {.count = 1, .reusable = true}}, SHIFT(276),
-  [628] = {.entry = {.count = 1, .reusable = true}}, SHIFT(168),
-  [630] = {.entry = {.count = 1, .reusable = true}}, SHIFT(281),
-  [632] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 2, 0, 0),
-  [634] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 2, 0, 0),
-  [636] = {.entry = {.count = 1, .reusable = true}}, SHIFT(309),
-  [638] = {.entry = {.count = 1, .reusable = true}}, SHIFT(310),
-  [640] = {.entry = {.count = 1, .reusable = true}}, SHIFT(160),
-  [642] = {.entry = {.count = 1, .reusable = true}}, SHIFT(311),
-  [644] = {.entry = {.count = 1, .reusable = true}}, SHIFT(79),
-  [646] = {.entry = {.count = 1, .reusable = true}}, SHIFT(154),
-  [648] = {.entry = {.count = 1, .reusable = true}}, SHIFT(155),
-  [650] = {.entry = {.count = 1, .reusable = true}}, SHIFT(78),
-  [652] = {.entry = {.count = 1, .reusable = true}}, SHIFT(193),
-  [654] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_line, 5, 0, 2),
-  [656] = {.entry = {.count = 1, .reusable = true}}, SHIFT(316),
-  [658] = {.entry = {.count = 1, .reusable = true}}, SHIFT(99),
-  [660] = {.entry = {.count = 1, .reusable = false}}, SHIFT(176),
-  [662] = {.entry = {.count = 1, .reusable = true}}, SHIFT(254),
-  [664] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0),
-  [666] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0), SHIFT_REPEAT(193),
-  [669] = {.entry = {.count = 1, .reusable = true}}, SHIFT(10),
-  [671] = {.entry = {.count = 1, .reusable = true}}, SHIFT(150),
-  [673] = {.entry = {.count = 1, .reusable = true}}, SHIFT(151),
-  [675] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 3, 0, 0),
-  [677] = {.entry = {.count = 1, .reusable = true}}, SHIFT(144),
-  [679] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 4, 0, 0),
-  [681] = {.entry = {.count = 1, .reusable = true}}, SHIFT(77),
-  [683] = {.entry = {.count = 1, .reusable = true}}, SHIFT(129),
-  [685] = {.entry = {.count = 1, .reusable = true}}, SHIFT(257),
-  [687] = {.entry = {.count = 1, .reusable = true}}, SHIFT(258),
-  [689] = {.entry = {.count = 1, .reusable = true}}, SHIFT(263),
-  [691] = {.entry = {.count = 1, .reusable = true}}, SHIFT(166),
-  [693] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 1, 0, 0),
-  [695] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0),
-  [697] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0), SHIFT_REPEAT(184),
-  [700] = {.entry = {.count = 1, .reusable = true}}, SHIFT(131),
-  [702] = {.entry = {.count = 1, .reusable = true}}, SHIFT(95),
-  [704] = {.entry = {.count = 1, .reusable = true}}, SHIFT(17),
-  [706] = {.entry = {.count = 1, .reusable = true}}, SHIFT(136),
-  [708] = {.entry = {.count = 1, .reusable = true}}, SHIFT(159),
-  [710] = {.entry = {.count = 1, .reusable = true}}, SHIFT(203),
-  [712] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 6, 0, 0),
-  [714] = {.entry = {.count = 1, .reusable = true}}, SHIFT(80),
-  [716] = {.entry = {.count = 1, .reusable = true}}, SHIFT(156),
-  [718] = {.entry = {.count = 1, .reusable = true}}, SHIFT(157),
-  [720] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 4, 0, 0),
-  [722] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0),
-  [724] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(142),
-  [727] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 5, 0, 0),
-  [729] = {.entry = {.count = 1, .reusable = true}}, SHIFT(235),
-  [731] = {.entry = {.count = 1, .reusable = true}}, SHIFT(176),
-  [733] = {.entry = {.count = 1, .reusable = true}}, SHIFT(243),
-  [735] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requirement, 4, 0, 0),
-  [737] = {.entry = {.count = 1, .reusable = true}}, SHIFT(21),
-  [739] = {.entry = {.count = 1, .reusable = true}}, SHIFT(122),
-  [741] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 4, 0, 0),
-  [743] = {.entry = {.count = 1, .reusable = true}}, SHIFT(22),
-  [745] = {.entry = {.count = 1, .reusable = true}}, SHIFT(237),
-  [747] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_timeout, 2, 0, 0),
-  [749] = {.entry = {.count = 1, .reusable = true}}, SHIFT(125),
-  [751] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 5, 0, 0),
-  [753] = {.entry = {.count = 1, .reusable = true}}, SHIFT(286),
-  [755] = {.entry = {.count = 1, .reusable = true}}, SHIFT(107),
-  [757] = {.entry = {.count = 1, .reusable = true}}, SHIFT(23),
-  [759] = {.entry = {.count = 1, .reusable = true}}, SHIFT(133),
-  [761] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 5),
-  [763] = {.entry = {.count = 1, .reusable = true}}, SHIFT(94),
-  [765] = {.entry = {.count = 1, .reusable = true}}, SHIFT(265),
-  [767] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 4, 0, 0),
-  [769] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 2, 0, 0),
-  [771] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 0),
-  [773] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 5),
-  [775] = {.entry = {.count = 1, .reusable = true}}, SHIFT(189),
-  [777] = {.entry = {.count = 1, .reusable = true}}, SHIFT(282),
-  [779] = {.entry = {.count = 1, .reusable = true}}, SHIFT(191),
-  [781] = {.entry = {.count = 1, .reusable = true}}, SHIFT(291),
-  [783] = {.entry = {.count = 1, .reusable = true}}, SHIFT(274),
-  [785] = {.entry = {.count = 1, .reusable = true}}, SHIFT(275),
-  [787] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
-  [789] = {.entry = {.count = 1, .reusable = true}}, SHIFT(158),
-  [791] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
-  [793] = {.entry = {.count = 1, .reusable = true}}, SHIFT(318),
-  [795] = {.entry = {.count = 1, .reusable = true}}, SHIFT(83),
-  [797] = {.entry = {.count = 1, .reusable = true}}, SHIFT(138),
-  [799] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_args, 5, 0, 0),
-  [801] = {.entry = {.count = 1, .reusable = true}}, SHIFT(148),
-  [803] = {.entry = {.count = 1, .reusable = true}}, SHIFT(288),
-  [805] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 0),
-  [807] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
-  [809] = {.entry = {.count = 1, .reusable = true}}, SHIFT(296),
-  [811] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 4, 0, 0),
-  [813] = {.entry = {.count = 1, .reusable = true}}, SHIFT(24),
-  [815] = {.entry = {.count = 1, .reusable = true}}, SHIFT(30),
-  [817] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
-  [819] = {.entry = {.count = 1, .reusable = true}}, SHIFT(236),
-  [821] = {.entry = {.count = 1, .reusable = true}}, SHIFT(101),
-  [823] = {.entry = {.count = 1, .reusable = true}}, SHIFT(65),
-  [825] = {.entry = {.count = 1, .reusable = true}}, SHIFT(188),
-  [827] = {.entry = {.count = 1, .reusable = true}}, SHIFT(163),
-  [829] = {.entry = {.count = 1, .reusable = true}}, SHIFT(196),
-  [831] = {.entry = {.count = 1, .reusable = true}}, SHIFT(121),
-  [833] = {.entry = {.count = 1, .reusable = true}}, SHIFT(230),
-  [835] = {.entry = {.count = 1, .reusable = true}}, SHIFT(124),
-  [837] = {.entry = {.count = 1, .reusable = true}}, SHIFT(212),
-  [839] = {.entry = {.count = 1, .reusable = true}}, SHIFT(232),
-  [841] = {.entry = {.count = 1, .reusable = true}}, SHIFT(246),
-  [843] = {.entry = {.count = 1, .reusable = true}}, SHIFT(87),
-  [845] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 4, 0, 0),
-  [847] = {.entry = {.count = 1, .reusable = true}}, SHIFT(260),
-  [849] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 3, 0, 0),
-  [851] = {.entry = {.count = 1, .reusable = true}}, SHIFT(214),
-  [853] = {.entry = {.count = 1, .reusable = true}}, SHIFT(152),
-  [855] = {.entry = {.count = 1, .reusable = true}}, SHIFT(96),
-  [857] = {.entry = {.count = 1, .reusable = true}}, SHIFT(93),
-  [859] = {.entry = {.count = 1, .reusable = true}}, SHIFT(256),
-  [861] = {.entry = {.count = 1, .reusable = true}}, SHIFT(97),
-  [863] = {.entry = {.count = 1, .reusable = true}}, SHIFT(36),
-  [865] = {.entry = {.count = 1, .reusable = true}}, SHIFT(140),
-  [867] = {.entry = {.count = 1, .reusable = true}}, SHIFT(180),
-  [869] = {.entry = {.count = 1, .reusable = true}}, SHIFT(259),
-  [871] = {.entry = {.count = 1, .reusable = true}}, SHIFT(239),
-  [873] = {.entry = {.count = 1, .reusable = true}}, SHIFT(135),
-  [875] = {.entry = {.count = 1, .reusable = true}}, SHIFT(217),
-  [877] = {.entry = {.count = 1, .reusable = true}}, SHIFT(312),
-  [879] = {.entry = {.count = 1, .reusable = true}}, SHIFT(218),
-  [881] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
-  [883] = {.entry = {.count = 1, .reusable = true}}, SHIFT(228),
-  [885] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 2, 0, 0),
-  [887] = {.entry = {.count = 1, .reusable = true}}, SHIFT(192),
-  [889] = {.entry = {.count = 1, .reusable = true}}, SHIFT(266),
-  [891] = {.entry = {.count = 1, .reusable = true}}, SHIFT(128),
-  [893] = {.entry = {.count = 1, .reusable = true}}, SHIFT(18),
-  [895] = {.entry = {.count = 1, .reusable = true}}, SHIFT(119),
-  [897] = {.entry = {.count = 1, .reusable = true}}, SHIFT(241),
+  [614] = {.entry = {.count = 1, .reusable = true}}, SHIFT(21),
+  [616] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 3, 0, 0),
+  [618] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0),
+  [620] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(158),
+  [623] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 1, 0, 0),
+  [625] = {.entry = {.count = 1, .reusable = true}}, SHIFT(323),
+  [627] = {.entry = {.count = 1, .reusable = true}}, SHIFT(33),
+  [629] = {.entry = {.count = 1, .reusable = true}}, SHIFT(66),
+  [631] = {.entry = {.count = 1, .reusable = true}}, SHIFT(241),
+  [633] = {.entry = {.count = 1, .reusable = true}}, SHIFT(11),
+  [635] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0),
+  [637] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0), SHIFT_REPEAT(152),
+  [640] = {.entry = {.count = 1, .reusable = true}}, SHIFT(60),
+  [642] = {.entry = {.count = 1, .reusable = true}}, SHIFT(154),
+  [644] = {.entry = {.count = 1, .reusable = true}}, SHIFT(65),
+  [646] = {.entry = {.count = 1, .reusable = true}}, SHIFT(152),
+  [648] = {.entry = {.count = 1, .reusable = true}}, SHIFT(213),
+  [650] = {.entry = {.count = 1, .reusable = true}}, SHIFT(187),
+  [652] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 3, 0, 0),
+  [654] = {.entry = {.count = 1, .reusable = true}}, SHIFT(312),
+  [656] = {.entry = {.count = 1, .reusable = true}}, SHIFT(313),
+  [658] = {.entry = {.count = 1, .reusable = true}}, SHIFT(199),
+  [660] = {.entry = {.count = 1, .reusable = true}}, SHIFT(314),
+  [662] = {.entry = {.count = 1, .reusable = true}}, SHIFT(282),
+  [664] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0),
+  [666] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0), SHIFT_REPEAT(188),
+  [669] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 4, 0, 0),
+  [671] = {.entry = {.count = 1, .reusable = true}}, SHIFT(156),
+  [673] = {.entry = {.count = 1, .reusable = true}}, SHIFT(143),
+  [675] = {.entry = {.count = 1, .reusable = true}}, SHIFT(97),
+  [677] = {.entry = {.count = 1, .reusable = true}}, SHIFT(184),
+  [679] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 1, 0, 0),
+  [681] = {.entry = {.count = 1, .reusable = true}}, SHIFT(306),
+  [683] = {.entry = {.count = 1, .reusable = true}}, SHIFT(316),
+  [685] = {.entry = {.count = 1, .reusable = true}}, SHIFT(318),
+  [687] = {.entry = {.count = 1, .reusable = true}}, SHIFT(319),
+  [689] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 4, 0, 0),
+  [691] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_line, 5, 0, 2),
+  [693] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 3, 0, 0),
+  [695] = {.entry = {.count = 1, .reusable = true}}, SHIFT(128),
+  [697] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 5, 0, 0),
+  [699] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
+  [701] = {.entry = {.count = 1, .reusable = true}}, SHIFT(161),
+  [703] = {.entry = {.count = 1, .reusable = true}}, SHIFT(162),
+  [705] = {.entry = {.count = 1, .reusable = true}}, SHIFT(102),
+  [707] = {.entry = {.count = 1, .reusable = false}}, SHIFT(170),
+  [709] = {.entry = {.count = 1, .reusable = true}}, SHIFT(258),
+  [711] = {.entry = {.count = 1, .reusable = true}}, SHIFT(78),
+  [713] = {.entry = {.count = 1, .reusable = true}}, SHIFT(192),
+  [715] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 6, 0, 0),
+  [717] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0),
+  [719] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(139),
+  [722] = {.entry = {.count = 1, .reusable = true}}, SHIFT(79),
+  [724] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0),
+  [726] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0), SHIFT_REPEAT(192),
+  [729] = {.entry = {.count = 1, .reusable = true}}, SHIFT(12),
+  [731] = {.entry = {.count = 1, .reusable = true}}, SHIFT(129),
+  [733] = {.entry = {.count = 1, .reusable = true}}, SHIFT(149),
+  [735] = {.entry = {.count = 1, .reusable = true}}, SHIFT(17),
+  [737] = {.entry = {.count = 1, .reusable = true}}, SHIFT(141),
+  [739] = {.entry = {.count = 1, .reusable = true}}, SHIFT(142),
+  [741] = {.entry = {.count = 1, .reusable = true}}, SHIFT(228),
+  [743] = {.entry = {.count = 1, .reusable = true}}, SHIFT(80),
+  [745] = {.entry = {.count = 1, .reusable = true}}, SHIFT(159),
+  [747] = {.entry = {.count = 1, .reusable = true}}, SHIFT(160),
+  [749] = {.entry = {.count = 1, .reusable = true}}, SHIFT(153),
+  [751] = {.entry = {.count = 1, .reusable = true}}, SHIFT(265),
+  [753] = {.entry = {.count = 1, .reusable = true}}, SHIFT(271),
+  [755] = {.entry = {.count = 1, .reusable = true}}, SHIFT(180),
+  [757] = {.entry = {.count = 1, .reusable = true}}, SHIFT(275),
+  [759] = {.entry = {.count = 1, .reusable = true}}, SHIFT(181),
+  [761] = {.entry = {.count = 1, .reusable = true}}, SHIFT(280),
+  [763] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_args, 5, 0, 0),
+  [765] = {.entry = {.count = 1, .reusable = true}}, SHIFT(133),
+  [767] = {.entry = {.count = 1, .reusable = true}}, SHIFT(254),
+  [769] = {.entry = {.count = 1, .reusable = true}}, SHIFT(278),
+  [771] = {.entry = {.count = 1, .reusable = true}}, SHIFT(110),
+  [773] = {.entry = {.count = 1, .reusable = true}}, SHIFT(294),
+  [775] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requirement, 4, 0, 0),
+  [777] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 4, 0, 0),
+  [779] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 2, 0, 0),
+  [781] = {.entry = {.count = 1, .reusable = true}}, SHIFT(170),
+  [783] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 5, 0, 0),
+  [785] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 0),
+  [787] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 5),
+  [789] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 4, 0, 0),
+  [791] = {.entry = {.count = 1, .reusable = true}}, SHIFT(24),
+  [793] = {.entry = {.count = 1, .reusable = true}}, SHIFT(125),
+  [795] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 0),
+  [797] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 5),
+  [799] = {.entry = {.count = 1, .reusable = true}}, SHIFT(22),
+  [801] = {.entry = {.count = 1, .reusable = true}}, SHIFT(147),
+  [803] = {.entry = {.count = 1, .reusable = true}}, SHIFT(237),
+  [805] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
+  [807] = {.entry = {.count = 1, .reusable = true}}, SHIFT(163),
+  [809] = {.entry = {.count = 1, .reusable = true}}, SHIFT(84),
+  [811] = {.entry = {.count = 1, .reusable = true}}, SHIFT(164),
+  [813] = {.entry = {.count = 1, .reusable = true}}, SHIFT(96),
+  [815] = {.entry = {.count = 1, .reusable = true}}, SHIFT(245),
+  [817] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_timeout, 2, 0, 0),
+  [819] = {.entry = {.count = 1, .reusable = true}}, SHIFT(196),
+  [821] = {.entry = {.count = 1, .reusable = true}}, SHIFT(8),
+  [823] = {.entry = {.count = 1, .reusable = true}}, SHIFT(30),
+  [825] = {.entry = {.count = 1, .reusable = true}}, SHIFT(301),
+  [827] = {.entry = {.count = 1, .reusable = true}}, SHIFT(37),
+  [829] = {.entry = {.count = 1, .reusable = true}}, SHIFT(56),
+  [831] = {.entry = {.count = 1, .reusable = true}}, SHIFT(63),
+  [833] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
+  [835] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
+  [837] = {.entry = {.count = 1, .reusable = true}}, SHIFT(255),
+  [839] = {.entry = {.count = 1, .reusable = true}}, SHIFT(243),
+  [841] = {.entry = {.count = 1, .reusable = true}}, SHIFT(130),
+  [843] = {.entry = {.count = 1, .reusable = true}}, SHIFT(211),
+  [845] = {.entry = {.count = 1, .reusable = true}}, SHIFT(297),
+  [847] = {.entry = {.count = 1, .reusable = true}}, SHIFT(219),
+  [849] = {.entry = {.count = 1, .reusable = true}}, SHIFT(299),
+  [851] = {.entry = {.count = 1, .reusable = true}}, SHIFT(220),
+  [853] = {.entry = {.count = 1, .reusable = true}}, SHIFT(35),
+  [855] = {.entry = {.count = 1, .reusable = true}}, SHIFT(88),
+  [857] = {.entry = {.count = 1, .reusable = true}}, SHIFT(157),
+  [859] = {.entry = {.count = 1, .reusable = true}}, SHIFT(321),
+  [861] = {.entry = {.count = 1, .reusable = true}}, SHIFT(239),
+  [863] = {.entry = {.count = 1, .reusable = true}}, SHIFT(221),
+  [865] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
+  [867] = {.entry = {.count = 1, .reusable = true}}, SHIFT(126),
+  [869] = {.entry = {.count = 1, .reusable = true}}, SHIFT(44),
+  [871] = {.entry = {.count = 1, .reusable = true}}, SHIFT(298),
+  [873] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
+  [875] = {.entry = {.count = 1, .reusable = true}}, SHIFT(127),
+  [877] = {.entry = {.count = 1, .reusable = true}}, SHIFT(246),
+  [879] = {.entry = {.count = 1, .reusable = true}}, SHIFT(216),
+  [881] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 2, 0, 0),
+  [883] = {.entry = {.count = 1, .reusable = true}}, SHIFT(19),
+  [885] = {.entry = {.count = 1, .reusable = true}}, SHIFT(214),
+  [887] = {.entry = {.count = 1, .reusable = true}}, SHIFT(224),
+  [889] = {.entry = {.count = 1, .reusable = true}}, SHIFT(155),
+  [891] = {.entry = {.count = 1, .reusable = true}}, SHIFT(225),
+  [893] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
+  [895] = {.entry = {.count = 1, .reusable = true}}, SHIFT(171),
+  [897] = {.entry = {.count = 1, .reusable = true}}, SHIFT(189),
   [899] = {.entry = {.count = 1, .reusable = true}}, SHIFT(173),
-  [901] = {.entry = {.count = 1, .reusable = true}}, SHIFT(185),
-  [903] = {.entry = {.count = 1, .reusable = true}}, SHIFT(261),
-  [905] = {.entry = {.count = 1, .reusable = true}}, SHIFT(33),
-  [907] = {.entry = {.count = 1, .reusable = true}}, SHIFT(289),
-  [909] = {.entry = {.count = 1, .reusable = true}}, SHIFT(109),
-  [911] = {.entry = {.count = 1, .reusable = true}}, SHIFT(63),
-  [913] = {.entry = {.count = 1, .reusable = true}}, SHIFT(130),
-  [915] = {.entry = {.count = 1, .reusable = true}}, SHIFT(213),
-  [917] = {.entry = {.count = 1, .reusable = true}}, SHIFT(164),
-  [919] = {.entry = {.count = 1, .reusable = true}}, SHIFT(187),
-  [921] = {.entry = {.count = 1, .reusable = true}}, SHIFT(201),
+  [901] = {.entry = {.count = 1, .reusable = true}}, SHIFT(172),
+  [903] = {.entry = {.count = 1, .reusable = true}}, SHIFT(112),
+  [905] = {.entry = {.count = 1, .reusable = true}}, SHIFT(190),
+  [907] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 3, 0, 0),
+  [909] = {.entry = {.count = 1, .reusable = true}}, SHIFT(242),
+  [911] = {.entry = {.count = 1, .reusable = true}}, SHIFT(268),
+  [913] = {.entry = {.count = 1, .reusable = true}}, SHIFT(289),
+  [915] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
+  [917] = {.entry = {.count = 1, .reusable = true}}, SHIFT(248),
+  [919] = {.entry = {.count = 1, .reusable = true}}, SHIFT(99),
+  [921] = {.entry = {.count = 1, .reusable = true}}, SHIFT(100),
   [923] = {.entry = {.count = 1, .reusable = true}}, SHIFT(175),
-  [925] = {.entry = {.count = 1, .reusable = true}}, SHIFT(240),
-  [927] = {.entry = {.count = 1, .reusable = true}}, SHIFT(273),
-  [929] = {.entry = {.count = 1, .reusable = true}}, SHIFT(277),
-  [931] = {.entry = {.count = 1, .reusable = true}}, SHIFT(216),
-  [933] = {.entry = {.count = 1, .reusable = true}}, SHIFT(58),
-  [935] = {.entry = {.count = 1, .reusable = true}}, SHIFT(123),
-  [937] = {.entry = {.count = 1, .reusable = true}}, SHIFT(115),
-  [939] = {.entry = {.count = 1, .reusable = true}}, SHIFT(268),
-  [941] = {.entry = {.count = 1, .reusable = true}}, SHIFT(84),
-  [943] = {.entry = {.count = 1, .reusable = true}}, SHIFT(85),
-  [945] = {.entry = {.count = 1, .reusable = true}}, SHIFT(86),
-  [947] = {.entry = {.count = 1, .reusable = true}}, SHIFT(200),
-  [949] = {.entry = {.count = 1, .reusable = true}}, SHIFT(186),
-  [951] = {.entry = {.count = 1, .reusable = true}}, SHIFT(271),
-  [953] = {.entry = {.count = 1, .reusable = true}}, SHIFT(264),
-  [955] = {.entry = {.count = 1, .reusable = true}}, SHIFT(207),
-  [957] = {.entry = {.count = 1, .reusable = true}}, SHIFT(40),
-  [959] = {.entry = {.count = 1, .reusable = true}}, SHIFT(306),
-  [961] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 3, 0, 0),
-  [963] = {.entry = {.count = 1, .reusable = true}}, SHIFT(227),
-  [965] = {.entry = {.count = 1, .reusable = true}}, SHIFT(197),
-  [967] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
+  [925] = {.entry = {.count = 1, .reusable = true}}, SHIFT(229),
+  [927] = {.entry = {.count = 1, .reusable = true}}, SHIFT(212),
+  [929] = {.entry = {.count = 1, .reusable = true}}, SHIFT(206),
+  [931] = {.entry = {.count = 1, .reusable = true}}, SHIFT(123),
+  [933] = {.entry = {.count = 1, .reusable = true}}, SHIFT(233),
+  [935] = {.entry = {.count = 1, .reusable = true}}, SHIFT(146),
+  [937] = {.entry = {.count = 1, .reusable = true}}, SHIFT(198),
+  [939] = {.entry = {.count = 1, .reusable = true}}, SHIFT(165),
+  [941] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 4, 0, 0),
+  [943] = {.entry = {.count = 1, .reusable = true}}, SHIFT(234),
+  [945] = {.entry = {.count = 1, .reusable = true}}, SHIFT(176),
+  [947] = {.entry = {.count = 1, .reusable = true}}, SHIFT(86),
+  [949] = {.entry = {.count = 1, .reusable = true}}, SHIFT(87),
+  [951] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 3, 0, 0),
+  [953] = {.entry = {.count = 1, .reusable = true}}, SHIFT(182),
+  [955] = {.entry = {.count = 1, .reusable = true}}, SHIFT(151),
+  [957] = {.entry = {.count = 1, .reusable = true}}, SHIFT(95),
+  [959] = {.entry = {.count = 1, .reusable = true}}, SHIFT(264),
+  [961] = {.entry = {.count = 1, .reusable = true}}, SHIFT(290),
+  [963] = {.entry = {.count = 1, .reusable = true}}, SHIFT(292),
+  [965] = {.entry = {.count = 1, .reusable = true}}, SHIFT(148),
+  [967] = {.entry = {.count = 1, .reusable = true}}, SHIFT(286),
+  [969] = {.entry = {.count = 1, .reusable = true}}, SHIFT(232),
+  [971] = {.entry = {.count = 1, .reusable = true}}, SHIFT(293),
+  [973] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 4, 0, 0),
 };
 
 #ifdef __cplusplus

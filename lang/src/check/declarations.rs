@@ -90,6 +90,7 @@ pub(super) fn check_node(cx: &mut Checker, node: &SyntaxNode) {
             }
         }
         TIMEOUT_SPEC => timeout(cx, node),
+        CALL_STMT => call_options(cx, node),
         LIMIT => limit(cx, node),
         GRANT_STMT => grant(cx, node),
         _ => {}
@@ -130,6 +131,58 @@ fn timeout(cx: &mut Checker, node: &SyntaxNode) {
         }
     }
     let _ = (exec, total); // `exec > total` is a semantic check (compiler)
+}
+
+/// The most resends a `call` entry may ask for: with the doubling wait, 16 already spans far
+/// longer than any exchange may last.
+pub const MAX_RETRIES: u32 = 16;
+
+/// `timeout`, `ack` and `retries` on a `call` entry: each at most once, in range.
+fn call_options(cx: &mut Checker, node: &SyntaxNode) {
+    let Some(call) = crate::ast::CallStmt::cast(node.clone()) else {
+        return;
+    };
+    let mut seen: Vec<(String, crate::diagnostic::Span)> = Vec::new();
+    for (word, value) in call.options() {
+        let span = token_span(&word);
+        if let Some((_, first)) = seen.iter().find(|(w, _)| w == word.text()) {
+            cx.report(
+                Diagnostic::new(
+                    codes::INVALID_CALL_OPTION,
+                    span,
+                    format!("`{}` is given twice", word.text()),
+                )
+                .label("again here")
+                .secondary(first.clone(), "first here")
+                .help("keep one"),
+            );
+            continue;
+        }
+        seen.push((word.text().to_string(), span));
+        let Some(value) = value else { continue };
+        let vspan = match &value {
+            rowan::NodeOrToken::Node(n) => trimmed_span(n),
+            rowan::NodeOrToken::Token(t) => token_span(t),
+        };
+        let text = &cx.src[vspan.clone()];
+        match word.text() {
+            "retries" if text.parse::<u32>().map_or(true, |n| n > MAX_RETRIES) => cx.report(
+                Diagnostic::new(
+                    codes::INVALID_CALL_OPTION,
+                    vspan,
+                    format!("`retries {text}` is out of range"),
+                )
+                .label(format!("0 to {MAX_RETRIES}"))
+                .note("each resend waits twice as long as the one before (up to the mesh's `max_retry_delay`)"),
+            ),
+            "ack" if quantity::duration_ms(text) == Ok(0) => cx.report(
+                Diagnostic::new(codes::INVALID_CALL_OPTION, vspan, "`ack 0ms` would resend at once")
+                    .label("must be longer than 0")
+                    .help("write a wait such as `ack 250ms`"),
+            ),
+            _ => {}
+        }
+    }
 }
 
 fn limit(cx: &mut Checker, node: &SyntaxNode) {

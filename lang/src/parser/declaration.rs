@@ -293,7 +293,8 @@ fn grant(p: &mut Parser) {
     p.finish();
 }
 
-/// `call SELECTOR^Ext<Method>/path? (timeout D)?;`
+/// `call SELECTOR^Ext<Method>/path? (timeout D | ack D | retries N)*;` — the options in any
+/// order; the checker reports a repeated one.
 fn call(p: &mut Parser) {
     p.start(CALL_STMT);
     p.bump(); // call
@@ -315,16 +316,34 @@ fn call(p: &mut Parser) {
             "`^` and the call's kind, as in `^Ext<Select>`",
         );
     }
-    if p.at_word("timeout") {
+    while let Some(option) = ["timeout", "ack", "retries"]
+        .into_iter()
+        .find(|w| p.at_word(w))
+    {
         p.bump();
-        if p.at(INT) {
+        let missing = if option == "retries" {
+            (!p.eat(INT)).then_some((codes::INVALID_CALL_OPTION, "a count such as `3`"))
+        } else if p.at(INT) {
             duration(p);
+            None
         } else {
-            expected(p, codes::INVALID_DURATION, "a duration such as `500ms`");
+            Some((codes::INVALID_DURATION, "a duration such as `500ms`"))
+        };
+        if let Some((code, what)) = missing {
+            expected(p, code, what);
+            // A wrong value on the same line (`retries many`) is the one mistake: skip it, so
+            // the `;` after it is not reported missing too.
+            if p.at_any(&[IDENT, STRING]) && !p.on_new_line() && !is_call_option(p) {
+                p.bump();
+            }
         }
     }
     terminate(p, "the call");
     p.finish();
+}
+
+fn is_call_option(p: &Parser) -> bool {
+    ["timeout", "ack", "retries"].iter().any(|w| p.at_word(w))
 }
 
 /// `limits { memory 16MiB; payload 1MiB; }`

@@ -207,6 +207,6 @@ fn is_keyword(text: &str) -> bool {
         || GRANT_FORMS.contains(&text)
         || matches!(
             text,
-            "on" | "to" | "exec" | "total" | "Set" | "Install" | "timeout"
+            "on" | "to" | "exec" | "total" | "Set" | "Install" | "timeout" | "ack" | "retries"
         )
 }

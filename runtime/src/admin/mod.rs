@@ -252,7 +252,12 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
         match (to, remote, rt.mesh()) {
             (Some(to), _, _) => rt.serve(to, message),
             (None, Some(name), Some(mesh)) => mesh
-                .deliver(&name, message, crate::message::Exchange::start())
+                .deliver(
+                    &name,
+                    message,
+                    crate::message::Exchange::start(),
+                    Default::default(),
+                )
                 .unwrap_or_else(|| {
                     Err(RuntimeError::new(
                         codes::ADDRESS_NOT_HOSTED,

@@ -78,23 +78,23 @@ impl MeshOptions {
         }
     }
 
-    /// The ack wait of attempt `n` (1-based): the ack timeout, doubled per resend, capped.
+    /// The resend schedule for one message: these settings, or a `call` entry's own.
+    pub fn schedule_for(&self, delivery: Delivery) -> Schedule {
+        Schedule {
+            ack_timeout: delivery.ack_timeout.unwrap_or(self.ack_timeout),
+            retries: delivery.retries.unwrap_or(self.retries).min(MAX_RETRIES),
+            max_retry_delay: self.max_retry_delay,
+        }
+    }
+
     pub fn ack_wait(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
-        self.ack_timeout
-            .saturating_mul(factor)
-            .min(self.max_retry_delay.max(self.ack_timeout))
+        self.schedule_for(Delivery::default()).ack_wait(attempt)
     }
 
-    /// The whole retry schedule: how long a sender may keep resending one message.
-    pub fn schedule(&self) -> Duration {
-        (1..=self.retries + 1).map(|n| self.ack_wait(n)).sum()
-    }
-
-    /// How long a receiver remembers a message id: longer than any resend can come, and any
-    /// exchange can last.
+    /// How long a receiver remembers a message id: longer than any resend can come. Every
+    /// resend also falls within its exchange, which lasts at most `MAX_EXCHANGE`.
     pub fn dedupe_window(&self) -> Duration {
-        self.schedule() * 2 + crate::message::MAX_EXCHANGE
+        self.schedule_for(Delivery::default()).total() * 2 + crate::message::MAX_EXCHANGE
     }
 
     pub fn check(&self) -> Result<(), String> {
@@ -139,6 +139,40 @@ impl MeshOptions {
 
     pub fn heartbeat_subject(&self) -> String {
         self.subject("heartbeat")
+    }
+}
+
+/// The most resends any message gets, whatever its settings say.
+pub const MAX_RETRIES: u32 = 16;
+
+/// A `call` entry's own delivery settings (`ack`, `retries`), over `[mesh]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub ack_timeout: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+/// When one message is resent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub ack_timeout: Duration,
+    pub retries: u32,
+    pub max_retry_delay: Duration,
+}
+
+impl Schedule {
+    /// The ack wait of attempt `n` (1-based): the ack timeout, doubled per resend, capped at
+    /// the longest retry delay (or the ack timeout itself, when that is longer).
+    pub fn ack_wait(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
+        self.ack_timeout
+            .saturating_mul(factor)
+            .min(self.max_retry_delay.max(self.ack_timeout))
+    }
+
+    /// How long a sender may keep resending one message.
+    pub fn total(&self) -> Duration {
+        (1..=self.retries + 1).map(|n| self.ack_wait(n)).sum()
     }
 }
 
@@ -260,11 +294,13 @@ impl Mesh {
         name: &str,
         message: Message,
         exchange: Exchange,
+        delivery: Delivery,
     ) -> Option<Result<Reply, RuntimeError>> {
         let first = self.hosts.choose(name)?;
         // Driven on the calling thread (a guest's or a blocking one, never an async worker), as
         // a plain NATS request would be: no hand-off to a task and back.
-        let send = Arc::clone(self).send(first, name.to_string(), message, exchange);
+        let schedule = self.options.schedule_for(delivery);
+        let send = Arc::clone(self).send(first, name.to_string(), message, exchange, schedule);
         Some(self.handle.block_on(send))
     }
 
@@ -398,8 +434,19 @@ mod tests {
         o.max_retry_delay = Duration::from_millis(500);
         let waits: Vec<u128> = (1..=5).map(|n| o.ack_wait(n).as_millis()).collect();
         assert_eq!(waits, [100, 200, 400, 500, 500]);
-        assert_eq!(o.schedule(), Duration::from_millis(1700));
-        assert!(o.dedupe_window() > o.schedule() + crate::message::MAX_EXCHANGE);
+        let schedule = o.schedule_for(Delivery::default());
+        assert_eq!(schedule.total(), Duration::from_millis(1700));
+        assert!(o.dedupe_window() > schedule.total() + crate::message::MAX_EXCHANGE);
+        // A `call` entry's own settings win; resends are capped whatever it says.
+        let own = o.schedule_for(Delivery {
+            ack_timeout: Some(Duration::from_millis(50)),
+            retries: Some(99),
+        });
+        assert_eq!(
+            (own.ack_timeout.as_millis(), own.retries),
+            (50, MAX_RETRIES)
+        );
+        assert_eq!(own.ack_wait(1).as_millis(), 50);
     }
 
     #[test]

@@ -189,7 +189,8 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
         });
         mesh.dedupe.done(id, frame.clone());
         replied.store(true, Ordering::Release);
-        mesh.handle.block_on(answer(&mesh, &reply_to, attempt, frame));
+        mesh.handle
+            .block_on(answer(&mesh, &reply_to, attempt, frame));
     });
 }
 

@@ -82,6 +82,7 @@ impl Mesh {
         name: String,
         message: Message,
         exchange: Exchange,
+        schedule: super::Schedule,
     ) -> Result<Reply, RuntimeError> {
         let mut id: MessageId = [0; 16];
         getrandom::fill(&mut id).map_err(|e| {
@@ -122,7 +123,7 @@ impl Mesh {
                     format!("no ack from host `{host}` before the exchange's time ran out"),
                 ));
             }
-            if attempt_here > self.options.retries {
+            if attempt_here > schedule.retries {
                 bump(&self.counters.timeouts);
                 return Err(timeout(
                     &host,
@@ -142,7 +143,7 @@ impl Mesh {
             }
             self.publish(&host, &reply_to, &mut envelope, remaining)
                 .await?;
-            let wait = self.options.ack_wait(attempt_here).min(remaining);
+            let wait = schedule.ack_wait(attempt_here).min(remaining);
             match next_frame(&mut frames, wait).await {
                 Waited::Frame(Frame::Ack { .. }) => {
                     bump(&self.counters.acks);
@@ -191,7 +192,7 @@ impl Mesh {
                     ),
                 ));
             }
-            let wait = self.options.max_retry_delay.min(remaining);
+            let wait = schedule.max_retry_delay.min(remaining);
             match next_frame(&mut frames, wait).await {
                 Waited::Frame(Frame::Reply { outcome, .. }) => return finish(outcome),
                 Waited::Frame(_) => {}
@@ -243,7 +244,7 @@ impl Mesh {
             reply_to.to_string(),
             bytes.into(),
         );
-        match tokio::time::timeout(self.options.ack_timeout, publish).await {
+        match tokio::time::timeout(self.options.max_retry_delay, publish).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::debug!("mesh: publish to {host} failed: {e}"),
             Err(_) => tracing::debug!("mesh: publish to {host} did not go out in time"),
