@@ -169,7 +169,12 @@ impl IncrementalChecker {
         starlane_lang::check::body_items(root)
             .map(|item| {
                 let start = item_start(&item);
-                let Some(memo) = self.items.get_mut(&src[item_range(&item)]) else {
+                // Keyed by text, so the kind must agree too: `->` can be a pipeline or an error.
+                let memo = self
+                    .items
+                    .get_mut(&src[item_range(&item)])
+                    .filter(|m| m.kind == item.kind());
+                let Some(memo) = memo else {
                     return (Arc::new(ItemSymbols::of(&item, &mut self.regexes)), 0);
                 };
                 let symbols = match &memo.symbols {

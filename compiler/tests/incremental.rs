@@ -144,6 +144,14 @@ proptest! {
     }
 }
 
+/// Found by the property above: two items with the same text (`->`) but different kinds (an
+/// error and a pipeline) must not share symbols.
+#[test]
+fn items_with_the_same_text_but_another_kind_keep_their_own_symbols() {
+    let text = "Bind {\n\n  Http {\n\n    <Get>/(.*) -> localhost:repo:tutorial:2.0.0:/html/$1 => &;\n    <Get>/apse${id}; }) -> locmy-app^Http<Get>/$1 => &;\n\n->  }\n\n}\n";
+    assert_same(&mut IncrementalChecker::default(), text);
+}
+
 #[test]
 fn every_corpus_file_checks_the_same_incrementally() {
     for text in bind_files() {
