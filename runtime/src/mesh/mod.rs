@@ -210,6 +210,8 @@ pub struct Mesh {
     pub(crate) leaving: AtomicBool,
     /// Messages from other hosts running here now, by sending host.
     pub(crate) in_flight: Mutex<HashMap<String, usize>>,
+    /// Acks waiting for their time (in the order they fall due), unless the reply goes first.
+    pub(crate) pending_acks: Mutex<std::collections::VecDeque<receiver::PendingAck>>,
     /// Kept by the NATS connection's event callback.
     pub(crate) connected: Arc<AtomicBool>,
     pub(crate) reconnects: Arc<AtomicU64>,
@@ -269,6 +271,7 @@ impl Mesh {
             inbox,
             leaving: AtomicBool::new(false),
             in_flight: Mutex::new(HashMap::new()),
+            pending_acks: Mutex::new(std::collections::VecDeque::new()),
             connected,
             reconnects,
             handle: tokio::runtime::Handle::current(),
@@ -277,6 +280,7 @@ impl Mesh {
         });
         sender::start_inbox(&mesh).await?;
         receiver::start(&mesh, rt).await?;
+        receiver::start_ack_sweeper(&mesh);
         receiver::start_heartbeats(&mesh, rt).await?;
         mesh.client
             .flush()

@@ -140,17 +140,16 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
     };
     tracing::debug!(message_id = %shown, attempt = envelope.attempt, from = %envelope.from, to = %envelope.to, dedupe = "new", "mesh: running a message from another host");
     // The reply acknowledges too: a message answered within a quarter of the ack timeout needs
-    // no separate ack (one NATS message less); a slower one is acked then, well before the
-    // sender would resend.
+    // no separate ack (one NATS message less); a slower one is acked then by the ack sweeper,
+    // well before the sender would resend.
     let replied = Arc::new(AtomicBool::new(false));
-    {
-        let (mesh, reply_to, replied) = (Arc::clone(mesh), reply_to.clone(), Arc::clone(&replied));
-        let attempt = envelope.attempt;
-        tokio::spawn(async move {
-            tokio::time::sleep(mesh.options.ack_timeout / 4).await;
-            if !replied.load(Ordering::Acquire) {
-                answer(&mesh, &reply_to, attempt, ack).await;
-            }
+    if let Ok(mut pending) = mesh.pending_acks.lock() {
+        pending.push_back(PendingAck {
+            due: Instant::now() + mesh.options.ack_timeout / 4,
+            reply_to: reply_to.clone(),
+            attempt: envelope.attempt,
+            frame: ack,
+            replied: Arc::clone(&replied),
         });
     }
     // Run and answer on a blocking thread: the guest may run up to its `exec` limit, and the
@@ -191,6 +190,41 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
         replied.store(true, Ordering::Release);
         mesh.handle
             .block_on(answer(&mesh, &reply_to, attempt, frame));
+    });
+}
+
+/// An ack to send unless the reply goes out first.
+pub(crate) struct PendingAck {
+    due: Instant,
+    reply_to: String,
+    attempt: u32,
+    frame: Vec<u8>,
+    replied: Arc<AtomicBool>,
+}
+
+/// One task per host sends the acks that fell due (every eighth of the ack timeout), so a
+/// message costs no timer of its own.
+pub(super) fn start_ack_sweeper(mesh: &Arc<Mesh>) {
+    let mesh = Arc::clone(mesh);
+    tokio::spawn(async move {
+        let mut tick =
+            tokio::time::interval((mesh.options.ack_timeout / 8).max(Duration::from_millis(1)));
+        loop {
+            tick.tick().await;
+            let now = Instant::now();
+            let due: Vec<PendingAck> = match mesh.pending_acks.lock() {
+                Ok(mut pending) => {
+                    let n = pending.iter().take_while(|p| p.due <= now).count();
+                    pending.drain(..n).collect()
+                }
+                Err(_) => return,
+            };
+            for ack in due {
+                if !ack.replied.load(Ordering::Acquire) {
+                    answer(&mesh, &ack.reply_to, ack.attempt, ack.frame).await;
+                }
+            }
+        }
     });
 }
 
