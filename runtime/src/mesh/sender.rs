@@ -56,13 +56,6 @@ impl Drop for Waiting<'_> {
     }
 }
 
-fn timeout(host: &str, id: &MessageId, attempts: u32, why: String) -> RuntimeError {
-    RuntimeError::new(codes::MESH_TIMEOUT, why)
-        .detail("host", host)
-        .detail("message_id", show_id(id))
-        .detail("attempts", attempts)
-}
-
 enum Waited {
     Frame(Frame),
     Nothing,
@@ -76,6 +69,15 @@ async fn next_frame(frames: &mut mpsc::UnboundedReceiver<Frame>, wait: Duration)
 }
 
 impl Mesh {
+    /// `E0231`, counted: the message ran once or not at all, and the sender stops here.
+    fn give_up(&self, host: &str, id: &MessageId, attempts: u32, why: String) -> RuntimeError {
+        bump(&self.counters.timeouts);
+        RuntimeError::new(codes::MESH_TIMEOUT, why)
+            .detail("host", host)
+            .detail("message_id", show_id(id))
+            .detail("attempts", attempts)
+    }
+
     pub(super) async fn send(
         self: Arc<Self>,
         mut host: String,
@@ -115,8 +117,7 @@ impl Mesh {
         loop {
             let remaining = exchange.deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                bump(&self.counters.timeouts);
-                return Err(timeout(
+                return Err(self.give_up(
                     &host,
                     &id,
                     envelope.attempt,
@@ -124,8 +125,7 @@ impl Mesh {
                 ));
             }
             if attempt_here > schedule.retries {
-                bump(&self.counters.timeouts);
-                return Err(timeout(
+                return Err(self.give_up(
                     &host,
                     &id,
                     envelope.attempt,
@@ -182,8 +182,7 @@ impl Mesh {
         loop {
             let remaining = exchange.deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                bump(&self.counters.timeouts);
-                return Err(timeout(
+                return Err(self.give_up(
                     &host,
                     &id,
                     envelope.attempt,
@@ -198,8 +197,7 @@ impl Mesh {
                 Waited::Frame(_) => {}
                 Waited::Nothing => {
                     if !self.hosts.alive(&host) {
-                        bump(&self.counters.timeouts);
-                        return Err(timeout(
+                        return Err(self.give_up(
                             &host,
                             &id,
                             envelope.attempt,
