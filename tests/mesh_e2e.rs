@@ -271,6 +271,85 @@ fn a_message_reaches_a_mechtron_on_another_host_and_grants_hold_on_the_caller() 
     assert!(text.contains("worker") && text.contains("Ready"), "{text}");
 }
 
+/// The receiving host applies its own rules to what arrives over the mesh: an outside message
+/// (`starlane send`) meets its caller rules, a body meets its `payload` limit, and one sending
+/// host gets at most `per_host_in_flight` messages running there.
+#[test]
+fn the_receiving_host_keeps_its_own_rules_and_limits() {
+    let nats = Nats::start();
+    let worker_bind =
+        "Bind(version=1.1.0) {\n  limits { payload 1KiB; }\n  Route<Ext<Work>> -> (( )) => &;\n}\n";
+    let toml = format!("{QUICK}per_host_in_flight = 1\n");
+    let worker = host(
+        &nats,
+        &project("rules-w", "worker", worker_bind, &slow_echo(), &toml),
+        "w1",
+        &[],
+    );
+    let front = host(&nats, &front_project("rules-f"), "front", &[]);
+    wait_for_hosts(&front, &["w1"]);
+
+    // `starlane send` on the front host reaches the worker host, whose bind admits no outside
+    // caller.
+    let out = Command::new(binary())
+        .args([
+            "send",
+            "Ext<Work>",
+            "--to",
+            "worker",
+            "--body",
+            "token-outside",
+        ])
+        .args(["--admin", &front.admin.to_string()])
+        .env(
+            "STARLANE_ADMIN_TOKEN",
+            front.admin_token.as_deref().unwrap(),
+        )
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("E0203") && text.contains("outside caller"),
+        "{text}"
+    );
+    assert_eq!(executions(&[&worker], "token-outside"), 0);
+
+    // Larger than the worker's limit, though the front's HTTP listener took it.
+    let big = format!("token-big-{}", "x".repeat(2000));
+    let answer = post(&front.url("/work"), big.as_bytes());
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(answer.headers["x-starlane-error"], "E0206");
+    assert_eq!(executions(&[&worker], "token-big-"), 0);
+
+    // Six at once from one host, one allowed to run at a time: the others are refused unrun (no
+    // other replica, so E0225), and nothing runs twice.
+    let answers: Vec<Answer> = std::thread::scope(|s| {
+        let sent: Vec<_> = (0..6)
+            .map(|i| {
+                let url = front.url("/work");
+                s.spawn(move || post(&url, format!("token-cap-{i}-end").as_bytes()))
+            })
+            .collect();
+        sent.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = answers.iter().filter(|a| a.status == 200).count();
+    let refused = answers
+        .iter()
+        .filter(|a| a.status == 503 && a.body.contains("E0225"))
+        .count();
+    assert_eq!(
+        ok + refused,
+        6,
+        "{:?}",
+        answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+    );
+    assert!(ok >= 1 && refused >= 1, "ok {ok}, refused {refused}");
+    assert_eq!(executions(&[&worker], "token-cap-"), ok);
+    assert!(metric(&front, "starlane_mesh_refused_total") >= 1);
+}
+
 #[test]
 fn lost_acks_and_replies_are_resent_and_every_message_runs_exactly_once() {
     let nats = Nats::start();
