@@ -132,6 +132,12 @@ fn fix_rewrites_legacy_files_in_place() {
     let (code, out) = starlane(&["check", "--fix", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 warnings"), "{out}");
+    let applied = out
+        .lines()
+        .find_map(|l| l.strip_prefix("applied "))
+        .unwrap_or_else(|| panic!("no summary of the fixes: {out}"));
+    assert!(applied.ends_with(" in 1 file"), "{out}");
+    assert!(!applied.starts_with("0 "), "{out}");
     let fixed = std::fs::read_to_string(&file).unwrap();
     insta::assert_snapshot!("legacy_fixed", fixed);
     let _ = std::fs::remove_dir_all(&dir);
@@ -392,4 +398,16 @@ fn deny_warnings_applies_to_build_as_to_check() {
     let (code, text) = starlane(&["check", dir.join("bind/hello.bind").to_str().unwrap()]);
     assert_eq!(code, 1, "{text}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn route_refuses_a_message_in_the_wrong_case_with_a_suggestion() {
+    let dir = std::env::temp_dir().join(format!("starlane-cli-route-case-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("hello.bundle");
+    build_hello(&bundle);
+    let (code, out) = starlane(&["route", bundle.to_str().unwrap(), "Http<GET>", "/hello"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("did you mean `Http<Get>`?"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,6 +68,16 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
                 && l.contains("\"mechtron\":\"profiles\"")),
         "{logs}"
     );
+    // Request durations are whole microseconds, not floats with every digit.
+    let request_lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("\"elapsed_us\":"))
+        .collect();
+    assert!(!request_lines.is_empty(), "{logs}");
+    for line in request_lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["fields"]["elapsed_us"].is_u64(), "{line}");
+    }
     assert!(s.stop().success());
 }
 

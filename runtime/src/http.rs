@@ -164,11 +164,12 @@ pub async fn handle(
         Err(e) => error_response(&e),
     };
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Whole microseconds: a log line is read by people, not `0.8718699999999999` ms.
+    let elapsed_us = started.elapsed().as_micros() as u64;
     if status >= 500 {
-        tracing::warn!(target: "starlane::http", %method, path = %raw_path, status, elapsed_ms, error = response.headers().get("x-starlane-error").and_then(|v| v.to_str().ok()).unwrap_or(""), "request failed");
+        tracing::warn!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, error = response.headers().get("x-starlane-error").and_then(|v| v.to_str().ok()).unwrap_or(""), "request failed");
     } else {
-        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_ms, "request");
+        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, "request");
     }
     Ok(response)
 }

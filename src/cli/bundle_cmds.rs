@@ -151,9 +151,13 @@ pub fn route(
     bind: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let (_, bundle) = load(path)?;
-    let method = starlane_ir::Method::parse(message).with_context(|| {
-        format!("`{message}` is not a message such as `Http<Get>` or `Ext<Hello>`")
-    })?;
+    let method =
+        starlane_ir::Method::parse(message).with_context(|| {
+            match did_you_mean_method(message) {
+                Some(m) => format!("`{message}` is not a message; did you mean `{m}`?"),
+                None => format!("`{message}` is not a message such as `Http<Get>` or `Ext<Hello>`"),
+            }
+        })?;
     let bind = match bind {
         Some(name) => bundle
             .binds
@@ -177,4 +181,32 @@ pub fn route(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `Http<GET>` → `Http<Get>`: the message with its kind and method written as the language
+/// spells them (one capital, then lower case), if that is a message.
+fn did_you_mean_method(text: &str) -> Option<String> {
+    let (kind, rest) = text.trim().split_once('<')?;
+    let method = rest.strip_suffix('>')?;
+    let spelled = |word: &str| {
+        let mut chars = word.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let guess = format!("{}<{}>", spelled(kind), spelled(method));
+    starlane_ir::Method::parse(&guess).map(|m| m.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_message_in_the_wrong_case_gets_a_suggestion() {
+        use super::did_you_mean_method as guess;
+        assert_eq!(guess("Http<GET>").as_deref(), Some("Http<Get>"));
+        assert_eq!(guess("http<post>").as_deref(), Some("Http<Post>"));
+        assert_eq!(guess("Http<Fetch>"), None);
+        assert_eq!(guess("nonsense"), None);
+    }
 }

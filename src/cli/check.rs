@@ -22,6 +22,7 @@ struct Checked {
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let files = collect_files(&args.paths)?;
     let mut results = Vec::new();
+    let (mut fixes, mut files_fixed) = (0, 0);
     for path in &files {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -35,6 +36,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 std::fs::write(path, &fixed)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 src = fixed;
+                fixes += applied;
+                files_fixed += 1;
             }
         }
         let mut diagnostics = starlane_compiler::check_document(&src, &settings).diagnostics;
@@ -47,6 +50,18 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         });
     }
     print_results(&results, args.format)?;
+    if args.fix {
+        // What `--fix` did, like `cargo fix`; on stderr when stdout is for machines.
+        let summary = format!(
+            "applied {fixes} fix{} in {files_fixed} file{}",
+            if fixes == 1 { "" } else { "es" },
+            plural(files_fixed)
+        );
+        match args.format {
+            Format::Human => println!("{summary}"),
+            Format::Json | Format::Sarif => eprintln!("{summary}"),
+        }
+    }
     let errors = results
         .iter()
         .flat_map(|r| &r.diagnostics)
