@@ -411,3 +411,11 @@ fn route_refuses_a_message_in_the_wrong_case_with_a_suggestion() {
     assert!(out.contains("did you mean `Http<Get>`?"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The examples people copy are formatted as `starlane fmt` would (the real Starlane files under
+/// `examples/starlane/` are kept as their authors wrote them).
+#[test]
+fn our_examples_are_formatted() {
+    let (code, out) = starlane(&["fmt", "--check", "examples/hello", "examples/mesh"]);
+    assert_eq!(code, 0, "run `starlane fmt examples/hello examples/mesh`:\n{out}");
+}
