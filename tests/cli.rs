@@ -417,5 +417,8 @@ fn route_refuses_a_message_in_the_wrong_case_with_a_suggestion() {
 #[test]
 fn our_examples_are_formatted() {
     let (code, out) = starlane(&["fmt", "--check", "examples/hello", "examples/mesh"]);
-    assert_eq!(code, 0, "run `starlane fmt examples/hello examples/mesh`:\n{out}");
+    assert_eq!(
+        code, 0,
+        "run `starlane fmt examples/hello examples/mesh`:\n{out}"
+    );
 }

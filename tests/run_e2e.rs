@@ -152,6 +152,8 @@ fn auth_filters_accept_hashed_passwords_and_tokens_only() {
     );
     let anon = get(&s.url("/private"));
     assert_eq!(anon.status, 401);
+    // The guarded page is not also served by the `/files/(.*)` catch-all (lint W0105).
+    assert_eq!(get(&s.url("/files/private.html")).status, 404);
     assert!(anon.headers.contains_key("www-authenticate"));
     let basic = |user: &str, pass: &str| {
         format!(

@@ -165,6 +165,14 @@ impl Build<'_> {
                 line_starts: line_starts(&text),
             });
             diags.extend(missing_bundle_files(&bind, &text, files));
+            // Needs the bundle's files, so a build lint rather than a check one.
+            let mut exposed = crate::lints::apply_levels(
+                crate::file_exposure::check(&bind, files),
+                &text,
+                self.settings,
+            );
+            crate::lints::deny_warnings(&mut exposed, self.settings);
+            diags.extend(exposed);
             self.bundle.binds.push(bind);
             self.bind_paths.push(path.clone());
             self.reports.push(FileReport {

@@ -19,6 +19,7 @@ starlane_lang::declare_codes! {
     GRANT_WIDENS_TO_EVERYTHING = "W0102", "grant-widens-to-everything", Warning, "a grant applies to everything";
     PORT_NEVER_ROUTED = "W0103", "port-never-routed", Warning, "no route reaches a declared port";
     CALL_OUTSIDE_REQUIRES = "W0104", "call-outside-requires", Warning, "a `call` names a literal address instead of a `Requires` context name";
+    GUARDED_FILE_EXPOSED = "W0105", "guarded-file-exposed", Warning, "a bundle file an `(auth)` route guards is also served by a route without it";
 }
 
 /// A lint: a warning whose level a project may change (`[lints]` in `starlane.toml`) or
@@ -44,6 +45,10 @@ pub const LINTS: &[Lint] = &[
     },
     Lint {
         code: CALL_OUTSIDE_REQUIRES,
+        category: "security",
+    },
+    Lint {
+        code: GUARDED_FILE_EXPOSED,
         category: "security",
     },
 ];

@@ -76,6 +76,7 @@ fn finish(
 }
 pub mod bundle;
 pub mod diff;
+pub mod file_exposure;
 pub mod guest_module;
 pub mod inspect;
 pub mod render_ir;

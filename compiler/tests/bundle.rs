@@ -221,3 +221,70 @@ fn the_mesh_example_builds_from_its_wat() {
         assert!(out.bundle.is_some());
     }
 }
+
+/// W0105: the hello example before its fix served `html/private.html` to anyone through the
+/// `/files/(.*)` catch-all while `/private` asked for credentials.
+#[test]
+fn a_file_guarded_by_auth_but_served_around_it_is_reported() {
+    let app = b"App { Set { +mechtron.name=a, +wasm.src=${self.config.bundle}:/wasm/a.wasm, +bind=${self.config.bundle}:/bind/a.bind, +http=true } }";
+    let wasm = hello_wasm();
+    let project = |name: &str, files_route: &str| {
+        let bind = format!(
+            "Bind(version=1.1.0) {{\n  Route<Http> -> {{\n    {files_route}\n    <Get>(auth)/private -> ${{doc.bundle}}:/html/private.html => &;\n  }}\n}}\n"
+        );
+        let dir = scratch(
+            name,
+            &[
+                ("a.app", app),
+                ("wasm/a.wasm", &wasm),
+                ("bind/a.bind", bind.as_bytes()),
+                ("html/private.html", b"secret"),
+                ("html/site.css", b"body {}"),
+            ],
+        );
+        let out = build(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        out
+    };
+    let exposed = project(
+        "exposed",
+        "<Get>/files/(.*) -> ${doc.bundle}:/html/${1} => &;",
+    );
+    let w: Vec<_> = exposed
+        .reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .filter(|d| d.code.id == "W0105")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", messages(&exposed));
+    assert!(
+        w[0].message.contains("`html/private.html`"),
+        "{}",
+        w[0].message
+    );
+    assert_eq!(
+        w[0].secondary.len(),
+        1,
+        "the guarding route is labelled too"
+    );
+    assert!(exposed.bundle.is_some(), "a warning, not an error");
+
+    // A capture stands for what its group matches: only stylesheets are served here.
+    let narrow = project(
+        "narrow",
+        "<Get>/files/([a-z]+\\.css) -> ${doc.bundle}:/html/${1} => &;",
+    );
+    assert!(messages(&narrow).is_empty(), "{:?}", messages(&narrow));
+    // Guarded on both routes: nothing to report.
+    let both = project(
+        "both",
+        "<Get>(auth)/files/(.*) -> ${doc.bundle}:/html/${1} => &;",
+    );
+    assert!(messages(&both).is_empty(), "{:?}", messages(&both));
+    // Allowed where it is meant.
+    let allowed = project(
+        "allowed",
+        "# starlane: allow(guarded-file-exposed)\n    <Get>/files/(.*) -> ${doc.bundle}:/html/${1} => &;",
+    );
+    assert!(messages(&allowed).is_empty(), "{:?}", messages(&allowed));
+}

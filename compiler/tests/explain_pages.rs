@@ -50,7 +50,7 @@ fn explain_examples_produce_their_code() {
     // covered by the bundle tests instead.
     assert_eq!(
         without_example,
-        ["E0001", "E0109", "E0110", "E0111", "E0112"]
+        ["E0001", "E0109", "E0110", "E0111", "E0112", "W0105"]
     );
 }
 
