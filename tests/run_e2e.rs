@@ -32,6 +32,26 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
         serde_json::json!({"saved": true, "greeting": "hello, ada"})
     );
     assert_eq!(saved.headers["content-type"], "application/json");
+    // Every profile the schema and the bind admit is served: a 40 KB one (a long `bio`), and the
+    // longest name; a longer name is the schema's 422, before the guest.
+    let bio = "b".repeat(40_000);
+    let long = post(
+        &s.url("/profile"),
+        format!(r#"{{"name":"ada","email":"ada@example.com","bio":"{bio}"}}"#).as_bytes(),
+    );
+    assert_eq!(long.status, 200, "{}", long.body);
+    let name = "é".repeat(200);
+    let longest = post(
+        &s.url("/profile"),
+        format!(r#"{{"name":"{name}"}}"#).as_bytes(),
+    );
+    assert_eq!(longest.status, 200, "{}", longest.body);
+    assert!(longest.body.contains(&name), "{}", longest.body);
+    let too_long = post(
+        &s.url("/profile"),
+        format!(r#"{{"name":"{name}x"}}"#).as_bytes(),
+    );
+    assert_eq!(too_long.status, 422, "{}", too_long.body);
     // A payload that breaks the schema: 422, naming the port, the schema, the pointer and the line.
     let bad = post(&s.url("/profile"), br#"{"name":"ada","email":"nope"}"#);
     assert_eq!(bad.status, 422);
@@ -46,7 +66,7 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
         e["bind"]
             .as_str()
             .unwrap()
-            .starts_with("bind/profiles.bind:10:5"),
+            .starts_with("bind/profiles.bind:13:5"),
         "at the `request:` line: {e}"
     );
     // No route, and an `Err` stop.

@@ -98,6 +98,20 @@ impl Runtime {
             .mechtron(&m.name));
         }
         let bind = self.bind_of(to);
+        // Every path in (HTTP, a forward, a call, another host) meets the target bind's
+        // `payload` limit before any guest sees the body.
+        if message.body.len() as u64 > bind.limits.payload {
+            return Err(RuntimeError::new(
+                codes::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the message is {} bytes; mechtron `{}` takes at most {} (its bind's `payload` limit)",
+                    message.body.len(),
+                    m.name,
+                    bind.limits.payload
+                ),
+            )
+            .mechtron(&m.name));
+        }
         let served = &self.registry.binds[m.bind];
         let Some(found) = served.routes.find(&message.method, &message.path) else {
             return Err(RuntimeError::new(

@@ -750,3 +750,26 @@ fn cmd_calls_need_the_permission_bit_of_their_method() {
         "{update}"
     );
 }
+
+/// A body forwarded to another mechtron meets that mechtron's own `payload` limit before its
+/// guest runs (413, E0206), whatever the front door admitted.
+#[test]
+fn a_forwarded_body_meets_the_target_binds_payload_limit() {
+    let front = "Bind(version=1.1.0) {\n  Route<Http<Post>>/small -> localhost:small => &;\n}\n";
+    let small = "Bind(version=1.1.0) {\n  limits { payload 1KiB; }\n  Route<Http<Post>> -> (( )) => &;\n}\n";
+    let rt = load(
+        build(
+            &[
+                mechtron("front", front, &echo()),
+                mechtron("small", small, &echo()),
+            ],
+            &[],
+        ),
+        options(ExecClock::Epoch),
+    );
+    let ok = rt.serve(0, post("/small", &"x".repeat(500))).unwrap();
+    assert_eq!(ok.status, 200);
+    let e = rt.serve(0, post("/small", &"x".repeat(2000))).unwrap_err();
+    assert_eq!((e.code, e.status), (codes::PAYLOAD_TOO_LARGE, 413), "{e}");
+    assert_eq!(e.mechtron.as_deref(), Some("small"));
+}

@@ -10,13 +10,17 @@
  */
 #include "starlane.h"
 
+/* Sized for every request the bind and schema admit: a body of at most 64 KiB (`limits`),
+ * escaped into the JSON envelope (at most 6 bytes per byte, `\u00XX`), and a name of at most
+ * 200 characters (schema/profile.json), 4 bytes each in UTF-8. */
+#define MAX_BODY (64 * 1024)
 static uint8_t op[64];
-static uint8_t msg[65536];
-static char body[32768];
-static char name[256];
+static uint8_t msg[6 * MAX_BODY + 4096];
+static char body[MAX_BODY + 1];
+static char name[200 * 4 + 1];
 static char greeting[64];
-static char out[1024];
-static char scratch[2048];
+static char out[2048];
+static char scratch[4096];
 
 __attribute__((export_name("__guest_call")))
 int __guest_call(int op_len, int msg_len) {
@@ -50,7 +54,7 @@ int __guest_call(int op_len, int msg_len) {
 
     sl_buf json = {out, 0, sizeof out, 0};
     sl_puts(&json, "{\"saved\":true,\"greeting\":");
-    char words[320];
+    char words[sizeof greeting + 2 + sizeof name];
     sl_buf g = {words, 0, sizeof words, 0};
     sl_put(&g, greeting, glen);
     sl_puts(&g, ", ");

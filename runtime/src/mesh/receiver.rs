@@ -168,19 +168,6 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
                         mesh.options.host, envelope.to
                     ),
                 )),
-                // Bounded like a body from the HTTP listener: the target bind's `payload` limit.
-                Some(to) if envelope.body.len() as u64 > rt.bind_of(to).limits.payload => {
-                    Err(RuntimeError::new(
-                        codes::PAYLOAD_TOO_LARGE,
-                        format!(
-                            "the message is {} bytes; mechtron `{}` takes at most {} (its bind's `payload` limit)",
-                            envelope.body.len(),
-                            envelope.to,
-                            rt.bind_of(to).limits.payload
-                        ),
-                    )
-                    .mechtron(&envelope.to))
-                }
                 Some(to) => {
                     let deadline = Instant::now()
                         + Duration::from_millis(envelope.remaining_ms)
