@@ -261,23 +261,7 @@ impl Build<'_> {
         let mut module_index: BTreeMap<String, u32> = BTreeMap::new();
         for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".wasm")) {
             progress(path);
-            let problems = guest_module::verify(bytes);
-            if !problems.is_empty() {
-                let mut d = Diagnostic::new(
-                    codes::INVALID_WASM,
-                    0..0,
-                    format!("`{path}` is not a valid guest module"),
-                )
-                .label(problems[0].clone());
-                for p in &problems {
-                    d = d.note(p.clone());
-                }
-                self.reports.push(FileReport {
-                    path: path.clone(),
-                    text: String::new(),
-                    diagnostics: vec![d],
-                });
-            }
+            self.reports.extend(abi_problems(path, bytes));
             module_index.insert(path.clone(), self.bundle.modules.len() as u32);
             self.bundle.modules.push(Module {
                 path: path.clone(),
@@ -291,6 +275,7 @@ impl Build<'_> {
     /// Manifests: each App document becomes a mechtron (name, module, bind); then the bind
     /// that receives HTTP is chosen.
     fn read_manifests(&mut self, module_index: &BTreeMap<String, u32>) {
+        let mut module_index = module_index.clone();
         let files = self.files;
         let mut http_marked = Vec::new();
         for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".app")) {
@@ -308,8 +293,14 @@ impl Build<'_> {
             let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
             let mut module = None;
             if let Some((wasm_path, span)) = &wasm {
+                if wasm_path.ends_with(".wat") && !module_index.contains_key(wasm_path) {
+                    if let Some(i) = self.compile_wat(wasm_path) {
+                        module_index.insert(wasm_path.clone(), i);
+                    }
+                }
                 match module_index.get(wasm_path) {
                     Some(i) => module = Some(*i),
+                    None if self.files.contains_key(wasm_path) => {} // reported by compile_wat
                     None => diags.push(
                         Diagnostic::new(
                             codes::MISSING_FILE,
@@ -400,6 +391,42 @@ impl Build<'_> {
         };
     }
 
+    /// A `.wat` guest named by a manifest: compiled to wasm (the `wat` crate), verified like a
+    /// `.wasm` one, and added under its own path. `None` (and a diagnostic) when it does not.
+    fn compile_wat(&mut self, path: &str) -> Option<u32> {
+        let source = self.files.get(path)?;
+        let bytes = match wat::parse_bytes(source) {
+            Ok(bytes) => bytes.into_owned(),
+            Err(e) => {
+                let text = String::from_utf8_lossy(source).into_owned();
+                let mut err = e;
+                err.set_path(path);
+                self.reports.push(FileReport {
+                    path: path.to_string(),
+                    text,
+                    diagnostics: vec![
+                        Diagnostic::new(
+                            codes::INVALID_WASM,
+                            0..0,
+                            format!("`{path}` does not compile to wasm"),
+                        )
+                        .label("not valid WebAssembly text")
+                        .note(err.to_string()),
+                    ],
+                });
+                return None;
+            }
+        };
+        self.reports.extend(abi_problems(path, &bytes));
+        let index = self.bundle.modules.len() as u32;
+        self.bundle.modules.push(Module {
+            path: path.to_string(),
+            sha256: Sha256::digest(&bytes).into(),
+            bytes,
+        });
+        Some(index)
+    }
+
     /// Static files: everything that is not a bind, manifest, module, schema or project setting.
     fn keep_static_files(&mut self) {
         for (path, bytes) in self.files {
@@ -433,6 +460,26 @@ impl Build<'_> {
         }
         out
     }
+}
+
+/// Every way a module breaks the guest ABI, as one report on it (`None` when it follows it).
+fn abi_problems(path: &str, bytes: &[u8]) -> Option<FileReport> {
+    let problems = guest_module::verify(bytes);
+    let first = problems.first()?;
+    let mut d = Diagnostic::new(
+        codes::INVALID_WASM,
+        0..0,
+        format!("`{path}` is not a valid guest module"),
+    )
+    .label(first.clone());
+    for p in &problems {
+        d = d.note(p.clone());
+    }
+    Some(FileReport {
+        path: path.to_string(),
+        text: String::new(),
+        diagnostics: vec![d],
+    })
 }
 
 /// A problem with the bundle as a whole (no single file to point into).

@@ -196,30 +196,56 @@ fn a_lone_bind_is_a_bundle_and_receives_http() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// `examples/mesh`: both projects build clean, and their committed modules are built from
-/// their WAT.
+/// `examples/mesh`: both projects name `.wat` guests, which the build compiles; they build clean.
 #[test]
-fn the_mesh_example_builds_from_its_wat() {
+fn the_mesh_example_builds_its_wat_guests() {
     for (project, guest) in [("shop", "shop"), ("ledger", "ledger")] {
         let dir = root().join("examples/mesh").join(project);
-        let built = wat::parse_file(dir.join(format!("guests/{guest}.wat"))).unwrap();
-        let committed = dir.join(format!("wasm/{guest}.wasm"));
-        if std::env::var_os("BLESS").is_some() {
-            std::fs::write(&committed, &built).unwrap();
-        }
-        assert_eq!(
-            std::fs::read(&committed).unwrap(),
-            built,
-            "rebuild with BLESS=1"
-        );
         let out = build(&dir);
         assert!(
             out.reports.iter().all(|r| r.diagnostics.is_empty()),
             "{:?}",
             messages(&out)
         );
-        assert!(out.bundle.is_some());
+        let bundle = out.bundle.unwrap();
+        let path = format!("guests/{guest}.wat");
+        let module = bundle.modules.iter().find(|m| m.path == path).unwrap();
+        assert_eq!(module.bytes, wat::parse_file(dir.join(&path)).unwrap());
+        assert_eq!(bundle.mechtrons[0].module, Some(0));
     }
+}
+
+/// A `.wat` that does not compile is reported on its file with the assembler's message.
+#[test]
+fn a_wat_guest_that_does_not_compile_is_named() {
+    let dir = scratch(
+        "bad-wat",
+        &[
+            ("a.app", b"App { Set { +mechtron.name=a, +wasm.src=${self.config.bundle}:/guests/a.wat, +bind=${self.config.bundle}:/bind/a.bind } }"),
+            ("guests/a.wat", b"(module (func (export \"__guest_call\") (param i32 i32) (result i32) i32.const))"),
+            ("bind/a.bind", b"Bind(version=1.1.0) {\n  Route<Ext<Hi>> -> (( )) => &;\n}\n"),
+        ],
+    );
+    let out = build(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.bundle.is_none());
+    let m = messages(&out);
+    assert!(
+        m.iter()
+            .any(|m| m.starts_with("E0110 guests/a.wat: `guests/a.wat` does not compile to wasm")),
+        "{m:?}"
+    );
+    let note = &out
+        .reports
+        .iter()
+        .find(|r| r.path == "guests/a.wat")
+        .unwrap()
+        .diagnostics[0]
+        .notes;
+    assert!(
+        note.iter().any(|n| n.contains("guests/a.wat:1:")),
+        "{note:?}"
+    );
 }
 
 /// W0105: the hello example before its fix served `html/private.html` to anyone through the

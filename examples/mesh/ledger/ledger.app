@@ -1,7 +1,7 @@
 App {
   Set {
     +mechtron.name=ledger,
-    +wasm.src=${self.config.bundle}:/wasm/ledger.wasm,
+    +wasm.src=${self.config.bundle}:/guests/ledger.wat,
     +bind=${self.config.bundle}:/bind/ledger.bind
   }
 }

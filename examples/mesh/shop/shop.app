@@ -1,7 +1,7 @@
 App {
   Set {
     +mechtron.name=shop,
-    +wasm.src=${self.config.bundle}:/wasm/shop.wasm,
+    +wasm.src=${self.config.bundle}:/guests/shop.wat,
     +bind=${self.config.bundle}:/bind/shop.bind,
     +http=true
   }

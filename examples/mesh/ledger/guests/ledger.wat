@@ -1,6 +1,5 @@
 ;; The ledger guest (waPC): logs each message it runs and answers with a fixed balance.
-;; Compiled to wasm/ledger.wasm by the tests (`wat` crate) and committed; a test checks the two
-;; agree.
+;; The App names this file: `starlane build` compiles it (no wasm is committed).
 (module
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))

@@ -1,6 +1,6 @@
 ;; The shop guest (waPC): asks the ledger (through the context name `ledger`, so the port's
 ;; grants and `call` entries decide) for a balance and answers with the ledger's reply, or fails
-;; with the host's error. Compiled to wasm/shop.wasm by the tests and committed.
+;; with the host's error. The App names this file: `starlane build` compiles it.
 (module
   (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
