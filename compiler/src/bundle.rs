@@ -293,10 +293,11 @@ impl Build<'_> {
             let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
             let mut module = None;
             if let Some((wasm_path, span)) = &wasm {
-                if wasm_path.ends_with(".wat") && !module_index.contains_key(wasm_path) {
-                    if let Some(i) = self.compile_wat(wasm_path) {
-                        module_index.insert(wasm_path.clone(), i);
-                    }
+                if wasm_path.ends_with(".wat")
+                    && !module_index.contains_key(wasm_path)
+                    && let Some(i) = self.compile_wat(wasm_path)
+                {
+                    module_index.insert(wasm_path.clone(), i);
                 }
                 match module_index.get(wasm_path) {
                     Some(i) => module = Some(*i),
