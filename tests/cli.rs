@@ -422,3 +422,16 @@ fn our_examples_are_formatted() {
         "run `starlane fmt examples/hello examples/mesh`:\n{out}"
     );
 }
+
+/// `inspect`, `route` and `diff` take a project directory as well as a built bundle.
+#[test]
+fn bundle_commands_take_a_project_directory_too() {
+    let (code, out) = starlane(&["route", "examples/hello", "Http<Get>", "/hello"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("route #2 Http<Get>/hello matches"), "{out}");
+    let (code, out) = starlane(&["inspect", "examples/hello"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("bind bind/hello.bind"), "{out}");
+    let (code, out) = starlane(&["diff", "examples/hello", "examples/hello"]);
+    assert_eq!(code, 0, "{out}");
+}

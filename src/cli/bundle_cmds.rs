@@ -99,8 +99,17 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A built bundle file, or a project directory built in memory first (its diagnostics on
+/// stderr), so every command that reads a bundle takes either.
 fn load(path: &Path) -> anyhow::Result<(starlane_ir::format::Header, Bundle)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = if path.is_dir() {
+        let Some((bundle, _)) = compile(path, None)? else {
+            anyhow::bail!("{} does not build (see the errors above)", path.display());
+        };
+        starlane_ir::encode(&bundle, bundle::PRODUCER)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
     starlane_ir::decode(&bytes).with_context(|| format!("cannot load {}", path.display()))
 }
 

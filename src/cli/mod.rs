@@ -40,14 +40,22 @@ enum Command {
     },
     /// Print a bundle's IR.
     Inspect {
+        /// A bundle file, or a project directory (built in memory).
         bundle: PathBuf,
+        /// `human` text or `json` for tools.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
     /// Report breaking changes and permission widenings between two bundles (exit 1 if any).
-    Diff { old: PathBuf, new: PathBuf },
+    Diff {
+        /// The old bundle file or project directory.
+        old: PathBuf,
+        /// The new bundle file or project directory.
+        new: PathBuf,
+    },
     /// Dry-run routing: which route a message takes, and why earlier ones did not match.
     Route {
+        /// A bundle file, or a project directory (built in memory).
         bundle: PathBuf,
         /// The message kind and method, such as `Http<Get>` or `Ext<Hello>`.
         message: String,
