@@ -169,6 +169,7 @@ pub struct RunArgs {
     /// The callers' credentials file (password hashes and token hashes).
     #[arg(long)]
     credentials: Option<PathBuf>,
+    /// Logs on stderr: `text` for people, `json` (one object per line) for machines.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     /// Where compiled modules are cached (default: ~/.cache/starlane/modules).
@@ -327,5 +328,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             path,
             bind,
         } => bundle_cmds::route(&bundle, &message, &path, bind.as_deref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `starlane help` and every `--help` explain every subcommand and every flag.
+    #[test]
+    fn every_command_and_argument_has_a_help_line() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.is_hide_set() {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {}", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "starlane", &mut missing);
+        assert!(missing.is_empty(), "no help line: {missing:#?}");
     }
 }
