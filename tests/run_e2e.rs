@@ -416,14 +416,33 @@ fn a_config_file_binds_context_names_and_a_broken_bundle_is_a_clear_error() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let config = dir.join("run.toml");
-    std::fs::write(&config, "[bind]\nhello = \"localhost:hello\"\n").unwrap();
+    // One configuration format: `--config` reads a `starlane.toml`.
+    let config = dir.join("starlane.toml");
+    std::fs::write(
+        &config,
+        "[run]\nbind = { hello = \"localhost:hello\" }\nmax_concurrency = 4\n",
+    )
+    .unwrap();
     let s = Server::start(
         &bundle,
         &["--no-cache", "--config", config.to_str().unwrap()],
     );
     assert_eq!(post(&s.url("/profile"), br#"{"name":"ada"}"#).status, 200);
     assert!(s.stop().success());
+    // The old flat format is refused by name, not half-read.
+    let old = dir.join("run.toml");
+    std::fs::write(&old, "[bind]\nhello = \"localhost:hello\"\n").unwrap();
+    let out = Command::new(binary())
+        .args(["run", bundle.to_str().unwrap(), "--http", "127.0.0.1:0"])
+        .args(["--config", old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("run.toml") && err.contains("unknown field `bind`"),
+        "{err}"
+    );
     // A truncated bundle: a typed loader error, exit 2, nothing served.
     let bytes = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &bytes[..bytes.len() / 2]).unwrap();

@@ -163,8 +163,9 @@ pub struct RunArgs {
     /// Bind a context name (`Requires`) to an address: `--bind users=localhost:user-db`.
     #[arg(long = "bind", value_name = "NAME=ADDRESS")]
     bind: Vec<String>,
-    /// A TOML file with `[bind]`, `credentials` and `max_concurrency`.
-    #[arg(long)]
+    /// A settings file in the `starlane.toml` format (its `[run]` and `[mesh]`), instead of the
+    /// project's own `starlane.toml`.
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The callers' credentials file (password hashes and token hashes).
     #[arg(long)]

@@ -2,13 +2,11 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
 use starlane_runtime::RuntimeOptions;
 use starlane_runtime::admin::{AdminAccess, OpenRead, token};
 use starlane_runtime::auth::Credentials;
@@ -19,18 +17,6 @@ use starlane_runtime::module_cache::ModuleCache;
 use starlane_runtime::server::{AdminOptions, ServeOptions, run as serve};
 
 use super::{AdminClientArgs, LogFormat, RunArgs};
-
-/// `--config FILE`: what flags can say, in a file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunConfig {
-    /// Context name → address.
-    #[serde(default)]
-    bind: HashMap<String, String>,
-    /// A credentials file, relative to the config file.
-    credentials: Option<PathBuf>,
-    max_concurrency: Option<usize>,
-}
 
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("STARLANE_LOG")
@@ -56,16 +42,19 @@ fn parse_binding(text: &str) -> anyhow::Result<(String, String)> {
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     init_logs(args.log_format);
-    // A directory is built first (diagnostics on stderr), and its `starlane.toml` `[run]`
-    // section supplies bindings and credentials that flags did not.
-    let mut project = starlane_lang::settings::RunSettings::default();
-    let mut mesh_settings = starlane_lang::settings::MeshSettings::default();
-    let mut project_root = PathBuf::from(".");
+    // One configuration format: `--config FILE` is a `starlane.toml` (its `[run]` and `[mesh]`),
+    // else a project directory's own `starlane.toml`; flags win over either. A directory is
+    // built first (diagnostics on stderr).
+    let settings = match &args.config {
+        Some(path) => Some(starlane_lang::settings::load_file(path)?),
+        None if args.bundle.is_dir() => Some(starlane_lang::settings::load_for(&args.bundle)?),
+        None => None,
+    };
+    let (project, mesh_settings, project_root) = match settings {
+        Some(s) => (s.run, s.mesh, s.root.unwrap_or_else(|| args.bundle.clone())),
+        None => Default::default(),
+    };
     let bundle = if args.bundle.is_dir() {
-        let settings = starlane_lang::settings::load_for(&args.bundle)?;
-        project = settings.run.clone();
-        mesh_settings = settings.mesh.clone();
-        project_root = settings.root.clone().unwrap_or_else(|| args.bundle.clone());
         let Some((bundle, _)) = super::bundle_cmds::compile(&args.bundle, None)? else {
             return Ok(ExitCode::from(1));
         };
@@ -74,16 +63,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         std::fs::read(&args.bundle)
             .with_context(|| format!("cannot read {}", args.bundle.display()))?
     };
-    let config: RunConfig = match &args.config {
-        Some(path) => toml::from_str(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("invalid {}", path.display()))?,
-        None => RunConfig::default(),
-    };
     let mut bindings: HashMap<String, String> = project.bind.clone().into_iter().collect();
-    bindings.extend(config.bind.clone());
     for b in &args.bind {
         let (name, address) = parse_binding(b)?;
         bindings.insert(name, address);
@@ -91,14 +71,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let credentials_path = args
         .credentials
         .clone()
-        .or_else(|| {
-            let base = args
-                .config
-                .as_deref()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("."));
-            config.credentials.as_ref().map(|c| base.join(c))
-        })
         .or_else(|| project.credentials.as_ref().map(|c| project_root.join(c)));
     let credentials = match credentials_path {
         Some(path) => {
@@ -166,7 +138,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             credentials,
             max_concurrency: args
                 .max_concurrency
-                .or(config.max_concurrency)
+                .or(project.max_concurrency)
                 .unwrap_or(defaults.max_concurrency),
             max_depth: defaults.max_depth,
         },

@@ -68,21 +68,31 @@ pub fn load_for(start: &Path) -> Result<Settings, SettingsError> {
     while let Some(dir) = current {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
-            let text = std::fs::read_to_string(&candidate).map_err(|source| SettingsError::Io {
-                path: candidate.clone(),
-                source,
-            })?;
-            let mut settings: Settings =
-                toml::from_str(&text).map_err(|e| SettingsError::Invalid {
-                    path: candidate.clone(),
-                    message: e.to_string(),
-                })?;
-            settings.root = Some(dir.to_path_buf());
-            return Ok(settings);
+            return load_file(&candidate);
         }
         current = dir.parent();
     }
     Ok(Settings::default())
+}
+
+/// Reads one settings file (`starlane.toml`, or any file in its format: `starlane run
+/// --config`); paths in it are relative to its directory.
+pub fn load_file(path: &Path) -> Result<Settings, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut settings: Settings = toml::from_str(&text).map_err(|e| SettingsError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    settings.root = Some(
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    );
+    Ok(settings)
 }
 
 #[cfg(test)]

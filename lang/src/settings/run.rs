@@ -26,6 +26,9 @@ pub struct RunSettings {
     pub body_read_timeout: Option<Duration>,
     #[serde(default)]
     pub max_connections: Option<usize>,
+    /// Messages from outside handled at once (`--max-concurrency`).
+    #[serde(default)]
+    pub max_concurrency: Option<usize>,
     /// Bytes of request bodies held at once, across both listeners (`"64MiB"`).
     #[serde(default, deserialize_with = "size")]
     pub body_budget: Option<u64>,
