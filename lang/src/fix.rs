@@ -2,20 +2,30 @@
 //! translation and a `$1` fix inside it): overlapping edits are skipped and picked up by the next
 //! round, which re-checks the fixed text, so fix-its compose.
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Suggestion};
 
-/// Applies every machine-applicable suggestion whose edits don't overlap an earlier one.
-/// Returns the new text and how many suggestions were applied.
-pub fn apply_machine_applicable(src: &str, diags: &[Diagnostic]) -> (String, usize) {
-    let mut chosen: Vec<&Edit> = Vec::new();
-    let mut applied = 0;
+/// The machine-applicable suggestions of `diags`, smaller fixes first (a whole-file rewrite
+/// waits for the next round).
+fn machine_applicable(diags: &[Diagnostic]) -> Vec<&Suggestion> {
     let mut suggestions: Vec<_> = diags
         .iter()
         .flat_map(|d| d.suggestions.iter())
         .filter(|s| s.applicability == Applicability::MachineApplicable && !s.edits.is_empty())
         .collect();
-    // Smaller fixes first: a whole-file rewrite waits for the next round.
     suggestions.sort_by_key(|s| s.edits.iter().map(|e| e.span.len()).sum::<usize>());
+    suggestions
+}
+
+/// Applies every machine-applicable suggestion whose edits don't overlap an earlier one.
+/// Returns the new text and how many suggestions were applied.
+pub fn apply_machine_applicable(src: &str, diags: &[Diagnostic]) -> (String, usize) {
+    apply(src, &machine_applicable(diags))
+}
+
+/// Applies `suggestions` in order, skipping one whose edits overlap an earlier one's.
+fn apply(src: &str, suggestions: &[&Suggestion]) -> (String, usize) {
+    let mut chosen: Vec<&Edit> = Vec::new();
+    let mut applied = 0;
     for suggestion in suggestions {
         let clashes = suggestion
             .edits
@@ -50,18 +60,42 @@ fn overlaps(a: &Edit, b: &Edit) -> bool {
     a.span.start < b.span.end && b.span.start < a.span.end
 }
 
-/// Fixes `src` until no machine-applicable suggestion is left (at most `rounds` rounds).
+fn errors(diags: &[Diagnostic]) -> usize {
+    diags.iter().filter(|d| d.is_error()).count()
+}
+
+/// Fixes `src` until no machine-applicable suggestion is left (at most `rounds` rounds). A fix
+/// never makes the file worse: a round whose fixes together raise the number of errors is
+/// redone one fix at a time, keeping only a fix that does not (the first such, then the next
+/// round re-checks), and a fix that raises it on its own is never applied.
 pub fn fix_to_fixpoint(src: &str, rounds: usize) -> (String, usize) {
     let mut text = src.to_string();
     let mut total = 0;
     for _ in 0..rounds {
         let (_, diags) = crate::check::check_front_end(&text);
-        let (next, applied) = apply_machine_applicable(&text, &diags);
+        let before = errors(&diags);
+        let suggestions = machine_applicable(&diags);
+        let worse = |candidate: &str| errors(&crate::check::check_front_end(candidate).1) > before;
+        let (next, applied) = apply(&text, &suggestions);
         if applied == 0 {
             break;
         }
-        total += applied;
-        text = next;
+        if !worse(&next) {
+            total += applied;
+            text = next;
+            continue;
+        }
+        let one_at_a_time = suggestions
+            .iter()
+            .map(|s| apply(&text, std::slice::from_ref(s)).0)
+            .find(|candidate| !worse(candidate));
+        match one_at_a_time {
+            Some(candidate) => {
+                total += 1;
+                text = candidate;
+            }
+            None => break,
+        }
     }
     (text, total)
 }

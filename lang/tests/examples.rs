@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use proptest::arbitrary::Arbitrary;
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::{Severity, SyntaxKind, check_front_end, fix};
 
@@ -145,4 +146,71 @@ fn router_translation_keeps_each_route_and_its_prefix_meaning() {
         fixed.contains("Http<Get>/app/(.*) -> localhost:my-app:main => &;"),
         "{fixed}"
     );
+}
+
+fn errors(src: &str) -> usize {
+    check_front_end(src)
+        .1
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
+}
+
+/// Pieces a mutation inserts: delimiters, words and stops of the language.
+const PIECES: &[&str] = &[
+    "{",
+    "}",
+    "(",
+    ")",
+    "<",
+    ">",
+    ";",
+    "->",
+    "=>",
+    "&",
+    "$1",
+    "${",
+    "Http",
+    "Route",
+    "Get",
+    "(.*)",
+    ":",
+    "*",
+    "/",
+    " ",
+    "\n",
+    "localhost:my-fi*les:/$1",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// `--fix` never makes a file worse: on mutated copies of the real files, the number of
+    /// errors after fixing is never higher than before.
+    #[test]
+    fn fixing_a_mutated_real_file_never_adds_errors(
+        file in proptest::sample::Index::arbitrary(),
+        edits in proptest::collection::vec(
+            (proptest::prelude::any::<usize>(), 0..PIECES.len(), 0usize..12),
+            1..4,
+        ),
+    ) {
+        let files = examples();
+        let mut src = std::fs::read_to_string(&files[file.index(files.len())]).unwrap();
+        for (at, piece, delete) in edits {
+            let mut at = at % (src.len() + 1);
+            while !src.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + delete).min(src.len());
+            while !src.is_char_boundary(end) {
+                end -= 1;
+            }
+            src.replace_range(at..end, PIECES[piece]);
+        }
+        let before = errors(&src);
+        let (fixed, _) = fix::fix_to_fixpoint(&src, 8);
+        let after = errors(&fixed);
+        proptest::prop_assert!(after <= before, "{before} errors became {after}:\n{src}\n-- fixed --\n{fixed}");
+    }
 }
