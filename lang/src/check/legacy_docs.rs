@@ -119,11 +119,16 @@ pub(super) fn check_router(cx: &mut Checker, router: &RouterDoc) {
                 .collect(),
             m => vec![title_case(m)],
         };
+        // A router line matched a prefix; a `Route` regex matches the whole path. A regex that
+        // already ends in `.*` matches the rest as it is (`(.*)(.*)` would add a group for nothing).
+        let regex = regex.text();
+        let rest = if regex.ends_with(".*") || regex.ends_with(".*)") {
+            ""
+        } else {
+            "(.*)"
+        };
         for m in methods {
-            routes.push(format!(
-                "    Http<{m}>{}(.*) -> {target} => &;",
-                regex.text()
-            ));
+            routes.push(format!("    Http<{m}>{regex}{rest} -> {target} => &;"));
         }
     }
     let translation = format!(
@@ -135,7 +140,7 @@ pub(super) fn check_router(cx: &mut Checker, router: &RouterDoc) {
     cx.report(
         Diagnostic::new(codes::ROUTER_FILE, span.start..span.start + first_line, "this is a 2021 router file")
             .label("router file")
-            .note("`(.*)` is appended to each regex: router files matched a prefix, `Route` regexes match the whole path")
+            .note("`(.*)` is appended to each regex that does not already end in `.*`: router files matched a prefix, `Route` regexes match the whole path")
             .fix("translate it into `Route` scopes", 0..cx.src.len(), translation, Applicability::MachineApplicable),
     );
 }
