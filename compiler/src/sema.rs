@@ -47,7 +47,6 @@ pub fn check(
     let mut out = Vec::new();
     duplicates(bind, &mut out);
     roles(bind, &mut out);
-    timeouts(bind, &mut out);
     variables(bind, src, regexes, &mut out);
     unreachable_routes(bind, &mut out);
     ports_never_routed(bind, &mut out);
@@ -125,18 +124,6 @@ fn roles(bind: &Bind, out: &mut Vec<Diagnostic>) {
                 d = d.help(format!("did you mean `{best}`?"));
             }
             out.push(d);
-        }
-    }
-}
-
-fn timeouts(bind: &Bind, out: &mut Vec<Diagnostic>) {
-    for p in &bind.ports {
-        if p.exec_ms > p.total_ms {
-            out.push(
-                Diagnostic::new(codes::EXEC_EXCEEDS_TOTAL, span(p.span), format!("port `{}`: `exec` ({} ms) is longer than `total` ({} ms)", p.name, p.exec_ms, p.total_ms))
-                    .label("`exec` can never be reached")
-                    .note("`exec` is the guest's own CPU time; `total` is the whole exchange and includes it"),
-            );
         }
     }
 }

@@ -91,6 +91,8 @@ impl ItemLowerer<'_> {
             span: self.span(span_of(node)),
         };
         let mut exec_set = false;
+        // Where `exec` and `total` were written, for E0106.
+        let (mut exec_span, mut total_span) = (None, None);
         for field in node.descendants().filter(|n| n.kind() == PORT_FIELD) {
             let Some(name) = significant_tokens(&field)
                 .first()
@@ -133,8 +135,10 @@ impl ItemLowerer<'_> {
                                     if which == "exec" {
                                         port.exec_ms = ms;
                                         exec_set = true;
+                                        exec_span = Some(span_of(&n));
                                     } else if which == "total" {
                                         port.total_ms = ms;
+                                        total_span = Some(span_of(&n));
                                     }
                                 }
                             }
@@ -147,6 +151,28 @@ impl ItemLowerer<'_> {
         }
         if !exec_set && port.total_ms < port.exec_ms {
             port.exec_ms = port.total_ms; // a short `total` implies a short `exec`
+        }
+        if let Some(exec) = exec_span.filter(|_| port.exec_ms > port.total_ms) {
+            let mut d = Diagnostic::new(
+                codes::EXEC_EXCEEDS_TOTAL,
+                exec,
+                format!(
+                    "port `{}`: `exec` ({} ms) is longer than `total` ({} ms)",
+                    port.name, port.exec_ms, port.total_ms
+                ),
+            )
+            .label("`exec` can never be reached")
+            .note(
+                "`exec` is the guest's own CPU time; `total` is the whole exchange and includes it",
+            );
+            d = match total_span {
+                Some(total) => d.secondary(total, "the whole exchange ends here"),
+                None => d.note(format!(
+                    "`total` is not given: it is the default, {} ms",
+                    starlane_ir::DEFAULT_TOTAL_MS
+                )),
+            };
+            self.out.diagnostics.push(d);
         }
         for call in decl.calls() {
             if let Some(rule) = self.call_rule(&call) {
