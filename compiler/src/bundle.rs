@@ -278,6 +278,10 @@ impl Build<'_> {
         let mut module_index = module_index.clone();
         let files = self.files;
         let mut http_marked = Vec::new();
+        // Each mechtron's App document: its report's index and where to point (its `+http`
+        // value, else the document's first line), so a problem of the manifest as a whole is
+        // shown on the documents concerned.
+        let mut apps: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for (path, bytes) in files.iter().filter(|(p, _)| p.ends_with(".app")) {
             let (text, _) = starlane_lang::source::decode(bytes);
             let checked = crate::check_document(&text, self.settings);
@@ -345,6 +349,11 @@ impl Build<'_> {
                 if props.get("http").is_some_and(|(v, _)| v == "true") {
                     http_marked.push(self.bundle.mechtrons.len());
                 }
+                let at = props.get("http").map_or_else(
+                    || 0..text.lines().next().map_or(0, str::len),
+                    |(_, span)| span.clone(),
+                );
+                apps.push((self.reports.len(), at));
                 self.bundle.mechtrons.push(Mechtron { name, module, bind });
             } else if name.is_none() {
                 diags.push(
@@ -378,15 +387,36 @@ impl Build<'_> {
                 None
             }
             (marked, _, _) => {
-                let message = if marked.len() > 1 {
-                    "more than one App document is marked `+http=true`"
+                // Shown on each App document concerned: the marked ones, or (none marked) all.
+                let (message, label, concerned): (&str, &str, Vec<usize>) = if marked.len() > 1 {
+                    (
+                        "more than one App document is marked `+http=true`",
+                        "marked here",
+                        marked.to_vec(),
+                    )
                 } else {
-                    "several binds, and none is marked to receive HTTP"
+                    (
+                        "several binds, and none is marked to receive HTTP",
+                        "not marked",
+                        (0..apps.len()).collect(),
+                    )
                 };
-                self.reports.push(manifest_problem(
-                    message,
-                    "mark exactly one App document `+http=true`",
-                ));
+                for mechtron in concerned {
+                    let Some((report, at)) = apps.get(mechtron).cloned() else {
+                        continue;
+                    };
+                    self.reports[report].diagnostics.push(
+                        Diagnostic::new(codes::INVALID_MANIFEST, at, message)
+                            .label(label)
+                            .help("mark exactly one App document `+http=true`"),
+                    );
+                }
+                if apps.is_empty() {
+                    self.reports.push(manifest_problem(
+                        message,
+                        "mark exactly one App document `+http=true`",
+                    ));
+                }
                 None
             }
         };

@@ -314,3 +314,49 @@ fn a_file_guarded_by_auth_but_served_around_it_is_reported() {
     );
     assert!(messages(&allowed).is_empty(), "{:?}", messages(&allowed));
 }
+
+/// E0112 points into the App documents it is about (never at `./.`).
+#[test]
+fn manifest_problems_point_into_the_app_documents() {
+    let wasm = hello_wasm();
+    let app = |name: &str, http: bool| {
+        format!(
+            "App {{ Set {{ +mechtron.name={name}, +wasm.src=${{self.config.bundle}}:/wasm/a.wasm, +bind=${{self.config.bundle}}:/bind/{name}.bind{} }} }}",
+            if http { ", +http=true" } else { "" }
+        )
+    };
+    let bind = b"Bind(version=1.1.0) {\n  Route<Ext<Hi>> -> (( )) => &;\n}\n";
+    for (tag, marked) in [("both-marked", true), ("none-marked", false)] {
+        let (a, b) = (app("a", marked), app("b", marked));
+        let dir = scratch(
+            tag,
+            &[
+                ("a.app", a.as_bytes()),
+                ("b.app", b.as_bytes()),
+                ("wasm/a.wasm", &wasm),
+                ("bind/a.bind", bind),
+                ("bind/b.bind", bind),
+            ],
+        );
+        let out = build(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        for path in ["a.app", "b.app"] {
+            let report = out.reports.iter().find(|r| r.path == path).unwrap();
+            let d = report
+                .diagnostics
+                .iter()
+                .find(|d| d.code.id == "E0112")
+                .unwrap_or_else(|| panic!("{tag}: no E0112 on {path}: {:?}", messages(&out)));
+            let shown = &report.text[d.primary.span.clone()];
+            if marked {
+                assert_eq!(shown, "true", "{tag}: at the `+http` value");
+            } else {
+                assert!(
+                    shown.starts_with("App {"),
+                    "{tag}: at the document's first line"
+                );
+            }
+        }
+        assert!(out.reports.iter().all(|r| r.path != "."), "{tag}");
+    }
+}

@@ -32,7 +32,11 @@ pub fn compile(dir: &Path, output: Option<&Path>) -> anyhow::Result<Option<(Bund
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut errors, mut warnings) = (0, 0);
     for report in &result.reports {
-        let name = dir.join(&report.path).display().to_string();
+        // A problem of the bundle as a whole is shown on its directory.
+        let name = match report.path.as_str() {
+            "." | "" => dir.display().to_string(),
+            path => dir.join(path).display().to_string(),
+        };
         for d in &report.diagnostics {
             match d.severity {
                 Severity::Error => errors += 1,
