@@ -212,6 +212,10 @@ fn status_metrics_and_send_through_the_admin_listener() {
     let s = Server::start(&hello(), &["--no-cache"]);
     get(&s.url("/hello"));
     assert_eq!(get(&s.url("/nowhere")).status, 404);
+    // Forwarded to the profiles mechtron: its answers and its failures are counted under it,
+    // not under the hello mechtron the requests entered through.
+    assert_eq!(post(&s.url("/profile"), br#"{"name":"ada"}"#).status, 200);
+    assert_eq!(post(&s.url("/profile"), br#"{"name":""}"#).status, 422);
     let status = s.admin_get("/status").json();
     let states: Vec<(&str, &str)> = status["mechtrons"]
         .as_array()
@@ -223,6 +227,15 @@ fn status_metrics_and_send_through_the_admin_listener() {
     let metrics = s.admin_get("/metrics").body;
     assert!(
         metrics.contains("starlane_requests_total{mechtron=\"hello\",status=\"200\"}"),
+        "{metrics}"
+    );
+    for (mechtron, status) in [("profiles", 200), ("profiles", 422)] {
+        let line =
+            format!("starlane_requests_total{{mechtron=\"{mechtron}\",status=\"{status}\"}} 1");
+        assert!(metrics.contains(&line), "no `{line}`:\n{metrics}");
+    }
+    assert!(
+        !metrics.contains("starlane_requests_total{mechtron=\"hello\",status=\"422\"}"),
         "{metrics}"
     );
     assert!(

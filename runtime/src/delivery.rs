@@ -67,10 +67,19 @@ impl Runtime {
                 "every message slot stayed busy for 5 s",
             )),
         };
+        // Counted under the mechtron that answered (a forward's target, a failing callee), not
+        // the one the message entered through.
         match &result {
-            Ok(reply) => self.metrics.request(name, reply.status),
+            Ok(reply) => {
+                let handler = reply
+                    .handled_by
+                    .and_then(|i| self.registry.mechtrons.get(i))
+                    .map_or(name.as_str(), |m| m.name.as_str());
+                self.metrics.request(handler, reply.status)
+            }
             Err(e) => {
-                self.metrics.request(name, e.status);
+                self.metrics
+                    .request(e.mechtron.as_deref().unwrap_or(name), e.status);
                 self.metrics.error(e.stage.as_str(), e.code.id);
             }
         }
@@ -164,7 +173,10 @@ impl Runtime {
             .iter()
             .any(|s| matches!(s.stop, Stop::Reflect | Stop::Err { .. }));
         if replies {
-            return self.run(&flow);
+            return self.run(&flow).map(|mut reply| {
+                reply.handled_by.get_or_insert(to);
+                reply
+            });
         }
         // Fire and forget: answer now, run the rest on its own thread — at most as many at once
         // as messages from outside, or the caller hears that the host is busy.
@@ -435,6 +447,7 @@ impl Runtime {
             headers: response.headers,
             body: response.body,
             content_type,
+            handled_by: Some(flow.mechtron),
         })
     }
 

@@ -65,6 +65,9 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub content_type: Option<String>,
+    /// The mechtron whose guest produced the reply (or whose route answered it): what the
+    /// request is counted under, not the one it entered through.
+    pub handled_by: Option<usize>,
 }
 
 impl Reply {
@@ -74,6 +77,7 @@ impl Reply {
             headers: Vec::new(),
             body,
             content_type: None,
+            handled_by: None,
         }
     }
 }

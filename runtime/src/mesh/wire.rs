@@ -104,6 +104,8 @@ impl From<WireReply> for Reply {
             headers: r.headers,
             body: r.body,
             content_type: r.content_type,
+            // Counted where it was handled, on the other host.
+            handled_by: None,
         }
     }
 }
