@@ -637,6 +637,52 @@ fn a_host_that_leaves_drains_its_messages_and_is_no_longer_routed_to() {
     }
 }
 
+/// A host may join with an nkey instead of a password; its seed file must be private.
+#[test]
+fn a_host_joins_with_an_nkey() {
+    let nats = Nats::start();
+    let dir = worker_project("nkey-w");
+    let seed = dir.join("host.nk");
+    std::fs::write(&seed, format!("{}\n", nats.nkey_seed)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&seed, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = |seed: &Path| {
+        let mut cmd = Command::new(binary());
+        cmd.args(["run"])
+            .arg(&dir)
+            .args(["--http", "127.0.0.1:0", "--no-cache", "--mesh", &nats.url()])
+            .args(["--host", "w1", "--mesh-nkey"])
+            .arg(seed);
+        cmd
+    };
+    let out = args(&seed).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("chmod 600"), "{err}");
+    std::fs::set_permissions(&seed, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let worker = Server::spawn(
+        {
+            let mut cmd = Command::new(binary());
+            cmd.env("STARLANE_LOG", "info,starlane=debug");
+            cmd
+        },
+        &dir,
+        &[
+            "--no-cache",
+            "--mesh",
+            &nats.url(),
+            "--host",
+            "w1",
+            "--mesh-nkey",
+            seed.to_str().unwrap(),
+        ],
+    );
+    let front = host(&nats, &front_project("nkey-f"), "front", &[]);
+    wait_for_hosts(&front, &["w1"]);
+    let answer = post(&front.url("/work"), b"token-nkey");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(executions(&[&worker], "token-nkey"), 1);
+}
+
 /// NATS authenticates the hosts: an anonymous client cannot connect, and a NATS user without
 /// the mesh's subjects cannot publish a message to a host.
 #[test]

@@ -195,6 +195,10 @@ pub struct RunArgs {
     /// The NATS user to join the mesh as.
     #[arg(long, value_name = "USER")]
     mesh_user: Option<String>,
+    /// A file holding an nkey seed (`SU…`, readable only by you) to join the mesh with, instead
+    /// of a user and password.
+    #[arg(long, value_name = "FILE", conflicts_with = "mesh_user")]
+    mesh_nkey: Option<PathBuf>,
     /// Seconds in-flight messages get to finish after SIGTERM.
     #[arg(long, default_value_t = 10)]
     drain: u64,

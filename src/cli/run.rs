@@ -143,7 +143,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             max_depth: defaults.max_depth,
         },
         drain: Duration::from_secs(args.drain),
-        mesh: mesh_options(&args, &mesh_settings)?,
+        mesh: mesh_options(&args, &mesh_settings, &project_root)?,
     };
     match serve(options) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -155,6 +155,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn mesh_options(
     args: &RunArgs,
     settings: &starlane_lang::settings::MeshSettings,
+    project_root: &std::path::Path,
 ) -> anyhow::Result<Option<MeshOptions>> {
     let Some(url) = args.mesh.clone().or_else(|| settings.url.clone()) else {
         if args.host.is_some() {
@@ -178,6 +179,13 @@ fn mesh_options(
     if o.user.is_some() && o.password.is_none() {
         bail!("`--mesh-user` needs the password in STARLANE_MESH_PASSWORD");
     }
+    let nkey_file = args
+        .mesh_nkey
+        .clone()
+        .or_else(|| settings.nkey_file.as_ref().map(|f| project_root.join(f)));
+    if let Some(file) = nkey_file {
+        o.nkey_seed = Some(read_nkey_seed(&file)?);
+    }
     if let Some(v) = settings.ack_timeout {
         o.ack_timeout = v;
     }
@@ -199,6 +207,35 @@ fn mesh_options(
     o.faults = Faults::from_env().map_err(anyhow::Error::msg)?;
     o.check().map_err(anyhow::Error::msg)?;
     Ok(Some(o))
+}
+
+/// An nkey seed from its file: a secret, so the file must not be readable by others.
+fn read_nkey_seed(file: &std::path::Path) -> anyhow::Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file)
+            .with_context(|| format!("cannot read the nkey seed {}", file.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "the nkey seed {} can be read by others (mode {:o}): `chmod 600` it",
+                file.display(),
+                mode & 0o777
+            );
+        }
+    }
+    let seed = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the nkey seed {}", file.display()))?;
+    let seed = seed.trim().to_string();
+    if !seed.starts_with("SU") {
+        bail!(
+            "{} does not hold a user nkey seed (it starts with `SU`)",
+            file.display()
+        );
+    }
+    Ok(seed)
 }
 
 /// The machine's hostname, cut to what a mesh host name may hold.

@@ -17,6 +17,8 @@ pub struct Nats {
     child: Option<Child>,
     pub port: u16,
     config: PathBuf,
+    /// The seed (`SU…`) of a mesh user who joins with an nkey instead of a password.
+    pub nkey_seed: String,
 }
 
 fn binary() -> PathBuf {
@@ -46,6 +48,8 @@ fn free_port() -> u16 {
 impl Nats {
     pub fn start() -> Nats {
         let port = free_port();
+        let nkey = nkeys::KeyPair::new_user();
+        let nkey_public = nkey.public_key();
         let config =
             std::env::temp_dir().join(format!("starlane-nats-{}-{port}.conf", std::process::id()));
         std::fs::write(
@@ -55,6 +59,7 @@ impl Nats {
 authorization {{
   users = [
     {{ user: "{MESH_USER}", password: "{MESH_PASSWORD}" }}
+    {{ nkey: "{nkey_public}" }}
     {{ user: "{VISITOR}", password: "{VISITOR_PASSWORD}",
        permissions: {{ publish: {{ deny: ["starlane.>"] }}, subscribe: {{ deny: ["starlane.>"] }} }} }}
   ]
@@ -67,6 +72,7 @@ authorization {{
             child: None,
             port,
             config,
+            nkey_seed: nkey.seed().unwrap(),
         };
         nats.launch();
         nats

@@ -74,6 +74,10 @@ pub struct MeshSettings {
     /// The NATS user (`--mesh-user`).
     #[serde(default)]
     pub user: Option<String>,
+    /// A file holding this host's NATS nkey seed (`--mesh-nkey`), relative to the project root;
+    /// instead of a user and password.
+    #[serde(default)]
+    pub nkey_file: Option<std::path::PathBuf>,
     /// Wait this long for an ack before resending (default `250ms`, doubling per resend).
     #[serde(default, deserialize_with = "duration")]
     pub ack_timeout: Option<Duration>,

@@ -44,6 +44,8 @@ pub struct MeshOptions {
     pub name: String,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// An nkey seed (`SU…`) to join with instead of a user and password.
+    pub nkey_seed: Option<String>,
     /// How long the sender waits for an ack before resending (doubling each time).
     pub ack_timeout: Duration,
     /// Resends after the first attempt.
@@ -68,6 +70,7 @@ impl MeshOptions {
             name: "starlane".into(),
             user: None,
             password: None,
+            nkey_seed: None,
             ack_timeout: Duration::from_millis(250),
             retries: 4,
             max_retry_delay: Duration::from_secs(2),
@@ -256,6 +259,9 @@ impl Mesh {
             });
         if let (Some(user), Some(password)) = (&options.user, &options.password) {
             connect = connect.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(seed) = &options.nkey_seed {
+            connect = connect.nkey(seed.clone());
         }
         let client = connect
             .connect(options.url.as_str())
