@@ -385,23 +385,34 @@ fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
                 _ => false,
             })
         };
-        let why = match &g.kind {
-            GrantKind::Super => Some("`super` grants every permission"),
-            GrantKind::Priv(p) if p == "*" => Some("`priv *` grants every privilege"),
-            _ if unrooted(&g.on) => Some("an unrooted `**` selects every resource"),
-            _ => None,
+        // `**<User>` is wide, but not "everything": it names every resource of one kind.
+        let kind = g.on.as_ref().and_then(|s| s.kind.clone());
+        let (message, why) = match &g.kind {
+            GrantKind::Super => (
+                "this grant applies to everything".to_string(),
+                "`super` grants every permission".to_string(),
+            ),
+            GrantKind::Priv(p) if p == "*" => (
+                "this grant applies to everything".to_string(),
+                "`priv *` grants every privilege".to_string(),
+            ),
+            _ if unrooted(&g.on) => match &kind {
+                Some(k) => (
+                    format!("this grant applies to every `{k}` anywhere"),
+                    format!("an unrooted `**<{k}>` selects every resource of that kind"),
+                ),
+                None => (
+                    "this grant applies to everything".to_string(),
+                    "an unrooted `**` selects every resource".to_string(),
+                ),
+            },
+            _ => continue,
         };
-        if let Some(why) = why {
-            out.push(
-                Diagnostic::new(
-                    codes::GRANT_WIDENS_TO_EVERYTHING,
-                    span(g.span),
-                    "this grant applies to everything",
-                )
+        out.push(
+            Diagnostic::new(codes::GRANT_WIDENS_TO_EVERYTHING, span(g.span), message)
                 .label(why)
                 .help("root the selector in a context name, such as `${files}:**`"),
-            );
-        }
+        );
     }
 }
 
