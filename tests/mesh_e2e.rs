@@ -220,6 +220,8 @@ fn a_message_reaches_a_mechtron_on_another_host_and_grants_hold_on_the_caller() 
     let worker = host(&nats, &worker_project("basic-w"), "w1", &[]);
     let front = host(&nats, &front_project("basic-f"), "front", &[]);
     wait_for_hosts(&front, &["w1"]);
+    // Joining is not reconnecting.
+    assert_eq!(metric(&front, "starlane_mesh_reconnects_total"), 0);
 
     let answer = post(&front.url("/work"), b"token-basic-1");
     assert_eq!(answer.status, 200, "{}", answer.body);

@@ -373,19 +373,8 @@ impl Runtime {
             .mechtrons
             .iter()
             .map(|m| {
-                let (state, reason) = match m.state() {
-                    MechtronState::Panic(r) => ("Panic", Some(r)),
-                    s => (
-                        match s {
-                            MechtronState::Unknown => "Unknown",
-                            MechtronState::Creating => "Creating",
-                            MechtronState::Ready => "Ready",
-                            MechtronState::Destroyed => "Destroyed",
-                            MechtronState::Panic(_) => unreachable!(),
-                        },
-                        None,
-                    ),
-                };
+                let current = m.state();
+                let (state, reason) = (current.name(), current.reason());
                 let bind = &self.registry.bundle.binds[m.bind];
                 let requires: Vec<Value> = bind
                     .requires

@@ -25,6 +25,27 @@ pub enum MechtronState {
     Destroyed,
 }
 
+impl MechtronState {
+    /// The state's name, as `/status` and the mesh's heartbeats give it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MechtronState::Unknown => "Unknown",
+            MechtronState::Creating => "Creating",
+            MechtronState::Ready => "Ready",
+            MechtronState::Panic(_) => "Panic",
+            MechtronState::Destroyed => "Destroyed",
+        }
+    }
+
+    /// The reason a mechtron is in Panic.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            MechtronState::Panic(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
 pub struct Mechtron {
     pub name: String,
     /// `localhost:<name>`: the mechtron and every point below it.

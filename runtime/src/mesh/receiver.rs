@@ -15,7 +15,7 @@ use super::wire::{self, Envelope, Frame, WireError, WireReply, show_id};
 use super::{Mesh, Seen, bump};
 use crate::codes;
 use crate::error::RuntimeError;
-use crate::host::{MechtronState, Runtime};
+use crate::host::Runtime;
 use crate::message::Exchange;
 
 pub(super) async fn start(mesh: &Arc<Mesh>, rt: &Arc<Runtime>) -> Result<(), String> {
@@ -236,16 +236,7 @@ pub(super) async fn publish_heartbeat(mesh: &Mesh, rt: &Runtime) {
         mechtrons: rt
             .mechtrons()
             .iter()
-            .map(|m| {
-                let state = match m.state() {
-                    MechtronState::Unknown => "Unknown",
-                    MechtronState::Creating => "Creating",
-                    MechtronState::Ready => "Ready",
-                    MechtronState::Panic(_) => "Panic",
-                    MechtronState::Destroyed => "Destroyed",
-                };
-                (m.name.clone(), state.to_string())
-            })
+            .map(|m| (m.name.clone(), m.state().name().to_string()))
             .collect(),
         leaving: mesh.leaving.load(Ordering::Relaxed),
     };
