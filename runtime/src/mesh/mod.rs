@@ -1,7 +1,8 @@
 //! A mesh of hosts on NATS (`specs/runtime.md` §8). With `starlane run --mesh URL --host NAME`
 //! the host announces the mechtrons it serves by heartbeat, and a message to a mechtron that is
 //! not served here goes over NATS to a live host that announces it. Delivery between hosts is
-//! acknowledged: the receiver acks as soon as it has the message, the sender resends when no ack
+//! acknowledged: the receiver acks the message while it runs (a fast reply is the ack), the
+//! sender resends when no ack
 //! comes, the receiver runs each message id at most once and answers duplicates with the first
 //! reply, and a message no host acknowledges ends in a typed Timeout (`E0231`), never a hang.
 //!
@@ -88,10 +89,6 @@ impl MeshOptions {
             retries: delivery.retries.unwrap_or(self.retries).min(MAX_RETRIES),
             max_retry_delay: self.max_retry_delay,
         }
-    }
-
-    pub fn ack_wait(&self, attempt: u32) -> Duration {
-        self.schedule_for(Delivery::default()).ack_wait(attempt)
     }
 
     /// How long a receiver remembers a message id: longer than any resend can come. Every
@@ -422,6 +419,21 @@ impl Mesh {
     }
 }
 
+/// Waits at most `within` for the client to take a publish. A frame that does not go out is a
+/// lost frame — resends and heartbeats recover it — and a stuck one must not stall its sender,
+/// the receiving loop or shutdown.
+async fn publish_within<E: std::fmt::Display>(
+    publish: impl std::future::Future<Output = Result<(), E>>,
+    within: Duration,
+    what: impl FnOnce() -> String,
+) {
+    match tokio::time::timeout(within, publish).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!("mesh: {} not sent: {e}", what()),
+        Err(_) => tracing::debug!("mesh: {} not sent in time", what()),
+    }
+}
+
 /// A URL without its password, for `/status` and logs.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -442,9 +454,9 @@ mod tests {
         o.ack_timeout = Duration::from_millis(100);
         o.retries = 4;
         o.max_retry_delay = Duration::from_millis(500);
-        let waits: Vec<u128> = (1..=5).map(|n| o.ack_wait(n).as_millis()).collect();
-        assert_eq!(waits, [100, 200, 400, 500, 500]);
         let schedule = o.schedule_for(Delivery::default());
+        let waits: Vec<u128> = (1..=5).map(|n| schedule.ack_wait(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500]);
         assert_eq!(schedule.total(), Duration::from_millis(1700));
         assert!(o.dedupe_window() > schedule.total() + crate::message::MAX_EXCHANGE);
         // A `call` entry's own settings win; resends are capped whatever it says.

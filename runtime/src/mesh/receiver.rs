@@ -1,5 +1,6 @@
 //! The receiving side: messages for this host arrive on `<mesh>.host.<host>.deliver`. Each is
-//! acknowledged at once, checked against the dedupe memory, and — the first time only — run
+//! checked against the dedupe memory, acknowledged (by its reply when that comes soon, else by
+//! the ack sweeper), and — the first time only — run
 //! like any message from outside this host's listeners: it takes a message slot, its target's
 //! pipeline checks its payloads and its bind's caller rules apply. Also the heartbeats: this
 //! host's announcement, and the table of the others.
@@ -12,7 +13,7 @@ use futures_util::StreamExt;
 
 use super::hosts::Heartbeat;
 use super::wire::{self, Envelope, Frame, WireError, WireReply, show_id};
-use super::{Mesh, Seen, bump};
+use super::{Mesh, Seen, bump, publish_within};
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::host::Runtime;
@@ -66,14 +67,11 @@ async fn answer(mesh: &Mesh, reply_to: &str, attempt: u32, frame: Vec<u8>) {
     if mesh.options.faults.drops_outgoing(attempt) {
         return;
     }
-    // Bounded: a lost answer is recovered by the sender's resend; a stuck one would stall the
-    // receiving loop.
     let publish = mesh.client.publish(reply_to.to_string(), frame.into());
-    match tokio::time::timeout(Duration::from_secs(1), publish).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!("mesh: cannot answer on {reply_to}: {e}"),
-        Err(_) => tracing::debug!("mesh: the answer on {reply_to} did not go out in time"),
-    }
+    publish_within(publish, Duration::from_secs(1), || {
+        format!("the answer on {reply_to}")
+    })
+    .await;
 }
 
 async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope: Envelope) {
@@ -244,11 +242,10 @@ pub(super) async fn publish_heartbeat(mesh: &Mesh, rt: &Runtime) {
     let publish = mesh
         .client
         .publish(mesh.options.heartbeat_subject(), bytes.into());
-    match tokio::time::timeout(mesh.options.heartbeat, publish).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!("mesh: heartbeat not sent: {e}"),
-        Err(_) => tracing::debug!("mesh: heartbeat not sent in time"),
-    }
+    publish_within(publish, mesh.options.heartbeat, || {
+        "the heartbeat".to_string()
+    })
+    .await;
 }
 
 pub(super) async fn start_heartbeats(mesh: &Arc<Mesh>, rt: &Arc<Runtime>) -> Result<(), String> {

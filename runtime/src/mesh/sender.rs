@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use super::wire::{self, Envelope, Frame, MessageId, show_id};
-use super::{Mesh, bump};
+use super::{Mesh, bump, publish_within};
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::message::{Exchange, Message, Reply};
@@ -56,16 +56,12 @@ impl Drop for Waiting<'_> {
     }
 }
 
-enum Waited {
-    Frame(Frame),
-    Nothing,
-}
-
-async fn next_frame(frames: &mut mpsc::UnboundedReceiver<Frame>, wait: Duration) -> Waited {
-    match tokio::time::timeout(wait, frames.recv()).await {
-        Ok(Some(frame)) => Waited::Frame(frame),
-        _ => Waited::Nothing,
-    }
+/// The next frame for this message, if one comes within `wait`.
+async fn next_frame(frames: &mut mpsc::UnboundedReceiver<Frame>, wait: Duration) -> Option<Frame> {
+    tokio::time::timeout(wait, frames.recv())
+        .await
+        .ok()
+        .flatten()
 }
 
 impl Mesh {
@@ -145,12 +141,12 @@ impl Mesh {
                 .await?;
             let wait = schedule.ack_wait(attempt_here).min(remaining);
             match next_frame(&mut frames, wait).await {
-                Waited::Frame(Frame::Ack { .. }) => {
+                Some(Frame::Ack { .. }) => {
                     bump(&self.counters.acks);
                     break;
                 }
-                Waited::Frame(Frame::Reply { outcome, .. }) => return finish(outcome),
-                Waited::Frame(Frame::Refused {
+                Some(Frame::Reply { outcome, .. }) => return finish(outcome),
+                Some(Frame::Refused {
                     host: refusing,
                     reason,
                     ..
@@ -174,7 +170,7 @@ impl Mesh {
                         }
                     }
                 }
-                Waited::Nothing => {}
+                None => {}
             }
         }
         // Phase 2: acknowledged; wait for the reply while the host lives. A resend now and then
@@ -193,9 +189,9 @@ impl Mesh {
             }
             let wait = schedule.max_retry_delay.min(remaining);
             match next_frame(&mut frames, wait).await {
-                Waited::Frame(Frame::Reply { outcome, .. }) => return finish(outcome),
-                Waited::Frame(_) => {}
-                Waited::Nothing => {
+                Some(Frame::Reply { outcome, .. }) => return finish(outcome),
+                Some(_) => {}
+                None => {
                     if !self.hosts.alive(&host) {
                         return Err(self.give_up(
                             &host,
@@ -224,7 +220,7 @@ impl Mesh {
     ) -> Result<(), RuntimeError> {
         envelope.remaining_ms = remaining.as_millis() as u64;
         let bytes = wire::encode(envelope);
-        let max = self.client.server_info().max_payload;
+        let max = self.client.max_payload();
         if max > 0 && bytes.len() > max {
             return Err(RuntimeError::new(
                 codes::PAYLOAD_TOO_LARGE,
@@ -235,18 +231,16 @@ impl Mesh {
                 ),
             ));
         }
-        // A failed publish (connection down, the client's buffer full) is a lost attempt: the
-        // ack wait and resend cover it. Bounded, so a sender never waits on a dead connection.
+        // A publish that fails is a lost attempt: the ack wait and resend cover it.
         let publish = self.client.publish_with_reply(
             self.options.deliver_subject(host),
             reply_to.to_string(),
             bytes.into(),
         );
-        match tokio::time::timeout(self.options.max_retry_delay, publish).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::debug!("mesh: publish to {host} failed: {e}"),
-            Err(_) => tracing::debug!("mesh: publish to {host} did not go out in time"),
-        }
+        publish_within(publish, self.options.max_retry_delay, || {
+            format!("the message to {host}")
+        })
+        .await;
         Ok(())
     }
 }
