@@ -2,11 +2,11 @@
 //! the host announces the mechtrons it serves by heartbeat, and a message to a mechtron that is
 //! not served here goes over NATS to a live host that announces it. Delivery between hosts is
 //! acknowledged: the receiver acks the message while it runs (a fast reply is the ack), the
-//! sender resends when no ack
-//! comes, the receiver runs each message id at most once and answers duplicates with the first
-//! reply, and a message no host acknowledges ends in a typed Timeout (`E0231`), never a hang.
+//! sender resends when no ack comes, the receiver runs each message id at most once and answers
+//! duplicates with the first reply, and a message no host acknowledges ends in a typed Timeout
+//! (`E0231`), never a hang.
 //!
-//! NATS carries the bytes, authenticates the hosts (its users, nkeys or TLS) and restricts
+//! NATS carries the bytes, authenticates the hosts (users or nkeys here; TLS as NATS offers) and restricts
 //! subjects; the acks, resends, dedupe and replica choice are ours (§8.3 says why not a queue
 //! group).
 
