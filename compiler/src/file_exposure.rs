@@ -74,20 +74,28 @@ fn served(route: &Route, file: &Template) -> Option<Served> {
     Regex::new(&pattern).ok().map(Served::Pattern)
 }
 
-fn guarded(route: &Route) -> bool {
-    route.filters.iter().any(|f| matches!(f, Filter::Auth))
+/// A stop that serves bundle files: whether its route needs `(auth)`, where it stands, and
+/// what it serves.
+struct FileStop {
+    guarded: bool,
+    span: std::ops::Range<usize>,
+    served: Served,
 }
 
-/// Each route's bundle-file stops: (route index, segment span, what it serves).
-fn file_stops(bind: &Bind) -> Vec<(usize, std::ops::Range<usize>, Served)> {
+fn file_stops(bind: &Bind) -> Vec<FileStop> {
     let mut out = Vec::new();
-    for (i, route) in bind.routes.iter().enumerate() {
+    for route in &bind.routes {
+        let guarded = route.filters.iter().any(|f| matches!(f, Filter::Auth));
         for seg in &route.segments {
             if let Stop::Point(point) = &seg.stop
                 && let Some(file) = point.bundle_file()
                 && let Some(served) = served(route, &file)
             {
-                out.push((i, seg.span.start as usize..seg.span.end as usize, served));
+                out.push(FileStop {
+                    guarded,
+                    span: seg.span.start as usize..seg.span.end as usize,
+                    served,
+                });
             }
         }
     }
@@ -96,23 +104,19 @@ fn file_stops(bind: &Bind) -> Vec<(usize, std::ops::Range<usize>, Served)> {
 
 pub fn check(bind: &Bind, files: &BTreeMap<String, Vec<u8>>) -> Vec<Diagnostic> {
     let stops = file_stops(bind);
+    let (guards, open): (Vec<&FileStop>, Vec<&FileStop>) = stops.iter().partition(|s| s.guarded);
     let mut out = Vec::new();
-    for (_, guard_span, guarded_files) in stops.iter().filter(|(r, ..)| guarded(&bind.routes[*r])) {
-        for file in files.keys().filter(|f| guarded_files.serves(f)) {
-            for (_, open_span, open_files) in
-                stops.iter().filter(|(r, ..)| !guarded(&bind.routes[*r]))
-            {
-                if !open_files.serves(file) {
-                    continue;
-                }
+    for guard in guards {
+        for file in files.keys().filter(|f| guard.served.serves(f)) {
+            for open in open.iter().filter(|o| o.served.serves(file)) {
                 out.push(
                     Diagnostic::new(
                         codes::GUARDED_FILE_EXPOSED,
-                        open_span.clone(),
+                        open.span.clone(),
                         format!("`{file}` is served here without `(auth)`, though another route guards it"),
                     )
                     .label(format!("serves `{file}` to anyone"))
-                    .secondary(guard_span.clone(), "guarded by `(auth)` here")
+                    .secondary(guard.span.clone(), "guarded by `(auth)` here")
                     .help("move the file out of this route's reach, or add `(auth)` to this route"),
                 );
             }
