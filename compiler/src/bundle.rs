@@ -297,15 +297,16 @@ impl Build<'_> {
             let bind = props.get("bind").map(|(v, s)| (bundle_path(v), s.clone()));
             let mut module = None;
             if let Some((wasm_path, span)) = &wasm {
-                if wasm_path.ends_with(".wat")
-                    && !module_index.contains_key(wasm_path)
-                    && let Some(i) = self.compile_wat(wasm_path)
-                {
-                    module_index.insert(wasm_path.clone(), i);
-                }
                 match module_index.get(wasm_path) {
                     Some(i) => module = Some(*i),
-                    None if self.files.contains_key(wasm_path) => {} // reported by compile_wat
+                    // A `.wat` is compiled the first time an App names it; a text that does not
+                    // assemble is reported on its own file.
+                    None if wasm_path.ends_with(".wat") && files.contains_key(wasm_path) => {
+                        module = self.compile_wat(wasm_path);
+                        if let Some(i) = module {
+                            module_index.insert(wasm_path.clone(), i);
+                        }
+                    }
                     None => diags.push(
                         Diagnostic::new(
                             codes::MISSING_FILE,
@@ -428,9 +429,8 @@ impl Build<'_> {
         let source = self.files.get(path)?;
         let bytes = match wat::parse_bytes(source) {
             Ok(bytes) => bytes.into_owned(),
-            Err(e) => {
+            Err(mut err) => {
                 let text = String::from_utf8_lossy(source).into_owned();
-                let mut err = e;
                 err.set_path(path);
                 self.reports.push(FileReport {
                     path: path.to_string(),

@@ -246,6 +246,26 @@ fn a_wat_guest_that_does_not_compile_is_named() {
         note.iter().any(|n| n.contains("guests/a.wat:1:")),
         "{note:?}"
     );
+
+    // A file that is neither `.wasm` nor `.wat` is no module, and is said so.
+    let dir = scratch(
+        "not-a-module",
+        &[
+            ("a.app", b"App { Set { +mechtron.name=a, +wasm.src=${self.config.bundle}:/guests/a.c, +bind=${self.config.bundle}:/bind/a.bind } }"),
+            ("guests/a.c", b"int main() { return 0; }"),
+            ("bind/a.bind", b"Bind(version=1.1.0) {\n  Route<Ext<Hi>> -> (( )) => &;\n}\n"),
+        ],
+    );
+    let out = build(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.bundle.is_none());
+    assert!(
+        messages(&out)
+            .iter()
+            .any(|m| m.starts_with("E0109 a.app: `guests/a.c`")),
+        "{:?}",
+        messages(&out)
+    );
 }
 
 /// W0105: the hello example before its fix served `html/private.html` to anyone through the
