@@ -69,33 +69,34 @@ fn errors(diags: &[Diagnostic]) -> usize {
 /// redone one fix at a time, keeping only a fix that does not (the first such, then the next
 /// round re-checks), and a fix that raises it on its own is never applied.
 pub fn fix_to_fixpoint(src: &str, rounds: usize) -> (String, usize) {
+    let check = |text: &str| crate::check::check_front_end(text).1;
     let mut text = src.to_string();
+    // The diagnostics of `text`, carried from one round to the next (each text is checked once).
+    let mut diags = check(&text);
     let mut total = 0;
     for _ in 0..rounds {
-        let (_, diags) = crate::check::check_front_end(&text);
         let before = errors(&diags);
         let suggestions = machine_applicable(&diags);
-        let worse = |candidate: &str| errors(&crate::check::check_front_end(candidate).1) > before;
         let (next, applied) = apply(&text, &suggestions);
         if applied == 0 {
             break;
         }
-        if !worse(&next) {
-            total += applied;
-            text = next;
-            continue;
-        }
-        let one_at_a_time = suggestions
-            .iter()
-            .map(|s| apply(&text, std::slice::from_ref(s)).0)
-            .find(|candidate| !worse(candidate));
-        match one_at_a_time {
-            Some(candidate) => {
-                total += 1;
-                text = candidate;
-            }
-            None => break,
-        }
+        let next_diags = check(&next);
+        let kept = if errors(&next_diags) <= before {
+            Some((next, next_diags, applied))
+        } else {
+            suggestions.iter().find_map(|s| {
+                let candidate = apply(&text, std::slice::from_ref(s)).0;
+                let candidate_diags = check(&candidate);
+                (errors(&candidate_diags) <= before).then_some((candidate, candidate_diags, 1))
+            })
+        };
+        let Some((next, next_diags, applied)) = kept else {
+            break;
+        };
+        total += applied;
+        text = next;
+        diags = next_diags;
     }
     (text, total)
 }
