@@ -196,20 +196,24 @@ pub fn route(
     })
 }
 
-/// `Http<GET>` → `Http<Get>`: the message with its kind and method written as the language
-/// spells them (one capital, then lower case), if that is a message.
+/// `Http<GET>` → `Http<Get>`: the message whose kind and method the language's own tables
+/// spell the same way but for case (an `Ext` method only needs its capital), if there is one.
 fn did_you_mean_method(text: &str) -> Option<String> {
+    use starlane_lang::vocabulary::{KINDS, methods_of};
     let (kind, rest) = text.trim().split_once('<')?;
     let method = rest.strip_suffix('>')?;
-    let spelled = |word: &str| {
-        let mut chars = word.chars();
-        chars
-            .next()
-            .map(|c| c.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase())
-            .unwrap_or_default()
+    let kind = KINDS.iter().find(|k| k.eq_ignore_ascii_case(kind))?;
+    let method = match methods_of(kind) {
+        Some(methods) => methods
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(method))?
+            .to_string(),
+        None => {
+            let mut chars = method.chars();
+            chars.next()?.to_ascii_uppercase().to_string() + chars.as_str()
+        }
     };
-    let guess = format!("{}<{}>", spelled(kind), spelled(method));
-    starlane_ir::Method::parse(&guess).map(|m| m.to_string())
+    starlane_ir::Method::parse(&format!("{kind}<{method}>")).map(|m| m.to_string())
 }
 
 #[cfg(test)]
@@ -220,6 +224,8 @@ mod tests {
         assert_eq!(guess("Http<GET>").as_deref(), Some("Http<Get>"));
         assert_eq!(guess("http<post>").as_deref(), Some("Http<Post>"));
         assert_eq!(guess("Http<Fetch>"), None);
+        assert_eq!(guess("cmd<RAWCOMMAND>").as_deref(), Some("Cmd<RawCommand>"));
+        assert_eq!(guess("Ext<sayHello>").as_deref(), Some("Ext<SayHello>"));
         assert_eq!(guess("nonsense"), None);
     }
 }
