@@ -161,6 +161,13 @@ fn refuse(rt: &Runtime, e: RuntimeError) -> Response<Body> {
     error_response(&e)
 }
 
+/// Where a `POST /messages` goes.
+enum Target {
+    Here(usize),
+    /// A mechtron of that name on another host of the mesh.
+    Mesh(Arc<crate::mesh::Mesh>, String),
+}
+
 async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) -> Response<Body> {
     let bad = |message: String| error_response(&RuntimeError::new(codes::BAD_REQUEST, message));
     let caller_credentials = req
@@ -205,20 +212,20 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
             outside.message
         ));
     };
-    let to = match &outside.to {
-        None => rt.registry.http,
-        Some(t) => rt.mechtron_named(t).or_else(|| rt.mechtron_for(t)),
+    // A mechtron here (by name or address), else one another host of the mesh announces.
+    let target = match &outside.to {
+        None => rt.registry.http.map(Target::Here),
+        Some(t) => rt
+            .mechtron_named(t)
+            .or_else(|| rt.mechtron_for(t))
+            .map(Target::Here)
+            .or_else(|| {
+                let name = crate::registry::mechtron_name_of(t).unwrap_or(t);
+                rt.mesh()
+                    .map(|mesh| Target::Mesh(Arc::clone(mesh), name.to_string()))
+            }),
     };
-    // Not served here: a mechtron another host of the mesh announces, by name or address.
-    let remote = match (to, &outside.to, rt.mesh()) {
-        (None, Some(t), Some(_)) => Some(
-            crate::registry::mechtron_name_of(t)
-                .unwrap_or(t)
-                .to_string(),
-        ),
-        _ => None,
-    };
-    if to.is_none() && remote.is_none() {
+    let Some(target) = target else {
         return error_response(&RuntimeError::new(
             codes::ADDRESS_NOT_HOSTED,
             format!(
@@ -226,7 +233,7 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
                 outside.to.as_deref().unwrap_or("(the HTTP one)")
             ),
         ));
-    }
+    };
     let body = match (outside.body, outside.body_base64) {
         (Some(b), _) => b.into_bytes(),
         (None, Some(b)) => match STANDARD.decode(b) {
@@ -249,9 +256,9 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
             };
             message.caller = Some(identity);
         }
-        match (to, remote, rt.mesh()) {
-            (Some(to), _, _) => rt.serve(to, message),
-            (None, Some(name), Some(mesh)) => mesh
+        match target {
+            Target::Here(to) => rt.serve(to, message),
+            Target::Mesh(mesh, name) => mesh
                 .deliver(
                     &name,
                     message,
@@ -264,10 +271,6 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
                         format!("no live host of the mesh serves `{name}`"),
                     ))
                 }),
-            _ => Err(RuntimeError::new(
-                codes::ADDRESS_NOT_HOSTED,
-                "no mechtron to send to",
-            )),
         }
     })
     .await;
