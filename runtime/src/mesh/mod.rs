@@ -227,26 +227,32 @@ impl Mesh {
         }
         let connected = Arc::new(AtomicBool::new(false));
         let reconnects = Arc::new(AtomicU64::new(0));
+        // Set by a disconnection: only a connection made after one is a reconnect (the first
+        // `Connected` event may come before or after `connect` returns).
+        let lost = Arc::new(AtomicBool::new(false));
         let mut connect = async_nats::ConnectOptions::new()
             .name(format!("starlane {}", options.host))
             .connection_timeout(Duration::from_secs(5))
             .event_callback({
                 let connected = Arc::clone(&connected);
                 let reconnects = Arc::clone(&reconnects);
+                let lost = Arc::clone(&lost);
                 move |event| {
                     let connected = Arc::clone(&connected);
                     let reconnects = Arc::clone(&reconnects);
+                    let lost = Arc::clone(&lost);
                     async move {
                         match event {
                             async_nats::Event::Connected => {
-                                if connected.swap(true, Ordering::Relaxed) {
-                                    return;
+                                connected.store(true, Ordering::Relaxed);
+                                if lost.swap(false, Ordering::Relaxed) {
+                                    reconnects.fetch_add(1, Ordering::Relaxed);
+                                    tracing::info!("mesh: connected to NATS again");
                                 }
-                                reconnects.fetch_add(1, Ordering::Relaxed);
-                                tracing::info!("mesh: connected to NATS");
                             }
                             async_nats::Event::Disconnected => {
                                 connected.store(false, Ordering::Relaxed);
+                                lost.store(true, Ordering::Relaxed);
                                 tracing::warn!("mesh: disconnected from NATS; reconnecting");
                             }
                             other => tracing::debug!("mesh: NATS event: {other}"),
