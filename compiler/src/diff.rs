@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use starlane_ir::{Bind, Bundle, GrantKind, Shape};
 
-use crate::render_ir;
+use starlane_ir::render as render_ir;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {

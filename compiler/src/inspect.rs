@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use starlane_ir::Bundle;
 use starlane_ir::format::Header;
 
-use crate::render_ir;
+use starlane_ir::render as render_ir;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -22,6 +22,12 @@ pub fn text(header: &Header, bundle: &Bundle) -> String {
         header.producer,
         &hex(&header.body_sha256)[..16]
     );
+    // Who vouches for it, and for what. `inspect` does not judge trust: `verify` and `run
+    // --trust` do.
+    match &header.signature {
+        Some(block) => s.push_str(&starlane_ir::signature::render_claims(block)),
+        None => s.push_str("unsigned\n"),
+    }
     for m in &bundle.mechtrons {
         let module = m
             .module
@@ -80,17 +86,7 @@ pub fn text(header: &Header, bundle: &Bundle) -> String {
                 let _ = writeln!(s, "    {}", render_ir::grant(g));
             }
             for c in &p.calls {
-                let _ = writeln!(
-                    s,
-                    "    call {}^{}{}{}{}{}",
-                    c.selector,
-                    crate::render_ir::methods(&c.methods),
-                    c.path.as_deref().unwrap_or(""),
-                    c.timeout_ms
-                        .map_or(String::new(), |t| format!(" timeout {t} ms")),
-                    c.ack_ms.map_or(String::new(), |t| format!(" ack {t} ms")),
-                    c.retries.map_or(String::new(), |n| format!(" retries {n}"))
-                );
+                let _ = writeln!(s, "    {}", render_ir::call(c));
             }
         }
         for r in &bind.roles {
@@ -154,8 +150,29 @@ pub fn json(header: &Header, bundle: &Bundle) -> Value {
         .iter()
         .map(|f| json!({"path": f.path, "content_type": f.content_type, "size": f.bytes.len()}))
         .collect();
+    let signature = header.signature.as_ref().map(|b| {
+        let c = &b.claims;
+        let digests = |d: &[starlane_ir::signature::FileDigest]| -> Value {
+            d.iter()
+                .map(|f| json!({"path": f.path, "sha256": hex(&f.sha256)}))
+                .collect()
+        };
+        json!({
+            "key": b.key.to_string(),
+            "claims": {
+                "name": c.name,
+                "version": c.version,
+                "issued_at": c.issued_at,
+                "bundle_sha256": hex(&c.bundle_sha256),
+                "modules": digests(&c.modules),
+                "files": digests(&c.files),
+                "capabilities": c.capabilities,
+            },
+        })
+    });
     json!({
         "header": {"format_version": header.format_version, "features": header.features, "producer": header.producer, "body_sha256": hex(&header.body_sha256)},
+        "signature": signature,
         "bundle": v,
     })
 }

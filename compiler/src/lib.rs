@@ -79,7 +79,6 @@ pub mod diff;
 pub mod file_exposure;
 pub mod guest_module;
 pub mod inspect;
-pub mod render_ir;
 pub mod route_match;
 pub mod schema;
 pub mod symbols;

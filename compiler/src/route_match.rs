@@ -1,6 +1,7 @@
 //! The `starlane route` dry run: which route a message takes and why each earlier route did not
 //! match, using the runtime's own matcher (`starlane-routing`).
 
+use starlane_ir::render as render_ir;
 use starlane_ir::{Bind, Bundle, Method};
 use starlane_routing::{RouteTable, Verdict};
 
@@ -13,7 +14,7 @@ pub fn explain(bundle: &Bundle, bind: &Bind, method: &Method, path: &str) -> (St
     let (table, _) = RouteTable::new(&bind.routes);
     for (i, route) in bind.routes.iter().enumerate() {
         let here = bundle.locate(route.span);
-        let sel = crate::render_ir::selector(route);
+        let sel = render_ir::selector(route);
         match table.judge(i, method, path) {
             Verdict::Matched(captures) => {
                 let _ = writeln!(s, "  route #{i} {sel} matches  [{here}]");
@@ -36,7 +37,7 @@ pub fn explain(bundle: &Bundle, bind: &Bind, method: &Method, path: &str) -> (St
                 let _ = writeln!(
                     s,
                     "    pipeline: {}",
-                    crate::render_ir::pipeline(bundle, bind, route)
+                    render_ir::pipeline(bundle, bind, route)
                 );
                 for seg in &route.segments {
                     if let starlane_ir::Stop::Port(p) = seg.stop
@@ -48,14 +49,14 @@ pub fn explain(bundle: &Bundle, bind: &Bind, method: &Method, path: &str) -> (St
                             port.name, port.exec_ms, port.total_ms
                         );
                         for g in &port.grants {
-                            let _ = writeln!(s, "      {}", crate::render_ir::grant(g));
+                            let _ = writeln!(s, "      {}", render_ir::grant(g));
                         }
                         for c in &port.calls {
                             let _ = writeln!(
                                 s,
                                 "      call {}^{}",
                                 c.selector,
-                                crate::render_ir::methods(&c.methods)
+                                render_ir::methods(&c.methods)
                             );
                         }
                         if port.grants.is_empty() && port.calls.is_empty() {

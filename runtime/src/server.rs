@@ -10,6 +10,8 @@ use hyper::service::service_fn;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use starlane_ir::signature::{self, TrustPolicy, Verdict};
+
 use crate::admin::{AdminAccess, AdminContext, token};
 use crate::host::{Runtime, RuntimeOptions};
 use crate::http::Ingress;
@@ -27,6 +29,8 @@ pub struct ServeOptions {
     pub drain: Duration,
     /// Join a mesh of hosts on NATS (`--mesh`); `None`: one process, no NATS.
     pub mesh: Option<crate::mesh::MeshOptions>,
+    /// Whose signed bundles are served (`--trust`); the default serves any intact bundle.
+    pub trust: TrustPolicy,
 }
 
 /// The admin listener: where, who may use it, and its connection limits.
@@ -62,6 +66,15 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
     }
     let (header, bundle) = starlane_ir::decode(&options.bundle)
         .map_err(|e| format!("the bundle does not load: {e}"))?;
+    match signature::verify(&options.bundle, &header, &bundle, &options.trust) {
+        Ok(Verdict::Signed { key, trusted }) => {
+            tracing::info!(signer = %key, trusted, "the bundle's signature verifies")
+        }
+        Ok(Verdict::Unsigned) => tracing::warn!(
+            "the bundle is not signed: anyone who can write the file can change what it grants. Sign it (`starlane sign`) and serve it with --trust"
+        ),
+        Err(e) => return Err(format!("the bundle is refused: {e}")),
+    }
     tracing::info!(bundle = %bundle.name, producer = %header.producer, "loading");
     let rt = tokio::task::spawn_blocking(move || Runtime::load(bundle, options.runtime))
         .await

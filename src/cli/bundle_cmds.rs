@@ -74,16 +74,25 @@ pub fn compile(dir: &Path, output: Option<&Path>) -> anyhow::Result<Option<(Bund
     }
 }
 
-pub fn build(dir: &Path, output: &Path) -> anyhow::Result<ExitCode> {
+pub fn build(
+    dir: &Path,
+    output: &Path,
+    sign: Option<&Path>,
+    version: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let Some((bundle, warnings)) = compile(dir, Some(output))? else {
         return Ok(ExitCode::from(1));
     };
-    let bytes = starlane_ir::encode(&bundle, bundle::PRODUCER);
+    let mut bytes = starlane_ir::encode(&bundle, bundle::PRODUCER);
+    if let Some(key) = sign {
+        bytes = super::signing::sign_bytes(&bytes, key, version)?;
+    }
     std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
     println!(
-        "built {} ({} bytes: {} bind{}, {} module{}, {} schema{}, {} file{}) in {:.0?}; {warnings} warning{}",
+        "built {}{} ({} bytes: {} bind{}, {} module{}, {} schema{}, {} file{}) in {:.0?}; {warnings} warning{}",
         output.display(),
+        if sign.is_some() { ", signed" } else { "" },
         bytes.len(),
         bundle.binds.len(),
         plural(bundle.binds.len()),

@@ -7,6 +7,8 @@ mod explain;
 mod fmt;
 mod lsp;
 mod run;
+mod secret;
+mod signing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,6 +39,40 @@ enum Command {
         /// Where to write the bundle.
         #[arg(short, long, default_value = "app.bundle")]
         output: PathBuf,
+        /// Sign the bundle with this private key (`starlane key new`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
+        /// The version the signature claims for the bundle (with --sign).
+        #[arg(long, value_name = "VERSION", requires = "sign")]
+        bundle_version: Option<String>,
+    },
+    /// Make and show Ed25519 signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Sign a bundle (in place unless -o): the whole file and the claims of what it may do.
+    Sign {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// The private key (`starlane key new`).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Write the signed bundle here instead of replacing BUNDLE.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The version the signature claims for the bundle.
+        #[arg(long, value_name = "VERSION")]
+        bundle_version: Option<String>,
+    },
+    /// Check that a bundle is intact and signed by a trusted key (exit 1 if not); print its claims.
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// A trusted public key (`ed25519:…`) or a file holding one; repeat for several.
+        #[arg(long, value_name = "PUBKEY", required = true)]
+        trust: Vec<String>,
+        /// A revoked public key (or file): refused even if trusted; repeat for several.
+        #[arg(long, value_name = "PUBKEY")]
+        revoked: Vec<String>,
     },
     /// Print a bundle's IR.
     Inspect {
@@ -124,6 +160,24 @@ enum Command {
     Explain {
         /// The code (`E0006`) or its name (`unclosed-delimiter`); omit to list every code.
         code: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Make a key pair: the private key in OUT (mode 0600), the public key in OUT.pub and on stdout.
+    New {
+        /// Where to write the private key.
+        #[arg(short, long, default_value = "starlane.key")]
+        out: PathBuf,
+        /// Replace an existing key file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key of a private key file.
+    Public {
+        /// The private key file.
+        key: PathBuf,
     },
 }
 
@@ -227,6 +281,13 @@ pub struct RunArgs {
     /// A name the admin listener answers to as `Host` (besides its own address).
     #[arg(long = "admin-host", value_name = "NAME")]
     admin_hosts: Vec<String>,
+    /// Serve only bundles signed by this public key (`ed25519:…` or a file holding one);
+    /// repeat for several (key rotation). Adds to `[run] trust`.
+    #[arg(long, value_name = "PUBKEY")]
+    trust: Vec<String>,
+    /// Refuse bundles signed by this public key even if it is trusted; repeat for several.
+    #[arg(long, value_name = "PUBKEY")]
+    revoked: Vec<String>,
 }
 
 /// How `status` and `send` reach the admin listener and prove who they are.
@@ -324,7 +385,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::HashPassword { token } => run::hash_password(token),
         Command::Debug(DebugCommand::Tokens { file }) => debug::tokens(&file),
-        Command::Build { dir, output } => bundle_cmds::build(&dir, &output),
+        Command::Build {
+            dir,
+            output,
+            sign,
+            bundle_version,
+        } => bundle_cmds::build(&dir, &output, sign.as_deref(), bundle_version),
+        Command::Key(KeyCommand::New { out, force }) => signing::key_new(&out, force),
+        Command::Key(KeyCommand::Public { key }) => signing::key_public(&key),
+        Command::Sign {
+            bundle,
+            key,
+            output,
+            bundle_version,
+        } => signing::sign(&bundle, &key, output.as_deref(), bundle_version),
+        Command::Verify {
+            bundle,
+            trust,
+            revoked,
+        } => signing::verify(&bundle, &trust, &revoked),
         Command::Inspect { bundle, format } => bundle_cmds::inspect(&bundle, format),
         Command::Diff { old, new } => bundle_cmds::diff(&old, &new),
         Command::Route {

@@ -116,7 +116,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             http_limits = http_limits.within_descriptor_limit(64 + admin_cap);
         }
     }
+    let trust = super::signing::policy(
+        &args.trust,
+        &args.revoked,
+        &project.trust,
+        &project.revoked,
+        &project_root,
+    )?;
     let options = ServeOptions {
+        trust,
         bundle,
         http: args.http,
         http_limits,
@@ -211,23 +219,7 @@ fn mesh_options(
 
 /// An nkey seed from its file: a secret, so the file must not be readable by others.
 fn read_nkey_seed(file: &std::path::Path) -> anyhow::Result<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(file)
-            .with_context(|| format!("cannot read the nkey seed {}", file.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            bail!(
-                "the nkey seed {} can be read by others (mode {:o}): `chmod 600` it",
-                file.display(),
-                mode & 0o777
-            );
-        }
-    }
-    let seed = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read the nkey seed {}", file.display()))?;
+    let seed = super::secret::read(file, "nkey seed")?;
     let seed = seed.trim().to_string();
     if !seed.starts_with("SU") {
         bail!(

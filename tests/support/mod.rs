@@ -234,3 +234,25 @@ pub fn hash(secret: &str, token: bool) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// A fresh, empty directory for one test (removed first if a previous run left it).
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("starlane-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `starlane ARGS` in `dir` to completion: exit code, stdout, stderr.
+pub fn starlane_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(binary())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("starlane runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -4,11 +4,13 @@
 //! magic "STRLNBDL" (8) | format version u16 LE | must-understand flags u32 LE
 //! | producer length u16 LE | producer (UTF-8) | body length u64 LE | SHA-256 of body (32) | body
 //! ```
-//! The hash detects corruption, not tampering (there is no signature yet).
+//! The hash detects corruption, not tampering; a signed bundle (flag `SIGNED`) is followed by a
+//! signature block ([`crate::signature`]) that does.
 
 use sha2::{Digest, Sha256};
 
 use crate::Bundle;
+use crate::signature::{SIGNATURE_MAGIC, SignatureBlock};
 
 pub const MAGIC: [u8; 8] = *b"STRLNBDL";
 /// The format version this crate writes and reads.
@@ -16,8 +18,12 @@ pub const MAGIC: [u8; 8] = *b"STRLNBDL";
 /// 3: typed values: methods, method patterns, filters, payload kinds and formats as enums;
 ///    points and paths as parsed templates; selectors as parts; route paths as `PathPattern`.
 pub const FORMAT_VERSION: u16 = 4;
-/// Feature flags this reader understands (none yet); a file with others is refused.
-pub const KNOWN_FEATURES: u32 = 0;
+/// The file ends with a signature block after the body ([`crate::signature`]).
+pub const FEATURE_SIGNED: u32 = 1;
+/// Feature flags this reader understands; a file with others is refused.
+pub const KNOWN_FEATURES: u32 = FEATURE_SIGNED;
+/// Where the feature flags sit: after the magic and the format version.
+pub const FEATURES_OFFSET: usize = 10;
 
 /// Why a bundle file could not be loaded. Never a panic, whatever the bytes.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -50,6 +56,8 @@ pub enum LoadError {
     BadProducer,
     #[error("{extra} unexpected bytes after the bundle body")]
     TrailingBytes { extra: u64 },
+    #[error("the bundle's signature block is malformed: {0}")]
+    BadSignatureBlock(String),
 }
 
 /// What the header says besides the body.
@@ -59,6 +67,10 @@ pub struct Header {
     pub features: u32,
     pub producer: String,
     pub body_sha256: [u8; 32],
+    /// The signature block of a signed bundle (checked by [`crate::signature::verify`]).
+    pub signature: Option<SignatureBlock>,
+    /// How many bytes of the file the signature covers: all before the signature block.
+    pub signed_len: u64,
 }
 
 /// Serializes a bundle. Deterministic: the same bundle gives the same bytes.
@@ -69,7 +81,7 @@ pub fn encode(bundle: &Bundle, producer: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 64 + producer.len());
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&KNOWN_FEATURES.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&(producer.len() as u16).to_le_bytes());
     out.extend_from_slice(producer);
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
@@ -155,21 +167,43 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, &[u8]), LoadError> {
             available,
         });
     }
-    if body_len < available {
-        return Err(LoadError::TrailingBytes {
-            extra: available - body_len,
-        });
+    let body = r.take(body_len as usize, "the body")?;
+    let signed_len = r.at as u64;
+    let signature = if features & FEATURE_SIGNED != 0 {
+        Some(read_signature_block(&mut r)?)
+    } else {
+        None
+    };
+    let extra = (bytes.len() - r.at) as u64;
+    if extra > 0 {
+        return Err(LoadError::TrailingBytes { extra });
     }
-    let body = &bytes[r.at..];
     Ok((
         Header {
             format_version,
             features,
             producer,
             body_sha256,
+            signature,
+            signed_len,
         },
         body,
     ))
+}
+
+fn read_signature_block(r: &mut Reader<'_>) -> Result<SignatureBlock, LoadError> {
+    if r.take(
+        SIGNATURE_MAGIC.len().min(r.bytes.len() - r.at),
+        "the signature magic",
+    )? != SIGNATURE_MAGIC
+    {
+        return Err(LoadError::BadSignatureBlock(
+            "the flag says signed, but no signature block follows the body".into(),
+        ));
+    }
+    let len = u32::from_le_bytes(r.array("the signature block length")?) as usize;
+    let block = r.take(len, "the signature block")?;
+    postcard::from_bytes(block).map_err(|e| LoadError::BadSignatureBlock(e.to_string()))
 }
 
 /// Loads a bundle: header, hash, body, then structural validation (every index in range,

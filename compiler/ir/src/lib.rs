@@ -6,6 +6,8 @@
 
 pub mod abi;
 pub mod format;
+pub mod render;
+pub mod signature;
 mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -34,6 +34,13 @@ pub struct RunSettings {
     pub body_budget: Option<u64>,
     #[serde(default)]
     pub admin: AdminSettings,
+    /// Public keys (`ed25519:…`, or files relative to the project root) whose signed bundles
+    /// this host serves; when set, unsigned bundles are refused (`--trust` adds to it).
+    #[serde(default)]
+    pub trust: Vec<String>,
+    /// Public keys refused even when trusted (`--revoked` adds to it).
+    #[serde(default)]
+    pub revoked: Vec<String>,
 }
 
 /// `[run.admin]`: who may use the admin listener, and its caps.

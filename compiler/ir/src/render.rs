@@ -1,6 +1,6 @@
 //! IR back to `.bind`-like text, for `inspect`, `diff` and `route`.
 
-use starlane_ir::{Bundle, GrantKind, PatternId, Shape, Stop, Validator};
+use crate::{Bundle, GrantKind, PatternId, Shape, Stop, Validator};
 
 /// Patterns nest at most this deep when printed (a loaded bundle is untrusted input).
 const MAX_DEPTH: usize = 32;
@@ -61,7 +61,7 @@ fn pattern_at(bundle: &Bundle, id: PatternId, depth: usize) -> String {
     s
 }
 
-pub fn stop(bind: &starlane_ir::Bind, stop: &Stop) -> String {
+pub fn stop(bind: &crate::Bind, stop: &Stop) -> String {
     match stop {
         Stop::Core => "(( ))".into(),
         Stop::Port(p) => format!(
@@ -89,12 +89,12 @@ pub fn stop(bind: &starlane_ir::Bind, stop: &Stop) -> String {
     }
 }
 
-pub fn pipeline(bundle: &Bundle, bind: &starlane_ir::Bind, route: &starlane_ir::Route) -> String {
+pub fn pipeline(bundle: &Bundle, bind: &crate::Bind, route: &crate::Route) -> String {
     let mut s = String::new();
     for seg in &route.segments {
         let (open, close) = match seg.direction {
-            starlane_ir::Direction::Request => ('-', "->"),
-            starlane_ir::Direction::Response => ('=', "=>"),
+            crate::Direction::Request => ('-', "->"),
+            crate::Direction::Response => ('=', "=>"),
         };
         match seg.payload {
             Some(p) => s.push_str(&format!(" {open}[ {} ]{close} ", pattern(bundle, p))),
@@ -106,7 +106,7 @@ pub fn pipeline(bundle: &Bundle, bind: &starlane_ir::Bind, route: &starlane_ir::
     s.trim_start().to_string()
 }
 
-pub fn selector(route: &starlane_ir::Route) -> String {
+pub fn selector(route: &crate::Route) -> String {
     let filters: String = route
         .filters
         .iter()
@@ -122,7 +122,7 @@ pub fn selector(route: &starlane_ir::Route) -> String {
 }
 
 /// `Kind<Method>`, with `*` for either (`*<*>` for every message).
-pub fn methods(m: &starlane_ir::MethodPattern) -> String {
+pub fn methods(m: &crate::MethodPattern) -> String {
     format!(
         "{}<{}>",
         m.kind().map_or("*", |k| k.name()),
@@ -130,7 +130,7 @@ pub fn methods(m: &starlane_ir::MethodPattern) -> String {
     )
 }
 
-pub fn grant(g: &starlane_ir::Grant) -> String {
+pub fn grant(g: &crate::Grant) -> String {
     let what = match &g.kind {
         GrantKind::Perm { bits, and } => {
             let letters = ['c', 's', 'd', 'r', 'w', 'x'];
@@ -157,6 +157,26 @@ pub fn grant(g: &starlane_ir::Grant) -> String {
     }
     if let Some(to) = &g.to {
         s.push_str(&format!(" to {to}"));
+    }
+    s
+}
+
+/// A port's `call` entry: `call SELECTOR^Kind<Method>[PATH][ timeout …][ ack …][ retries …]`.
+pub fn call(c: &crate::CallRule) -> String {
+    let mut s = format!(
+        "call {}^{}{}",
+        c.selector,
+        methods(&c.methods),
+        c.path.as_deref().unwrap_or("")
+    );
+    if let Some(t) = c.timeout_ms {
+        s.push_str(&format!(" timeout {t} ms"));
+    }
+    if let Some(t) = c.ack_ms {
+        s.push_str(&format!(" ack {t} ms"));
+    }
+    if let Some(n) = c.retries {
+        s.push_str(&format!(" retries {n}"));
     }
     s
 }
