@@ -9,21 +9,29 @@
 pub mod analysis;
 pub mod convert;
 pub mod document;
+pub mod ending;
 pub mod features;
 pub mod fuzzing;
 pub mod knowledge;
 pub mod ordered;
 pub mod server;
+pub mod settings_watch;
 pub mod workspace;
 
 use tower_lsp_server::{LspService, Server};
 
-/// Serves the protocol on stdin/stdout until the client says `exit` or closes the pipe.
-pub async fn run_stdio() {
+/// Serves the protocol on stdin/stdout until the client says `exit` or closes the pipe, even
+/// when a request of the server's own is still unanswered; returns the exit code (0 when
+/// `shutdown` came first, 1 otherwise).
+pub async fn run_stdio() -> u8 {
+    let ending = ending::Ending::new();
     let (service, socket) = LspService::new(server::Backend::new);
     let workspace = service.inner().workspace();
-    let service = ordered::OrderedSync::new(service, workspace);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    let service = ordered::OrderedSync::new(service, workspace, ending.clone());
+    let input = ending::WatchedInput::new(tokio::io::stdin(), ending.clone());
+    tokio::select! {
+        _ = Server::new(input, tokio::io::stdout(), socket).serve(service) => {}
+        _ = ending.ended() => {}
+    }
+    ending.exit_code()
 }

@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tower::Service;
@@ -17,16 +18,22 @@ use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
 };
 
+use crate::ending::Ending;
 use crate::workspace::Workspace;
 
 pub struct OrderedSync<S> {
     inner: S,
     workspace: Workspace,
+    ending: Arc<Ending>,
 }
 
 impl<S> OrderedSync<S> {
-    pub fn new(inner: S, workspace: Workspace) -> Self {
-        OrderedSync { inner, workspace }
+    pub fn new(inner: S, workspace: Workspace, ending: Arc<Ending>) -> Self {
+        OrderedSync {
+            inner,
+            workspace,
+            ending,
+        }
     }
 
     /// Hands a text-sync notification to the workspace; `false` if `request` is not one.
@@ -71,6 +78,12 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        // The ending is seen here, in arrival order, not when the service gets to it.
+        match request.method() {
+            "shutdown" => self.ending.shutdown_requested(),
+            "exit" => self.ending.end(),
+            _ => {}
+        }
         // Notifications have no id; a malformed "notification" with an id goes to the service,
         // which answers it with an error.
         if request.id().is_none() && self.sync(&request) {

@@ -9,18 +9,39 @@ use crate::analysis::Analysis;
 use crate::features::{
     code_actions, completion, folding, formatting, hover, navigation, outline, semantic_tokens,
 };
+use crate::settings_watch::{self, SettingsWatcher};
 use crate::workspace::Workspace;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
 
 pub struct Backend {
     client: Client,
     workspace: Workspace,
+    /// What `initialize` said about the client, for `initialized`.
+    session: Mutex<Session>,
+}
+
+/// What the client declared in `initialize`.
+#[derive(Default)]
+struct Session {
+    /// It watches files for the server when asked (`didChangeWatchedFiles` registration).
+    watches_files: bool,
+    /// Its workspace folders, as paths.
+    roots: Vec<PathBuf>,
+    /// Our own watcher of `starlane.toml`, when the client cannot watch.
+    watcher: Option<SettingsWatcher>,
 }
 
 impl Backend {
     /// Must be called inside a tokio runtime (it starts the workspace).
     pub fn new(client: Client) -> Backend {
         let workspace = Workspace::spawn(client.clone());
-        Backend { client, workspace }
+        Backend {
+            client,
+            workspace,
+            session: Mutex::new(Session::default()),
+        }
     }
 
     pub fn workspace(&self) -> Workspace {
@@ -30,6 +51,26 @@ impl Backend {
     async fn snapshot(&self, uri: &Uri) -> Option<std::sync::Arc<Analysis>> {
         self.workspace.snapshot(uri).await
     }
+}
+
+/// The client's workspace folders (or its root) as local paths.
+fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut uris: Vec<&Uri> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .map(|f| &f.uri)
+        .collect();
+    #[allow(deprecated)] // `rootUri` is what older clients send instead of folders.
+    if uris.is_empty()
+        && let Some(root) = &params.root_uri
+    {
+        uris.push(root);
+    }
+    uris.into_iter()
+        .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 fn failed(message: impl Into<String>) -> Error {
@@ -42,7 +83,17 @@ fn failed(message: impl Into<String>) -> Error {
 }
 
 impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        if let Ok(mut session) = self.session.lock() {
+            session.watches_files = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                == Some(true);
+            session.roots = workspace_roots(&params);
+        }
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "starlane".into(),
@@ -103,19 +154,43 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         // Lint levels live in `starlane.toml`: re-check open documents when one changes. A
-        // client without dynamic registration simply never tells us.
-        let watch = Registration {
-            id: "starlane-settings".into(),
-            method: "workspace/didChangeWatchedFiles".into(),
-            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String("**/starlane.toml".into()),
-                    kind: None,
-                }],
-            })
-            .ok(),
+        // client that watches files is asked to; otherwise the server watches them itself.
+        let Ok(mut session) = self.session.lock() else {
+            return;
         };
-        let _ = self.client.register_capability(vec![watch]).await;
+        if session.watches_files {
+            let watch = Registration {
+                id: "starlane-settings".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                    watchers: vec![FileSystemWatcher {
+                        glob_pattern: GlobPattern::String("**/starlane.toml".into()),
+                        kind: None,
+                    }],
+                })
+                .ok(),
+            };
+            // Not awaited here: a client that never answers must not hold this handler (and
+            // with it the server's exit) forever.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.register_capability(vec![watch]).await;
+            });
+        } else {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match settings_watch::watch(&session.roots, &cwd, self.workspace.clone()) {
+                Ok(w) => session.watcher = Some(w),
+                Err(e) => {
+                    let client = self.client.clone();
+                    let message = format!(
+                        "starlane: cannot watch starlane.toml ({e}); reopen files after changing it"
+                    );
+                    tokio::spawn(async move {
+                        client.log_message(MessageType::WARNING, message).await;
+                    });
+                }
+            }
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {

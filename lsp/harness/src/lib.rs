@@ -88,11 +88,40 @@ pub struct Server {
     pub timeout: Duration,
     /// The semantic-token legend the server announced.
     pub legend: Value,
+    /// Requests the server sent to the client (such as `client/registerCapability`).
+    pub server_requests: Vec<Value>,
+    answers_server_requests: bool,
+}
+
+/// How the test client presents itself.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// It watches files for the server when asked (`didChangeWatchedFiles.dynamicRegistration`).
+    pub dynamic_registration: bool,
+    /// It answers the server's own requests (with `null`); minimal clients do not.
+    pub answers_server_requests: bool,
+    /// The workspace folder, as a `file://` URI.
+    pub root_uri: Option<String>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            dynamic_registration: true,
+            answers_server_requests: true,
+            root_uri: None,
+        }
+    }
 }
 
 impl Server {
     /// Starts `binary lsp` and completes the `initialize` handshake.
     pub fn spawn(binary: &Path) -> Result<Server> {
+        Server::spawn_with(binary, ClientOptions::default())
+    }
+
+    /// Starts `binary lsp` as a client described by `options` and completes the handshake.
+    pub fn spawn_with(binary: &Path, options: ClientOptions) -> Result<Server> {
         let mut child = Command::new(binary)
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -133,19 +162,26 @@ impl Server {
             notifications: VecDeque::new(),
             timeout: DEFAULT_TIMEOUT,
             legend: Value::Null,
+            server_requests: Vec::new(),
+            answers_server_requests: options.answers_server_requests,
+        };
+        let folders = match &options.root_uri {
+            Some(uri) => json!([{ "uri": uri, "name": "root" }]),
+            None => Value::Null,
         };
         let init = server.request(
             "initialize",
             json!({
                 "processId": null,
-                "rootUri": null,
+                "rootUri": options.root_uri,
+                "workspaceFolders": folders,
                 "capabilities": {
                     "textDocument": {
                         "hover": { "contentFormat": ["markdown"] },
                         "publishDiagnostics": { "relatedInformation": true, "versionSupport": true },
                         "rename": { "prepareSupport": true }
                     },
-                    "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+                    "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": options.dynamic_registration } }
                 }
             }),
         )?;
@@ -211,7 +247,12 @@ impl Server {
         match (message.get("id"), message.get("method")) {
             (Some(id), Some(_)) => {
                 let reply = json!({ "jsonrpc": "2.0", "id": id, "result": null });
-                self.send(&reply)
+                self.server_requests.push(message.clone());
+                if self.answers_server_requests {
+                    self.send(&reply)
+                } else {
+                    Ok(())
+                }
             }
             (None, Some(_)) => {
                 self.notifications.push_back(message);
@@ -278,6 +319,27 @@ impl Server {
     pub fn shutdown(mut self) -> Result<ExitStatus> {
         self.request("shutdown", Value::Null)?;
         self.notify("exit", Value::Null)?;
+        self.wait_for_exit()
+    }
+
+    /// Sends `exit` without `shutdown` first (the protocol's exit code is then 1), keeping the
+    /// input open.
+    pub fn exit_without_shutdown(mut self) -> Result<ExitStatus> {
+        self.notify("exit", Value::Null)?;
+        self.wait_for_exit()
+    }
+
+    /// Closes the server's input without a word, as a client that crashed would.
+    pub fn close_input(mut self) -> Result<ExitStatus> {
+        // Swap in a pipe of our own so the child's input can be dropped (closed) here.
+        let (_, writer) = std::io::pipe()?;
+        let placeholder = ChildStdin::from(std::os::fd::OwnedFd::from(writer));
+        drop(std::mem::replace(&mut self.stdin, placeholder));
+        self.wait_for_exit()
+    }
+
+    /// Waits for the process to end, up to the timeout.
+    pub fn wait_for_exit(mut self) -> Result<ExitStatus> {
         let deadline = Instant::now() + self.timeout;
         loop {
             if let Some(status) = self.child.try_wait()? {
