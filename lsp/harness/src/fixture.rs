@@ -280,9 +280,23 @@ fn render_completion(v: &Value) -> String {
             .or_else(|| i["insertText"].as_str())
             .map(|t| format!(" -> {t:?}"))
             .unwrap_or_default();
+        // What the edit replaces, when it replaces anything (1-based line:column).
+        let range = &i["textEdit"]["range"];
+        let replaced = if range.is_object() && range["start"] != range["end"] {
+            let at = |p: &Value| {
+                format!(
+                    "{}:{}",
+                    p["line"].as_u64().unwrap_or(0) + 1,
+                    p["character"].as_u64().unwrap_or(0) + 1
+                )
+            };
+            format!(" replacing {}-{}", at(&range["start"]), at(&range["end"]))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{} (kind {}){insert}",
+            "{} (kind {}){insert}{replaced}",
             i["label"].as_str().unwrap_or(""),
             i["kind"]
         );

@@ -81,17 +81,22 @@ fn variable(a: &Analysis, offset: usize, before: &str) -> Option<Vec<CompletionI
     {
         return None;
     }
+    // The whole name around the cursor is replaced, and its closing brace when there is one,
+    // so completing inside `${he|llo}` gives `${hello}`, not `${hellollo}`.
     let after = &a.text[offset..];
-    let closed = braced && after.starts_with('}');
-    let replace_start = offset - name.len();
+    let rest = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(after.len());
+    let closed = braced && after[rest..].starts_with('}');
+    let replace = offset - name.len()..offset + rest + usize::from(closed);
     let edit = |label: &str| {
-        let text = match (braced, closed) {
-            (true, true) => label.to_string(),
-            (true, false) => format!("{label}}}"),
-            (false, _) => format!("{{{label}}}"),
+        let text = if braced {
+            format!("{label}}}")
+        } else {
+            format!("{{{label}}}")
         };
         CompletionTextEdit::Edit(TextEdit {
-            range: a.range(&(replace_start..offset)),
+            range: a.range(&replace),
             new_text: text,
         })
     };
