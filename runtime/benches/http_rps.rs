@@ -45,7 +45,7 @@ fn start_starlane(tokio: &tokio::runtime::Runtime) -> SocketAddr {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(starlane_runtime::server::serve_runtime(
-            rt,
+            starlane_runtime::serving::Serving::fixed(rt),
             starlane_runtime::server::Listeners::http_only(listener),
             std::future::pending(),
             Duration::ZERO,

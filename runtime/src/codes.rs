@@ -123,6 +123,7 @@ codes! {
     UNSUPPORTED_MEDIA_TYPE = "E0229", "unsupported-media-type", Ingress, Caller, 415, "the admin listener accepts only JSON";
     CROSS_ORIGIN = "E0230", "cross-origin", Ingress, Caller, 403, "the admin listener refuses requests from web pages";
     MESH_TIMEOUT = "E0231", "mesh-timeout", Deliver, System, 504, "no host of the mesh acknowledged or answered the message in time";
+    RELOAD_REFUSED = "E0232", "reload-refused", Ingress, Caller, 422, "the new bundle was refused; the previous one keeps serving";
 }
 
 /// Looks a code up by id (`E0205`) or name (`schema-violation`).

@@ -61,7 +61,8 @@ pub struct Runtime {
     pub(crate) registry: Registry,
     pub(crate) engine: EngineHost,
     pub(crate) credentials: Arc<Credentials>,
-    pub(crate) metrics: Metrics,
+    /// Shared with the bundles that replace this one at a reload, so counters carry over.
+    pub(crate) metrics: Arc<Metrics>,
     pub(crate) slots: Slots,
     pub(crate) background: Background,
     pub(crate) max_depth: u32,
@@ -69,6 +70,9 @@ pub struct Runtime {
     /// Distinct modules compiled (or loaded) and linked at load: each once, whatever the number
     /// of mechtrons that run it.
     pub(crate) modules_linked: usize,
+    /// The engine's setup, and every module linked, by SHA-256: what a reload keeps.
+    engine_options: EngineOptions,
+    linked: HashMap<[u8; 32], Linked>,
     /// Set once when the host joins a mesh (`--mesh`): where messages to mechtrons not served
     /// here go.
     pub(crate) mesh: std::sync::OnceLock<Arc<crate::mesh::Mesh>>,
@@ -114,6 +118,26 @@ fn link_module(
 impl Runtime {
     /// Loads `bundle` and brings every mechtron to Ready (or Panic, with the reason).
     pub fn load(bundle: Bundle, options: RuntimeOptions) -> Result<Arc<Runtime>, RuntimeError> {
+        Runtime::load_with(bundle, options, None)
+    }
+
+    /// Loads the bundle that replaces this one (a reload): the engine and every module whose
+    /// SHA-256 did not change are kept (no compilation, no cache read), and the metrics carry
+    /// over. A bundle whose guests need a larger memory than this engine allows gets a new
+    /// engine.
+    pub fn load_next(
+        &self,
+        bundle: Bundle,
+        options: RuntimeOptions,
+    ) -> Result<Arc<Runtime>, RuntimeError> {
+        Runtime::load_with(bundle, options, Some(self))
+    }
+
+    fn load_with(
+        bundle: Bundle,
+        options: RuntimeOptions,
+        previous: Option<&Runtime>,
+    ) -> Result<Arc<Runtime>, RuntimeError> {
         // Bundles decoded from bytes were validated by the loader; ones built in memory (tests,
         // embedders) are checked here, so no index in them can be out of range later.
         starlane_ir::validate(&bundle).map_err(|e| {
@@ -131,8 +155,20 @@ impl Runtime {
             .unwrap_or(16 << 20);
         engine_options.instance_slots =
             (options.max_concurrency as u32).saturating_mul(options.max_depth + 1);
-        let engine = EngineHost::new(&engine_options)
-            .map_err(|e| RuntimeError::new(codes::INVALID_BUNDLE, e))?;
+        let kept = previous.filter(|p| {
+            p.engine_options.clock == engine_options.clock
+                && p.engine_options.pooling == engine_options.pooling
+                && p.engine_options.max_memory >= engine_options.max_memory
+                && p.engine_options.instance_slots >= engine_options.instance_slots
+        });
+        let (engine, engine_options) = match kept {
+            Some(p) => (p.engine.clone(), p.engine_options.clone()),
+            None => {
+                let engine = EngineHost::new(&engine_options)
+                    .map_err(|e| RuntimeError::new(codes::INVALID_BUNDLE, e))?;
+                (engine, engine_options)
+            }
+        };
         if let Some(reason) = &engine.on_demand_reason {
             tracing::warn!("using on-demand instance allocation: {reason}");
         }
@@ -149,24 +185,47 @@ impl Runtime {
             registry,
             engine,
             credentials: options.credentials.clone().unwrap_or_default(),
-            metrics: Metrics::default(),
+            metrics: previous.map_or_else(Arc::default, |p| p.metrics.clone()),
             slots: Slots::new(options.max_concurrency),
             background: Background::new(options.max_concurrency),
             max_depth: options.max_depth,
             started: Instant::now(),
             modules_linked: 0,
+            engine_options,
+            linked: HashMap::new(),
             mesh: std::sync::OnceLock::new(),
         };
         let mut once = OncePerModule {
             cache,
             linker,
-            linked: HashMap::new(),
+            linked: kept
+                .map(|p| {
+                    p.linked
+                        .iter()
+                        .map(|(digest, l)| (*digest, Ok((l.clone(), Origin::Kept))))
+                        .collect()
+                })
+                .unwrap_or_default(),
             probed: HashMap::new(),
         };
         for i in 0..runtime.registry.mechtrons.len() {
             runtime.create(i, &mut once);
         }
-        runtime.modules_linked = once.linked.len();
+        // What this bundle's mechtrons run, not what the previous one had.
+        let bundle = &runtime.registry.bundle;
+        let used: std::collections::HashSet<[u8; 32]> = bundle
+            .mechtrons
+            .iter()
+            .filter_map(|m| bundle.modules.get(m.module? as usize))
+            .map(|m| m.sha256)
+            .collect();
+        runtime.linked = once
+            .linked
+            .into_iter()
+            .filter(|(digest, _)| used.contains(digest))
+            .filter_map(|(digest, r)| r.ok().map(|(l, _)| (digest, l)))
+            .collect();
+        runtime.modules_linked = runtime.linked.len();
         Ok(Arc::new(runtime))
     }
 
@@ -321,6 +380,11 @@ impl Runtime {
     }
 
     /// Joins this runtime to a mesh (once; later calls are ignored).
+    /// When this bundle was loaded.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
     pub(crate) fn attach_mesh(&self, mesh: Arc<crate::mesh::Mesh>) {
         let _ = self.mesh.set(mesh);
     }

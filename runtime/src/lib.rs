@@ -26,6 +26,7 @@ mod private_files;
 pub mod registry;
 pub mod schemas;
 pub mod server;
+pub mod serving;
 
 pub use error::RuntimeError;
 pub use host::{MechtronState, Runtime, RuntimeOptions};

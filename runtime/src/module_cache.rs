@@ -32,6 +32,8 @@ pub enum Origin {
     Cached,
     /// The cache had an entry that failed a check; it was rebuilt.
     Recompiled,
+    /// Kept, compiled, from the bundle this one replaced at a reload.
+    Kept,
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ use crate::admin::{AdminAccess, AdminContext, token};
 use crate::host::{Runtime, RuntimeOptions};
 use crate::http::Ingress;
 use crate::listener::{BodyBudget, ConnectionSpec, Listener, ListenerLimits, Registry, drained};
+use crate::serving::Serving;
 
 pub struct ServeOptions {
     pub bundle: Vec<u8>,
@@ -31,6 +32,8 @@ pub struct ServeOptions {
     pub mesh: Option<crate::mesh::MeshOptions>,
     /// Whose signed bundles are served (`--trust`); the default serves any intact bundle.
     pub trust: TrustPolicy,
+    /// New bundles to switch to as they arrive (`run DIR --watch` rebuilds into this).
+    pub rebuilt: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>>,
 }
 
 /// The admin listener: where, who may use it, and its connection limits.
@@ -76,6 +79,8 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         Err(e) => return Err(format!("the bundle is refused: {e}")),
     }
     tracing::info!(bundle = %bundle.name, producer = %header.producer, "loading");
+    let loaded = crate::serving::Loaded::of(&options.bundle, &header);
+    let reload_options = options.runtime.clone();
     let rt = tokio::task::spawn_blocking(move || Runtime::load(bundle, options.runtime))
         .await
         .map_err(|e| e.to_string())?
@@ -131,7 +136,17 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         admin,
         body_budget: options.body_budget,
     };
-    serve_runtime(rt, listeners, stop, options.drain).await;
+    let serving = Serving::new(rt, loaded, Some(reload_options), options.trust);
+    if let Some(mut rebuilt) = options.rebuilt {
+        let serving = serving.clone();
+        tokio::spawn(async move {
+            while let Some(bytes) = rebuilt.recv().await {
+                // The outcome is logged either way; a refused bundle leaves the old one serving.
+                let _ = serving.reload(bytes).await;
+            }
+        });
+    }
+    serve_runtime(serving, listeners, stop, options.drain).await;
     drop(token_file);
     Ok(())
 }
@@ -166,16 +181,18 @@ fn http_buffer(rt: &Runtime) -> usize {
     headers.saturating_add(16 << 10).clamp(16 << 10, 1 << 20)
 }
 
-/// Serves `rt` on the given listeners until `stop` completes, then drains for up to `drain`
-/// and marks the mechtrons Destroyed. (`run` passes the stop signals; benches and embedders
-/// pass their own future.)
+/// Serves the current bundle of `serving` on the given listeners until `stop` completes, then
+/// drains for up to `drain` and marks the mechtrons Destroyed. (`run` passes the stop signals;
+/// benches and embedders pass their own future, and `Serving::fixed` for one runtime.)
 pub async fn serve_runtime(
-    rt: Arc<Runtime>,
+    serving: Arc<Serving>,
     listeners: Listeners,
     stop: impl std::future::Future<Output = ()>,
     drain: Duration,
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Connection counters live in the metrics, which every reloaded runtime shares.
+    let rt = serving.current();
     let registry = Arc::new(Registry::default());
     let budget = BodyBudget::new(listeners.body_budget);
     let ingress = Arc::new(Ingress {
@@ -190,13 +207,14 @@ pub async fn serve_runtime(
             max_buf_size: http_buffer(&rt),
         },
     };
-    let serving = rt.clone();
+    let for_http = serving.clone();
     let http_task = tokio::spawn(http.accept(
         rt.clone(),
         registry.clone(),
         move || {
-            let (rt, ingress) = (serving.clone(), ingress.clone());
-            service_fn(move |req| crate::http::handle(rt.clone(), ingress.clone(), req))
+            let (serving, ingress) = (for_http.clone(), ingress.clone());
+            // Each request takes the bundle current when it arrives, and keeps it to the end.
+            service_fn(move |req| crate::http::handle(serving.current(), ingress.clone(), req))
         },
         stop_rx.clone(),
     ));
@@ -216,18 +234,20 @@ pub async fn serve_runtime(
                 max_buf_size: 16 << 10,
             },
         };
-        let serving = rt.clone();
+        let for_admin = serving.clone();
         Some(tokio::spawn(admin.accept(
             rt.clone(),
             registry.clone(),
             move || {
-                let (rt, context) = (serving.clone(), context.clone());
-                service_fn(move |req| crate::admin::handle(rt.clone(), context.clone(), req))
+                let (serving, context) = (for_admin.clone(), context.clone());
+                service_fn(move |req| crate::admin::handle(serving.clone(), context.clone(), req))
             },
             stop_rx.clone(),
         )))
     });
     stop.await;
+    // The bundle serving now (a reload may have replaced the first one).
+    let rt = serving.current();
     tracing::info!("stopping: no new connections; draining in-flight messages");
     let _ = stop_tx.send(true);
     // Other hosts stop routing here; messages from them already running finish below.

@@ -9,6 +9,7 @@ mod lsp;
 mod run;
 mod secret;
 mod signing;
+mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -138,6 +139,16 @@ enum Command {
         /// message is anonymous, and no bind admits an anonymous outside caller.
         #[arg(long, value_name = "TOKEN")]
         caller_token: Option<String>,
+        #[command(flatten)]
+        admin: AdminClientArgs,
+    },
+    /// Replace the bundle a running `starlane run` serves, without dropping requests.
+    Deploy {
+        /// A bundle file, or a project directory (built first).
+        bundle: PathBuf,
+        /// Sign what is sent with this private key (for a host that runs with --trust).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
         #[command(flatten)]
         admin: AdminClientArgs,
     },
@@ -288,6 +299,10 @@ pub struct RunArgs {
     /// Refuse bundles signed by this public key even if it is trusted; repeat for several.
     #[arg(long, value_name = "PUBKEY")]
     revoked: Vec<String>,
+    /// With a project directory: rebuild when one of its files changes and switch to the new
+    /// bundle without dropping requests (a bundle that does not build leaves the old one).
+    #[arg(long)]
+    watch: bool,
 }
 
 /// How `status` and `send` reach the admin listener and prove who they are.
@@ -384,6 +399,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }
         Command::HashPassword { token } => run::hash_password(token),
+        Command::Deploy {
+            bundle,
+            sign,
+            admin,
+        } => run::deploy(&admin, &bundle, sign.as_deref()),
         Command::Debug(DebugCommand::Tokens { file }) => debug::tokens(&file),
         Command::Build {
             dir,

@@ -123,8 +123,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         &project.revoked,
         &project_root,
     )?;
+    let rebuilt = if args.watch {
+        anyhow::ensure!(
+            args.bundle.is_dir(),
+            "--watch needs a project directory, not a built bundle (use `starlane deploy` to replace a built one)"
+        );
+        Some(super::watch::rebuild_on_change(args.bundle.clone())?)
+    } else {
+        None
+    };
     let options = ServeOptions {
         trust,
+        rebuilt,
         bundle,
         http: args.http,
         http_limits,
@@ -324,9 +334,10 @@ fn admin_request(
     args: &AdminClientArgs,
     method: &str,
     path: &str,
-    body: Option<String>,
+    body: Option<(Vec<u8>, &str)>,
     caller: Option<String>,
 ) -> anyhow::Result<(u16, String)> {
+    let (body, content_type) = body.unwrap_or((Vec::new(), "application/json"));
     let admin = args.admin;
     let token = admin_token(args)?;
     use http_body_util::{BodyExt, Full};
@@ -340,14 +351,14 @@ fn admin_request(
         let mut req = hyper::Request::builder()
             .method(method)
             .uri(format!("http://{admin}{path}"))
-            .header("content-type", "application/json");
+            .header("content-type", content_type);
         if let Some(token) = &token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
         if let Some(caller) = &caller {
             req = req.header(starlane_runtime::admin::CALLER_HEADER, format!("Bearer {caller}"));
         }
-        let req = req.body(Full::new(bytes::Bytes::from(body.unwrap_or_default())))?;
+        let req = req.body(Full::new(bytes::Bytes::from(body)))?;
         let response = tokio::time::timeout(Duration::from_secs(60), client.request(req))
             .await
             .context("the admin listener did not answer in 60 s")?
@@ -480,7 +491,7 @@ pub fn send(
         admin,
         "POST",
         "/messages",
-        Some(request.to_string()),
+        Some((request.to_string().into_bytes(), "application/json")),
         caller,
     )?;
     let v: serde_json::Value =
@@ -499,6 +510,45 @@ pub fn send(
         });
     }
     refused(&answer)
+}
+
+/// `starlane deploy BUNDLE|DIR`: replaces the bundle a running host serves (`PUT /bundle`).
+/// A directory is built first; `--sign KEY` signs what is sent.
+pub fn deploy(
+    admin: &AdminClientArgs,
+    bundle: &std::path::Path,
+    sign: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let mut bytes = if bundle.is_dir() {
+        let Some((built, _)) = super::bundle_cmds::compile(bundle, None)? else {
+            return Ok(ExitCode::from(1));
+        };
+        starlane_ir::encode(&built, starlane_compiler::bundle::PRODUCER)
+    } else {
+        std::fs::read(bundle).with_context(|| format!("cannot read {}", bundle.display()))?
+    };
+    if let Some(key) = sign {
+        bytes = super::signing::sign_bytes(&bytes, key, None)?;
+    }
+    let (code, answer) = admin_request(
+        admin,
+        "PUT",
+        "/bundle",
+        Some((bytes, "application/octet-stream")),
+        None,
+    )?;
+    if code != 200 {
+        return refused(&answer);
+    }
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    println!(
+        "deployed `{}` (sha256 {}): {} module(s) kept compiled, {} loaded",
+        v["bundle"].as_str().unwrap_or("?"),
+        v["sha256"].as_str().map_or("?", |h| &h[..h.len().min(16)]),
+        v["modules_kept"],
+        v["modules_loaded"]
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn hash_password(token: bool) -> anyhow::Result<ExitCode> {

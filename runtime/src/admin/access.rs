@@ -121,17 +121,27 @@ impl AdminAccess {
         if !open {
             self.check_token(req)?;
         }
-        if req.method() == Method::POST {
-            let json = req
+        // A body must say what it is: JSON for a POST, a bundle file for a PUT, so that no form a
+        // web page can send without a preflight is ever acted on.
+        let expected = match *req.method() {
+            Method::POST => Some("application/json"),
+            Method::PUT => Some("application/octet-stream"),
+            _ => None,
+        };
+        if let Some(expected) = expected {
+            let matches = req
                 .headers()
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(';').next())
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-            if !json {
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected));
+            if !matches {
                 return Err(RuntimeError::new(
                     codes::UNSUPPORTED_MEDIA_TYPE,
-                    "a POST to the admin listener must be `Content-Type: application/json`",
+                    format!(
+                        "a {} to the admin listener must be `Content-Type: {expected}`",
+                        req.method()
+                    ),
                 ));
             }
         }

@@ -1,6 +1,7 @@
 //! The admin listener, separate from the routed HTTP port so it never collides with a catch-all
 //! route: `GET /status` (JSON), `GET /metrics` (Prometheus), `GET /healthz`, and
-//! `POST /messages` — how `Ext`/`Cmd` messages reach mechtrons from outside (`starlane send`).
+//! `POST /messages` — how `Ext`/`Cmd` messages reach mechtrons from outside (`starlane send`) —
+//! and `PUT /bundle`, which replaces the bundle being served (`starlane deploy`).
 //! Every request passes [`access`] first; a message from here is an *outside* message, admitted
 //! only by the target bind's caller rules (`specs/runtime.md` §5.1).
 
@@ -31,6 +32,7 @@ use crate::host::{MechtronState, Runtime};
 use crate::http::{Body, error_response};
 use crate::listener::{BodyBudget, read_body};
 use crate::message::{Message, Origin};
+use crate::serving::Serving;
 
 /// The header that carries a message's caller credentials (`Basic …` or `Bearer …`, checked
 /// against the callers' credentials file like an HTTP request's `Authorization`).
@@ -91,10 +93,11 @@ pub struct Outside {
 }
 
 pub async fn handle(
-    rt: Arc<Runtime>,
+    serving: Arc<Serving>,
     admin: Arc<AdminContext>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    let rt = serving.current();
     let Ok(_serving) = admin.in_service.try_acquire() else {
         return Ok(refuse(
             &rt,
@@ -112,7 +115,7 @@ pub async fn handle(
         return Ok(refuse(&rt, e));
     }
     let response = match (req.method(), req.uri().path()) {
-        (&Method::GET, "/status") => json_response(StatusCode::OK, &rt.status()),
+        (&Method::GET, "/status") => json_response(StatusCode::OK, &serving.status()),
         (&Method::GET, "/healthz") => {
             let ready = rt
                 .registry
@@ -139,6 +142,7 @@ pub async fn handle(
             if let Some(mesh) = rt.mesh() {
                 mesh.render_metrics(&mut text);
             }
+            serving.render_metrics(&mut text);
             let mut r = Response::new(Full::new(Bytes::from(text)));
             r.headers_mut().insert(
                 CONTENT_TYPE,
@@ -147,12 +151,55 @@ pub async fn handle(
             r
         }
         (&Method::POST, "/messages") => send(rt, &admin, req).await,
+        (&Method::PUT, "/bundle") => deploy(&serving, &admin, req).await,
         _ => json_response(
             StatusCode::NOT_FOUND,
-            &json!({"error": "the admin listener serves GET /status, GET /metrics, GET /healthz and POST /messages"}),
+            &json!({"error": "the admin listener serves GET /status, GET /metrics, GET /healthz, POST /messages and PUT /bundle"}),
         ),
     };
     Ok(response)
+}
+
+/// `PUT /bundle`: the body is a bundle file; it replaces the bundle being served, or the old
+/// one keeps serving and the reply says why (`E0232`).
+async fn deploy(serving: &Serving, admin: &AdminContext, req: Request<Incoming>) -> Response<Body> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let rt = serving.current();
+    let (bytes, _hold) = match read_body(
+        req.into_body(),
+        declared,
+        admin.budget.total() as u64,
+        &admin.budget,
+        admin.body_read_timeout,
+    )
+    .await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            crate::http::body_failed(&rt, "admin", &e);
+            return error_response(&e);
+        }
+    };
+    drop(rt);
+    match serving.reload(bytes).await {
+        Ok(r) => json_response(
+            StatusCode::OK,
+            &json!({
+                "bundle": r.bundle,
+                "sha256": r.sha256,
+                "modules_kept": r.modules_kept,
+                "modules_loaded": r.modules_loaded,
+            }),
+        ),
+        Err(e) => {
+            serving.current().metrics.error(e.stage.as_str(), e.code.id);
+            error_response(&e)
+        }
+    }
 }
 
 /// An error reply, counted.
