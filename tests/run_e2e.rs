@@ -96,7 +96,12 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
     assert!(!request_lines.is_empty(), "{logs}");
     for line in request_lines {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert!(v["fields"]["elapsed_us"].is_u64(), "{line}");
+        assert!(v["elapsed_us"].is_u64(), "{line}");
+        // Every request line can be joined with the lines logged while it ran.
+        assert!(
+            v["request_id"].as_str().is_some_and(|id| id.len() == 16),
+            "{line}"
+        );
     }
     assert!(s.stop().success());
 }

@@ -20,7 +20,14 @@ use crate::host::Runtime;
 use crate::listener::{BodyBudget, BodyHold, read_body};
 use crate::message::{Message, Reply};
 
-pub type Body = Full<Bytes>;
+/// A response body: whole (almost every reply) or streamed (`GET /logs?follow`).
+pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, Infallible>;
+
+/// A whole response body.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    use http_body_util::BodyExt;
+    Full::new(bytes.into()).boxed_unsync()
+}
 
 /// The language's method for an HTTP method (`GET` → `Http<Get>`); a method no route can name
 /// (`PURGE`) is refused before its body is read.
@@ -45,7 +52,7 @@ pub fn method_of(method: &hyper::Method) -> Result<Method, RuntimeError> {
 /// The error reply of `specs/runtime.md` §6.
 pub fn error_response(e: &RuntimeError) -> Response<Body> {
     let body = serde_json::to_vec_pretty(&e.to_json()).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(full(body));
     *response.status_mut() =
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -103,7 +110,7 @@ pub fn reply_response(reply: Reply) -> Response<Body> {
             }
         })
     });
-    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    let mut response = Response::new(full(reply.body));
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
@@ -142,36 +149,86 @@ pub async fn handle(
     let started = Instant::now();
     let method = req.method().clone();
     let raw_path = req.uri().path().to_string();
-    let response = match into_message(&rt, &ingress, req).await {
+    let request_id = request_id(&req);
+    // Every line logged while the request is handled (guest console lines included) carries
+    // its id.
+    let span = tracing::info_span!("request", request_id = %request_id);
+    // Who answered, for the log line: the handling mechtron, and on failure its port and code.
+    let mut mechtron: Option<String> = None;
+    let mut port: Option<String> = None;
+    let mut code = "";
+    let mut response = match into_message(&rt, &ingress, req).await {
         Ok((to, mut message, authorization, _body_hold)) => {
             let rt2 = rt.clone();
+            let in_span = span.clone();
             // Credentials are checked on the blocking thread: argon2 is slow by design and must
             // not stall the accept loops.
             let serve = move || {
+                let _entered = in_span.enter();
                 message.caller =
                     authorization.and_then(|a: String| rt2.credentials.authenticate(&a));
                 rt2.serve(to, message)
             };
             match tokio::task::spawn_blocking(serve).await {
-                Ok(Ok(reply)) => reply_response(reply),
-                Ok(Err(e)) => error_response(&e),
-                Err(join) => error_response(&RuntimeError::new(
-                    codes::GUEST_TRAP,
-                    format!("the host task failed: {join}"),
-                )),
+                Ok(Ok(reply)) => {
+                    mechtron = reply
+                        .handled_by
+                        .and_then(|i| rt.mechtrons().get(i))
+                        .map(|m| m.name.clone());
+                    reply_response(reply)
+                }
+                Ok(Err(e)) => {
+                    (mechtron, port, code) = (e.mechtron.clone(), e.port.clone(), e.code.id);
+                    error_response(&e)
+                }
+                Err(join) => {
+                    code = codes::GUEST_TRAP.id;
+                    error_response(&RuntimeError::new(
+                        codes::GUEST_TRAP,
+                        format!("the host task failed: {join}"),
+                    ))
+                }
             }
         }
-        Err(e) => error_response(&e),
+        Err(e) => {
+            code = e.code.id;
+            error_response(&e)
+        }
     };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
     let status = response.status().as_u16();
     // Whole microseconds: a log line is read by people, not `0.8718699999999999` ms.
     let elapsed_us = started.elapsed().as_micros() as u64;
+    let _entered = span.enter();
+    let (mechtron, port) = (mechtron.unwrap_or_default(), port.unwrap_or_default());
     if status >= 500 {
-        tracing::warn!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, error = response.headers().get("x-starlane-error").and_then(|v| v.to_str().ok()).unwrap_or(""), "request failed");
+        tracing::warn!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, mechtron, port, code, "request failed");
+    } else if status >= 400 {
+        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, mechtron, port, code, "request refused");
     } else {
-        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, "request");
+        tracing::info!(target: "starlane::http", %method, path = %raw_path, status, elapsed_us, mechtron, "request");
     }
     Ok(response)
+}
+
+/// The request's id: the caller's `X-Request-Id` when it is short and printable (so a trace
+/// can cross a proxy), else a fresh random one.
+fn request_id(req: &Request<Incoming>) -> String {
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()));
+    match given {
+        Some(id) => id.to_string(),
+        None => {
+            let mut bytes = [0u8; 8];
+            let _ = getrandom::fill(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    }
 }
 
 /// The message a request makes, its `Authorization` header (checked later, off the reactor),

@@ -16,6 +16,7 @@ pub mod guest;
 pub mod host;
 pub mod http;
 pub mod listener;
+pub mod logs;
 pub mod mesh;
 pub mod message;
 pub mod metrics;

@@ -34,6 +34,21 @@ pub struct ServeOptions {
     pub trust: TrustPolicy,
     /// New bundles to switch to as they arrive (`run DIR --watch` rebuilds into this).
     pub rebuilt: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>>,
+    /// The process's live logs, served by the admin listener's `GET /logs`.
+    pub logs: Option<Arc<crate::logs::LogHub>>,
+    /// Print the startup announcements (`http listening on …`) as JSON objects, like the logs.
+    pub announce_json: bool,
+}
+
+/// One startup announcement on stdout, for scripts and tests that start the server on port 0:
+/// `what VALUE` as text, or `{"event": what, "value": VALUE}` beside JSON logs, so that
+/// `2>&1 | jq` reads every line.
+fn announce(json: bool, event: &str, text: &str, value: &str) {
+    if json {
+        println!("{}", serde_json::json!({"event": event, "value": value}));
+    } else {
+        println!("{text} {value}");
+    }
 }
 
 /// The admin listener: where, who may use it, and its connection limits.
@@ -91,14 +106,21 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
     if let Some(mesh) = options.mesh {
         let host = mesh.host.clone();
         crate::mesh::Mesh::join(&rt, mesh).await?;
-        println!("mesh host {host} joined");
+        announce(
+            options.announce_json,
+            "mesh_joined",
+            "mesh host",
+            &format!("{host} joined"),
+        );
     }
     let http = TcpListener::bind(options.http)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", options.http))?;
-    println!(
-        "http listening on {}",
-        http.local_addr().map_err(|e| e.to_string())?
+    announce(
+        options.announce_json,
+        "http_listening",
+        "http listening on",
+        &http.local_addr().map_err(|e| e.to_string())?.to_string(),
     );
     let mut token_file = None;
     let admin = match options.admin {
@@ -119,11 +141,21 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
                 )?;
                 let generated = token::generate()?;
                 let file = token::write_generated(&dir, local, &generated)?;
-                println!("admin token in {}", file.path().display());
+                announce(
+                    options.announce_json,
+                    "admin_token_file",
+                    "admin token in",
+                    &file.path().display().to_string(),
+                );
                 access = access.with_generated_token(&generated);
                 token_file = Some(file);
             }
-            println!("admin listening on {local}");
+            announce(
+                options.announce_json,
+                "admin_listening",
+                "admin listening on",
+                &local.to_string(),
+            );
             Some((l, access, limits))
         }
         None => None,
@@ -135,6 +167,7 @@ async fn serve(options: ServeOptions) -> Result<(), String> {
         http_limits: options.http_limits,
         admin,
         body_budget: options.body_budget,
+        logs: options.logs,
     };
     let serving = Serving::new(rt, loaded, Some(reload_options), options.trust);
     if let Some(mut rebuilt) = options.rebuilt {
@@ -157,6 +190,8 @@ pub struct Listeners {
     pub http_limits: ListenerLimits,
     pub admin: Option<(TcpListener, AdminAccess, ListenerLimits)>,
     pub body_budget: u64,
+    /// What the admin listener's `GET /logs` serves.
+    pub logs: Option<Arc<crate::logs::LogHub>>,
 }
 
 impl Listeners {
@@ -167,6 +202,7 @@ impl Listeners {
             http_limits: ListenerLimits::HTTP,
             admin: None,
             body_budget: BodyBudget::DEFAULT,
+            logs: None,
         }
     }
 }
@@ -220,12 +256,10 @@ pub async fn serve_runtime(
     ));
     let admin_task = listeners.admin.and_then(|(tcp, access, limits)| {
         let local = tcp.local_addr().ok()?;
-        let context = Arc::new(AdminContext::new(
-            access,
-            local,
-            budget.clone(),
-            limits.body_read_timeout,
-        ));
+        let context = Arc::new(
+            AdminContext::new(access, local, budget.clone(), limits.body_read_timeout)
+                .with_logs(listeners.logs.clone(), stop_rx.clone()),
+        );
         let admin = Listener {
             tcp,
             spec: ConnectionSpec {

@@ -152,6 +152,26 @@ enum Command {
         #[command(flatten)]
         admin: AdminClientArgs,
     },
+    /// Print the log lines of a running `starlane run` (from its admin listener).
+    Logs {
+        /// Keep printing new lines as they happen.
+        #[arg(short, long)]
+        follow: bool,
+        /// Only lines about this mechtron.
+        #[arg(long, value_name = "NAME")]
+        mechtron: Option<String>,
+        /// Only lines at least this severe: error, warn, info, debug or trace.
+        #[arg(long, value_name = "LEVEL")]
+        level: Option<String>,
+        /// Only lines at most this old, such as `5m` (the host keeps its last 10,000 lines).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        since: Option<Duration>,
+        /// Print the JSON lines as the host logs them.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        admin: AdminClientArgs,
+    },
     /// Read a password from standard input and print its argon2 hash, for a credentials file.
     HashPassword {
         /// Print the SHA-256 of a bearer token instead.
@@ -303,6 +323,15 @@ pub struct RunArgs {
     /// bundle without dropping requests (a bundle that does not build leaves the old one).
     #[arg(long)]
     watch: bool,
+    /// Also append the logs, as JSON lines, to this file (rotated by size).
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+    /// Rotate the log file when it passes this size.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "10MiB")]
+    log_max_size: u64,
+    /// Rotated log files kept beside the current one (`PATH.1` is the newest).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    log_keep: usize,
 }
 
 /// How `status` and `send` reach the admin listener and prove who they are.
@@ -399,6 +428,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         }
         Command::HashPassword { token } => run::hash_password(token),
+        Command::Logs {
+            follow,
+            mechtron,
+            level,
+            since,
+            json,
+            admin,
+        } => run::logs(
+            &admin,
+            follow,
+            mechtron.as_deref(),
+            level.as_deref(),
+            since,
+            json,
+        ),
         Command::Deploy {
             bundle,
             sign,

@@ -12,24 +12,79 @@ use starlane_runtime::admin::{AdminAccess, OpenRead, token};
 use starlane_runtime::auth::Credentials;
 use starlane_runtime::engine::{EngineOptions, ExecClock};
 use starlane_runtime::listener::{BodyBudget, ListenerLimits};
+use starlane_runtime::logs::LogHub;
 use starlane_runtime::mesh::{Faults, MeshOptions};
 use starlane_runtime::module_cache::ModuleCache;
 use starlane_runtime::server::{AdminOptions, ServeOptions, run as serve};
 
 use super::{AdminClientArgs, LogFormat, RunArgs};
 
-fn init_logs(format: LogFormat) {
+/// The process's logs: people's text or JSON lines on stderr, JSON lines in the `--log-file`
+/// (rotated by size), and the live hub the admin listener's `GET /logs` serves. The JSON is one
+/// format everywhere (`starlane_runtime::logs`).
+fn init_logs(format: LogFormat, file: Option<&LogFile>) -> anyhow::Result<Arc<LogHub>> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("STARLANE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(color)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+    let hub = LogHub::new();
+    let mut sinks: Vec<Box<dyn std::io::Write + Send>> = Vec::new();
+    if format == LogFormat::Json {
+        sinks.push(Box::new(std::io::stderr()));
+    }
+    if let Some(f) = file {
+        sinks.push(Box::new(f.open()?));
+    }
+    let text = (format == LogFormat::Text).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(color)
+            .with_writer(std::io::stderr)
+            .boxed()
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(text)
+        .with(hub.layer_writing_to(sinks))
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))?;
+    Ok(hub)
+}
+
+/// `--log-file`: JSON lines appended to a file, rotated when it passes `max_size` (the file-rotate
+/// crate; tracing-appender rotates only by time), keeping `keep` old files beside it.
+pub struct LogFile {
+    pub path: std::path::PathBuf,
+    pub max_size: u64,
+    pub keep: usize,
+}
+
+impl LogFile {
+    fn open(&self) -> anyhow::Result<file_rotate::FileRotate<file_rotate::suffix::AppendCount>> {
+        use file_rotate::{
+            ContentLimit, FileRotate, compression::Compression, suffix::AppendCount,
+        };
+        anyhow::ensure!(self.max_size > 0, "--log-max-size must be more than 0");
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        // Opened here first, so a path that cannot be written is an error at start, not a
+        // silent loss of every line.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("cannot write the log file {}", self.path.display()))?;
+        Ok(FileRotate::new(
+            &self.path,
+            AppendCount::new(self.keep),
+            ContentLimit::BytesSurpassed(self.max_size as usize),
+            Compression::None,
+            None,
+        ))
     }
 }
 
@@ -41,7 +96,12 @@ fn parse_binding(text: &str) -> anyhow::Result<(String, String)> {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    init_logs(args.log_format);
+    let log_file = args.log_file.clone().map(|path| LogFile {
+        path,
+        max_size: args.log_max_size,
+        keep: args.log_keep,
+    });
+    let logs = init_logs(args.log_format, log_file.as_ref())?;
     // One configuration format: `--config FILE` is a `starlane.toml` (its `[run]` and `[mesh]`),
     // else a project directory's own `starlane.toml`; flags win over either. A directory is
     // built first (diagnostics on stderr).
@@ -133,6 +193,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let options = ServeOptions {
+        logs: Some(logs),
+        announce_json: args.log_format == LogFormat::Json,
         trust,
         rebuilt,
         bundle,
@@ -549,6 +611,119 @@ pub fn deploy(
         v["modules_loaded"]
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `starlane logs`: the log lines of a running host (`GET /logs`), then new ones with
+/// `--follow`; people's text, or the JSON lines with `--json`.
+pub fn logs(
+    admin: &AdminClientArgs,
+    follow: bool,
+    mechtron: Option<&str>,
+    level: Option<&str>,
+    since: Option<Duration>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut query = vec![format!("follow={follow}")];
+    if let Some(m) = mechtron {
+        query.push(format!("mechtron={}", encode(m)));
+    }
+    if let Some(l) = level {
+        query.push(format!("level={}", encode(l)));
+    }
+    if let Some(s) = since {
+        query.push(format!("since_ms={}", s.as_millis()));
+    }
+    let path = format!("/logs?{}", query.join("&"));
+    let token = admin_token(admin)?;
+    let address = admin.admin;
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let client: Client<_, Empty<bytes::Bytes>> =
+            Client::builder(TokioExecutor::new()).build_http();
+        let mut req = hyper::Request::builder()
+            .method("GET")
+            .uri(format!("http://{address}{path}"));
+        if let Some(token) = &token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let response = client
+            .request(req.body(Empty::new())?)
+            .await
+            .with_context(|| format!("cannot reach the admin listener at {address} (is `starlane run --admin {address}` running?)"))?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        if status != 200 {
+            let bytes = body.collect().await?.to_bytes();
+            return refused(&String::from_utf8_lossy(&bytes));
+        }
+        let mut pending = Vec::new();
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else { continue };
+            pending.extend_from_slice(&data);
+            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+                let shown = if json { line } else { human_log_line(&line) };
+                // A closed pipe (`| head`) ends the command quietly.
+                if writeln!(out, "{shown}").and_then(|_| out.flush()).is_err() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// `18:40:42.007 INFO  hello/greet [3f2a…] message key=value …` from a JSON log line.
+fn human_log_line(line: &str) -> String {
+    let Ok(serde_json::Value::Object(mut v)) = serde_json::from_str(line) else {
+        return line.to_string();
+    };
+    let mut take = |k: &str| {
+        v.remove(k)
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .unwrap_or_default()
+    };
+    let time = take("timestamp");
+    let time = time
+        .split('T')
+        .nth(1)
+        .unwrap_or(&time)
+        .trim_end_matches('Z')
+        .to_string();
+    let level = take("level");
+    let message = take("message");
+    let (mechtron, port, request) = (take("mechtron"), take("port"), take("request_id"));
+    take("target");
+    let mut s = format!("{time} {level:<5}");
+    if !mechtron.is_empty() {
+        s.push_str(&format!(" {mechtron}"));
+        if !port.is_empty() {
+            s.push_str(&format!("/{port}"));
+        }
+    }
+    if !request.is_empty() {
+        s.push_str(&format!(" [{request}]"));
+    }
+    s.push_str(&format!(" {message}"));
+    for (k, x) in v {
+        let x = x.as_str().map_or_else(|| x.to_string(), str::to_string);
+        if !x.is_empty() {
+            s.push_str(&format!(" {k}={x}"));
+        }
+    }
+    s
 }
 
 pub fn hash_password(token: bool) -> anyhow::Result<ExitCode> {

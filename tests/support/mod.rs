@@ -92,6 +92,19 @@ impl Server {
                     logs.lock().unwrap()
                 );
             };
+            // With `--log-format json` the announcements are JSON objects too.
+            let line = match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(v) => {
+                    let value = v["value"].as_str().unwrap_or_default();
+                    match v["event"].as_str() {
+                        Some("http_listening") => format!("http listening on {value}"),
+                        Some("admin_listening") => format!("admin listening on {value}"),
+                        Some("admin_token_file") => format!("admin token in {value}"),
+                        _ => line,
+                    }
+                }
+                Err(_) => line,
+            };
             if let Some(a) = line.strip_prefix("http listening on ") {
                 http = a.parse().ok();
             }

@@ -16,13 +16,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 pub use access::{AdminAccess, OpenRead};
 
@@ -31,6 +30,7 @@ use crate::error::RuntimeError;
 use crate::host::{MechtronState, Runtime};
 use crate::http::{Body, error_response};
 use crate::listener::{BodyBudget, read_body};
+use crate::logs::{LogFilter, LogHub};
 use crate::message::{Message, Origin};
 use crate::serving::Serving;
 
@@ -46,6 +46,10 @@ pub struct AdminContext {
     pub budget: BodyBudget,
     pub body_read_timeout: Duration,
     in_service: Semaphore,
+    /// The process's live logs (`GET /logs`), when the process keeps them.
+    logs: Option<Arc<LogHub>>,
+    /// Flips when the server stops: followed log streams end then, instead of holding the drain.
+    stopping: watch::Receiver<bool>,
 }
 
 impl AdminContext {
@@ -62,14 +66,23 @@ impl AdminContext {
             budget,
             body_read_timeout,
             in_service,
+            logs: None,
+            stopping: watch::channel(false).1,
         }
+    }
+
+    /// Serves `GET /logs` from `logs`; streams end when `stopping` flips.
+    pub fn with_logs(mut self, logs: Option<Arc<LogHub>>, stopping: watch::Receiver<bool>) -> Self {
+        self.logs = logs;
+        self.stopping = stopping;
+        self
     }
 }
 
 fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(
+    let mut r = Response::new(crate::http::full(
         serde_json::to_vec_pretty(value).unwrap_or_default(),
-    )));
+    ));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -143,7 +156,7 @@ pub async fn handle(
                 mesh.render_metrics(&mut text);
             }
             serving.render_metrics(&mut text);
-            let mut r = Response::new(Full::new(Bytes::from(text)));
+            let mut r = Response::new(crate::http::full(text));
             r.headers_mut().insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4"),
@@ -152,9 +165,10 @@ pub async fn handle(
         }
         (&Method::POST, "/messages") => send(rt, &admin, req).await,
         (&Method::PUT, "/bundle") => deploy(&serving, &admin, req).await,
+        (&Method::GET, "/logs") => logs(&admin, req.uri().query().unwrap_or("")),
         _ => json_response(
             StatusCode::NOT_FOUND,
-            &json!({"error": "the admin listener serves GET /status, GET /metrics, GET /healthz, POST /messages and PUT /bundle"}),
+            &json!({"error": "the admin listener serves GET /status, GET /metrics, GET /healthz, GET /logs, POST /messages and PUT /bundle"}),
         ),
     };
     Ok(response)
@@ -200,6 +214,93 @@ async fn deploy(serving: &Serving, admin: &AdminContext, req: Request<Incoming>)
             error_response(&e)
         }
     }
+}
+
+/// `GET /logs?follow=true&mechtron=M&level=warn&since_ms=N`: the kept log lines the filter admits
+/// as NDJSON, then (with `follow`) new ones as they happen, until the client goes or the server
+/// stops.
+fn logs(admin: &AdminContext, query: &str) -> Response<Body> {
+    let bad = |message: String| error_response(&RuntimeError::new(codes::BAD_REQUEST, message));
+    let Some(hub) = admin.logs.clone() else {
+        return bad("this process keeps no logs to serve".into());
+    };
+    let mut filter = LogFilter::default();
+    let mut follow = false;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_encoding::percent_decode_str(value)
+            .decode_utf8_lossy()
+            .into_owned();
+        match key {
+            "follow" => follow = matches!(value.as_str(), "" | "1" | "true"),
+            "mechtron" => filter.mechtron = Some(value),
+            "level" => match value.parse::<tracing::Level>() {
+                Ok(level) => filter.level = Some(level),
+                Err(_) => {
+                    return bad(format!(
+                        "`level={value}`: expected error, warn, info, debug or trace"
+                    ));
+                }
+            },
+            "since_ms" => match value.parse::<u64>() {
+                Ok(ms) => filter.since = Some(Duration::from_millis(ms)),
+                Err(_) => return bad(format!("`since_ms={value}`: expected milliseconds")),
+            },
+            other => return bad(format!("`{other}` is not a /logs parameter")),
+        }
+    }
+    // Subscribe before the snapshot, so no line falls between the two.
+    let new_lines = hub.follow();
+    let kept = hub.recent(&filter);
+    let last = kept.last().map(|l| l.seq);
+    let mut head = String::new();
+    for line in &kept {
+        head.push_str(&line.json);
+        head.push('\n');
+    }
+    let mut response = if !follow {
+        Response::new(crate::http::full(head))
+    } else {
+        use futures_util::StreamExt;
+        use http_body_util::BodyExt;
+        let state = (new_lines, admin.stopping.clone(), filter);
+        let first = futures_util::stream::once(std::future::ready(Bytes::from(head)));
+        let rest = futures_util::stream::unfold(
+            state,
+            move |(mut lines, mut stopping, filter)| async move {
+                loop {
+                    let line = tokio::select! {
+                        _ = stopping.wait_for(|stop| *stop) => return None,
+                        line = lines.recv() => line,
+                    };
+                    let bytes = match line {
+                        Ok(line)
+                            if last.is_none_or(|s| line.seq > s)
+                                && filter.admits(&line, crate::logs::now_ms()) =>
+                        {
+                            Bytes::from(format!("{}\n", line.json))
+                        }
+                        Ok(_) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            let note = json!({"level": "WARN", "target": "starlane::logs", "message": format!("{n} lines skipped: this follower fell behind")});
+                            Bytes::from(format!("{note}\n"))
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    };
+                    return Some((bytes, (lines, stopping, filter)));
+                }
+            },
+        );
+        let frames = first
+            .chain(rest)
+            .map(|bytes| Ok::<_, Infallible>(hyper::body::Frame::data(bytes)));
+        Response::new(http_body_util::StreamBody::new(frames).boxed_unsync())
+    };
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    response
 }
 
 /// An error reply, counted.
