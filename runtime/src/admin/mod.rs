@@ -29,7 +29,7 @@ use crate::codes;
 use crate::error::RuntimeError;
 use crate::host::{MechtronState, Runtime};
 use crate::http::{Body, error_response};
-use crate::listener::{BodyBudget, read_body};
+use crate::listener::{BodyBudget, BodyHold, read_body};
 use crate::logs::{LogFilter, LogHub};
 use crate::message::{Message, Origin};
 use crate::serving::Serving;
@@ -69,6 +69,33 @@ impl AdminContext {
             logs: None,
             stopping: watch::channel(false).1,
         }
+    }
+
+    /// A request's body, within `limit` and the shared body budget; a failure is counted and
+    /// becomes the reply.
+    async fn body(
+        &self,
+        rt: &Runtime,
+        req: Request<Incoming>,
+        limit: u64,
+    ) -> Result<(Vec<u8>, BodyHold), Response<Body>> {
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        read_body(
+            req.into_body(),
+            declared,
+            limit,
+            &self.budget,
+            self.body_read_timeout,
+        )
+        .await
+        .map_err(|e| {
+            crate::http::body_failed(rt, "admin", &e);
+            error_response(&e)
+        })
     }
 
     /// Serves `GET /logs` from `logs`; streams end when `stopping` flips.
@@ -177,26 +204,10 @@ pub async fn handle(
 /// `PUT /bundle`: the body is a bundle file; it replaces the bundle being served, or the old
 /// one keeps serving and the reply says why (`E0232`).
 async fn deploy(serving: &Serving, admin: &AdminContext, req: Request<Incoming>) -> Response<Body> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     let rt = serving.current();
-    let (bytes, _hold) = match read_body(
-        req.into_body(),
-        declared,
-        admin.budget.total() as u64,
-        &admin.budget,
-        admin.body_read_timeout,
-    )
-    .await
-    {
+    let (bytes, _hold) = match admin.body(&rt, req, admin.budget.total() as u64).await {
         Ok(read) => read,
-        Err(e) => {
-            crate::http::body_failed(&rt, "admin", &e);
-            return error_response(&e);
-        }
+        Err(refused) => return refused,
     };
     drop(rt);
     match serving.reload(bytes).await {
@@ -326,25 +337,9 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
         Ok(c) => c,
         Err(_) => return bad(format!("`{CALLER_HEADER}` is not text")),
     };
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let (bytes, _hold) = match read_body(
-        req.into_body(),
-        declared,
-        admin.access.max_body as u64,
-        &admin.budget,
-        admin.body_read_timeout,
-    )
-    .await
-    {
+    let (bytes, _hold) = match admin.body(&rt, req, admin.access.max_body as u64).await {
         Ok(read) => read,
-        Err(e) => {
-            crate::http::body_failed(&rt, "admin", &e);
-            return error_response(&e);
-        }
+        Err(refused) => return refused,
     };
     let outside: Outside = match serde_json::from_slice(&bytes) {
         Ok(o) => o,
