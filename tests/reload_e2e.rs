@@ -287,3 +287,47 @@ fn run_watch_rebuilds_on_change_and_keeps_serving_through_a_broken_edit() {
         get(&server.url("/hello")).body == "again"
     });
 }
+
+#[test]
+fn run_watch_with_a_signing_key_serves_signed_rebuilds_to_a_trusting_host() {
+    let dir = scratch_dir("reload-watch-signed");
+    let project: PathBuf = dir.join("app");
+    hello_saying(&project, "hello");
+    let key = dir.join("ops.key");
+    let (code, public, _) = starlane_in(&dir, &["key", "new", "-o", "ops.key"]);
+    assert_eq!(code, 0);
+    let public = public.trim().to_string();
+    let key = key.to_str().unwrap();
+    // Without the key, a trusting host refuses the unsigned build it made itself.
+    let (code, _, err) = starlane_in(
+        &dir,
+        &[
+            "run",
+            "app",
+            "--trust",
+            &public,
+            "--watch",
+            "--http",
+            "127.0.0.1:0",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("unsigned") || err.contains("not signed"),
+        "{err}"
+    );
+
+    let server = Server::start(&project, &["--watch", "--sign", key, "--trust", &public]);
+    assert_eq!(get(&server.url("/hello")).body, "hello");
+    let wat = project.join("guests/hello.wat");
+    let text = std::fs::read_to_string(&wat).unwrap();
+    std::fs::write(&wat, text.replace("\"hello\")", "\"hiyah\")")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&server.url("/hello")).body != "hiyah" {
+        assert!(Instant::now() < deadline, "no rebuild: {}", server.logs());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let s = status(&server);
+    assert_eq!(s["signed_by"], public.as_str());
+    assert_eq!(s["failed_reloads"], 0);
+}

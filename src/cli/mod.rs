@@ -323,6 +323,10 @@ pub struct RunArgs {
     /// bundle without dropping requests (a bundle that does not build leaves the old one).
     #[arg(long)]
     watch: bool,
+    /// With a project directory: sign the bundle built at start and every `--watch` rebuild with
+    /// this private key, so a host that trusts its public key (`--trust`) serves them.
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
     /// Also append the logs, as JSON lines, to this file (rotated by size).
     #[arg(long, value_name = "PATH")]
     log_file: Option<PathBuf>,

@@ -118,8 +118,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let Some((bundle, _)) = super::bundle_cmds::compile(&args.bundle, None)? else {
             return Ok(ExitCode::from(1));
         };
-        starlane_ir::encode(&bundle, starlane_compiler::bundle::PRODUCER)
+        let bytes = starlane_ir::encode(&bundle, starlane_compiler::bundle::PRODUCER);
+        match &args.sign {
+            Some(key) => super::signing::sign_bytes(&bytes, key, None)?,
+            None => bytes,
+        }
     } else {
+        anyhow::ensure!(
+            args.sign.is_none(),
+            "--sign signs what `run` builds from a project directory; sign a built bundle with `starlane sign`"
+        );
         std::fs::read(&args.bundle)
             .with_context(|| format!("cannot read {}", args.bundle.display()))?
     };
@@ -188,7 +196,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             args.bundle.is_dir(),
             "--watch needs a project directory, not a built bundle (use `starlane deploy` to replace a built one)"
         );
-        Some(super::watch::rebuild_on_change(args.bundle.clone())?)
+        Some(super::watch::rebuild_on_change(
+            args.bundle.clone(),
+            args.sign.clone(),
+        )?)
     } else {
         None
     };

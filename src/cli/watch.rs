@@ -26,8 +26,12 @@ fn relevant(dir: &Path, path: &Path) -> bool {
     !hidden && !name.ends_with('~') && !name.ends_with(".swp") && !name.ends_with(".swx")
 }
 
-/// Starts watching `dir`; each rebuilt bundle arrives on the returned channel.
-pub fn rebuild_on_change(dir: PathBuf) -> anyhow::Result<UnboundedReceiver<Vec<u8>>> {
+/// Starts watching `dir`; each rebuilt bundle (signed with `sign`, a private key file, when
+/// given) arrives on the returned channel.
+pub fn rebuild_on_change(
+    dir: PathBuf,
+    sign: Option<PathBuf>,
+) -> anyhow::Result<UnboundedReceiver<Vec<u8>>> {
     let dir = dir.canonicalize()?;
     let (changes_tx, changes) = mpsc::channel::<PathBuf>();
     let watched = dir.clone();
@@ -56,6 +60,18 @@ pub fn rebuild_on_change(dir: PathBuf) -> anyhow::Result<UnboundedReceiver<Vec<u
                     Ok(Some((bundle, _))) => {
                         let bytes =
                             starlane_ir::encode(&bundle, starlane_compiler::bundle::PRODUCER);
+                        let bytes = match &sign {
+                            Some(key) => match super::signing::sign_bytes(&bytes, key, None) {
+                                Ok(signed) => signed,
+                                Err(e) => {
+                                    tracing::warn!(
+                                        "cannot sign the rebuilt bundle: {e:#}; the old bundle keeps serving"
+                                    );
+                                    continue;
+                                }
+                            },
+                            None => bytes,
+                        };
                         if bundles.send(bytes).is_err() {
                             return; // the server stopped
                         }
