@@ -98,6 +98,12 @@ impl Credentials {
         Ok(creds)
     }
 
+    /// Adds a bearer token that proves `identity` (the token itself is not kept, its SHA-256 is).
+    pub fn add_token(&mut self, token: &str, identity: Identity) {
+        self.tokens
+            .insert(hex(&Sha256::digest(token.as_bytes())), identity);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.users.is_empty() && self.tokens.is_empty()
     }

@@ -19,13 +19,6 @@ use crate::message::{Exchange, Message, Origin, Reply};
 use crate::outbound::GuestOutbound;
 use crate::payload::{Checker, Verdict};
 
-/// `now + ms`, saturating: a bundle's timeouts are not trusted not to overflow an `Instant`.
-pub fn after(ms: u64) -> Instant {
-    let now = Instant::now();
-    now.checked_add(Duration::from_millis(ms))
-        .unwrap_or_else(|| now + crate::message::MAX_EXCHANGE)
-}
-
 /// Which way a payload check looks: a failure on the way in is the caller's, on the way back the
 /// system's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +41,7 @@ impl Runtime {
     /// A message from outside (the HTTP ingress, the admin endpoint): takes a slot, delivers,
     /// and counts the outcome.
     pub fn serve(self: &Arc<Self>, to: usize, message: Message) -> Result<Reply, RuntimeError> {
-        self.serve_within(to, message, Exchange::start())
+        self.serve_within(to, message, Exchange::starting_at(self.time.now()))
     }
 
     /// As [`Runtime::serve`], within an exchange that started elsewhere (another host of the
@@ -312,7 +305,7 @@ impl Runtime {
                     &current,
                     flow.exchange
                         .deadline
-                        .min(after(starlane_ir::DEFAULT_TOTAL_MS)),
+                        .min(self.time.after(starlane_ir::DEFAULT_TOTAL_MS)),
                 ),
                 Stop::Port(i) => self.call_port(flow, *i as usize, &current),
                 Stop::Point(p) => self.forward(flow, p, None, &current),
@@ -345,7 +338,7 @@ impl Runtime {
         let at_check = |check: &PortCheck| Some(self.registry.bundle.locate(check.span));
         // One deadline for the whole port exchange: request checks (validator mechtrons
         // included), the guest, and response checks all spend the same `total`.
-        let deadline = flow.exchange.deadline.min(after(port.total_ms));
+        let deadline = flow.exchange.deadline.min(self.time.after(port.total_ms));
         if let Some(check) = &port.request {
             self.check_payload(
                 flow,
@@ -399,11 +392,25 @@ impl Runtime {
             None => msg.method.to_string(),
         };
         let exec_ms = port.map_or(starlane_ir::DEFAULT_EXEC_MS, |(_, p)| p.exec_ms);
-        if Instant::now() >= deadline {
+        if self.time.now() >= deadline {
             return Err(RuntimeError::new(
                 codes::TOTAL_TIMEOUT,
                 format!("`{op}` was not started: the exchange's `total` time had run out"),
             ));
+        }
+        if let Some(answer) = self.stand_in(flow, port, &op, current) {
+            // A stand-in's declared delay moved the clock: past the deadline, the caller hears
+            // what a guest that slow would have earned.
+            if self.time.now() >= deadline {
+                return Err(RuntimeError::new(
+                    codes::TOTAL_TIMEOUT,
+                    format!("`{op}` did not finish within its `total` time"),
+                ));
+            }
+            return answer.map(|mut reply| {
+                reply.handled_by = Some(flow.mechtron);
+                reply
+            });
         }
         let request = envelope::encode_request(&envelope::Request {
             kind: msg.kind().name(),
@@ -433,6 +440,7 @@ impl Runtime {
                 memory_limit: flow.bind.limits.memory,
                 payload_limit: flow.bind.limits.payload,
                 outbound: Some(Box::new(outbound)),
+                time: self.time.clone(),
             },
         )?;
         self.metrics.guest_time(&m.name, output.exec);
@@ -448,6 +456,24 @@ impl Runtime {
             body: response.body,
             content_type,
             handled_by: Some(flow.mechtron),
+        })
+    }
+
+    /// The harness's answer in place of the guest, if it has one (`starlane test`).
+    fn stand_in(
+        &self,
+        flow: &Flow<'_>,
+        port: Option<(usize, &Port)>,
+        op: &str,
+        current: &Reply,
+    ) -> Option<Result<Reply, RuntimeError>> {
+        let harness = self.harness.as_ref()?;
+        harness.stand_in(&crate::harness::GuestRequest {
+            mechtron: &self.registry.mechtrons[flow.mechtron].name,
+            port: port.map(|(_, p)| p.name.as_str()),
+            op,
+            message: flow.message,
+            body: &current.body,
         })
     }
 

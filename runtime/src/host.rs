@@ -20,9 +20,11 @@ use crate::engine::{EngineHost, EngineOptions, ExecClock};
 use crate::error::RuntimeError;
 use crate::guest::invoke::{self, Guest, GuestCall, Linked};
 use crate::guest::state::HostState;
+use crate::harness::Harness;
 use crate::metrics::Metrics;
 use crate::module_cache::{ModuleCache, Origin};
 use crate::schemas::Schemas;
+use crate::time::TimeSource;
 
 pub use crate::registry::{Mechtron, MechtronState, Registry};
 
@@ -38,6 +40,10 @@ pub struct RuntimeOptions {
     pub max_concurrency: usize,
     /// How deep mechtrons may call mechtrons.
     pub max_depth: u32,
+    /// The clock deadlines are kept by: the wall clock when serving, a virtual one in tests.
+    pub time: TimeSource,
+    /// Stand-ins and a call record around the runtime (`starlane test`); `None` when serving.
+    pub harness: Option<Arc<dyn Harness>>,
 }
 
 impl Default for RuntimeOptions {
@@ -49,6 +55,8 @@ impl Default for RuntimeOptions {
             credentials: None,
             max_concurrency: 32,
             max_depth: 8,
+            time: TimeSource::Wall,
+            harness: None,
         }
     }
 }
@@ -76,6 +84,8 @@ pub struct Runtime {
     /// Set once when the host joins a mesh (`--mesh`): where messages to mechtrons not served
     /// here go.
     pub(crate) mesh: std::sync::OnceLock<Arc<crate::mesh::Mesh>>,
+    pub(crate) time: TimeSource,
+    pub(crate) harness: Option<Arc<dyn Harness>>,
 }
 
 /// What loading does once per distinct module (by SHA-256), not once per mechtron: compile or
@@ -194,6 +204,8 @@ impl Runtime {
             engine_options,
             linked: HashMap::new(),
             mesh: std::sync::OnceLock::new(),
+            time: options.time.clone(),
+            harness: options.harness.clone(),
         };
         let mut once = OncePerModule {
             cache,
@@ -332,11 +344,11 @@ impl Runtime {
                         request: Vec::new(),
                         port: None,
                         exec: Duration::from_millis(starlane_ir::DEFAULT_EXEC_MS),
-                        deadline: Instant::now()
-                            + Duration::from_millis(starlane_ir::DEFAULT_TOTAL_MS),
+                        deadline: self.time.after(starlane_ir::DEFAULT_TOTAL_MS),
                         memory_limit: limits.memory,
                         payload_limit: limits.payload,
                         outbound: None,
+                        time: self.time.clone(),
                     },
                 )
                 .map_err(|e| e.to_string())
@@ -379,12 +391,22 @@ impl Runtime {
         self.modules_linked
     }
 
-    /// Joins this runtime to a mesh (once; later calls are ignored).
     /// When this bundle was loaded.
     pub fn started(&self) -> Instant {
         self.started
     }
 
+    /// Now, on the clock the runtime keeps deadlines by (virtual in tests).
+    pub fn now(&self) -> Instant {
+        self.time.now()
+    }
+
+    /// The clock the runtime keeps deadlines by.
+    pub fn time(&self) -> &TimeSource {
+        &self.time
+    }
+
+    /// Joins this runtime to a mesh (once; later calls are ignored).
     pub(crate) fn attach_mesh(&self, mesh: Arc<crate::mesh::Mesh>) {
         let _ = self.mesh.set(mesh);
     }
@@ -405,6 +427,13 @@ impl Runtime {
     ) -> Option<Result<crate::message::Reply, RuntimeError>> {
         if let Some(to) = self.mechtron_for(point) {
             return Some(self.deliver(to, message, exchange));
+        }
+        if let Some(answer) = self
+            .harness
+            .as_ref()
+            .and_then(|h| h.outside(point, &message))
+        {
+            return Some(answer);
         }
         let name = crate::registry::mechtron_name_of(point)?;
         self.mesh.get()?.deliver(name, message, exchange, delivery)

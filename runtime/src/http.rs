@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use starlane_ir::Method;
@@ -140,12 +139,16 @@ pub struct Ingress {
     pub body_read_timeout: Duration,
 }
 
-/// Serves one HTTP request.
-pub async fn handle(
+/// Serves one HTTP request (a body from the listener, or one in memory from `starlane test`).
+pub async fn handle<B>(
     rt: Arc<Runtime>,
     ingress: Arc<Ingress>,
-    req: Request<Incoming>,
-) -> Result<Response<Body>, Infallible> {
+    req: Request<B>,
+) -> Result<Response<Body>, Infallible>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let started = Instant::now();
     let method = req.method().clone();
     let raw_path = req.uri().path().to_string();
@@ -215,7 +218,7 @@ pub async fn handle(
 
 /// The request's id: the caller's `X-Request-Id` when it is short and printable (so a trace
 /// can cross a proxy), else a fresh random one.
-fn request_id(req: &Request<Incoming>) -> String {
+fn request_id<B>(req: &Request<B>) -> String {
     let given = req
         .headers()
         .get("x-request-id")
@@ -233,11 +236,15 @@ fn request_id(req: &Request<Incoming>) -> String {
 
 /// The message a request makes, its `Authorization` header (checked later, off the reactor),
 /// and the body budget it holds until answered.
-async fn into_message(
+async fn into_message<B>(
     rt: &Arc<Runtime>,
     ingress: &Ingress,
-    req: Request<Incoming>,
-) -> Result<(usize, Message, Option<String>, BodyHold), RuntimeError> {
+    req: Request<B>,
+) -> Result<(usize, Message, Option<String>, BodyHold), RuntimeError>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let Some(to) = rt.registry.http else {
         return Err(RuntimeError::new(
             codes::INVALID_BUNDLE,

@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 pub mod fuzzing;
 pub mod guest;
+pub mod harness;
 pub mod host;
 pub mod http;
 pub mod listener;
@@ -28,6 +29,7 @@ pub mod registry;
 pub mod schemas;
 pub mod server;
 pub mod serving;
+pub mod time;
 
 pub use error::RuntimeError;
 pub use host::{MechtronState, Runtime, RuntimeOptions};

@@ -93,9 +93,10 @@ pub struct Exchange {
 pub const MAX_EXCHANGE: Duration = Duration::from_secs(60);
 
 impl Exchange {
-    pub fn start() -> Exchange {
+    /// An exchange entering from outside at `now` (the runtime's clock).
+    pub fn starting_at(now: Instant) -> Exchange {
         Exchange {
-            deadline: Instant::now() + MAX_EXCHANGE,
+            deadline: now + MAX_EXCHANGE,
             depth: 0,
         }
     }

@@ -14,6 +14,7 @@ use starlane_routing::selector::MAX_POINT_LEN;
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::guest::state::Outbound;
+use crate::harness::{CallOutcome, CallRecord};
 use crate::host::Runtime;
 use crate::message::{Exchange, Message};
 
@@ -72,7 +73,27 @@ impl GuestOutbound {
         );
         self.rt.metrics.denied_call(&m.name);
         self.rt.metrics.error(code.stage.as_str(), code.id);
+        self.record(binding, target, op, CallOutcome::Refused { code: code.id });
         RuntimeError::new(code, why).to_guest_json()
+    }
+
+    /// Tells the harness (`starlane test`) about a call, if there is one.
+    fn record(&self, binding: &str, target: &str, op: &str, outcome: CallOutcome) {
+        let Some(harness) = &self.rt.harness else {
+            return;
+        };
+        let port = self
+            .port
+            .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
+            .map(|p| p.name.clone());
+        harness.called(CallRecord {
+            from: self.rt.registry.mechtrons[self.mechtron].name.clone(),
+            port,
+            binding: binding.to_string(),
+            target: target.to_string(),
+            op: op.to_string(),
+            outcome,
+        });
     }
 
     fn check(
@@ -193,7 +214,7 @@ impl Outbound for GuestOutbound {
         };
         let rule = self.check(binding, target, &method, path, op)?;
         let deadline = match rule.timeout_ms {
-            Some(ms) => deadline.min(crate::delivery::after(ms)),
+            Some(ms) => deadline.min(self.rt.time.after(ms)),
             None => deadline,
         };
         let message = Message::new(method, path, payload.to_vec());
@@ -217,8 +238,14 @@ impl Outbound for GuestOutbound {
                 op,
                 format!("`{target}` is not hosted here nor by any live host of a mesh"),
             )),
-            Some(Ok(reply)) => Ok(reply.body),
-            Some(Err(e)) => Err(e.to_guest_json()),
+            Some(Ok(reply)) => {
+                self.record(binding, target, op, CallOutcome::Answered);
+                Ok(reply.body)
+            }
+            Some(Err(e)) => {
+                self.record(binding, target, op, CallOutcome::Failed { code: e.code.id });
+                Err(e.to_guest_json())
+            }
         }
     }
 }

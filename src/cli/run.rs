@@ -232,6 +232,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 .or(project.max_concurrency)
                 .unwrap_or(defaults.max_concurrency),
             max_depth: defaults.max_depth,
+            ..RuntimeOptions::default()
         },
         drain: Duration::from_secs(args.drain),
         mesh: mesh_options(&args, &mesh_settings, &project_root)?,

@@ -405,7 +405,7 @@ async fn send(rt: Arc<Runtime>, admin: &AdminContext, req: Request<Incoming>) ->
                 .deliver(
                     &name,
                     message,
-                    crate::message::Exchange::start(),
+                    crate::message::Exchange::starting_at(rt.now()),
                     Default::default(),
                 )
                 .unwrap_or_else(|| {

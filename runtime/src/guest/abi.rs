@@ -168,6 +168,8 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             let op = read(&mut caller, F, "operation", op_ptr, op_len)?;
             let op = utf8(&mut caller, F, "operation", op)?;
             let payload = read(&mut caller, F, "payload", ptr, len)?;
+            // On the virtual clock, what the guest spent so far is time the callee sees passed.
+            super::fuel_time::spend(&mut caller);
             let state = caller.data_mut();
             state.host_response = None;
             state.host_error = None;
@@ -181,6 +183,8 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             };
             // Time waiting on the host is not the guest's `exec` time.
             state.clock.in_host += started.elapsed();
+            super::fuel_time::cap_to_deadline(&mut caller);
+            let state = caller.data_mut();
             match answer {
                 Ok(body) => {
                     state.host_response = Some(body);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use starlane_ir::abi;
 use wasmtime::{InstancePre, Linker, Module, Store, Trap, UpdateDeadline, WasmBacktrace};
 
+use super::fuel_time;
 use super::state::{Clock, DeadlineHit, GuestFault, HostState, Outbound, ProcExit};
 use crate::codes;
 use crate::engine::{EPOCH_TICK, EngineHost, ExecClock};
@@ -68,6 +69,8 @@ pub struct GuestCall {
     pub memory_limit: u64,
     pub payload_limit: u64,
     pub outbound: Option<Box<dyn Outbound>>,
+    /// The runtime's clock.
+    pub time: crate::time::TimeSource,
 }
 
 #[derive(Debug, Clone)]
@@ -108,19 +111,28 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
     state.memory_limit = call.memory_limit;
     state.payload_limit = call.payload_limit;
     state.outbound = call.outbound;
+    let virtual_time = call.time.is_virtual();
+    state.time = call.time;
     let mut store = Store::new(&host.engine, state);
     store.limiter(|s| s);
     if let Some(per_ms) = fuel_mode {
-        let fuel = (call.exec.as_millis() as u64).saturating_mul(per_ms);
+        let fuel = if virtual_time {
+            let account =
+                fuel_time::start(call.exec, call.deadline, store.data().time.now(), per_ms);
+            store.data_mut().fuel_time = Some(account);
+            account.synced
+        } else {
+            (call.exec.as_millis() as u64).saturating_mul(per_ms)
+        };
         store.set_fuel(fuel).expect("fuel is enabled in fuel mode");
     }
     // The deadline callback decides, from the clock, whether `exec` or `total` ran out; it
     // re-arms for whichever comes first.
-    let first = arm(store.data(), Instant::now());
+    let first = arm(store.data(), store.data().time.now());
     store.set_epoch_deadline(first);
     store.epoch_deadline_callback(|mut ctx| {
         let state = ctx.data_mut();
-        let now = Instant::now();
+        let now = state.time.now();
         if now >= state.clock.deadline {
             state.deadline_hit = Some(DeadlineHit::Total);
             return Ok(UpdateDeadline::Interrupt);
@@ -147,9 +159,12 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
         }
     };
     for init in abi::GUEST_INITIALISERS {
-        if let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, init)
-            && let Err(e) = f.call(&mut store, ())
-        {
+        let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, init) else {
+            continue;
+        };
+        let result = f.call(&mut store, ());
+        fuel_time::spend(&mut store);
+        if let Err(e) = result {
             // TinyGo ends `_start` with `proc_exit(0)`: that is success.
             if e.downcast_ref::<ProcExit>() != Some(&ProcExit(0)) {
                 return Err(translate(&mut store, e, init, call.exec));
@@ -189,7 +204,12 @@ pub fn invoke(
         (s.op.len() as i32, s.request.len() as i32)
     };
     let result = guest_call.call(&mut store, (op_len, msg_len));
-    let exec = store.data().clock.exec_used(Instant::now());
+    fuel_time::spend(&mut store);
+    let exec = match store.data().fuel_time {
+        // On the virtual clock the guest's time is its fuel (the wall clock is not read).
+        Some(account) => fuel_time::time_of(account.spent, account.per_ms),
+        None => store.data().clock.exec_used(Instant::now()),
+    };
     let outcome = match result {
         Ok(code) => Ok(code),
         // `proc_exit(0)` inside the call ends it; what the guest handed over stands.
@@ -308,6 +328,10 @@ fn translate(
         )
     } else if let Some(trap) = e.downcast_ref::<Trap>() {
         match trap {
+            Trap::OutOfFuel if state.fuel_time.is_some_and(|a| a.total_bound) => RuntimeError::new(
+                codes::TOTAL_TIMEOUT,
+                format!("`{op}` did not finish within its `total` time"),
+            ),
             Trap::OutOfFuel => RuntimeError::new(
                 codes::EXEC_TIMEOUT,
                 format!(

@@ -3,6 +3,7 @@
 //! one message on a fresh instance with traps translated for people (`invoke`).
 
 pub mod abi;
+pub mod fuel_time;
 pub mod invoke;
 pub mod state;
 pub mod verify;

@@ -106,6 +106,10 @@ pub struct HostState {
     pub logs: Vec<String>,
     /// A partial `fd_write` line waiting for its `\n`.
     pub pending_line: String,
+    /// The runtime's clock (virtual in tests): deadlines, WASI clocks, WASI random.
+    pub time: crate::time::TimeSource,
+    /// On the virtual clock in fuel mode: the fuel account that moves it.
+    pub fuel_time: Option<super::fuel_time::FuelTime>,
 }
 
 /// Console lines kept per message (all are logged).
@@ -130,6 +134,8 @@ impl HostState {
             outbound: None,
             logs: Vec::new(),
             pending_line: String::new(),
+            time: crate::time::TimeSource::Wall,
+            fuel_time: None,
         }
     }
 

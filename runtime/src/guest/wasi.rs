@@ -3,8 +3,6 @@
 //! becomes console log lines; clocks and random work; the environment and arguments are empty;
 //! `proc_exit` unwinds the guest. Any other WASI function traps, naming itself, if called.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
 use starlane_ir::abi::{self, ImportVerdict, WASI_MODULE};
 use wasmtime::{Caller, ExternType, Linker, Module};
 
@@ -21,12 +19,6 @@ const MAX_IO: u32 = 1 << 20;
 
 /// The longest console line kept; longer output is logged in pieces of this size.
 const MAX_LINE: usize = 64 << 10;
-
-/// The process-wide start of the monotonic clock guests see.
-fn monotonic_origin() -> Instant {
-    static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *ORIGIN.get_or_init(Instant::now)
-}
 
 /// Defines the implemented WASI functions in `linker`.
 pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
@@ -108,11 +100,10 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
          _precision: i64,
          out: i32|
          -> wasmtime::Result<i32> {
+            let time = &caller.data().time;
             let nanos: u64 = match id {
-                0 => SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos() as u64),
-                1 => monotonic_origin().elapsed().as_nanos() as u64,
+                0 => time.unix_nanos(),
+                1 => time.monotonic_nanos(),
                 _ => return Ok(ERRNO_INVAL),
             };
             write(
@@ -133,7 +124,7 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
                 return Ok(ERRNO_INVAL);
             }
             let mut bytes = vec![0u8; len as u32 as usize];
-            if getrandom::fill(&mut bytes).is_err() {
+            if !caller.data().time.fill_random(&mut bytes) {
                 return Ok(ERRNO_INVAL);
             }
             write(&mut caller, "random_get", "random buffer", buf, &bytes)?;

@@ -4,20 +4,23 @@
 use std::time::Duration;
 
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 
 use super::budget::{BodyBudget, BodyHold};
 use crate::codes;
 use crate::error::RuntimeError;
 
 /// The whole body, and the budget it holds until the request is answered.
-pub async fn read_body(
-    mut body: Incoming,
+pub async fn read_body<B>(
+    mut body: B,
     declared: Option<u64>,
     limit: u64,
     budget: &BodyBudget,
     timeout: Duration,
-) -> Result<(Vec<u8>, BodyHold), RuntimeError> {
+) -> Result<(Vec<u8>, BodyHold), RuntimeError>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
