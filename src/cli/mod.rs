@@ -9,6 +9,7 @@ mod lsp;
 mod run;
 mod secret;
 mod signing;
+mod test;
 mod watch;
 
 use std::net::SocketAddr;
@@ -33,6 +34,9 @@ pub struct Cli {
 enum Command {
     /// Parse and check `.bind`, App and router files (directories are searched recursively).
     Check(CheckArgs),
+    /// Run the cases of a project's `tests/*.toml` against its bundle: one process, a virtual
+    /// clock, stand-ins for dependencies (exit 1 if a case fails, 2 if the suite cannot run).
+    Test(test::TestArgs),
     /// Build a bundle directory into one checked, versioned IR bundle file.
     Build {
         /// The bundle directory (binds, `wasm/`, `schema/`, static files, `*.app` manifests).
@@ -401,6 +405,7 @@ pub enum DenyWhat {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Lsp { stdio: _ } => lsp::run(),
