@@ -173,9 +173,9 @@ pub fn calls(expected: &[CallExpect], denied: &[CallExpect], record: &[CallRecor
             };
             if !ok {
                 out.push(format!(
-                    "expected {} call(s) to `{}`{}{} to be {word}, found {matching}; calls: {}",
+                    "expected {} to `{}`{}{} to be {word}, found {matching}; calls: {}",
                     want.count
-                        .map_or("at least one".to_string(), |n| n.to_string()),
+                        .map_or("a call".to_string(), |n| format!("{n} call(s)")),
                     want.target,
                     want.op
                         .as_ref()
