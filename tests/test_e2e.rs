@@ -38,7 +38,7 @@ fn the_hello_example_passes_its_own_suite() {
     let (code, out, err) = starlane_in(&support::repo(), &["test", "examples/hello"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
-        out.contains("test result: ok. 15 passed; 0 failed"),
+        out.contains("test result: ok. 16 passed; 0 failed"),
         "{out}"
     );
     assert!(
@@ -181,4 +181,27 @@ fn a_filter_runs_the_matching_cases_only() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("running 1 test\n"), "{out}");
     assert!(out.contains("1 passed; 0 failed"), "{out}");
+}
+
+#[test]
+fn a_stand_in_generates_what_the_ports_response_schema_admits() {
+    let suite = r#"
+[[case]]
+name = "generated"
+bind = { profiles = "localhost:profiles" }
+request = { method = "POST", path = "/profile", json = { name = "ada" } }
+expect = { status = 200, json = { name = "a" }, schema = { required = ["name"] } }
+mocks.profiles = { answers = [{ op = "save-profile", generate = true }] }
+"#;
+    let project = project_with("test-generate", suite);
+    // save-profile now promises a Profile back: the generated answer must satisfy it.
+    let bind = project.join("bind/profiles.bind");
+    let text = std::fs::read_to_string(&bind).unwrap();
+    std::fs::write(
+        &bind,
+        text.replace("response: Json;", "response: Json~Profile;"),
+    )
+    .unwrap();
+    let (code, out, err) = test(&project, &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
 }

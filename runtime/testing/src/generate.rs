@@ -23,10 +23,10 @@ fn generate(schema: &Value, root: &Value, others: SchemaSet<'_>, depth: u32) -> 
     let Some(obj) = schema.as_object() else {
         return Value::Null; // `true` / `{}`: anything goes
     };
-    if let Some(reference) = obj.get("$ref").and_then(Value::as_str) {
-        if let Some((target, target_root)) = resolve(reference, root, others) {
-            return generate(target, target_root, others, depth + 1);
-        }
+    if let Some(reference) = obj.get("$ref").and_then(Value::as_str)
+        && let Some((target, target_root)) = resolve(reference, root, others)
+    {
+        return generate(target, target_root, others, depth + 1);
     }
     if let Some(c) = obj.get("const") {
         return c.clone();
