@@ -52,7 +52,14 @@ pub enum BuildError {
     },
 }
 
-/// Reads every file below `dir` (sorted, bundle-relative), skipping hidden entries and `skip`.
+/// `tests/NAME.toml`: a `starlane test` file (`specs/testing.md`), not part of what is served.
+fn is_test_file(rel: &str) -> bool {
+    rel.strip_prefix("tests/")
+        .is_some_and(|name| !name.contains('/') && name.ends_with(".toml"))
+}
+
+/// Reads every file below `dir` (sorted, bundle-relative), skipping hidden entries, test files
+/// and `skip`.
 fn read_tree(dir: &Path, skip: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>>, BuildError> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -94,6 +101,9 @@ fn read_tree(dir: &Path, skip: Option<&Path>) -> Result<BTreeMap<String, Vec<u8>
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
+            if is_test_file(&rel) {
+                continue;
+            }
             let bytes = std::fs::read(&path).map_err(|source| BuildError::Io {
                 path: path.clone(),
                 source,
