@@ -435,3 +435,10 @@ fn bundle_commands_take_a_project_directory_too() {
     let (code, out) = starlane(&["diff", "examples/hello", "examples/hello"]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn inspect_refuses_a_format_it_cannot_print() {
+    let (code, out) = starlane(&["inspect", "examples/hello", "--format", "sarif"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("possible values: human, json"), "{out}");
+}

@@ -123,37 +123,106 @@ pub fn json(diag: &Diagnostic, file: &str, src: &str, index: &LineIndex) -> Valu
     })
 }
 
-/// A SARIF 2.1.0 log for diagnostics of several files: (file, source, diagnostics).
+/// A SARIF 2.1.0 log of `files` (path, text, diagnostics), for code-scanning services: columns
+/// in UTF-16 code units (`columnKind`), each code a rule (with its `starlane explain` page as
+/// help and its default level), secondary labels as `relatedLocations`, and machine-applicable
+/// suggestions as `fixes`. Rules come from the diagnostics' own codes, so the front end's and
+/// the compiler's are described alike.
 pub fn sarif(files: &[(String, String, Vec<Diagnostic>)]) -> Value {
+    let rules: std::collections::BTreeMap<&str, crate::codes::Code> = files
+        .iter()
+        .flat_map(|(_, _, diags)| diags.iter().map(|d| (d.code.id, d.code)))
+        .collect();
+    let rule_index = |id: &str| rules.keys().position(|k| *k == id);
     let mut results = Vec::new();
-    let mut rule_ids = std::collections::BTreeSet::new();
     for (file, src, diags) in files {
         let index = LineIndex::new(src);
+        let region = |span: &crate::diagnostic::Span| {
+            let s = index.position(src, span.start);
+            let e = index.position(src, span.end);
+            json!({"startLine": s.line + 1, "startColumn": s.utf16_col + 1, "endLine": e.line + 1, "endColumn": e.utf16_col + 1})
+        };
+        let artifact = json!({"uri": file});
         for d in diags {
-            rule_ids.insert(d.code.id);
-            let s = index.position(src, d.primary.span.start);
-            let e = index.position(src, d.primary.span.end);
-            results.push(json!({
+            let mut result = json!({
                 "ruleId": d.code.id,
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
-                "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": file},
-                    "region": {"startLine": s.line + 1, "startColumn": s.utf16_col + 1, "endLine": e.line + 1, "endColumn": e.utf16_col + 1}
-                }}]
-            }));
+                "ruleIndex": rule_index(d.code.id),
+                "level": level(d.severity),
+                "message": {"text": sarif_message(d)},
+                "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": region(&d.primary.span)}}]
+            });
+            let related: Vec<Value> = d
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let mut location = json!({"id": i, "physicalLocation": {"artifactLocation": artifact, "region": region(&label.span)}});
+                    if !label.message.is_empty() {
+                        location["message"] = json!({"text": label.message});
+                    }
+                    location
+                })
+                .collect();
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            let fixes: Vec<Value> = d
+                .suggestions
+                .iter()
+                .filter(|s| s.applicability == crate::diagnostic::Applicability::MachineApplicable)
+                .map(|s| {
+                    let replacements: Vec<Value> = s
+                        .edits
+                        .iter()
+                        .map(|e| json!({"deletedRegion": region(&e.span), "insertedContent": {"text": e.replacement}}))
+                        .collect();
+                    json!({"description": {"text": s.message}, "artifactChanges": [{"artifactLocation": artifact, "replacements": replacements}]})
+                })
+                .collect();
+            if !fixes.is_empty() {
+                result["fixes"] = Value::Array(fixes);
+            }
+            results.push(result);
         }
     }
-    let rules: Vec<Value> = rule_ids
-        .into_iter()
-        .filter_map(crate::codes::lookup)
-        .map(|c| json!({"id": c.id, "name": c.name, "shortDescription": {"text": c.summary}, "fullDescription": {"text": c.explanation}}))
+    let rules: Vec<Value> = rules
+        .values()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "shortDescription": {"text": c.summary},
+                "help": {"text": c.explanation, "markdown": c.explanation},
+                "defaultConfiguration": {"level": level(c.severity)},
+                "properties": {"explain": format!("starlane explain {}", c.id)}
+            })
+        })
         .collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "starlane", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}]
+        "runs": [{
+            "tool": {"driver": {"name": "starlane", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "columnKind": "utf16CodeUnits",
+            "results": results
+        }]
     })
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// The result's message: the diagnostic's, with its help (code scanning shows one text).
+fn sarif_message(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(help) => format!("{}\n\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    }
 }
 
 /// A diagnostic with its source, for embedders that report through miette.

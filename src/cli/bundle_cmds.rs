@@ -9,7 +9,7 @@ use starlane_compiler::{bundle, diff::Change, inspect as view, route_match};
 use starlane_ir::Bundle;
 use starlane_lang::{Severity, render, settings};
 
-use super::Format;
+use super::InspectFormat;
 
 /// Builds the bundle in `dir`, printing its diagnostics to stderr (results go to stdout, as
 /// `check` does); `None` when there were errors (after printing how many). Shared by `build` and
@@ -126,14 +126,14 @@ fn load(path: &Path) -> anyhow::Result<(starlane_ir::format::Header, Bundle)> {
     starlane_ir::decode(&bytes).with_context(|| format!("cannot load {}", path.display()))
 }
 
-pub fn inspect(path: &Path, format: Format) -> anyhow::Result<ExitCode> {
+pub fn inspect(path: &Path, format: InspectFormat) -> anyhow::Result<ExitCode> {
     let (header, bundle) = load(path)?;
     match format {
-        Format::Json => println!(
+        InspectFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&view::json(&header, &bundle))?
         ),
-        _ => print!("{}", view::text(&header, &bundle)),
+        InspectFormat::Human => print!("{}", view::text(&header, &bundle)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -84,8 +84,8 @@ enum Command {
         /// A bundle file, or a project directory (built in memory).
         bundle: PathBuf,
         /// `human` text or `json` for tools.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
+        format: InspectFormat,
     },
     /// Report breaking changes and permission widenings between two bundles (exit 1 if any).
     Diff {
@@ -395,6 +395,13 @@ pub enum Format {
     Human,
     Json,
     Sarif,
+}
+
+/// What `inspect` prints: a bundle is not a list of findings, so there is no SARIF of it.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InspectFormat {
+    Human,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
