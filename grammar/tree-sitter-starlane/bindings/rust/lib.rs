@@ -25,5 +25,17 @@ pub const HIGHLIGHTS_QUERY: &str = include_str!("../../queries/highlights.scm");
 /// Folding queries.
 pub const FOLDS_QUERY: &str = include_str!("../../queries/folds.scm");
 
+/// Definitions and references (nvim-treesitter's locals conventions).
+pub const LOCALS_QUERY: &str = include_str!("../../queries/locals.scm");
+
+/// Indentation (nvim-treesitter's conventions).
+pub const INDENTS_QUERY: &str = include_str!("../../queries/indents.scm");
+
+/// Injections: path regexes as `regex`, comments as `comment`.
+pub const INJECTIONS_QUERY: &str = include_str!("../../queries/injections.scm");
+
+/// Text objects (nvim-treesitter-textobjects' conventions).
+pub const TEXTOBJECTS_QUERY: &str = include_str!("../../queries/textobjects.scm");
+
 /// The node types, as JSON.
 pub const NODE_TYPES: &str = include_str!("../../src/node-types.json");
