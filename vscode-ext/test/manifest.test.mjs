@@ -11,9 +11,9 @@ import { extensionRoot } from './helpers.mjs';
 const manifest = JSON.parse(readFileSync(join(extensionRoot, 'package.json'), 'utf8'));
 const contributes = manifest.contributes;
 
-test('the bind language is registered for *.bind with a language configuration', () => {
+test('the bind language is registered for *.bind and *.app with a language configuration', () => {
   const bind = contributes.languages.find((l) => l.id === 'bind');
-  assert.deepEqual(bind.extensions, ['.bind']);
+  assert.deepEqual(bind.extensions, ['.bind', '.app']);
   const config = JSON.parse(readFileSync(join(extensionRoot, bind.configuration), 'utf8'));
   assert.equal(config.comments.lineComment, '#');
   assert.ok(config.brackets.some(([o, c]) => o === '{' && c === '}'));
