@@ -256,8 +256,16 @@ fn body_at(root: &SyntaxNode, offset: usize) -> Option<SyntaxNode> {
 /// At the start of an item (after `{`, `;` or `}`): what the enclosing block may hold.
 fn item_start(a: &Analysis, prev: &SyntaxToken) -> Vec<CompletionItem> {
     let root = a.root();
-    let offset = usize::from(prev.text_range().end());
-    let Some(body) = body_at(&root, offset) else {
+    // After a `}` the block it closes is behind the cursor: what fits is what the block around
+    // that one may hold (after `limits { … }`, a declaration, not another limit).
+    let enclosing = match prev.kind() {
+        R_BRACE => prev
+            .parent()
+            .filter(|n| n.kind() == BODY)
+            .and_then(|closed| closed.ancestors().skip(1).find(|n| n.kind() == BODY)),
+        _ => body_at(&root, usize::from(prev.text_range().end())),
+    };
+    let Some(body) = enclosing else {
         return Vec::new();
     };
     let Some(owner) = body.parent() else {
@@ -314,8 +322,8 @@ fn item_start(a: &Analysis, prev: &SyntaxToken) -> Vec<CompletionItem> {
         None if owner.kind() == SCOPE => {
             let levels: Vec<String> = levels_around(&body).into_iter().map(|(n, _)| n).collect();
             match levels.as_slice() {
-                [] => kinds(),
-                [kind] => methods(kind),
+                [] => routes_of_kinds(),
+                [kind] => routes_of_methods(kind),
                 _ => Vec::new(),
             }
         }
@@ -335,6 +343,46 @@ fn kinds() -> Vec<CompletionItem> {
             )
         })
         .collect()
+}
+
+/// At the start of an item in a `Route -> { … }` block: a whole route for each kind, so what is
+/// inserted parses in place (`Http<${1:Get}>/${2:path} -> ${3:(( ))} => &;`).
+fn routes_of_kinds() -> Vec<CompletionItem> {
+    kinds()
+        .into_iter()
+        .map(|mut i| {
+            let kind = i.label.clone();
+            i.insert_text = Some(if kind == "*" {
+                "*/${1:path} -> ${2:(( ))} => &;".to_string()
+            } else {
+                format!(
+                    "{kind}<${{1:{}}}>/${{2:path}} -> ${{3:(( ))}} => &;",
+                    first_method(&kind)
+                )
+            });
+            i.insert_text_format = Some(InsertTextFormat::SNIPPET);
+            i
+        })
+        .collect()
+}
+
+/// At the start of an item in a `Route<Kind> -> { … }` block: a whole route for each method
+/// (`<Get>/${1:path} -> ${2:(( ))} => &;`).
+fn routes_of_methods(kind: &str) -> Vec<CompletionItem> {
+    methods(kind)
+        .into_iter()
+        .map(|mut i| {
+            i.insert_text = Some(format!("<{}>/${{1:path}} -> ${{2:(( ))}} => &;", i.label));
+            i.insert_text_format = Some(InsertTextFormat::SNIPPET);
+            i
+        })
+        .collect()
+}
+
+fn first_method(kind: &str) -> &'static str {
+    methods_of(kind)
+        .and_then(|m| m.first().copied())
+        .unwrap_or("Method")
 }
 
 fn methods(kind: &str) -> Vec<CompletionItem> {
@@ -464,4 +512,74 @@ fn markdown_owned(text: &str) -> Documentation {
         kind: MarkupKind::Markdown,
         value: text.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snippet as inserted with every placeholder left at its default: `${N:default}` →
+    /// `default`, `$0` → nothing (snippets here never nest placeholders).
+    fn as_inserted(snippet: &str) -> String {
+        let mut out = String::new();
+        let mut rest = snippet;
+        while let Some(i) = rest.find("${") {
+            let is_escaped = i > 0 && rest.as_bytes()[i - 1] == b'\\';
+            let close = rest[i..].find('}').map(|c| i + c);
+            match (is_escaped, close, rest[i..].find(':')) {
+                (false, Some(close), Some(colon)) if i + colon < close => {
+                    out.push_str(&rest[..i]);
+                    out.push_str(&rest[i + colon + 1..close]);
+                    rest = &rest[close + 1..];
+                }
+                _ => {
+                    out.push_str(&rest[..i + 2]);
+                    rest = &rest[i + 2..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out.replace("$0", "").replace("\\$", "$")
+    }
+
+    /// Every item offered at the start of an item, inserted there, leaves a document without
+    /// syntax errors: after a closed block, in a `Route<Kind>` block and in a `Route` block.
+    #[test]
+    fn items_at_an_item_start_insert_text_that_parses_in_place() {
+        let doc = "Bind(version=1.1.0) {\n  limits { memory 16MiB; }\n  \n  Route<Http> -> {\n    <Get>/a -> (( )) => &;\n    \n  }\n  Route -> {\n    \n  }\n}\n";
+        let uri: tower_lsp_server::ls_types::Uri = "file:///t.bind".parse().unwrap();
+        let a = Analysis::new(uri, 1, doc, &Default::default(), &mut Default::default());
+        let spots = [
+            doc.find("}\n  \n").unwrap() + 4,
+            doc.find("&;\n    \n").unwrap() + 7,
+            doc.find("Route -> {\n    ").unwrap() + 15,
+        ];
+        for at in spots {
+            let items = completion(&a, at);
+            assert!(!items.is_empty(), "nothing offered at {at}");
+            for item in items {
+                let text = item
+                    .insert_text
+                    .clone()
+                    .unwrap_or_else(|| item.label.clone());
+                let text = match item.insert_text_format {
+                    Some(InsertTextFormat::SNIPPET) => as_inserted(&text),
+                    _ => text,
+                };
+                // A declaration keyword (`limits`, `grant`) is the start of a declaration the
+                // user goes on typing; everything else must parse as it is inserted.
+                if DECLARATION_KEYWORDS.contains(&text.as_str()) {
+                    continue;
+                }
+                let edited = format!("{}{}{}", &doc[..at], text, &doc[at..]);
+                let parse = starlane_lang::parse(&edited);
+                assert!(
+                    parse.diagnostics.is_empty(),
+                    "`{}` inserted at {at} does not parse: {:?}\n{edited}",
+                    item.label,
+                    parse.diagnostics.first().map(|d| &d.message)
+                );
+            }
+        }
+    }
 }
