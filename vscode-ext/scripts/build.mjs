@@ -1,7 +1,7 @@
 // Builds the extension: type-checks and compiles `src/` to `out/` (tests import the pure
 // modules from there), bundles `out/extension.js` with its dependencies into
 // `dist/extension.js`, and copies the TextMate grammars from `grammar/textmate/` (their one
-// source) into `syntaxes/`.
+// source) into `syntaxes/` and the test files' JSON Schema from `specs/` into `schemas/`.
 
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync } from 'node:fs';
@@ -30,4 +30,8 @@ mkdirSync(join(root, 'syntaxes'), { recursive: true });
 for (const file of ['starlane.tmLanguage.json', 'markdown-injection.tmLanguage.json']) {
   cpSync(join(root, '../grammar/textmate', file), join(root, 'syntaxes', file));
 }
-console.log('built dist/extension.js and syntaxes/');
+// The test files' JSON Schema for TOML-aware extensions (`tomlValidation`); its one source is
+// `specs/`.
+mkdirSync(join(root, 'schemas'), { recursive: true });
+cpSync(join(root, '../specs/test-file.schema.json'), join(root, 'schemas/test-file.schema.json'));
+console.log('built dist/extension.js, syntaxes/ and schemas/');

@@ -2,6 +2,7 @@
 // grammar and language configuration, the Markdown injection, and a server setting.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -48,4 +49,69 @@ test('the server path is configurable and the bundle is the entry point', () => 
   assert.ok(existsSync(join(extensionRoot, manifest.main)), 'run npm run build');
   assert.ok(manifest.repository.url.length > 0, 'vsce needs a repository');
   assert.ok(existsSync(join(extensionRoot, 'LICENSE')), 'vsce needs a LICENSE');
+});
+
+test('the $starlane problem matcher reads `starlane check` output', () => {
+  const matcher = contributes.problemMatchers.find((m) => m.name === 'starlane');
+  const [first, second] = matcher.pattern.map((p) => new RegExp(p.regexp));
+  // What `NO_COLOR=1 starlane check` prints; when the binary is built, its live output too.
+  let text = [
+    '[E0009] Error: expected `->` or `=>` to finish the step, found `=`',
+    '   ╭─[ specs/tests/bad-step.bind:2:30 ]',
+  ].join('\n');
+  const binary = join(extensionRoot, '../target/debug/starlane');
+  if (existsSync(binary)) {
+    const run = spawnSync(binary, ['check', 'specs/tests/bad-step.bind'], {
+      cwd: join(extensionRoot, '..'),
+      env: { ...process.env, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    text = run.stdout + run.stderr;
+  }
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => first.test(l));
+  assert.ok(at >= 0, text);
+  const head = lines[at].match(first);
+  const where = lines[at + 1].match(second);
+  assert.ok(where, lines[at + 1]);
+  const p = matcher.pattern;
+  assert.equal(head[p[0].code], 'E0009');
+  assert.equal(head[p[0].severity].toLowerCase(), 'error');
+  assert.match(head[p[0].message], /finish the step/);
+  assert.equal(where[p[1].file], 'specs/tests/bad-step.bind');
+  assert.equal(where[p[1].line], '2');
+  assert.equal(where[p[1].column], '30');
+  assert.ok(contributes.taskDefinitions.some((t) => t.type === 'starlane'));
+});
+
+test('commands, snippets, trust and the test-file schema are declared and present', () => {
+  const commands = contributes.commands.map((c) => c.command).sort();
+  assert.deepEqual(commands, [
+    'starlane.checkWorkspace',
+    'starlane.explainCode',
+    'starlane.restartServer',
+    'starlane.showOutput',
+  ]);
+  const source = readFileSync(join(extensionRoot, 'src/extension.ts'), 'utf8');
+  for (const command of commands) {
+    assert.ok(source.includes(`registerCommand('${command}'`), `${command} is registered`);
+  }
+  const snippets = JSON.parse(readFileSync(join(extensionRoot, contributes.snippets[0].path), 'utf8'));
+  for (const name of ['Bind document', 'Route', 'Port', 'Requires', 'Schema', 'grant', 'call', 'limits']) {
+    assert.ok(snippets[name]?.body.length > 0, name);
+  }
+  const trust = manifest.capabilities.untrustedWorkspaces;
+  assert.equal(trust.supported, 'limited');
+  assert.ok(trust.restrictedConfigurations.includes('starlane.server.path'));
+  const validation = contributes.tomlValidation[0];
+  const copied = readFileSync(join(extensionRoot, validation.url), 'utf8');
+  assert.equal(copied, readFileSync(join(extensionRoot, '../specs/test-file.schema.json'), 'utf8'), 'run npm run build');
+});
+
+test('a diagnostic code is recognised however the client holds it', async () => {
+  const { starlaneCode } = await import(join(extensionRoot, 'out/diagnosticCode.js'));
+  assert.equal(starlaneCode('E0006'), 'E0006');
+  assert.equal(starlaneCode({ value: 'W0101' }), 'W0101');
+  assert.equal(starlaneCode('TS2304'), undefined);
+  assert.equal(starlaneCode(undefined), undefined);
 });
