@@ -30,8 +30,10 @@ mkdirSync(join(root, 'syntaxes'), { recursive: true });
 for (const file of ['starlane.tmLanguage.json', 'markdown-injection.tmLanguage.json']) {
   cpSync(join(root, '../grammar/textmate', file), join(root, 'syntaxes', file));
 }
-// The test files' JSON Schema for TOML-aware extensions (`tomlValidation`); its one source is
-// `specs/`.
+// The JSON Schemas of test files and `starlane.toml` for TOML-aware extensions
+// (`tomlValidation`); their one source is `specs/`.
 mkdirSync(join(root, 'schemas'), { recursive: true });
-cpSync(join(root, '../specs/test-file.schema.json'), join(root, 'schemas/test-file.schema.json'));
+for (const file of ['test-file.schema.json', 'starlane-toml.schema.json']) {
+  cpSync(join(root, '../specs', file), join(root, 'schemas', file));
+}
 console.log('built dist/extension.js, syntaxes/ and schemas/');

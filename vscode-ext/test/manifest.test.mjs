@@ -103,9 +103,13 @@ test('commands, snippets, trust and the test-file schema are declared and presen
   const trust = manifest.capabilities.untrustedWorkspaces;
   assert.equal(trust.supported, 'limited');
   assert.ok(trust.restrictedConfigurations.includes('starlane.server.path'));
-  const validation = contributes.tomlValidation[0];
-  const copied = readFileSync(join(extensionRoot, validation.url), 'utf8');
-  assert.equal(copied, readFileSync(join(extensionRoot, '../specs/test-file.schema.json'), 'utf8'), 'run npm run build');
+  const schemas = Object.fromEntries(contributes.tomlValidation.map((v) => [v.fileMatch, v.url]));
+  assert.deepEqual(Object.keys(schemas).sort(), ['**/tests/*.toml', 'starlane.toml']);
+  for (const url of Object.values(schemas)) {
+    const copied = readFileSync(join(extensionRoot, url), 'utf8');
+    const source = join(extensionRoot, '../specs', url.replace('./schemas/', ''));
+    assert.equal(copied, readFileSync(source, 'utf8'), `${url}: run npm run build`);
+  }
 });
 
 test('a diagnostic code is recognised however the client holds it', async () => {
