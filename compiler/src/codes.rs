@@ -20,6 +20,7 @@ starlane_lang::declare_codes! {
     PORT_NEVER_ROUTED = "W0103", "port-never-routed", Warning, "no route reaches a declared port";
     CALL_OUTSIDE_REQUIRES = "W0104", "call-outside-requires", Warning, "a `call` names a literal address instead of a `Requires` context name";
     GUARDED_FILE_EXPOSED = "W0105", "guarded-file-exposed", Warning, "a bundle file an `(auth)` route guards is also served by a route without it";
+    CALL_NEVER_GRANTED = "W0106", "call-never-granted", Warning, "no grant of the port gives the permission a `call` entry needs, so the call is always denied";
 }
 
 /// A lint: a warning whose level a project may change (`[lints]` in `starlane.toml`) or
@@ -50,6 +51,10 @@ pub const LINTS: &[Lint] = &[
     Lint {
         code: GUARDED_FILE_EXPOSED,
         category: "security",
+    },
+    Lint {
+        code: CALL_NEVER_GRANTED,
+        category: "correctness",
     },
 ];
 

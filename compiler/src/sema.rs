@@ -419,6 +419,35 @@ fn grants(bind: &Bind, out: &mut Vec<Diagnostic>) {
 fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
     for port in &bind.ports {
         for call in &port.calls {
+            // The runtime denies a call unless the port's grants give the bit its method needs
+            // on the target (`access::needed`). Without any grant that could give that bit the
+            // call is always denied: said here, not when a guest first tries it. Only exact
+            // methods are judged, and any grant with the bit counts whatever it is on, so this
+            // never fires on a call that could be allowed.
+            if let starlane_ir::MethodPattern::Exactly(method) = &call.methods {
+                let needed = starlane_routing::access::needed(method);
+                if !port_may_give(bind, &port.grants, needed) {
+                    out.push(
+                        Diagnostic::new(
+                            codes::CALL_NEVER_GRANTED,
+                            span(call.span),
+                            format!(
+                                "this call is always denied: no grant of port `{}` gives `{}`",
+                                port.name,
+                                needed.letter()
+                            ),
+                        )
+                        .label(format!(
+                            "{method} needs `{}` on its target",
+                            needed.letter()
+                        ))
+                        .help(format!(
+                            "grant it on the target, such as `grant perm +csd-{} on …;`",
+                            mask_with(needed)
+                        )),
+                    );
+                }
+            }
             let through_context = matches!(
                 call.selector.parts.first(),
                 Some(SelectorPart::Literal(t) | SelectorPart::Inclusive(t))
@@ -433,6 +462,45 @@ fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether any of `grants` (roles followed) could give `needed` on some target.
+fn port_may_give(
+    bind: &Bind,
+    grants: &[starlane_ir::Grant],
+    needed: starlane_routing::access::Bits,
+) -> bool {
+    grants.iter().any(|g| match &g.kind {
+        GrantKind::Super => true,
+        GrantKind::Perm { bits, and: false } => {
+            starlane_routing::access::Bits(*bits).contains(needed)
+        }
+        GrantKind::Perm { and: true, .. } | GrantKind::Priv(_) => false,
+        GrantKind::Role(name) => bind.roles.iter().filter(|r| &r.name == name).any(|r| {
+            r.grants.iter().any(|g| match &g.kind {
+                GrantKind::Super => true,
+                GrantKind::Perm { bits, and: false } => {
+                    starlane_routing::access::Bits(*bits).contains(needed)
+                }
+                _ => false,
+            })
+        }),
+    })
+}
+
+/// `Rwx`, `rWx` or `rwX`: the lower half of a mask with `needed` upper case.
+fn mask_with(needed: starlane_routing::access::Bits) -> String {
+    use starlane_routing::access::Bits;
+    [(Bits::R, 'r'), (Bits::W, 'w'), (Bits::X, 'x')]
+        .iter()
+        .map(|(bit, c)| {
+            if *bit == needed {
+                c.to_ascii_uppercase()
+            } else {
+                *c
+            }
+        })
+        .collect()
 }
 
 /// A step's payload kind that contradicts the port it feeds (e.g. `-[ Text ]-> ((upload))` where
