@@ -8,7 +8,7 @@ use starlane_ir::{Bundle, Source};
 fn project() -> String {
     let mut s = String::from("Bind(version=1.1.0) {\n  Requires { users: Base<User>; }\n");
     for p in 0..100 {
-        s.push_str(&format!("  Port port-{p} {{ request: Json; timeout: exec 100ms, total 1s; call ${{users}}:**^Ext<Select>; }}\n"));
+        s.push_str(&format!("  Port port-{p} {{ request: Json; timeout: exec 100ms, total 1s; grant perm +csd-rwX on ${{users}}:**; call ${{users}}:**^Ext<Select>; }}\n"));
     }
     s.push_str("  Route -> {\n");
     for r in 0..10_000 {

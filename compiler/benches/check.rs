@@ -13,7 +13,7 @@ pub fn bind_of_size(bytes: usize) -> String {
     );
     for p in 0..50 {
         s.push_str(&format!(
-            "  Port port-{p} {{ request: Map{{name<Text>, age?<Int>}}; timeout: exec 100ms, total 1s; grant perm +csd-Rwx on ${{files}}:**; call ${{users}}:**^Ext<Select>; }}\n"
+            "  Port port-{p} {{ request: Map{{name<Text>, age?<Int>}}; timeout: exec 100ms, total 1s; grant perm +csd-Rwx on ${{files}}:**; grant perm +csd-rwX on ${{users}}:**; call ${{users}}:**^Ext<Select>; }}\n"
         ));
     }
     s.push_str("  Route -> {\n");
