@@ -119,3 +119,10 @@ test('a diagnostic code is recognised however the client holds it', async () => 
   assert.equal(starlaneCode('TS2304'), undefined);
   assert.equal(starlaneCode(undefined), undefined);
 });
+
+test('the icon is a 128×128 PNG', () => {
+  const png = readFileSync(join(extensionRoot, manifest.icon));
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.equal(png.readUInt32BE(16), 128);
+  assert.equal(png.readUInt32BE(20), 128);
+});
