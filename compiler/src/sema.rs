@@ -426,7 +426,7 @@ fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
             // never fires on a call that could be allowed.
             if let starlane_ir::MethodPattern::Exactly(method) = &call.methods {
                 let needed = starlane_routing::access::needed(method);
-                if !port_may_give(bind, &port.grants, needed) {
+                if !port_may_give(bind, &port.grants, needed, true) {
                     out.push(
                         Diagnostic::new(
                             codes::CALL_NEVER_GRANTED,
@@ -464,27 +464,25 @@ fn calls(bind: &Bind, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether any of `grants` (roles followed) could give `needed` on some target.
+/// Whether any of `grants` could give `needed` on some target. A role's grants are followed one
+/// level, as the runtime compiles them (a role inside a role gives nothing).
 fn port_may_give(
     bind: &Bind,
     grants: &[starlane_ir::Grant],
     needed: starlane_routing::access::Bits,
+    follow_roles: bool,
 ) -> bool {
     grants.iter().any(|g| match &g.kind {
         GrantKind::Super => true,
         GrantKind::Perm { bits, and: false } => {
             starlane_routing::access::Bits(*bits).contains(needed)
         }
-        GrantKind::Perm { and: true, .. } | GrantKind::Priv(_) => false,
-        GrantKind::Role(name) => bind.roles.iter().filter(|r| &r.name == name).any(|r| {
-            r.grants.iter().any(|g| match &g.kind {
-                GrantKind::Super => true,
-                GrantKind::Perm { bits, and: false } => {
-                    starlane_routing::access::Bits(*bits).contains(needed)
-                }
-                _ => false,
-            })
-        }),
+        GrantKind::Role(name) if follow_roles => bind
+            .roles
+            .iter()
+            .filter(|r| &r.name == name)
+            .any(|r| port_may_give(bind, &r.grants, needed, false)),
+        _ => false,
     })
 }
 

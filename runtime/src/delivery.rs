@@ -402,10 +402,7 @@ impl Runtime {
             // A stand-in's declared delay moved the clock: past the deadline, the caller hears
             // what a guest that slow would have earned.
             if self.time.now() >= deadline {
-                return Err(RuntimeError::new(
-                    codes::TOTAL_TIMEOUT,
-                    format!("`{op}` did not finish within its `total` time"),
-                ));
+                return Err(invoke::total_timeout(&op));
             }
             return answer.map(|mut reply| {
                 reply.handled_by = Some(flow.mechtron);

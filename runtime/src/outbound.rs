@@ -57,10 +57,7 @@ impl GuestOutbound {
         why: String,
     ) -> Vec<u8> {
         let m = &self.rt.registry.mechtrons[self.mechtron];
-        let port = self
-            .port
-            .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
-            .map_or("", |p| p.name.as_str());
+        let port = self.port_name().unwrap_or("");
         tracing::warn!(
             target: "starlane::audit",
             mechtron = %m.name,
@@ -77,18 +74,21 @@ impl GuestOutbound {
         RuntimeError::new(code, why).to_guest_json()
     }
 
+    /// The running port's name (`None`: reached through the core).
+    fn port_name(&self) -> Option<&str> {
+        self.port
+            .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
+            .map(|p| p.name.as_str())
+    }
+
     /// Tells the harness (`starlane test`) about a call, if there is one.
     fn record(&self, binding: &str, target: &str, op: &str, outcome: CallOutcome) {
         let Some(harness) = &self.rt.harness else {
             return;
         };
-        let port = self
-            .port
-            .and_then(|p| self.rt.bind_of(self.mechtron).ports.get(p))
-            .map(|p| p.name.clone());
         harness.called(CallRecord {
             from: self.rt.registry.mechtrons[self.mechtron].name.clone(),
-            port,
+            port: self.port_name().map(str::to_string),
             binding: binding.to_string(),
             target: target.to_string(),
             op: op.to_string(),

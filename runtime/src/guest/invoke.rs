@@ -260,6 +260,15 @@ fn arm(state: &HostState, now: Instant) -> u64 {
     ticks(left)
 }
 
+/// `op` ran past the exchange's `total` (stopped at a deadline, out of fuel that `total` bounded,
+/// or a stand-in slower than the deadline).
+pub fn total_timeout(op: &str) -> RuntimeError {
+    RuntimeError::new(
+        codes::TOTAL_TIMEOUT,
+        format!("`{op}` did not finish within its `total` time"),
+    )
+}
+
 /// The guest's own error: `{"code","message"}` JSON, or any text.
 fn guest_error(bytes: &[u8]) -> RuntimeError {
     let text = String::from_utf8_lossy(bytes).into_owned();
@@ -309,10 +318,7 @@ fn translate(
                     exec.as_millis()
                 ),
             ),
-            DeadlineHit::Total => RuntimeError::new(
-                codes::TOTAL_TIMEOUT,
-                format!("`{op}` did not finish within its `total` time"),
-            ),
+            DeadlineHit::Total => total_timeout(op),
         }
     } else if let Some(fault) = state.fault.clone() {
         match fault {
@@ -328,10 +334,7 @@ fn translate(
         )
     } else if let Some(trap) = e.downcast_ref::<Trap>() {
         match trap {
-            Trap::OutOfFuel if state.fuel_time.is_some_and(|a| a.total_bound) => RuntimeError::new(
-                codes::TOTAL_TIMEOUT,
-                format!("`{op}` did not finish within its `total` time"),
-            ),
+            Trap::OutOfFuel if state.fuel_time.is_some_and(|a| a.total_bound) => total_timeout(op),
             Trap::OutOfFuel => RuntimeError::new(
                 codes::EXEC_TIMEOUT,
                 format!(

@@ -23,7 +23,7 @@ use starlane_runtime::listener::BodyBudget;
 use starlane_runtime::time::TimeSource;
 use starlane_runtime::{Identity, Message, Runtime, RuntimeError, RuntimeOptions};
 
-use crate::stand_ins::{Mock, ResponseSchema, StandIns};
+use crate::stand_ins::{Mock, StandIns};
 use crate::suite::{CaseSpec, Expect, HttpRequest, MockSpec, PointMessage, Suite, case_steps};
 use crate::verdict::{self, Mismatch};
 
@@ -123,8 +123,9 @@ pub struct Runner {
     base: Arc<Runtime>,
     bundle: Bundle,
     options: RunOptions,
-    responses: HashMap<(String, String), ResponseSchema>,
-    schemas: Vec<(String, Value)>,
+    /// Shared by every case's stand-ins (built once from the bundle).
+    responses: Arc<HashMap<(String, String), Value>>,
+    schemas: Arc<Vec<(String, Value)>>,
 }
 
 /// The prefix of the bearer tokens that prove a test's `caller`.
@@ -158,13 +159,7 @@ impl Runner {
                 if let Some(doc) = schema
                     && let Ok(value) = serde_json::from_str(&doc.json)
                 {
-                    responses.insert(
-                        (m.name.clone(), port.name.clone()),
-                        ResponseSchema {
-                            path: doc.path.clone(),
-                            schema: value,
-                        },
-                    );
+                    responses.insert((m.name.clone(), port.name.clone()), value);
                 }
             }
         }
@@ -172,8 +167,8 @@ impl Runner {
             base,
             bundle,
             options,
-            responses,
-            schemas,
+            responses: Arc::new(responses),
+            schemas: Arc::new(schemas),
         })
     }
 

@@ -6,7 +6,7 @@
 //! answers every message to it (there are no port definitions to hold it to).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -24,23 +24,15 @@ pub struct Mock {
     pub spec: MockSpec,
 }
 
-/// A port's response schema, for generated answers: the schema, its bundle path, and every
-/// bundle schema (for `$ref`s).
-#[derive(Debug, Clone)]
-pub struct ResponseSchema {
-    pub path: String,
-    pub schema: Value,
-}
-
 pub struct StandIns {
     /// Mechtron name (of the bundle) → its stand-in.
     pub guests: HashMap<String, Mock>,
     /// Address outside the bundle → its stand-in.
     pub outside: Vec<(String, Mock)>,
-    /// (mechtron, port) → the port's response schema.
-    pub responses: HashMap<(String, String), ResponseSchema>,
+    /// (mechtron, port) → the port's response JSON Schema, for generated answers.
+    pub responses: Arc<HashMap<(String, String), Value>>,
     /// Every schema of the bundle by path, for `$ref`s in generated answers.
-    pub schemas: Vec<(String, Value)>,
+    pub schemas: Arc<Vec<(String, Value)>>,
     pub time: TimeSource,
     calls: Mutex<Vec<CallRecord>>,
     /// What a stand-in could not do (no answer matched, nothing to generate from).
@@ -52,8 +44,8 @@ impl StandIns {
         StandIns {
             guests: HashMap::new(),
             outside: Vec::new(),
-            responses: HashMap::new(),
-            schemas: Vec::new(),
+            responses: Arc::default(),
+            schemas: Arc::default(),
             time,
             calls: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
@@ -157,7 +149,7 @@ impl StandIns {
                 self.problem(why.clone());
                 return Err(RuntimeError::new(codes::GUEST_ERROR, why));
             };
-            let value = crate::generate::instance(&schema.schema, &schema.schema, &self.schemas);
+            let value = crate::generate::instance(schema, schema, &self.schemas);
             return Ok((
                 value.to_string().into_bytes(),
                 Some("application/json".into()),
