@@ -4,9 +4,15 @@
 //! What the front end finds in an item depends on the item's text alone, and what lowering
 //! makes of it on its text and the bind's [`LowerEnv`] (port and schema names); so both are
 //! remembered by item text and, when the same text turns up again — typically everywhere but
-//! the item being typed in — carried to its new position instead of recomputed. Parsing, the
-//! whole-document checks and the semantic checks run in full each time: they are a few
-//! milliseconds for a 5,000-line file.
+//! the item being typed in — carried to its new position instead of recomputed.
+//!
+//! An item that changed is not redone whole when it is a route scope: each unit of its block (a
+//! route, a nested scope — recursively) is remembered the same way, keyed by its text and the
+//! headers of the scopes around it, which is all its findings and routes depend on. So an edit
+//! in a block of 5,000 routes rechecks one route, whatever the file's shape. A unit whose
+//! findings point outside it (a capture clashing with an enclosing scope's) is not remembered.
+//!
+//! Parsing, the whole-document checks and the semantic checks run in full each time.
 //!
 //! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
 //! unchanged item is neither rebuilt nor freed.
@@ -17,7 +23,8 @@
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use starlane_lang::check::{ItemFindings, RegexCache};
+use starlane_lang::ast::AstNode;
+use starlane_lang::check::{ItemFindings, RegexCache, ScopeContext};
 use starlane_lang::settings::Settings;
 use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
 
@@ -38,10 +45,33 @@ pub struct IncrementalChecker {
     env: Arc<LowerEnv>,
     /// Bumped on every check: items not seen in a check are forgotten after it.
     generation: u64,
+    /// What each unit inside a route scope's block was found to hold.
+    units: UnitMemos,
     /// Regex analyses, shared by every phase and kept across checks.
     pub regexes: RegexCache,
     /// How many items the last check reused and recomputed (for tests and benches).
     pub last_reuse: Reuse,
+    /// How many units inside the recomputed items' route scopes it reused and recomputed.
+    pub last_unit_reuse: Reuse,
+}
+
+/// Units inside route scopes, keyed by [`unit_key`]; findings and routes kept relative to the
+/// unit's start.
+#[derive(Default)]
+struct UnitMemos {
+    memos: FxHashMap<String, UnitMemo>,
+    /// The units' trees, by [`green_key`], with the generation that last saw them: shared with
+    /// the next version's tree ([`starlane_lang::parse_reusing`]).
+    greens: FxHashMap<String, (u64, GreenNode)>,
+    generation: u64,
+    reuse: Reuse,
+}
+
+#[derive(Default)]
+struct UnitMemo {
+    findings: Option<ItemFindings>,
+    lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
+    used: u64,
 }
 
 /// Items reused and recomputed by one check.
@@ -69,21 +99,36 @@ impl IncrementalChecker {
     /// Checks `src`, a new version of the document: the same result as
     /// [`crate::check_document`], computed again only for the items whose text is new.
     pub fn check(&mut self, src: &str, settings: &Settings) -> Checked {
-        let items = &self.items;
-        let parse = starlane_lang::parse_reusing(src, &mut |kind, text| {
-            let memo = items.get(text).filter(|m| m.kind == kind)?;
-            Some(memo.green.clone())
+        let (items, units) = (&self.items, &self.units);
+        let parse = starlane_lang::parse_reusing(src, &mut |depth, kind, text| {
+            if depth == starlane_lang::ITEM_DEPTH {
+                let memo = items.get(text).filter(|m| m.kind == kind)?;
+                Some(memo.green.clone())
+            } else {
+                units
+                    .greens
+                    .get(&green_key(depth, kind, text))
+                    .map(|(_, green)| green.clone())
+            }
         });
         if parse.kind != self.kind {
             self.items.clear();
+            self.units.memos.clear();
+            self.units.greens.clear();
             self.kind = parse.kind;
         }
         self.generation += 1;
         self.last_reuse = Reuse::default();
+        self.units.generation = self.generation;
+        self.units.reuse = Reuse::default();
         let root = parse.syntax();
         let front = {
-            let (items, generation, reuse) =
-                (&mut self.items, self.generation, &mut self.last_reuse);
+            let (items, generation, reuse, units) = (
+                &mut self.items,
+                self.generation,
+                &mut self.last_reuse,
+                &mut self.units,
+            );
             let kind = parse.kind;
             starlane_lang::check::check_with(&parse, src, &mut self.regexes, |item, regexes| {
                 let memo = memo_for(items, item, src, generation);
@@ -95,7 +140,15 @@ impl IncrementalChecker {
                     }
                     None => {
                         reuse.computed += 1;
-                        let findings = starlane_lang::check::check_item(item, src, kind, regexes);
+                        let findings = starlane_lang::check::check_item_with(
+                            item,
+                            src,
+                            kind,
+                            regexes,
+                            &mut |unit, context, regexes| {
+                                units.findings(unit, context, src, kind, regexes)
+                            },
+                        );
                         let text = &src[item_range(item)];
                         items.insert(
                             text.into(),
@@ -119,7 +172,12 @@ impl IncrementalChecker {
             ..Default::default()
         };
         let bind = {
-            let (items, generation, kept_env) = (&mut self.items, self.generation, &mut self.env);
+            let (items, generation, kept_env, units) = (
+                &mut self.items,
+                self.generation,
+                &mut self.env,
+                &mut self.units,
+            );
             let mut env_compared = false;
             lower::lower_bind_with(&mut cx, src, &root, 0, |env, regexes, item| {
                 // One env per bind: compare it with the kept one once.
@@ -140,7 +198,15 @@ impl IncrementalChecker {
                         lowered.shifted(delta(memo.start, start))
                     }
                     _ => {
-                        let lowered = lower::lower_item(env, regexes, src, item);
+                        let lowered = lower::lower_item_with(
+                            env,
+                            regexes,
+                            src,
+                            item,
+                            &mut |env, regexes, unit| {
+                                units.lowered(kept_env, env, regexes, src, unit)
+                            },
+                        );
                         let relative = lowered.shifted(delta(start, memo.start));
                         memo.lowered = Some((kept_env.clone(), relative));
                         lowered
@@ -152,6 +218,9 @@ impl IncrementalChecker {
         self.regexes = std::mem::take(&mut cx.regexes);
         let generation = self.generation;
         self.items.retain(|_, memo| memo.used == generation);
+        self.units.memos.retain(|_, memo| memo.used == generation);
+        self.units.greens.retain(|_, (used, _)| *used == generation);
+        self.last_unit_reuse = self.units.reuse;
         let is_bind = parse.kind == Some(DocumentKind::Bind);
         Checked {
             parse,
@@ -191,6 +260,118 @@ impl IncrementalChecker {
             })
             .collect()
     }
+}
+
+impl UnitMemos {
+    /// The memo kept under `key`, marked used.
+    fn memo(&mut self, key: &str) -> Option<&mut UnitMemo> {
+        let memo = self.memos.get_mut(key)?;
+        memo.used = self.generation;
+        Some(memo)
+    }
+
+    /// The memo to keep under `key`, marked used; a new, empty one if there was none.
+    fn remember(&mut self, key: String) -> &mut UnitMemo {
+        let memo = self.memos.entry(key).or_default();
+        memo.used = self.generation;
+        memo
+    }
+
+    /// What the front end finds in `unit`, a unit inside a route scope's block standing in
+    /// `context`: remembered, or computed (its own units through the memo too).
+    fn findings(
+        &mut self,
+        unit: &SyntaxNode,
+        context: &ScopeContext,
+        src: &str,
+        kind: Option<DocumentKind>,
+        regexes: &mut RegexCache,
+    ) -> ItemFindings {
+        let start = item_start(unit);
+        let depth = unit.ancestors().count() - 1;
+        let green = green_key(depth, unit.kind(), &src[item_range(unit)]);
+        let generation = self.generation;
+        self.greens
+            .entry(green)
+            .and_modify(|(used, _)| *used = generation)
+            .or_insert_with(|| (generation, unit.green().into_owned()));
+        let key = unit_key(src, unit);
+        if let Some(findings) = self.memo(&key).and_then(|m| m.findings.as_ref()) {
+            let findings = findings.shifted(start as isize);
+            self.reuse.reused += 1;
+            return findings;
+        }
+        self.reuse.computed += 1;
+        let findings =
+            starlane_lang::check::check_unit(unit, src, kind, context, regexes, &mut |u, c, r| {
+                self.findings(u, c, src, kind, r)
+            });
+        if findings.lie_within(&item_range(unit)) {
+            self.remember(key).findings = Some(findings.shifted(-(start as isize)));
+        }
+        findings
+    }
+
+    /// The routes of `unit` lowered against `env` (equal to `kept_env`, which memos compare by
+    /// pointer): remembered, or lowered (its own units through the memo too).
+    fn lowered(
+        &mut self,
+        kept_env: &Arc<LowerEnv>,
+        env: &LowerEnv,
+        regexes: &mut RegexCache,
+        src: &str,
+        unit: &SyntaxNode,
+    ) -> LoweredItem {
+        let start = item_start(unit);
+        let key = unit_key(src, unit);
+        if let Some((memo_env, lowered)) = self.memo(&key).and_then(|m| m.lowered.as_ref())
+            && Arc::ptr_eq(memo_env, kept_env)
+        {
+            return lowered.shifted(start as isize);
+        }
+        let lowered = lower::lower_unit(env, regexes, src, unit, &mut |env, regexes, u| {
+            self.lowered(kept_env, env, regexes, src, u)
+        });
+        if lowered.lies_within(&item_range(unit)) {
+            self.remember(key).lowered =
+                Some((kept_env.clone(), lowered.shifted(-(start as isize))));
+        }
+        lowered
+    }
+}
+
+/// What a unit's tree depends on: its depth, kind and text.
+fn green_key(depth: usize, kind: SyntaxKind, text: &str) -> String {
+    let mut key = format!("{depth}:{}:", kind as u16);
+    key.push_str(text);
+    key
+}
+
+/// What a unit's findings and routes depend on besides the document kind and the env: its kind
+/// and text, and the headers (selector and step) of the route scopes around it, up to the item
+/// of the `Bind` body.
+fn unit_key(src: &str, unit: &SyntaxNode) -> String {
+    // A kind as one character, so keys of different structure cannot collide.
+    fn push_kind(key: &mut String, kind: SyntaxKind) {
+        key.push(char::from_u32(kind as u32 + 0x100).unwrap_or('?'));
+    }
+    let mut key = String::new();
+    for ancestor in unit.ancestors().skip(1) {
+        if ancestor.kind() == SyntaxKind::BIND_DOC {
+            break;
+        }
+        push_kind(&mut key, ancestor.kind());
+        if let Some(scope) = starlane_lang::ast::Scope::cast(ancestor.clone()) {
+            let header_end = scope
+                .body()
+                .map_or_else(|| item_range(&ancestor).end, |b| item_start(b.syntax()));
+            key.push_str(&src[item_start(&ancestor)..header_end]);
+        }
+    }
+    push_kind(&mut key, unit.kind());
+    key.push('\u{0}');
+    key.push_str(&src[item_range(unit)]);
+    key
 }
 
 /// The memo of `item`, if its text was seen before as an item of the same kind; marks it used.

@@ -27,7 +27,41 @@ fn bind_files() -> Vec<String> {
         }
     }
     files.push(generated(12));
+    files.push(one_block(40));
+    files.push(nested(4));
     files
+}
+
+/// Ports, then all the routes in one `Route<Http>` block.
+fn one_block(routes: usize) -> String {
+    let mut s = String::from(
+        "Bind(version=1.1.0) {\n  Requires {\n    users: Base<User>;\n  }\n  Port save { request: Text; }\n  Route<Http> -> {\n",
+    );
+    for n in 0..routes {
+        s.push_str(&format!(
+            "    <Get>/r{n}/(?P<id>[^/]+) -> ${{users}}:${{id}} => &;\n    <Post>/r{n} -[ Text ]-> ((save)) => &;\n"
+        ));
+    }
+    s.push_str("  }\n}\n");
+    s
+}
+
+/// Route scopes three levels deep, with captures along them.
+fn nested(areas: usize) -> String {
+    let mut s = String::from(
+        "Bind(version=1.1.0) {\n  Requires {\n    users: Base<User>;\n  }\n  Port save { request: Text; }\n  Route/(?P<area>[a-z]+) -> {\n",
+    );
+    for n in 0..areas {
+        s.push_str(&format!("    Http/a{n} -> {{\n"));
+        for r in 0..4 {
+            s.push_str(&format!(
+                "      <Get>/r{r}/(?P<id>[^/]+) -> ${{users}}:${{area}}-${{id}} => &;\n      <Post>/r{r} -[ Text ]-> ((save)) => &;\n"
+            ));
+        }
+        s.push_str("    }\n");
+    }
+    s.push_str("  }\n}\n");
+    s
 }
 
 /// A bind with `areas` ports, each with a route scope using it.
@@ -66,6 +100,10 @@ const SNIPPETS: &[&str] = &[
     "Schema Other = \"schema/o.json\";",
     "Route<Http> -> { <Get>/z -> Err(404); }",
     "<Get>/dup -> &;",
+    "<Get>/(?P<area>x) -> &;",
+    "Http/(?P<id>[0-9]+) -> { <Get>/(?P<id>.*) -> &; }",
+    "Http -> {",
+    "<Ext> -> &;",
     "grant perm +cSd-RwX on ${users}:**;",
     "Requires { more: Base; }",
     "~Nope",
@@ -181,4 +219,39 @@ fn an_edit_recomputes_only_the_item_it_touches() {
     let renamed = edited.replacen("Port save-3 ", "Port saved-3 ", 1);
     assert_same(&mut checker, &renamed);
     assert_eq!(checker.last_reuse.computed, 1);
+}
+
+#[test]
+fn an_edit_in_one_big_block_recomputes_only_the_route_it_touches() {
+    let text = one_block(300);
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    let at = text.match_indices("/r150/").next().unwrap().0 + 3;
+    let edited = format!("{}x{}", &text[..at], &text[at..]);
+    assert_same(&mut checker, &edited);
+    // The block is the one item that changed; inside it, one route is checked again.
+    assert_eq!(checker.last_reuse.computed, 1);
+    assert_eq!(checker.last_unit_reuse.computed, 1);
+    assert_eq!(checker.last_unit_reuse.reused, 599);
+}
+
+#[test]
+fn a_unit_whose_findings_point_outside_it_is_checked_again_each_time() {
+    // The inner capture clashes with the enclosing scope's: E0036 points at both, so the
+    // route's findings cannot move with its text alone.
+    let text = nested(2).replacen("<Get>/r0/(?P<id>", "<Get>/r0/(?P<area>", 1);
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    assert!(
+        checker
+            .check(&text, &Default::default())
+            .diagnostics
+            .iter()
+            .any(|d| d.code.id == "E0036")
+    );
+    for edit in [" ", ""] {
+        let at = text.find("Http/a1").unwrap();
+        let edited = format!("{}{edit}{}", &text[..at], &text[at..]);
+        assert_same(&mut checker, &edited);
+    }
 }

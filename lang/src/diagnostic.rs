@@ -167,6 +167,17 @@ impl Diagnostic {
         }
     }
 
+    /// Every span the diagnostic refers to: its labels' and its suggestions' edits'.
+    pub fn spans(&self) -> impl Iterator<Item = &Span> {
+        std::iter::once(&self.primary.span)
+            .chain(self.secondary.iter().map(|l| &l.span))
+            .chain(
+                self.suggestions
+                    .iter()
+                    .flat_map(|s| s.edits.iter().map(|e| &e.span)),
+            )
+    }
+
     /// The same diagnostic with every span moved by `delta` bytes: a finding about text that did
     /// not change, carried to where that text now stands.
     pub fn shifted(mut self, delta: isize) -> Self {

@@ -2,9 +2,9 @@
 //! same pipeline as `starlane check`), and its symbols. Immutable once built, shared as an
 //! `Arc` so request handlers read it while the workspace moves on to the next edit.
 //!
-//! The document's [`IncrementalChecker`] redoes only what an edit touched; the symbol index is
-//! assembled from its items on first use, by the request that wants it, so diagnostics never
-//! wait for it.
+//! The document's [`IncrementalChecker`] redoes only what an edit touched. The symbols of the
+//! items are indexed after the diagnostics are published (or by a request that comes first), and
+//! the index is assembled from them on first use, so diagnostics never wait for either.
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,8 +22,9 @@ pub struct Analysis {
     pub lines: LineIndex,
     pub parse: Parse,
     pub diagnostics: Vec<Diagnostic>,
-    /// The symbols of each body item, with the delta each is moved by.
-    symbol_items: Vec<(Arc<ItemSymbols>, isize)>,
+    /// The symbols of each body item, with the delta each is moved by; see
+    /// [`Analysis::index_symbols`].
+    symbol_items: OnceLock<Vec<(Arc<ItemSymbols>, isize)>>,
     symbols: OnceLock<SymbolIndex>,
 }
 
@@ -37,8 +38,6 @@ impl Analysis {
         checker: &mut IncrementalChecker,
     ) -> Analysis {
         let checked = checker.check(text, settings);
-        let symbol_items = checker.item_symbols(text, &checked.parse.syntax());
-        checker.regexes.sweep();
         Analysis {
             uri,
             version,
@@ -46,19 +45,31 @@ impl Analysis {
             lines: LineIndex::new(text),
             parse: checked.parse,
             diagnostics: checked.diagnostics,
-            symbol_items,
+            symbol_items: OnceLock::new(),
             symbols: OnceLock::new(),
         }
     }
 
-    /// Every definition and reference of the document (assembled on first use).
+    /// Indexes the symbols of each item with `checker` (the one that made this analysis), which
+    /// remembers those of unchanged items. Done once, by the workspace, after the diagnostics are
+    /// on their way.
+    pub fn index_symbols(&self, checker: &mut IncrementalChecker) {
+        if self.symbol_items.get().is_none() {
+            let items = checker.item_symbols(&self.text, &self.parse.syntax());
+            let _ = self.symbol_items.set(items);
+            checker.regexes.sweep();
+        }
+    }
+
+    /// Every definition and reference of the document (assembled on first use; indexed from
+    /// scratch if [`Analysis::index_symbols`] has not run, which the workspace ensures before
+    /// handing the analysis to a request).
     pub fn symbols(&self) -> &SymbolIndex {
-        self.symbols.get_or_init(|| {
-            SymbolIndex::assemble(
-                self.symbol_items
-                    .iter()
-                    .map(|(item, delta)| (&**item, *delta)),
-            )
+        self.symbols.get_or_init(|| match self.symbol_items.get() {
+            Some(items) => {
+                SymbolIndex::assemble(items.iter().map(|(item, delta)| (&**item, *delta)))
+            }
+            None => SymbolIndex::build(&self.root(), &mut Default::default()),
         })
     }
 

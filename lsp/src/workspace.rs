@@ -211,6 +211,7 @@ impl Owner {
                 if analysis.is_some() && self.dirty.remove(&uri) {
                     self.publish(&uri, publish);
                 }
+                self.index_symbols(&uri);
                 let _ = reply.send(analysis);
             }
         }
@@ -246,6 +247,17 @@ impl Owner {
             version: Some(analysis.version),
             diagnostics,
         });
+        // The diagnostics are on their way: now the symbols, so requests find them ready.
+        self.index_symbols(uri);
+    }
+
+    /// Indexes the symbols of `uri`'s current analysis, if it has one and they are not indexed.
+    fn index_symbols(&mut self, uri: &Uri) {
+        if let Some(open) = self.documents.get_mut(uri)
+            && let Some(analysis) = &open.analysis
+        {
+            analysis.index_symbols(&mut open.checker);
+        }
     }
 }
 

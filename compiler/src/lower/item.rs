@@ -10,7 +10,7 @@ use starlane_ir::{
 use starlane_lang::ast::{self, AstNode, Declaration};
 use starlane_lang::atoms::{count, perm, quantity};
 use starlane_lang::check::RegexCache;
-use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
+use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode, WalkEvent};
 
 use super::{LowerEnv, LoweredItem, significant_tokens, span_of, sspan, text};
 use crate::codes;
@@ -31,6 +31,23 @@ pub fn lower_item(
     regexes: &mut RegexCache,
     src: &str,
     item: &SyntaxNode,
+) -> LoweredItem {
+    lower_item_with(env, regexes, src, item, &mut |env, regexes, unit| {
+        lower_unit_fully(env, regexes, src, unit)
+    })
+}
+
+/// Supplies each unit inside a route scope's block lowered: [`lower_unit`], or a memo of it.
+/// A unit's routes depend on its text, the selectors of the scopes around it and the env.
+pub type LowerUnit<'a> = dyn FnMut(&LowerEnv, &mut RegexCache, &SyntaxNode) -> LoweredItem + 'a;
+
+/// [`lower_item`], with the units inside the item's route scopes lowered by `units`.
+pub fn lower_item_with(
+    env: &LowerEnv,
+    regexes: &mut RegexCache,
+    src: &str,
+    item: &SyntaxNode,
+    units: &mut LowerUnit,
 ) -> LoweredItem {
     let mut l = ItemLowerer {
         env,
@@ -58,12 +75,38 @@ pub fn lower_item(
         }
         _ => {}
     }
-    for pipeline in item.descendants().filter_map(ast::Pipeline::cast) {
-        if let Some(route) = l.route(&pipeline) {
-            l.out.routes.push(route);
-        }
-    }
+    l.routes(item, units);
     l.out
+}
+
+/// The routes of one unit inside a route scope's block; the units inside it, if it is a scope
+/// with a block, from `units`.
+pub fn lower_unit(
+    env: &LowerEnv,
+    regexes: &mut RegexCache,
+    src: &str,
+    unit: &SyntaxNode,
+    units: &mut LowerUnit,
+) -> LoweredItem {
+    let mut l = ItemLowerer {
+        env,
+        regexes,
+        src,
+        out: LoweredItem::default(),
+    };
+    l.routes(unit, units);
+    l.out
+}
+
+fn lower_unit_fully(
+    env: &LowerEnv,
+    regexes: &mut RegexCache,
+    src: &str,
+    unit: &SyntaxNode,
+) -> LoweredItem {
+    lower_unit(env, regexes, src, unit, &mut |env, regexes, unit| {
+        lower_unit_fully(env, regexes, src, unit)
+    })
 }
 
 struct ItemLowerer<'a> {
@@ -74,6 +117,29 @@ struct ItemLowerer<'a> {
 }
 
 impl ItemLowerer<'_> {
+    /// The routes of `node`'s pipelines in document order; the items of a route scope's block
+    /// come from `units`.
+    fn routes(&mut self, node: &SyntaxNode, units: &mut LowerUnit) {
+        let block = ast::Scope::cast(node.clone())
+            .and_then(|s| s.body())
+            .map(|b| b.syntax().clone());
+        let mut walk = node.preorder();
+        while let Some(event) = walk.next() {
+            let WalkEvent::Enter(inner) = event else {
+                continue;
+            };
+            if block.is_some() && inner.parent() == block {
+                walk.skip_subtree();
+                let unit = units(self.env, self.regexes, &inner);
+                self.out.absorb(unit);
+            } else if let Some(pipeline) = ast::Pipeline::cast(inner)
+                && let Some(route) = self.route(&pipeline)
+            {
+                self.out.routes.push(route);
+            }
+        }
+    }
+
     fn span(&self, span: Span) -> SourceSpan {
         sspan(self.env.source, span)
     }

@@ -17,7 +17,7 @@ use starlane_lang::atoms::quantity;
 use starlane_lang::check::RegexCache;
 use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
-pub use item::lower_item;
+pub use item::{LowerUnit, lower_item, lower_item_with, lower_unit};
 
 /// Bundle-wide state shared by the binds being lowered.
 #[derive(Default)]

@@ -8,21 +8,7 @@ use super::{LowerCx, LoweredItem};
 /// Appends `item` to `bind`: its patterns to the arena (ids offset by the arena's length), its
 /// declarations and routes to the bind, its diagnostics to the context.
 pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
-    let base = cx.patterns.len() as PatternId;
-    let renumber = |id: &mut PatternId| *id += base;
-    for pattern in &mut item.patterns {
-        for_each_pattern_ref(pattern, renumber);
-    }
-    for port in &mut item.ports {
-        for check in port.request.iter_mut().chain(port.response.iter_mut()) {
-            renumber(&mut check.pattern);
-        }
-    }
-    for route in &mut item.routes {
-        for segment in &mut route.segments {
-            segment.payload.iter_mut().for_each(renumber);
-        }
-    }
+    item.renumber_patterns(cx.patterns.len() as PatternId);
     cx.patterns.append(&mut item.patterns);
     bind.ports.append(&mut item.ports);
     bind.roles.append(&mut item.roles);
@@ -45,6 +31,59 @@ fn for_each_pattern_ref(pattern: &mut PayloadPattern, mut f: impl FnMut(&mut Pat
 }
 
 impl LoweredItem {
+    /// Every pattern id the item holds, moved up by `base`: its arena is about to follow `base`
+    /// patterns of another.
+    fn renumber_patterns(&mut self, base: PatternId) {
+        let renumber = |id: &mut PatternId| *id += base;
+        for pattern in &mut self.patterns {
+            for_each_pattern_ref(pattern, renumber);
+        }
+        for port in &mut self.ports {
+            for check in port.request.iter_mut().chain(port.response.iter_mut()) {
+                renumber(&mut check.pattern);
+            }
+        }
+        for route in &mut self.routes {
+            for segment in &mut route.segments {
+                segment.payload.iter_mut().for_each(renumber);
+            }
+        }
+    }
+
+    /// Adds `unit`, lowered from inside this item, after what the item holds so far.
+    pub(super) fn absorb(&mut self, mut unit: LoweredItem) {
+        unit.renumber_patterns(self.patterns.len() as PatternId);
+        self.patterns.append(&mut unit.patterns);
+        self.ports.append(&mut unit.ports);
+        self.roles.append(&mut unit.roles);
+        self.grants.append(&mut unit.grants);
+        self.routes.append(&mut unit.routes);
+        self.diagnostics.append(&mut unit.diagnostics);
+    }
+
+    /// Whether every span of the item lies in `range`, so the item can move with its text.
+    pub fn lies_within(&self, range: &std::ops::Range<usize>) -> bool {
+        let inside =
+            |s: &SourceSpan| range.start <= s.start as usize && s.end as usize <= range.end;
+        self.ports.iter().all(|p| {
+            inside(&p.span)
+                && p.request.iter().chain(&p.response).all(|c| inside(&c.span))
+                && p.grants.iter().all(|g| inside(&g.span))
+                && p.calls.iter().all(|c| inside(&c.span))
+        }) && self
+            .roles
+            .iter()
+            .all(|r| inside(&r.span) && r.grants.iter().all(|g| inside(&g.span)))
+            && self.grants.iter().all(|g| inside(&g.span))
+            && self
+                .routes
+                .iter()
+                .all(|r| inside(&r.span) && r.segments.iter().all(|s| inside(&s.span)))
+            && self.diagnostics.iter().all(|d| {
+                d.spans()
+                    .all(|s| range.start <= s.start && s.end <= range.end)
+            })
+    }
     /// The item moved by `delta` bytes: every span shifted, patterns (which hold none) as they
     /// are.
     pub fn shifted(&self, delta: isize) -> LoweredItem {

@@ -78,6 +78,15 @@ impl ItemFindings {
             first_regex: self.first_regex.as_ref().map(|s| shift_span(s, delta)),
         }
     }
+
+    /// Whether every span of the findings lies in `range`: only then can they move with the
+    /// text that produced them (a clash with a capture of an enclosing scope also points there).
+    pub fn lie_within(&self, range: &Span) -> bool {
+        let inside = |s: &Span| range.start <= s.start && s.end <= range.end;
+        self.diagnostics.iter().all(|d| d.spans().all(inside))
+            && self.newer_forms.iter().all(|(s, _)| inside(s))
+            && self.first_regex.as_ref().is_none_or(inside)
+    }
 }
 
 /// The items of a `Bind` body: every node directly inside it.
@@ -174,22 +183,102 @@ pub fn check_item(
     kind: Option<DocumentKind>,
     cache: &mut RegexCache,
 ) -> ItemFindings {
+    check_item_with(item, src, kind, cache, &mut |unit, context, cache| {
+        check_unit_fully(unit, src, kind, context, cache)
+    })
+}
+
+/// The scopes around a unit — an item inside a route scope's block — as far as the checks
+/// need them: the unit's route level, its message kind, the captures of the regexes along it.
+#[derive(Clone)]
+pub struct ScopeContext(routes::Context);
+
+/// Supplies the findings of each unit inside a route scope's block: [`check_unit`], or a memo
+/// of it. A unit's findings depend on its text, the [`ScopeContext`] and the document kind.
+pub type UnitFindings<'a> =
+    dyn FnMut(&SyntaxNode, &ScopeContext, &mut RegexCache) -> ItemFindings + 'a;
+
+/// [`check_item`], with the findings of each unit inside the item's route scopes supplied by
+/// `units`: an edit in a long block is then rechecked unit by unit, not block by block.
+pub fn check_item_with(
+    item: &SyntaxNode,
+    src: &str,
+    kind: Option<DocumentKind>,
+    cache: &mut RegexCache,
+    units: &mut UnitFindings,
+) -> ItemFindings {
     let mut cx = Checker::new(src, cache);
     declarations::check_keyword(&mut cx, item);
-    for element in item.descendants_with_tokens() {
-        match element {
-            NodeOrToken::Token(token) => variables::check_token(&mut cx, &token, kind),
-            NodeOrToken::Node(node) => {
-                declarations::check_node(&mut cx, &node);
-                pipeline::check_node(&mut cx, &node);
+    check_unit_in(&mut cx, item, &routes::Context::root(), kind, units);
+    cx.findings()
+}
+
+/// Checks one unit inside a route scope's block (its own part; the units inside it, if it is a
+/// scope with a block, come from `units`).
+pub fn check_unit(
+    unit: &SyntaxNode,
+    src: &str,
+    kind: Option<DocumentKind>,
+    context: &ScopeContext,
+    cache: &mut RegexCache,
+    units: &mut UnitFindings,
+) -> ItemFindings {
+    let mut cx = Checker::new(src, cache);
+    check_unit_in(&mut cx, unit, &context.0, kind, units);
+    cx.findings()
+}
+
+/// [`check_unit`] with every unit inside it checked too.
+fn check_unit_fully(
+    unit: &SyntaxNode,
+    src: &str,
+    kind: Option<DocumentKind>,
+    context: &ScopeContext,
+    cache: &mut RegexCache,
+) -> ItemFindings {
+    check_unit(
+        unit,
+        src,
+        kind,
+        context,
+        cache,
+        &mut |unit, context, cache| check_unit_fully(unit, src, kind, context, cache),
+    )
+}
+
+/// The checks of `unit` at `context`; the units of its block, when it is a route scope whose
+/// block is checked, from `units`.
+fn check_unit_in(
+    cx: &mut Checker,
+    unit: &SyntaxNode,
+    context: &routes::Context,
+    kind: Option<DocumentKind>,
+    units: &mut UnitFindings,
+) {
+    let block = routes::check_unit(cx, unit, context);
+    let block_items = block.as_ref().map(|(body, _)| body.syntax().clone());
+    // Every node and token of the unit except those inside its block's items.
+    let mut walk = unit.preorder_with_tokens();
+    while let Some(event) = walk.next() {
+        match event {
+            WalkEvent::Enter(NodeOrToken::Node(node)) => {
+                if block_items.is_some() && node.parent() == block_items {
+                    walk.skip_subtree();
+                    continue;
+                }
+                declarations::check_node(cx, &node);
+                pipeline::check_node(cx, &node);
             }
+            WalkEvent::Enter(NodeOrToken::Token(token)) => variables::check_token(cx, &token, kind),
+            WalkEvent::Leave(_) => {}
         }
     }
-    routes::check_item(&mut cx, item);
-    ItemFindings {
-        diagnostics: cx.diags,
-        newer_forms: cx.newer_forms,
-        first_regex: cx.first_regex,
+    if let Some((body, inner)) = block {
+        let inner = ScopeContext(inner);
+        for item in body.syntax().children() {
+            let found = units(&item, &inner, cx.regex_cache);
+            cx.absorb(found);
+        }
     }
 }
 
@@ -234,6 +323,28 @@ impl<'a> Checker<'a> {
 
     pub fn report(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
+    }
+
+    /// Adds what a unit inside the checked node found.
+    fn absorb(&mut self, found: ItemFindings) {
+        self.diags.extend(found.diagnostics);
+        self.newer_forms.extend(found.newer_forms);
+        if let Some(regex) = found.first_regex
+            && self
+                .first_regex
+                .as_ref()
+                .is_none_or(|f| regex.start < f.start)
+        {
+            self.first_regex = Some(regex);
+        }
+    }
+
+    fn findings(self) -> ItemFindings {
+        ItemFindings {
+            diagnostics: self.diags,
+            newer_forms: self.newer_forms,
+            first_regex: self.first_regex,
+        }
     }
 
     /// Records a 1.1.0-only form; whether it is an error depends on the document's version.

@@ -29,54 +29,47 @@ impl Level {
 
 /// What the enclosing scopes established for the scopes inside them.
 #[derive(Clone)]
-struct Context {
+pub(super) struct Context {
     level: Level,
     kind: Option<String>,
     /// Regexes along the route so far, outer to inner, for capture-name clashes.
     captures: Vec<(String, Span)>,
 }
 
-/// Checks the route scopes of one body item: a top-level scope and everything inside it, or a
-/// pipeline standing directly in the body (which is misplaced).
-pub(super) fn check_item(cx: &mut Checker, item: &SyntaxNode) {
-    if let Some(pipeline) = Pipeline::cast(item.clone()) {
-        misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), Level::Route);
-        return;
-    }
-    let Some(scope) = Scope::cast(item.clone()) else {
-        return;
-    };
-    let root = Context {
-        level: Level::Route,
-        kind: None,
-        captures: Vec::new(),
-    };
-    let Some(inner) = check_scope(cx, &scope, &root) else {
-        return;
-    };
-    let Some(body) = scope.body() else { return };
-    // An explicit stack instead of recursion: nesting is capped by the parser, but the checker
-    // does not rely on that.
-    let mut stack: Vec<(Body, Context)> = vec![(body, inner)];
-    while let Some((body, context)) = stack.pop() {
-        for pipeline in body.pipelines() {
-            if context.level < Level::BelowMethod {
-                let owner = if context.level == Level::Method {
-                    Level::Kind
-                } else {
-                    Level::Route
-                };
-                misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), owner);
-            }
-        }
-        for scope in body.scopes() {
-            if let Some(inner) = check_scope(cx, &scope, &context)
-                && let Some(child_body) = scope.body()
-            {
-                stack.push((child_body, inner));
-            }
+impl Context {
+    /// The context of an item of the `Bind` body.
+    pub(super) fn root() -> Context {
+        Context {
+            level: Level::Route,
+            kind: None,
+            captures: Vec::new(),
         }
     }
+}
+
+/// Checks the route parts of `unit`, which stands in a block with `context` (the root context
+/// for an item of the `Bind` body): a pipeline is misplaced above the method level, a scope's own
+/// selector is checked. Returns the scope's block with the context inside it when the block's
+/// contents are to be checked as units of their own; the caller checks them.
+pub(super) fn check_unit(
+    cx: &mut Checker,
+    unit: &SyntaxNode,
+    context: &Context,
+) -> Option<(Body, Context)> {
+    if let Some(pipeline) = Pipeline::cast(unit.clone()) {
+        if context.level < Level::BelowMethod {
+            let owner = if context.level == Level::Method {
+                Level::Kind
+            } else {
+                Level::Route
+            };
+            misplaced_pipeline(cx, trimmed_span(pipeline.syntax()), owner);
+        }
+        return None;
+    }
+    let scope = Scope::cast(unit.clone())?;
+    let inner = check_scope(cx, &scope, context)?;
+    Some((scope.body()?, inner))
 }
 
 /// An unversioned 2022 document is warned once, at its first path regex, that regexes now

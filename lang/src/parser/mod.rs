@@ -24,7 +24,7 @@ use crate::lexer::{self, LexMode, Token};
 use crate::syntax_kind::{SyntaxKind, SyntaxKind::*, SyntaxNode};
 
 pub use document::DocumentKind;
-pub use tree::ReuseItem;
+pub use tree::{ITEM_DEPTH, ReuseItem};
 
 /// Blocks (and generic or pattern brackets) may nest this deep; deeper input is one error.
 pub const MAX_NESTING: usize = 64;

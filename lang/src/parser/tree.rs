@@ -1,10 +1,14 @@
 //! Replaying the parse events into a rowan tree — reusing, where the caller has them, the trees
-//! of `Bind` body items from an earlier version of the document.
+//! of `Bind` body items, and of the units inside their route scopes' blocks, from an earlier
+//! version of the document.
 //!
 //! The items are where an editor's file spends its bytes, and an edit touches one of them: an
 //! item whose kind and text are unchanged is not rebuilt (nor, later, freed) but shared with the
-//! previous tree. That is sound because an item's tree is a function of its kind and text — the
-//! body parses each item from the same state — and debug builds check it on every reuse.
+//! previous tree. A route scope that changed is assembled around its block's units, which are
+//! reused the same way, so a long block is not rebuilt for one edited route. That is sound
+//! because such a tree is a function of its kind, text and depth — every block parses its
+//! items from the same state but for the nesting limit — and debug builds check it on every
+//! reuse.
 
 use rowan::{GreenNode, GreenNodeBuilder, GreenToken, NodeCache, NodeOrToken};
 
@@ -12,8 +16,13 @@ use super::{Event, TOMBSTONE};
 use crate::lexer::Token;
 use crate::syntax_kind::SyntaxKind::{self, *};
 
-/// Supplies the tree of a body item from an earlier version, given its kind and text.
-pub type ReuseItem<'a> = &'a mut dyn FnMut(SyntaxKind, &str) -> Option<GreenNode>;
+/// Supplies the tree of a body item or a unit of a route scope's block from an earlier version,
+/// given its depth (the number of nodes around it: 3 for an item of the `Bind` body), kind and
+/// text.
+pub type ReuseItem<'a> = &'a mut dyn FnMut(usize, SyntaxKind, &str) -> Option<GreenNode>;
+
+/// The depth of an item of the `Bind` body.
+pub const ITEM_DEPTH: usize = 3;
 
 type Element = NodeOrToken<GreenNode, GreenToken>;
 
@@ -34,7 +43,7 @@ pub(super) fn build_tree(
     while i < events.len() {
         match events[i] {
             Event::Start(TOMBSTONE) => i += 1,
-            Event::Start(kind) if is_item_position(&spine) => {
+            Event::Start(kind) if is_reuse_position(&spine) => {
                 let (end, token_count) = extent(events, i);
                 let item_tokens = &tokens[next_token..next_token + token_count];
                 let text = match (item_tokens.first(), item_tokens.last()) {
@@ -42,10 +51,16 @@ pub(super) fn build_tree(
                     _ => "",
                 };
                 let mut built = || build_subtree(src, item_tokens, &events[i..=end], &mut cache);
-                let node = match reuse.as_mut().and_then(|r| r(kind, text)) {
+                let node = match reuse.as_mut().and_then(|r| r(spine.len(), kind, text)) {
                     Some(kept) => {
                         debug_assert!(kept == built(), "an item's tree is a function of its text");
                         kept
+                    }
+                    // A changed scope: open it here, so the units of its block can be reused.
+                    None if kind == SCOPE && reuse.is_some() => {
+                        spine.push((kind, Vec::new()));
+                        i += 1;
+                        continue;
                     }
                     None => built(),
                 };
@@ -88,9 +103,13 @@ fn push(spine: &mut [(SyntaxKind, Vec<Element>)], root: &mut Option<Element>, el
     }
 }
 
-/// Whether a node starting now is an item of a `Bind` body: root → document → body → item.
-fn is_item_position(spine: &[(SyntaxKind, Vec<Element>)]) -> bool {
-    matches!(spine, [(SOURCE_FILE, _), (BIND_DOC, _), (BODY, _)])
+/// Whether a node starting now is an item of a `Bind` body (root → document → body → item) or
+/// a unit of a route scope's block inside one (… → scope → body → unit).
+fn is_reuse_position(spine: &[(SyntaxKind, Vec<Element>)]) -> bool {
+    let kinds = || spine.iter().map(|(kind, _)| *kind);
+    let in_bind_body = kinds().take(3).eq([SOURCE_FILE, BIND_DOC, BODY]);
+    let in_block = spine.len() == 3 || kinds().rev().take(2).eq([BODY, SCOPE]);
+    in_bind_body && in_block
 }
 
 /// The index of the `Finish` closing the node started at `start`, and how many tokens it holds.
