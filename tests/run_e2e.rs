@@ -76,6 +76,18 @@ fn the_hello_example_serves_its_site_its_guests_and_typed_errors() {
         (404, Some("E0201"))
     );
     assert_eq!(get(&s.url("/missing")).status, 404);
+    // A path routed for another method: 405 naming the methods it takes.
+    let wrong_method = get(&s.url("/profile"));
+    assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
+    assert_eq!(wrong_method.headers["allow"], "POST");
+    assert_eq!(wrong_method.headers["x-starlane-error"], "E0233");
+    assert_eq!(
+        wrong_method.json()["error"]["details"]["allow"],
+        serde_json::json!(["POST"])
+    );
+    let put = request("PUT", &s.url("/hello"), &[], Vec::new());
+    assert_eq!(put.status, 405);
+    assert_eq!(put.headers["allow"], "GET");
     assert_eq!(
         get(&s.url("/files/nope.html")).json()["error"]["code"],
         "E0218"

@@ -124,6 +124,7 @@ codes! {
     CROSS_ORIGIN = "E0230", "cross-origin", Ingress, Caller, 403, "the admin listener refuses requests from web pages";
     MESH_TIMEOUT = "E0231", "mesh-timeout", Deliver, System, 504, "no host of the mesh acknowledged or answered the message in time";
     RELOAD_REFUSED = "E0232", "reload-refused", Ingress, Caller, 422, "the new bundle was refused; the previous one keeps serving";
+    METHOD_NOT_ALLOWED = "E0233", "method-not-allowed", Route, Caller, 405, "the path is routed, but not for this method";
 }
 
 /// Looks a code up by id (`E0205`) or name (`schema-violation`).

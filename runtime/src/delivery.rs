@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use starlane_ir::{Bind, Filter, Method, PatternId, Port, PortCheck, Route, Stop, Template, Var};
+use starlane_ir::{
+    Bind, Filter, Kind, Method, PatternId, Port, PortCheck, Route, Stop, Template, Var,
+};
 use starlane_routing::Capture;
 use starlane_routing::access::{self, Bits};
 use starlane_routing::substitute::fill;
@@ -116,6 +118,12 @@ impl Runtime {
         }
         let served = &self.registry.binds[m.bind];
         let Some(found) = served.routes.find(&message.method, &message.path) else {
+            if message.kind() == Kind::Http {
+                let allowed = served.routes.methods_for_path(Kind::Http, &message.path);
+                if !allowed.is_empty() {
+                    return Err(self.method_not_allowed(to, &message, &allowed));
+                }
+            }
             return Err(RuntimeError::new(
                 codes::NO_ROUTE,
                 format!(
@@ -218,6 +226,35 @@ impl Runtime {
             other => format!("mechtron `{}` is {other:?}", m.name),
         };
         RuntimeError::new(codes::MECHTRON_NOT_READY, message).mechtron(&m.name)
+    }
+
+    /// The error for an HTTP request whose path routes take only with other methods: 405, the
+    /// methods in `details.allow` (the ingress makes them the `Allow` header).
+    fn method_not_allowed(
+        &self,
+        mechtron: usize,
+        message: &Message,
+        allowed: &[Method],
+    ) -> RuntimeError {
+        let m = &self.registry.mechtrons[mechtron];
+        let names: Vec<String> = allowed
+            .iter()
+            .map(|method| method.name().to_ascii_uppercase())
+            .collect();
+        RuntimeError::new(
+            codes::METHOD_NOT_ALLOWED,
+            format!(
+                "mechtron `{}` routes {} only for {}, not {}",
+                m.name,
+                message.path,
+                names.join(", "),
+                message.method.name().to_ascii_uppercase()
+            ),
+        )
+        .mechtron(&m.name)
+        .detail("method", message.method.name())
+        .detail("path", message.path.clone())
+        .detail("allow", names)
     }
 
     /// Caller grants: the caller needs the method's bit on the route's target. A bind without

@@ -69,6 +69,14 @@ pub fn error_response(e: &RuntimeError) -> Response<Body> {
     {
         headers.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     }
+    if e.code == codes::METHOD_NOT_ALLOWED
+        && let Some(allow) = e.details.get("allow").and_then(|a| a.as_array())
+    {
+        let names: Vec<&str> = allow.iter().filter_map(|m| m.as_str()).collect();
+        if let Ok(v) = HeaderValue::from_str(&names.join(", ")) {
+            headers.insert(hyper::header::ALLOW, v);
+        }
+    }
     if e.code == codes::ADMIN_UNAUTHENTICATED {
         headers.insert(
             hyper::header::WWW_AUTHENTICATE,

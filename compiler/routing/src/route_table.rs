@@ -2,7 +2,7 @@
 //! whole (percent-decoded, query-less) path.
 
 use regex::Regex;
-use starlane_ir::{Method, MethodPattern, PathPattern, Route};
+use starlane_ir::{Kind, Method, MethodPattern, PathPattern, Route};
 use starlane_model::template::Var;
 
 /// One capture group's text: reached as `${N}` by its 1-based number, and as `${name}` when
@@ -117,6 +117,26 @@ impl RouteTable {
         })
     }
 
+    /// The methods of `kind` that routes take for `path`, in document order: when no route
+    /// matches a message, these are the methods that would have (an HTTP 405's `Allow`). Only
+    /// routes naming one method count; a route taking every method of the kind would have
+    /// matched.
+    pub fn methods_for_path(&self, kind: Kind, path: &str) -> Vec<Method> {
+        let mut methods: Vec<Method> = Vec::new();
+        for (i, route) in self.routes.iter().enumerate() {
+            let MethodPattern::Exactly(method) = &route.methods else {
+                continue;
+            };
+            if method.kind() == kind
+                && !methods.contains(method)
+                && matches!(self.judge(i, method, path), Verdict::Matched(_))
+            {
+                methods.push(method.clone());
+            }
+        }
+        methods
+    }
+
     /// Whether route `i` matches, and if not, why.
     pub fn judge(&self, i: usize, method: &Method, path: &str) -> Verdict {
         let Some(route) = self.routes.get(i) else {
@@ -195,6 +215,26 @@ mod tests {
         assert_eq!(table.judge(1, &get, "/nope"), Verdict::PathMismatch);
         assert_eq!(table.judge(0, &m("Ext", "Post"), "/"), Verdict::WrongKind);
         assert_eq!(table.judge(0, &get, "/"), Verdict::WrongMethod);
+    }
+
+    #[test]
+    fn the_methods_a_path_is_routed_for() {
+        let (table, _) = RouteTable::new(&[
+            route("Http", "Post", Some("/profile")),
+            route("Http", "Get", Some("/files/(.*)")),
+            route("Http", "Put", Some("/profile")),
+            route("Http", "Post", Some("/pro.*")),
+            route("Ext", "Save", None),
+        ]);
+        assert_eq!(
+            table.methods_for_path(Kind::Http, "/profile"),
+            vec![m("Http", "Post"), m("Http", "Put")]
+        );
+        assert_eq!(table.methods_for_path(Kind::Http, "/nowhere"), vec![]);
+        assert_eq!(
+            table.methods_for_path(Kind::Ext, "/profile"),
+            vec![m("Ext", "Save")]
+        );
     }
 
     #[test]
