@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use starlane_compiler::{bundle, diff::Change, inspect as view, route_match};
+use starlane_compiler::{bundle, inspect as view, route_match};
 use starlane_ir::Bundle;
 use starlane_lang::{Severity, render, settings};
 
@@ -142,23 +142,13 @@ pub fn diff(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
     let (_, a) = load(old)?;
     let (_, b) = load(new)?;
     let changes = starlane_compiler::diff::diff(&a, &b);
-    let mut flagged = 0;
     for c in &changes {
-        match c {
-            Change::Breaking(m) => {
-                flagged += 1;
-                println!("breaking: {m}");
-            }
-            Change::Widening(m) => {
-                flagged += 1;
-                println!("widening: {m}");
-            }
-            Change::Info(m) => println!("info: {m}"),
-        }
+        println!("{}: {}", c.class(), c.message());
     }
     if changes.is_empty() {
-        println!("no changes to routes, ports, schemas or permissions");
+        println!("no changes to routes, ports, schemas, permissions, timeouts or limits");
     }
+    let flagged = changes.iter().filter(|c| c.needs_review()).count();
     Ok(if flagged > 0 {
         ExitCode::from(1)
     } else {
