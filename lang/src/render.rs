@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use ariadne::{Color, Config, IndexType, Label as ALabel, Report, ReportKind, Source};
+use ariadne::{Color, Config, IndexType, Label as ALabel, Report, ReportKind};
 use serde_json::{Value, json};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -20,7 +20,12 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         span.start.min(src.len())..span.end.min(src.len()).max(span.start.min(src.len()))
     };
     let primary = clamp(&diag.primary.span);
-    let mut report = Report::build(kind, (file, primary.clone()))
+    let parts = label_groups(diag, src, &clamp);
+    let part = |group: usize| Part {
+        file: file.to_string(),
+        group,
+    };
+    let mut report = Report::build(kind, (part(0), primary.clone()))
         .with_config(
             Config::default()
                 .with_color(color)
@@ -29,7 +34,7 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         .with_code(diag.code.id)
         .with_message(&diag.message)
         .with_label(
-            ALabel::new((file, primary))
+            ALabel::new((part(0), primary))
                 .with_message(&diag.primary.message)
                 .with_color(if diag.severity == Severity::Error {
                     Color::Red
@@ -40,7 +45,7 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         );
     for (i, label) in diag.secondary.iter().enumerate() {
         report = report.with_label(
-            ALabel::new((file, clamp(&label.span)))
+            ALabel::new((part(parts[i]), clamp(&label.span)))
                 .with_message(&label.message)
                 .with_color(Color::Blue)
                 .with_order(i as i32 + 1),
@@ -72,8 +77,57 @@ pub fn terminal(diag: &Diagnostic, file: &str, src: &str, color: bool) -> String
         report = report.with_help(help);
     }
     let mut out = Vec::new();
-    let _ = report.finish().write((file, Source::from(src)), &mut out);
+    let groups = parts.iter().copied().max().unwrap_or(0);
+    let cache = ariadne::sources((0..=groups).map(|group| (part(group), src)));
+    let _ = report.finish().write(cache, &mut out);
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The file of a label, told apart by the block of source the label is shown in. ariadne heads
+/// every block of the report's own source with the primary label's position, even a block that
+/// holds only secondary labels; a block of another source is headed by its first label's. So
+/// each block but the primary's gets a source of its own (the same file and text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Part {
+    file: String,
+    group: usize,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.file)
+    }
+}
+
+/// The block each secondary label is shown in, as ariadne forms blocks: labels in order, a new
+/// block whenever a label ends on an earlier line than the one before it. Block 0 is the
+/// primary label's.
+fn label_groups(
+    diag: &Diagnostic,
+    src: &str,
+    clamp: &dyn Fn(&std::ops::Range<usize>) -> std::ops::Range<usize>,
+) -> Vec<usize> {
+    let line_of_end = |span: &std::ops::Range<usize>| {
+        let span = clamp(span);
+        let last = if span.end > span.start { span.end - 1 } else { span.start };
+        src.as_bytes()[..last.min(src.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+    };
+    let mut group = 0;
+    let mut last_line = line_of_end(&diag.primary.span);
+    diag.secondary
+        .iter()
+        .map(|label| {
+            let line = line_of_end(&label.span);
+            if line < last_line {
+                group += 1;
+            }
+            last_line = line;
+            group
+        })
+        .collect()
 }
 
 /// One diagnostic as a JSON object: positions 1-based, columns in UTF-8 and UTF-16 code units.
@@ -312,5 +366,18 @@ mod tests {
         assert!(text.contains("[E0014] Error: unknown Http method `GET`"));
         let coloured = terminal(&diags[0], "x.bind", src, true);
         assert!(coloured.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn each_block_is_headed_by_its_own_position() {
+        let src = "Bind(version=1.0.0) {\n  Route -> {\n    Http {\n      <Get> -> (()) => &;\n";
+        let (_, diags) = crate::check_front_end(src);
+        let text = terminal(&diags[0], "x.bind", src, false);
+        let headers: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once("[ x.bind:").map(|(_, rest)| rest.trim_end_matches(" ]")))
+            .collect();
+        // The file's end (primary), then each unclosed `{`, innermost first.
+        assert_eq!(headers, ["4:27", "3:10", "2:12", "1:21"], "{text}");
     }
 }
