@@ -101,3 +101,39 @@ fn cases_named_ok_have_no_diagnostics() {
         }
     }
 }
+
+/// Every sentence a diagnostic of the corpus says — message, labels, notes, help, fix
+/// descriptions — is whole: none ends on a connective, an article or an open bracket, as text cut
+/// at a length or a line break would. (Code in backticks is left out of the bracket count.)
+#[test]
+fn diagnostic_texts_are_whole_sentences() {
+    const DANGLING: &[&str] = &["the", "a", "an", "and", "or", "such", "is", "are"];
+    let mut cut = Vec::new();
+    for path in corpus() {
+        let src = starlane_lang::source::decode(&std::fs::read(&path).unwrap()).0;
+        for d in starlane_compiler::check_document(&src, &Default::default()).diagnostics {
+            let texts = std::iter::once(d.message.as_str())
+                .chain(std::iter::once(d.primary.message.as_str()))
+                .chain(d.secondary.iter().map(|l| l.message.as_str()))
+                .chain(d.notes.iter().map(String::as_str))
+                .chain(d.help.as_deref())
+                .chain(d.suggestions.iter().map(|s| s.message.as_str()));
+            for text in texts.filter(|t| !t.is_empty()) {
+                let trimmed = text.trim_end();
+                let last = trimmed.rsplit([' ', '\n']).next().unwrap_or("");
+                let prose: String = trimmed.split('`').step_by(2).collect();
+                let open = |o: char, c: char| prose.matches(o).count() > prose.matches(c).count();
+                if trimmed != text
+                    || trimmed.ends_with([',', ';', ':', '('])
+                    || DANGLING.contains(&last)
+                    || open('(', ')')
+                    || open('[', ']')
+                    || trimmed.matches('`').count() % 2 == 1
+                {
+                    cut.push(format!("{} {}: {text:?}", path.display(), d.code.id));
+                }
+            }
+        }
+    }
+    assert!(cut.is_empty(), "texts that look cut off:\n{}", cut.join("\n"));
+}
