@@ -135,5 +135,9 @@ fn diagnostic_texts_are_whole_sentences() {
             }
         }
     }
-    assert!(cut.is_empty(), "texts that look cut off:\n{}", cut.join("\n"));
+    assert!(
+        cut.is_empty(),
+        "texts that look cut off:\n{}",
+        cut.join("\n")
+    );
 }

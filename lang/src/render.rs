@@ -109,7 +109,11 @@ fn label_groups(
 ) -> Vec<usize> {
     let line_of_end = |span: &std::ops::Range<usize>| {
         let span = clamp(span);
-        let last = if span.end > span.start { span.end - 1 } else { span.start };
+        let last = if span.end > span.start {
+            span.end - 1
+        } else {
+            span.start
+        };
         src.as_bytes()[..last.min(src.len())]
             .iter()
             .filter(|b| **b == b'\n')
@@ -375,7 +379,10 @@ mod tests {
         let text = terminal(&diags[0], "x.bind", src, false);
         let headers: Vec<&str> = text
             .lines()
-            .filter_map(|l| l.split_once("[ x.bind:").map(|(_, rest)| rest.trim_end_matches(" ]")))
+            .filter_map(|l| {
+                l.split_once("[ x.bind:")
+                    .map(|(_, rest)| rest.trim_end_matches(" ]"))
+            })
             .collect();
         // The file's end (primary), then each unclosed `{`, innermost first.
         assert_eq!(headers, ["4:27", "3:10", "2:12", "1:21"], "{text}");

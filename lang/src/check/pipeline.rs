@@ -214,7 +214,20 @@ fn payload_pattern(cx: &mut Checker, pattern: &PayloadPattern) {
         }
         _ => {}
     }
-    if let Some(count_node) = node.children().find(|c| c.kind() == PAYLOAD_COUNT) {
+    // A count the parser already refused (a token other than numbers and `-`) is not judged
+    // again: one mistake, one error.
+    let well_formed = |count: &SyntaxNode| {
+        count.children_with_tokens().all(|e| {
+            e.into_token().is_some_and(|t| {
+                matches!(t.kind(), L_BRACKET | R_BRACKET | INT | MINUS) || t.kind().is_trivia()
+            })
+        })
+    };
+    if let Some(count_node) = node
+        .children()
+        .find(|c| c.kind() == PAYLOAD_COUNT)
+        .filter(well_formed)
+    {
         let span = trimmed_span(&count_node);
         let inner = &cx.src[span.start + 1..span.end.saturating_sub(1).max(span.start + 1)];
         if let Err(err) = count::parse(inner) {

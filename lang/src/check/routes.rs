@@ -89,6 +89,7 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
     let names = selector.names();
     let mut context = parent.clone();
     let is_top = parent.level == Level::Route;
+    let mut unknown_name = false;
     for (i, name) in names.iter().enumerate() {
         let text = name.text();
         if is_top && i == 0 && context.level == Level::Route {
@@ -136,7 +137,10 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
             continue;
         }
         if !check_name(cx, name, &mut context) {
-            return None;
+            // The selector's filters and regex are still checked (their mistakes are their own);
+            // what stands inside the scope is not, as its level is unknown.
+            unknown_name = true;
+            break;
         }
         context.level = context.level.next();
     }
@@ -185,6 +189,9 @@ fn check_scope(cx: &mut Checker, scope: &Scope, parent: &Context) -> Option<Cont
         if cx.first_regex.as_ref().is_none_or(|f| span.start < f.start) {
             cx.first_regex = Some(span);
         }
+    }
+    if unknown_name {
+        return None;
     }
     if let Some(pipeline) = scope.pipeline() {
         let star_kind = own_level == Level::Kind && names.last().is_some_and(|n| n.text() == "*");
