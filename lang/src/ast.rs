@@ -415,7 +415,8 @@ impl Scope {
 }
 
 impl Selector {
-    /// The names from outer to inner: `Route<Http<Get>>` → [Route, Http, Get].
+    /// The names from outer to inner: `Route<Http<Get>>` → [Route, Http, Get]. A 2022 capture in
+    /// a name's place (`Http<$(method=.*)>`) stands as its name; the checker reports it.
     pub fn names(&self) -> Vec<SyntaxToken> {
         let mut out = Vec::new();
         let mut current = child::<SelectorName>(&self.0);
@@ -424,7 +425,7 @@ impl Selector {
                 .0
                 .children_with_tokens()
                 .filter_map(|e| e.into_token())
-                .find(|t| matches!(t.kind(), IDENT | STAR))
+                .find(|t| matches!(t.kind(), IDENT | STAR | VARIABLE))
             {
                 out.push(tok);
             }

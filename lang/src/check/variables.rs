@@ -9,7 +9,10 @@ use crate::syntax_kind::{SyntaxKind::*, SyntaxToken};
 /// Checks one token: variable references, and the `$1` of call paths.
 pub(super) fn check_token(cx: &mut Checker, token: &SyntaxToken, kind: Option<DocumentKind>) {
     match token.kind() {
-        VARIABLE => variable(cx, token.text(), token_span(token), kind),
+        VARIABLE => {
+            let in_selector = token.parent().is_some_and(|p| p.kind() == SELECTOR_NAME);
+            variable(cx, token.text(), token_span(token), kind, in_selector)
+        }
         PATH_REGEX if token.parent().is_some_and(|p| p.kind() == CALL_TARGET) => {
             // call paths carry `$1` too
             let base = token_span(token).start;
@@ -29,6 +32,7 @@ fn variable(
     text: &str,
     span: crate::diagnostic::Span,
     kind: Option<DocumentKind>,
+    in_selector: bool,
 ) {
     let name_ok = |name: &str| {
         !name.is_empty()
@@ -82,7 +86,31 @@ fn variable(
                     Applicability::MachineApplicable,
                 ),
             );
-        } else {
+        } else if let Some((capture, regex)) = name.split_once('=') {
+            // `$(method=.*)`: a 2022 capture that also matched a regex. There is no such form
+            // now, so no spelling of it is suggested.
+            let mut diag = Diagnostic::new(
+                codes::INVALID_VARIABLE,
+                span.clone(),
+                format!(
+                    "`{text}` is a 2022 capture with a regex, which Starlane 1.x does not have"
+                ),
+            )
+            .label("2022 capture");
+            diag = if in_selector {
+                diag.note("a method or kind cannot be captured").fix(
+                    "write `*` to take every method",
+                    span,
+                    "*",
+                    Applicability::MaybeIncorrect,
+                )
+            } else {
+                diag.help(format!(
+                    "capture with a named group in the path regex, such as `(?P<{capture}>{regex})`, and use it as `${{{capture}}}`"
+                ))
+            };
+            cx.report(diag);
+        } else if name_ok(name) {
             cx.report(
                 Diagnostic::new(
                     codes::INVALID_VARIABLE,
@@ -96,6 +124,15 @@ fn variable(
                     replacement,
                     Applicability::MaybeIncorrect,
                 ),
+            );
+        } else {
+            cx.report(
+                Diagnostic::new(
+                    codes::INVALID_VARIABLE,
+                    span,
+                    format!("`{text}` is not a variable reference"),
+                )
+                .label("expected `${name}`"),
             );
         }
     } else if let Some(digits) = text

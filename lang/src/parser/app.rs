@@ -160,8 +160,23 @@ fn app_value(p: &mut Parser) {
 fn install_lines(p: &mut Parser) {
     while !p.at(EOF) && !p.at(R_BRACE) {
         p.start(INSTALL_LINE);
-        while !p.at_any(&[SEMICOLON, R_BRACE, EOF]) {
+        // A command may carry property blocks (`create … {+config=app.conf};`): their braces
+        // balance inside the command; a `}` with none open ends the `Install` block.
+        let mut open: Vec<crate::Span> = Vec::new();
+        let command_ends = |p: &Parser, open: &[crate::Span]| {
+            p.at_any(&[SEMICOLON, EOF]) || (p.at(R_BRACE) && open.is_empty())
+        };
+        while !command_ends(p, &open) {
+            if p.at(L_BRACE) {
+                open.push(p.current_span());
+            } else if p.at(R_BRACE) {
+                open.pop();
+            }
             p.bump();
+        }
+        if let Some(brace) = open.pop() {
+            let at = p.current_span();
+            p.unclosed(("{", "}"), "the property block", brace, at, None);
         }
         if !p.eat(SEMICOLON) {
             p.missing_semicolon("the install command");

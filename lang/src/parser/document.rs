@@ -60,6 +60,51 @@ pub(super) fn source_file(p: &mut Parser, mode: LexMode) -> Option<DocumentKind>
     kind
 }
 
+/// A 2022 `Mechtron(version=…) { Wasm { bin=…; name=…; } }` document: what Starlane 1.x writes
+/// as an App. When both assignments can be read, a fix-it rewrites the whole document.
+fn mechtron_document(src: &str, keyword: crate::Span) -> Diagnostic {
+    let mut diag = Diagnostic::new(
+        codes::UNKNOWN_DOCUMENT_KIND,
+        keyword.clone(),
+        "`Mechtron` documents are the 2022 mechtron configuration",
+    )
+    .label("2022 document kind")
+    .note("Starlane 1.x configures a mechtron in an App document: `App(version=1.0.0) { Set { +wasm.src=…, +mechtron.name=… } }`");
+    // `bin=…` / `+bin=…;` and `name=…`: a value runs to whitespace or `;` (as the original read it).
+    let value = |key: &str| {
+        src.split(|c: char| c.is_whitespace() || c == ';')
+            .filter_map(|word| {
+                word.trim_start_matches('+')
+                    .strip_prefix(key)?
+                    .strip_prefix('=')
+            })
+            .find(|v| !v.is_empty())
+    };
+    if let (Some(bin), Some(name)) = (value("bin"), value("name")) {
+        // The bundle was `${doc.bundle}`, and a path inside it may have been written bare.
+        let bin = match bin.strip_prefix("${doc.bundle}") {
+            Some(path) => format!(
+                "${{self.config.bundle}}:/{}",
+                path.trim_start_matches([':', '/'])
+            ),
+            None if !bin.contains(':') => {
+                format!("${{self.config.bundle}}:/{}", bin.trim_start_matches('/'))
+            }
+            None => bin.to_string(),
+        };
+        let app = format!(
+            "App(version=1.0.0) {{\n  Set {{\n    +wasm.src={bin},\n    +mechtron.name={name}\n  }}\n}}\n"
+        );
+        diag = diag.fix(
+            "rewrite it as an App document",
+            keyword.start..src.len(),
+            app,
+            Applicability::MaybeIncorrect,
+        );
+    }
+    diag
+}
+
 fn header_document(p: &mut Parser) -> Option<DocumentKind> {
     let name = p.current_text();
     let spec = DOCUMENT_KINDS
@@ -77,7 +122,9 @@ fn header_document(p: &mut Parser) -> Option<DocumentKind> {
             "a document starts with one of {}, or is a router file of `METHOD /path -> point;` lines",
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ));
-        if p.at(IDENT) {
+        if p.at(IDENT) && name == "Mechtron" {
+            diag = mechtron_document(p.src, p.current_span());
+        } else if p.at(IDENT) {
             diag = diag.did_you_mean(name, names.iter().copied(), p.current_span());
         }
         p.report(diag);
@@ -250,4 +297,32 @@ fn trailing(p: &mut Parser) {
         );
     }
     p.report(diag);
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fix-it of a 2022 `Mechtron` document is an App document that checks clean.
+    #[test]
+    fn a_mechtron_document_becomes_an_app_that_checks() {
+        for src in [
+            "Mechtron(version=1.0.0) {\n  Wasm {\n    +bin=repo:hello:1.0.0:/wasm/hello.wasm;\n    +name=hello;\n  }\n}\n",
+            "Mechtron(version=1.0.0) {\n  Wasm {\n     bin=wasm/hello.wasm\n     name=hello\n  }\n}\n",
+            "Mechtron(version=1.0.0) {\n  Wasm {\n    bin=${doc.bundle}/wasm/hello.wasm\n    name=hello\n  }\n}\n",
+        ] {
+            let (_, diags) = crate::check_front_end(src);
+            let [d] = diags.as_slice() else {
+                panic!("one error: {diags:?}")
+            };
+            let edit = &d.suggestions[0].edits[0];
+            let fixed = format!(
+                "{}{}{}",
+                &src[..edit.span.start],
+                edit.replacement,
+                &src[edit.span.end..]
+            );
+            let (_, after) = crate::check_front_end(&fixed);
+            assert!(after.iter().all(|d| !d.is_error()), "{fixed}\n{after:?}");
+            assert!(fixed.contains("+mechtron.name=hello"), "{fixed}");
+        }
+    }
 }

@@ -50,6 +50,18 @@ fn segments(p: &mut Parser, mut first_without_step: bool) {
         if !has_stop && (p.on_new_line() || p.at(EOF) || p.at(R_BRACE)) {
             return; // the missing stop was reported; a missing `;` would be the same mistake
         }
+        if !has_stop && !at_step(p) && !p.at(SEMICOLON) {
+            // The missing stop was reported at this token: what stands in the stop's place, to
+            // the next step or `;` on this line, is that same mistake.
+            p.start(ERROR);
+            while !(at_step(p) || p.at_any(&[SEMICOLON, R_BRACE, EOF]) || p.on_new_line()) {
+                p.bump();
+            }
+            p.finish();
+            if p.on_new_line() || p.at(EOF) || p.at(R_BRACE) {
+                return;
+            }
+        }
         if at_step(p) {
             continue;
         }
@@ -276,6 +288,10 @@ fn stop(p: &mut Parser) -> bool {
         }
         IDENT if p.current_text() == "Err" && p.nth(1) == L_PAREN => err_stop(p),
         IDENT if p.on_new_line() && looks_like_item_start(p) => missing_stop(p),
+        L_BRACKET if is_point_tag(p) => {
+            point_tag(p);
+            return stop(p);
+        }
         IDENT | INT | VARIABLE | DOT => {
             let cp = p.checkpoint();
             point_like(p, POINT, &[]);
@@ -302,6 +318,39 @@ fn looks_like_item_start(p: &Parser) -> bool {
             p.nth(1),
             L_ANGLE | L_PAREN | L_BRACE | ARROW | FAT_ARROW | PATH_REGEX
         )
+}
+
+/// `[hub]::`, the original Starlane's tag before a point.
+fn is_point_tag(p: &Parser) -> bool {
+    p.nth(1) == IDENT && p.nth(2) == R_BRACKET && p.nth(3) == COLON && p.nth(4) == COLON
+}
+
+/// Reports a `[tag]::` before a point — one error saying the form is unsupported, with a fix
+/// that drops it — and keeps the tag in an error node, so the point after it parses as the stop.
+fn point_tag(p: &mut Parser) {
+    let start = p.current_span().start;
+    p.start(ERROR);
+    for _ in 0..5 {
+        p.bump();
+    }
+    p.finish();
+    let span = start..p.prev_end();
+    let tag = p.src[span.start + 1..span.end - 3].to_string();
+    p.report(
+        Diagnostic::new(
+            codes::MISSING_STOP,
+            span.clone(),
+            format!("a `[{tag}]::` tag before a point is not supported"),
+        )
+        .label("the original Starlane's point tag")
+        .note("Starlane 1.x names a point by its address alone")
+        .fix(
+            "remove the tag",
+            span,
+            "",
+            crate::diagnostic::Applicability::MaybeIncorrect,
+        ),
+    );
 }
 
 fn missing_stop(p: &mut Parser) {
