@@ -17,6 +17,8 @@ struct Checked {
     file: String,
     src: String,
     diagnostics: Vec<Diagnostic>,
+    /// The text as it was before `--fix` (see [`unfixed_but_gone`]), not a file of its own.
+    before_fix: bool,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -30,12 +32,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
         settings.check.deny_warnings |= args.deny.contains(&DenyWhat::Warnings);
         let (mut src, mut utf8_diags) = source::decode(&bytes);
+        let mut before_fixing = None;
         if args.fix && utf8_diags.is_empty() {
             let (fixed, applied) = fix::fix_to_fixpoint(&src, 8);
             if applied > 0 && fixed != src {
                 std::fs::write(path, &fixed)
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                src = fixed;
+                before_fixing = Some(std::mem::replace(&mut src, fixed));
                 fixes += applied;
                 files_fixed += 1;
             }
@@ -43,10 +46,23 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let mut diagnostics = starlane_compiler::check_document(&src, &settings).diagnostics;
         diagnostics.append(&mut utf8_diags);
         starlane_lang::diagnostic::sort(&mut diagnostics);
+        if let Some(original) = before_fixing {
+            let before = starlane_compiler::check_document(&original, &settings).diagnostics;
+            let vanished = unfixed_but_gone(before, &diagnostics);
+            if !vanished.is_empty() {
+                results.push(Checked {
+                    file: format!("{} (before --fix)", path.display()),
+                    src: original,
+                    diagnostics: vanished,
+                    before_fix: true,
+                });
+            }
+        }
         results.push(Checked {
             file: path.display().to_string(),
             src,
             diagnostics,
+            before_fix: false,
         });
     }
     print_results(&results, args.format)?;
@@ -73,6 +89,33 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Diagnostics of the text before `--fix` that no fix addressed (none of their suggestions was
+/// machine-applicable) and that the fixed text no longer has: another fix made them disappear
+/// without answering them (a version added to an unversioned file silences `W0008` while its
+/// regexes change meaning). They are still reported, where they stood before fixing.
+fn unfixed_but_gone(before: Vec<Diagnostic>, after: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut remaining: Vec<(&str, &str)> = after
+        .iter()
+        .map(|d| (d.code.id, d.message.as_str()))
+        .collect();
+    let mut gone = Vec::new();
+    for d in before {
+        let key = (d.code.id, d.message.as_str());
+        if let Some(i) = remaining.iter().position(|k| *k == key) {
+            remaining.swap_remove(i);
+            continue;
+        }
+        let fixed = d
+            .suggestions
+            .iter()
+            .any(|s| s.applicability == starlane_lang::diagnostic::Applicability::MachineApplicable);
+        if !fixed {
+            gone.push(d.note("reported before `--fix`: the fixes made it disappear without addressing it"));
+        }
+    }
+    gone
+}
+
 fn print_results(results: &[Checked], format: Format) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -90,11 +133,12 @@ fn print_results(results: &[Checked], format: Format) -> anyhow::Result<()> {
                     write!(out, "{}", render::terminal(d, &r.file, &r.src, color))?;
                 }
             }
+            let files = results.iter().filter(|r| !r.before_fix).count();
             writeln!(
                 out,
                 "checked {} file{}: {errors} error{}, {warnings} warning{}",
-                results.len(),
-                plural(results.len()),
+                files,
+                plural(files),
                 plural(errors),
                 plural(warnings)
             )?;
