@@ -134,7 +134,10 @@ fn fix_rewrites_legacy_files_in_place() {
     // The fixed file has no warning left; the one warning is W0008 from before fixing, which
     // the added version silenced without changing the regexes it is about.
     assert!(out.contains("0 errors, 1 warning"), "{out}");
-    assert!(out.contains("[W0008]") && out.contains("(before --fix)"), "{out}");
+    assert!(
+        out.contains("[W0008]") && out.contains("(before --fix)"),
+        "{out}"
+    );
     let applied = out
         .lines()
         .find_map(|l| l.strip_prefix("applied "))
@@ -153,14 +156,25 @@ fn fix_still_reports_what_it_silenced_without_fixing() {
     let file = dir.join("unversioned.bind");
     // Unversioned: W0008 warns that the regex now matches the whole path. The version the
     // W0001 fix adds silences it, but nothing changed the regex.
-    std::fs::write(&file, "Bind {\n  Http {\n    <Get>/(.*) -> {{ }} => &;\n  }\n}\n").unwrap();
+    std::fs::write(
+        &file,
+        "Bind {\n  Http {\n    <Get>/(.*) -> {{ }} => &;\n  }\n}\n",
+    )
+    .unwrap();
     let (code, out) = starlane(&["check", "--fix", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("[W0008]"), "{out}");
     assert!(out.contains("(before --fix):3:10"), "{out}");
-    assert!(out.contains("the fixes made it disappear without addressing it"), "{out}");
+    assert!(
+        out.contains("the fixes made it disappear without addressing it"),
+        "{out}"
+    );
     assert!(out.contains("checked 1 file: 0 errors, 1 warning"), "{out}");
-    assert!(std::fs::read_to_string(&file).unwrap().starts_with("Bind(version=1.0.0)"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("Bind(version=1.0.0)")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

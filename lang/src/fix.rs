@@ -100,3 +100,50 @@ pub fn fix_to_fixpoint(src: &str, rounds: usize) -> (String, usize) {
     }
     (text, total)
 }
+
+/// [`fix_to_fixpoint`], with what the fixes wrote laid out by the formatter: the whole file when
+/// it was formatted before (or the fixes turned it into another kind of document, as the router
+/// translation does), otherwise only the items of the `Bind` body that the fixes changed — the
+/// rest of a hand-laid-out file stays as its author wrote it. A file the formatter refuses keeps
+/// the fixes as they are.
+pub fn fix_and_format(src: &str, rounds: usize) -> (String, usize) {
+    let (fixed, applied) = fix_to_fixpoint(src, rounds);
+    if applied == 0 {
+        return (fixed, 0);
+    }
+    (format_what_changed(src, &fixed), applied)
+}
+
+fn format_what_changed(original: &str, fixed: &str) -> String {
+    let Ok(formatted) = crate::format::format(fixed, false) else {
+        return fixed.to_string();
+    };
+    let was_formatted = crate::format::format(original, false).is_ok_and(|f| f == original);
+    let kind = |text: &str| crate::parser::parse(text).kind;
+    if was_formatted || kind(original) != kind(fixed) {
+        return formatted;
+    }
+    let items = |text: &str| -> Vec<std::ops::Range<usize>> {
+        crate::check::body_items(&crate::parser::parse(text).syntax())
+            .map(|item| crate::ast::trimmed_span(&item))
+            .collect()
+    };
+    let (in_fixed, in_formatted) = (items(fixed), items(&formatted));
+    if in_fixed.len() != in_formatted.len() {
+        return fixed.to_string();
+    }
+    let mut untouched: Vec<&str> = items(original).into_iter().map(|r| &original[r]).collect();
+    let mut out = String::with_capacity(fixed.len());
+    let mut written = 0;
+    for (item, laid_out) in in_fixed.into_iter().zip(in_formatted) {
+        if let Some(i) = untouched.iter().position(|t| *t == &fixed[item.clone()]) {
+            untouched.swap_remove(i);
+            continue;
+        }
+        out.push_str(&fixed[written..item.start]);
+        out.push_str(&formatted[laid_out]);
+        written = item.end;
+    }
+    out.push_str(&fixed[written..]);
+    out
+}

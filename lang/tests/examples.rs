@@ -110,7 +110,7 @@ fn normalise_numbered(text: &str) -> String {
 fn fixing_each_example_leaves_it_warning_free_with_the_same_routes() {
     for path in examples() {
         let src = std::fs::read_to_string(&path).unwrap();
-        let (fixed, _) = fix::fix_to_fixpoint(&src, 8);
+        let (fixed, _) = fix::fix_and_format(&src, 8);
         let (_, diags) = check_front_end(&fixed);
         let left: Vec<_> = diags
             .iter()
@@ -149,6 +149,22 @@ fn router_translation_keeps_each_route_and_its_prefix_meaning() {
     );
     // Idempotent: the translation needs no further fix.
     assert_eq!(fix::fix_to_fixpoint(&fixed, 8), (fixed.clone(), 0));
+}
+
+#[test]
+fn what_the_fixes_wrote_is_formatted_and_the_rest_kept() {
+    // A hand-laid-out port, and a 2022 `Http` section whose fix wraps it in a `Route` scope.
+    let src = "Bind(version=1.1.0) {\n  Port   p {  request: Text; }\n  Http {\n    <Get>/a -> (( )) => &;\n  }\n}\n";
+    let (fixed, applied) = fix::fix_and_format(src, 8);
+    assert!(applied >= 1);
+    assert_eq!(
+        fixed,
+        "Bind(version=1.1.0) {\n  Port   p {  request: Text; }\n  Route -> {\n    Http {\n      <Get>/a -> (( )) => &;\n    }\n  }\n}\n"
+    );
+    // A file that was formatted comes out formatted as a whole, here the router translation.
+    let router = "GET /files/(.*) -> localhost:my-files:/$1;\n";
+    let (fixed, _) = fix::fix_and_format(router, 8);
+    assert_eq!(starlane_lang::format::format(&fixed, false).unwrap(), fixed);
 }
 
 fn errors(src: &str) -> usize {

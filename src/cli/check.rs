@@ -34,7 +34,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let (mut src, mut utf8_diags) = source::decode(&bytes);
         let mut before_fixing = None;
         if args.fix && utf8_diags.is_empty() {
-            let (fixed, applied) = fix::fix_to_fixpoint(&src, 8);
+            let (fixed, applied) = fix::fix_and_format(&src, 8);
             if applied > 0 && fixed != src {
                 std::fs::write(path, &fixed)
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -105,12 +105,13 @@ fn unfixed_but_gone(before: Vec<Diagnostic>, after: &[Diagnostic]) -> Vec<Diagno
             remaining.swap_remove(i);
             continue;
         }
-        let fixed = d
-            .suggestions
-            .iter()
-            .any(|s| s.applicability == starlane_lang::diagnostic::Applicability::MachineApplicable);
+        let fixed = d.suggestions.iter().any(|s| {
+            s.applicability == starlane_lang::diagnostic::Applicability::MachineApplicable
+        });
         if !fixed {
-            gone.push(d.note("reported before `--fix`: the fixes made it disappear without addressing it"));
+            gone.push(d.note(
+                "reported before `--fix`: the fixes made it disappear without addressing it",
+            ));
         }
     }
     gone

@@ -66,7 +66,7 @@ pub fn code_actions(
         }
     }
     if wants(&fix_all_kind()) || wants(&CodeActionKind::SOURCE_FIX_ALL) {
-        let (fixed, applied) = starlane_lang::fix::fix_to_fixpoint(&a.text, 8);
+        let (fixed, applied) = starlane_lang::fix::fix_and_format(&a.text, 8);
         if applied > 0
             && let Some(edit) = convert::minimal_edit(a, &fixed)
         {
