@@ -72,7 +72,7 @@ pub fn keyword(word: &str) -> Option<&'static str> {
             "**role** — `grant role NAME to SELECTOR;` gives a declared role's grants to the selected holders."
         }
         "on" => {
-            "**on** — the resources a grant applies to (a point selector: `*` one segment, `**` any depth, `+` the segment itself, `<Kind>` filters)."
+            "**on** — the resources a grant applies to (a point selector: `*` one segment, `**` any number of segments (so `${x}:**` covers `${x}` too), `+` the segment itself, `<Kind>` filters)."
         }
         "to" => {
             "**to** — who receives a top-level grant (defaults to the bound mechtron). Not allowed inside `Port` and `Role`."

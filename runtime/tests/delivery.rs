@@ -244,6 +244,20 @@ fn an_allowed_call_reaches_the_target_and_returns_its_answer() {
     );
 }
 
+/// `call ${store}:**` with a grant on `${store}:**` covers the bound address itself — the
+/// address a guest calls first — as well as everything below it.
+#[test]
+fn a_double_star_selector_covers_the_address_it_is_rooted_at() {
+    let rt = caller_runtime(
+        &caller("store", "localhost:store", "Ext<Select>", "q"),
+        true,
+    );
+    let r = rt.serve(0, get("/fetch")).unwrap();
+    let env: serde_json::Value = serde_json::from_slice(&r.body)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&r.body)));
+    assert_eq!(env["method"].as_str(), Some("Select"));
+}
+
 #[test]
 fn calls_are_denied_by_default() {
     let rt = caller_runtime(

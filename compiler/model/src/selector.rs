@@ -1,8 +1,9 @@
 //! The grammar of points and point selectors, for every crate: a point is segments separated by
 //! `:`, where a file path (`:/html/a:b.html`) is one last segment and `::` (a route, as in
 //! `GLOBAL::repo`) is an empty segment. A selector's segments are literals, `*` (exactly one
-//! segment), `**` (one or more) or `seg+` (the segment itself *and* what the rest covers below
-//! it), with an optional trailing `<Kind>` the target must be of.
+//! segment), `**` (any number of segments, none included: `${hello}:**` covers `${hello}` and
+//! everything below it) or `seg+` (the segment itself *and* what the rest covers below it), with
+//! an optional trailing `<Kind>` the target must be of.
 //!
 //! The compiler parses a selector's text once into a [`SelectorPattern`] (variables kept as
 //! parsed [`Template`]s); the runtime fills the variables in and matches at load
@@ -62,7 +63,7 @@ pub enum SelectorPart {
     Inclusive(Template),
     /// `*`
     One,
-    /// `**`
+    /// `**`: any number of segments, none included.
     Many,
 }
 

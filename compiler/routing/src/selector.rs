@@ -102,7 +102,7 @@ impl Selector {
         }
         match self.parts.iter().position(|p| *p == Part::Many) {
             None => return self.matches_in_step(point),
-            // The common `prefix:**`: the prefix in one pass, then at least one more segment.
+            // The common `prefix:**`: the prefix in one pass, then any number of segments.
             Some(last) if last + 1 == self.parts.len() => {
                 return self.matches_prefix_then_any(point, last);
             }
@@ -129,7 +129,7 @@ impl Selector {
                     Part::Literal(s) => j < m && point[j] == s && next[j + 1],
                     Part::Inclusive(s) => j < m && point[j] == s && (j + 1 == m || next[j + 1]),
                     Part::One => j < m && next[j + 1],
-                    Part::Many => j < m && any_from[j + 1],
+                    Part::Many => any_from[j],
                 };
             }
             std::mem::swap(&mut next, &mut row);
@@ -148,8 +148,8 @@ impl Selector {
     /// `parts[..n]` has no `**` and `parts[n]` is a final `**`.
     fn matches_prefix_then_any(&self, point: &str, n: usize) -> bool {
         match step(&self.parts[..n], point) {
-            // `**` is one or more segments, and the point may have at most MAX_SEGMENTS.
-            Ok(rest) => !rest.is_done() && rest.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS,
+            // `**` is any number of segments, and the point may have at most MAX_SEGMENTS.
+            Ok(rest) => rest.take(MAX_SEGMENTS + 1).count() + n <= MAX_SEGMENTS,
             Err(decided) => decided,
         }
     }
@@ -187,11 +187,16 @@ mod tests {
     }
 
     #[test]
-    fn stars_cover_one_or_more_segments() {
+    fn a_star_covers_one_segment_and_a_double_star_any_number() {
         assert!(m("localhost:files:*", "localhost:files:a"));
         assert!(!m("localhost:files:*", "localhost:files:a:b"));
+        assert!(!m("localhost:files:*", "localhost:files"));
         assert!(m("localhost:files:**", "localhost:files:a:b"));
-        assert!(!m("localhost:files:**", "localhost:files"));
+        // The point a selector is rooted at is covered too: `call ${hello}:**` reaches `${hello}`.
+        assert!(m("localhost:files:**", "localhost:files"));
+        assert!(!m("localhost:files:**", "localhost"));
+        assert!(!m("localhost:files:**", "localhost:filesystem"));
+        assert!(m("localhost:**:b", "localhost:b"));
         assert!(m("**", "anything:at:all"));
     }
 
@@ -211,7 +216,8 @@ mod tests {
         })
         .unwrap();
         assert!(s.matches("localhost:files:a", None));
-        assert!(!s.matches("localhost:files", None));
+        assert!(s.matches("localhost:files", None));
+        assert!(!s.matches("localhost", None));
         let inclusive = SelectorPattern::parse("${files}+:**").unwrap();
         let s = Selector::compile(&inclusive, &mut |_, out| {
             out.push_str("localhost:files");
@@ -247,10 +253,10 @@ mod tests {
 
     #[test]
     fn many_double_stars_stay_fast() {
-        let sel = vec!["**"; 30].join(":");
-        let point = vec!["x"; 29].join(":");
+        let sel = format!("{}:b", vec!["**"; 30].join(":"));
+        let point = vec!["x"; 200].join(":");
         assert!(!m(&sel, &point));
-        assert!(m(&sel, &vec!["x"; 30].join(":")));
+        assert!(m(&sel, &format!("{point}:b")));
     }
 
     #[test]
@@ -280,7 +286,7 @@ mod tests {
                     Some((Part::Literal(s), rest)) => point.first() == Some(&s.as_str()) && naive(rest, &point[1..]),
                     Some((Part::Inclusive(s), rest)) => point.first() == Some(&s.as_str()) && (point.len() == 1 || naive(rest, &point[1..])),
                     Some((Part::One, rest)) => !point.is_empty() && naive(rest, &point[1..]),
-                    Some((Part::Many, rest)) => (1..=point.len()).any(|k| naive(rest, &point[k..])),
+                    Some((Part::Many, rest)) => (0..=point.len()).any(|k| naive(rest, &point[k..])),
                 }
             }
             let expected = naive(&sel.parts, &segments(&point_text));
