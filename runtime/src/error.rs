@@ -118,11 +118,11 @@ impl RuntimeError {
         json!({ "error": error })
     }
 
-    /// The compact form a guest receives from `__host_error`: `{"code", "message"}`.
-    pub fn to_guest_json(&self) -> Vec<u8> {
-        json!({ "code": self.code.id, "message": self.message })
-            .to_string()
-            .into_bytes()
+    /// What a guest receives from `__host_error`: plain text, `CODE: message`. waPC SDKs hand
+    /// the host's error to the guest as its error string (the Rust `wapc-guest` `host_call`
+    /// error), so it reads as a sentence there; the code leads, so a guest can still branch on it.
+    pub fn to_guest_text(&self) -> Vec<u8> {
+        format!("{}: {}", self.code.id, self.message).into_bytes()
     }
 }
 

@@ -71,7 +71,7 @@ impl GuestOutbound {
         self.rt.metrics.denied_call(&m.name);
         self.rt.metrics.error(code.stage.as_str(), code.id);
         self.record(binding, target, op, CallOutcome::Refused { code: code.id });
-        RuntimeError::new(code, why).to_guest_json()
+        RuntimeError::new(code, why).to_guest_text()
     }
 
     /// The running port's name (`None`: reached through the core).
@@ -244,7 +244,7 @@ impl Outbound for GuestOutbound {
             }
             Some(Err(e)) => {
                 self.record(binding, target, op, CallOutcome::Failed { code: e.code.id });
-                Err(e.to_guest_json())
+                Err(e.to_guest_text())
             }
         }
     }

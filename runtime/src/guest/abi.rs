@@ -177,9 +177,7 @@ pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             let deadline = state.clock.deadline;
             let answer = match state.outbound.as_mut() {
                 Some(out) => out.call(&binding, &namespace, &op, &payload, deadline),
-                None => {
-                    Err(br#"{"code":"E0209","message":"this guest may not call out"}"#.to_vec())
-                }
+                None => Err(b"E0209: this guest may not call out".to_vec()),
             };
             // Time waiting on the host is not the guest's `exec` time.
             state.clock.in_host += started.elapsed();

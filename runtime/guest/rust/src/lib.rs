@@ -145,9 +145,33 @@ pub fn error(code: &str, message: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The code and message of a host error (`__host_error`, the error of `wapc_guest::host_call`):
+/// the host writes `CODE: message` (`E0209: …`); other text has no code.
+pub fn host_error(text: &str) -> (Option<&str>, &str) {
+    match text.split_once(": ") {
+        Some((code, message))
+            if code.len() == 5
+                && code.starts_with('E')
+                && code[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (Some(code), message)
+        }
+        _ => (None, text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_errors_split_into_code_and_message() {
+        assert_eq!(
+            host_error("E0209: the call is not allowed: needs `X`"),
+            (Some("E0209"), "the call is not allowed: needs `X`")
+        );
+        assert_eq!(host_error("something else"), (None, "something else"));
+    }
 
     #[test]
     fn requests_decode_and_responses_encode() {
