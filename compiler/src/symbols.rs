@@ -51,7 +51,13 @@ impl SymbolKind {
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         };
         match self {
-            SymbolKind::Port | SymbolKind::Role => skewer(name),
+            SymbolKind::Role => skewer(name),
+            // A port's name is also its waPC operation: `sayHello` as SDKs name handlers.
+            SymbolKind::Port => {
+                skewer(name)
+                    || (name.starts_with(|c: char| c.is_ascii_lowercase())
+                        && name.chars().all(|c| c.is_ascii_alphanumeric()))
+            }
             SymbolKind::Schema => {
                 name.starts_with(|c: char| c.is_ascii_uppercase())
                     && name.chars().all(|c| c.is_ascii_alphanumeric())

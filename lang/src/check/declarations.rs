@@ -267,6 +267,22 @@ fn grant(cx: &mut Checker, node: &SyntaxNode) {
 }
 
 /// Ports and roles are skewer-case; schemas UpperCamelCase (so `~Profile` is never a format).
+/// `save-profile`, `v2`: lower-case letters and digits in words joined by `-`.
+pub(crate) fn is_skewer(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && !name.contains("--")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `sayHello`, `getV2`: a lower-case first letter, then letters and digits.
+pub(crate) fn is_lower_camel(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
     let Some(declaration) = crate::ast::Declaration::cast(node.clone()) else {
         return;
@@ -276,14 +292,13 @@ fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
     };
     let name = &cx.src[span.clone()];
     let schema = matches!(declaration, crate::ast::Declaration::Schema(_));
+    let port = matches!(declaration, crate::ast::Declaration::Port(_));
     let ok = if schema {
         super::routes::is_upper_camel(name)
     } else {
-        name.starts_with(|c: char| c.is_ascii_lowercase())
-            && !name.ends_with('-')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        // A port's name is the waPC operation its guest is called with, so it may also be
+        // written as waPC SDK users name their handlers (`sayHello`).
+        is_skewer(name) || (port && is_lower_camel(name))
     };
     if !ok {
         let (what, expected, fixed) = if schema {
@@ -301,12 +316,12 @@ fn declared_name(cx: &mut Checker, node: &SyntaxNode) {
             )
         } else {
             (
-                if matches!(declaration, crate::ast::Declaration::Port(_)) {
-                    "port"
+                if port { "port" } else { "role" },
+                if port {
+                    "skewer-case or lowerCamelCase"
                 } else {
-                    "role"
+                    "skewer-case"
                 },
-                "skewer-case",
                 name.to_ascii_lowercase().replace('_', "-"),
             )
         };
