@@ -364,4 +364,38 @@ mod tests {
         assert_eq!(r.headers()["x-starlane-error"], "E0202");
         assert!(r.headers().contains_key("www-authenticate"));
     }
+
+    /// `specs/abi.md` §2: a reply without a `content-type` gets one from its body; the guest's
+    /// own wins; hop-by-hop headers a guest sets are dropped.
+    #[test]
+    fn replies_get_a_content_type_from_their_body_unless_the_guest_set_one() {
+        let ct = |reply: Reply| {
+            reply_response(reply)
+                .headers()
+                .get(CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        assert_eq!(
+            ct(Reply::new(200, b"{\"a\":1}".to_vec())).as_deref(),
+            Some("application/json")
+        );
+        assert_eq!(
+            ct(Reply::new(200, b"hello".to_vec())).as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            ct(Reply::new(200, vec![0xff, 0xfe])).as_deref(),
+            Some("application/octet-stream")
+        );
+        assert_eq!(ct(Reply::new(204, Vec::new())), None);
+        let mut own = Reply::new(200, b"hello".to_vec());
+        own.headers = vec![
+            ("content-type".into(), "text/html".into()),
+            ("connection".into(), "close".into()),
+        ];
+        own.content_type = Some("text/html".into());
+        let r = reply_response(own);
+        assert_eq!(r.headers()[CONTENT_TYPE], "text/html");
+        assert!(!r.headers().contains_key("connection"));
+    }
 }
