@@ -21,7 +21,7 @@ const name = /[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*/;
 const pointText = /[^\s;,=^()\[\]{}<>$&~"'#]+/;
 const variable = /\$\{[^}\s]*\}|\$\([^)\s]*\)|\$[0-9]+/;
 
-module.exports = grammar({
+export default grammar({
   name: 'starlane',
 
   extras: $ => [/\s/, $.comment],
@@ -186,6 +186,7 @@ module.exports = grammar({
     port_field: $ => choice(
       seq(alias(choice('request', 'response'), $.keyword), ':', $.payload_pattern, ';'),
       seq(alias('timeout', $.keyword), ':', $.timeout, repeat(seq(',', $.timeout)), ';'),
+      seq(alias('envelope', $.keyword), ':', alias(choice('json', 'none'), $.keyword), ';'),
     ),
     timeout: $ => seq(alias(choice('exec', 'total'), $.keyword), $.quantity),
     quantity: _ => /[0-9]+[A-Za-z]+/,
@@ -224,7 +225,7 @@ module.exports = grammar({
     limit: $ => seq(alias(choice('memory', 'payload', 'headers'), $.keyword), $.quantity, ';'),
 
     // ---- App documents (2022) ----
-    app_document: $ => seq(alias('App', $.keyword), '{', repeat($.app_section), '}'),
+    app_document: $ => seq(alias('App', $.keyword), optional($.header_args), optional('->'), '{', repeat($.app_section), '}'),
     app_section: $ => choice(
       seq(alias('Set', $.keyword), '{', optional(seq($.app_property, repeat(seq(',', $.app_property)), optional(','))), '}'),
       seq(alias('Install', $.keyword), '{', repeat($.install_line), '}'),
@@ -238,7 +239,9 @@ module.exports = grammar({
       choice($.point_text, $.variable),
       repeat(choice(alias(token.immediate(/[^\s,}$]+/), $.point_text), alias(token.immediate(variable), $.variable))),
     ),
-    install_line: $ => seq(repeat1(choice($.point, '<', '>', $.string)), ';'),
+    install_line: $ => seq(repeat1(choice($.point, '<', '>', $.string, $.install_properties)), ';'),
+    // `create localhost:app<Mechtron>{+config=app.conf}`: a command's property block.
+    install_properties: $ => seq('{', optional(seq($.app_property, repeat(seq(',', $.app_property)), optional(','))), '}'),
 
     // ---- Router files (2021) ----
     router_document: $ => repeat1($.router_line),

@@ -88,6 +88,7 @@ declare_codes! {
     TOO_MANY_LEVELS = "E0040", "too-many-levels", Error, "a scope is nested below the method level";
     UNKNOWN_SCOPE = "E0041", "unknown-scope", Error, "a top-level item is not a known scope or declaration";
     INVALID_NAME = "E0042", "invalid-name", Error, "a declared name is not in skewer-case or UpperCamelCase as required";
+    INVALID_ENVELOPE = "E0044", "invalid-envelope", Error, "a port's `envelope:` is neither `json` nor `none`";
     INVALID_CALL_OPTION = "E0043", "invalid-call-option", Error, "a `call` entry's option (`timeout`, `ack`, `retries`) is malformed or repeated";
     LEGACY_UNVERSIONED_HEADER = "W0001", "legacy-unversioned-header", Warning, "the document has no version";
     LEGACY_HEADER_ARROW = "W0002", "legacy-header-arrow", Warning, "`->` between the header and `{` is a 2022 form";

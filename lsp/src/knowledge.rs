@@ -44,6 +44,9 @@ pub fn keyword(word: &str) -> Option<&'static str> {
         "response" => {
             "**response** — the payload pattern the guest's answer must satisfy (checked by the host after the guest returns)."
         }
+        "envelope" => {
+            "**envelope** — what the port's guest receives as its waPC payload: `json` (default) the request envelope (kind, method, path, headers, captures, caller, body); `none` the body alone, as every waPC host passes it — the guest's answer is then the reply body, and the rest of the request is a host call to `@request` away."
+        }
         "timeout" => {
             "**timeout** — `exec D, total D`: `exec` is the guest's own CPU time (default 1000ms), `total` the whole exchange including host calls and validators (default 5000ms); `exec` must not exceed `total`."
         }

@@ -446,20 +446,31 @@ impl Runtime {
                 reply
             });
         }
-        let request = envelope::encode_request(&envelope::Request {
-            kind: msg.kind().name(),
-            method: msg.method.name(),
-            path: &msg.path,
-            headers: &msg.headers,
-            captures: flow.captures,
-            caller: msg.caller.as_ref().map(|c| c.point.as_str()),
-            body: &current.body,
-        });
+        let envelope_of = |body: &[u8]| {
+            envelope::encode_request(&envelope::Request {
+                kind: msg.kind().name(),
+                method: msg.method.name(),
+                path: &msg.path,
+                headers: &msg.headers,
+                captures: flow.captures,
+                caller: msg.caller.as_ref().map(|c| c.point.as_str()),
+                body,
+            })
+        };
+        // `envelope: none`: the body alone is the waPC payload, as every waPC host passes it;
+        // the rest of the request waits for the guest's `@request` host call.
+        let raw = port.is_some_and(|(_, p)| p.envelope == starlane_ir::Envelope::None);
+        let (request, described) = if raw {
+            (current.body.clone(), Some(Arc::from(envelope_of(&[]))))
+        } else {
+            (envelope_of(&current.body), None)
+        };
         let outbound = GuestOutbound {
             rt: Arc::clone(self),
             mechtron: flow.mechtron,
             port: port.map(|(i, _)| i),
             depth: flow.exchange.depth,
+            request: described,
         };
         let _active = self.metrics.instance(&m.name);
         let output = invoke::invoke(
@@ -478,6 +489,12 @@ impl Runtime {
             },
         )?;
         self.metrics.guest_time(&m.name, output.exec);
+        if raw {
+            // The guest's answer is the reply body; its content type comes from the body.
+            let mut reply = Reply::new(200, output.response);
+            reply.handled_by = Some(flow.mechtron);
+            return Ok(reply);
+        }
         let response = envelope::decode_response(output.response);
         let content_type = response
             .headers

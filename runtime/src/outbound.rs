@@ -24,7 +24,13 @@ pub struct GuestOutbound {
     /// The running port (`None`: reached through the core, so no grants at all).
     pub port: Option<usize>,
     pub depth: u32,
+    /// For a port with `envelope: none`: the request envelope without its body, which the
+    /// guest gets by calling `@request` (its payload carried only the body).
+    pub request: Option<Arc<[u8]>>,
 }
+
+/// The namespace a guest calls, with no binding, for its own request's envelope.
+pub const REQUEST_NAMESPACE: &str = "@request";
 
 /// `Ext<Select>` or `Http<Get>/users/1` → (method, path): parsed once, where the call enters.
 fn parse_op(op: &str) -> Option<(Method, &str)> {
@@ -202,6 +208,17 @@ impl Outbound for GuestOutbound {
         deadline: Instant,
     ) -> Result<Vec<u8>, Vec<u8>> {
         let target = namespace.trim();
+        if binding.is_empty() && target == REQUEST_NAMESPACE {
+            // Reading its own request is not an outbound call: no grant is needed.
+            return match &self.request {
+                Some(described) => Ok(described.to_vec()),
+                None => Err(RuntimeError::new(
+                    codes::INVALID_POINT,
+                    "`@request` answers ports with `envelope: none`; this guest has its request's envelope already",
+                )
+                .to_guest_text()),
+            };
+        }
         let Some((method, path)) = parse_op(op) else {
             let shown: String = op.chars().take(64).collect();
             return Err(self.refuse(

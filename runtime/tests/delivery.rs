@@ -787,3 +787,52 @@ fn a_forwarded_body_meets_the_target_binds_payload_limit() {
     assert_eq!((e.code, e.status), (codes::PAYLOAD_TOO_LARGE, 413), "{e}");
     assert_eq!(e.mechtron.as_deref(), Some("small"));
 }
+
+const RAW_BIND: &str = r#"Bind(version=1.1.0) {
+  Port sayHello { envelope: none; request: Text; }
+  Port enveloped { request: Text; }
+  Route<Http> -> {
+    <Post>/raw -> ((sayHello)) => &;
+    <Post>/enveloped -> ((enveloped)) => &;
+  }
+}
+"#;
+
+fn raw_runtime(guest: &str) -> std::sync::Arc<starlane_runtime::Runtime> {
+    load(
+        build(&[mechtron("front", RAW_BIND, guest)], &[]),
+        options(ExecClock::Epoch),
+    )
+}
+
+/// `envelope: none`: the guest gets the body alone as its waPC payload and the port's name as the
+/// operation (as a waPC SDK registered it), and its answer is the reply body.
+#[test]
+fn a_port_without_envelope_passes_the_body_as_wapc_hosts_do() {
+    let rt = raw_runtime(&echo());
+    let r = rt.serve(0, post("/raw", "hi there")).unwrap();
+    assert_eq!((r.status, r.body.as_slice()), (200, b"hi there".as_slice()));
+    let rt = raw_runtime(&op_echo());
+    assert_eq!(rt.serve(0, post("/raw", "x")).unwrap().body, b"sayHello");
+}
+
+/// The rest of the request — method, path, headers, captures, caller — is the guest's on
+/// request: a host call to `@request`, which needs no grant.
+#[test]
+fn a_guest_without_envelope_asks_for_its_request() {
+    let rt = raw_runtime(&caller("", "@request", "", ""));
+    let r = rt.serve(0, post("/raw", "hi")).unwrap();
+    let env: serde_json::Value = serde_json::from_slice(&r.body)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&r.body)));
+    assert_eq!(
+        (
+            env["kind"].as_str(),
+            env["method"].as_str(),
+            env["path"].as_str()
+        ),
+        (Some("Http"), Some("Post"), Some("/raw"))
+    );
+    // An enveloped port has it already: the call is refused, as plain text.
+    let text = String::from_utf8(rt.serve(0, post("/enveloped", "hi")).unwrap().body).unwrap();
+    assert!(text.starts_with("DENIED:E0224: `@request`"), "{text}");
+}

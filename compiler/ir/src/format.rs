@@ -17,7 +17,7 @@ pub const MAGIC: [u8; 8] = *b"STRLNBDL";
 /// 2: a port's `request`/`response` carry the span of their field (`PortCheck`).
 /// 3: typed values: methods, method patterns, filters, payload kinds and formats as enums;
 ///    points and paths as parsed templates; selectors as parts; route paths as `PathPattern`.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// The file ends with a signature block after the body ([`crate::signature`]).
 pub const FEATURE_SIGNED: u32 = 1;
 /// Feature flags this reader understands; a file with others is refused.

@@ -12,8 +12,8 @@ mod validate;
 
 use serde::{Deserialize, Serialize};
 pub use starlane_model::{
-    Filter, Format, Kind, Method, MethodPattern, PayloadKind, SelectorPart, SelectorPattern,
-    Template, Var,
+    Envelope, Filter, Format, Kind, Method, MethodPattern, PayloadKind, SelectorPart,
+    SelectorPattern, Template, Var,
 };
 
 pub use format::{FORMAT_VERSION, LoadError, MAGIC, decode, encode};
@@ -234,6 +234,8 @@ pub struct Port {
     pub name: String,
     pub request: Option<PortCheck>,
     pub response: Option<PortCheck>,
+    /// What the guest receives: the request envelope (default) or the body alone.
+    pub envelope: Envelope,
     pub exec_ms: u64,
     pub total_ms: u64,
     pub grants: Vec<Grant>,

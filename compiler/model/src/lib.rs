@@ -12,4 +12,4 @@ pub mod vocabulary;
 pub use method::{Method, MethodPattern};
 pub use selector::{SelectorPart, SelectorPattern};
 pub use template::{Template, Var};
-pub use vocabulary::{Filter, Format, Kind, PayloadKind};
+pub use vocabulary::{Envelope, Filter, Format, Kind, PayloadKind};

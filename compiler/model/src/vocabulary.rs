@@ -211,7 +211,7 @@ pub const DECLARATION_KEYWORDS: &[&str] = &[
     "Requires", "Schema", "Port", "Role", "grant", "call", "limits",
 ];
 /// Fields of a `Port` block.
-pub const PORT_FIELDS: &[&str] = &["request", "response", "timeout"];
+pub const PORT_FIELDS: &[&str] = &["request", "response", "timeout", "envelope"];
 /// Entries of a `limits` block.
 pub const LIMITS: &[&str] = &["memory", "payload", "headers"];
 /// What a `grant` may give.
@@ -243,5 +243,37 @@ mod tests {
             assert_eq!(f.name(), *n);
         }
         assert_eq!(Format::parse("png"), None);
+    }
+}
+
+/// What a port's guest receives as its waPC payload (the port's `envelope:` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Envelope {
+    /// The request envelope (`specs/abi.md` §2): kind, method, path, headers, captures, caller
+    /// and the body, as JSON; the guest answers a response envelope or a bare body.
+    #[default]
+    Json,
+    /// The body alone, as every waPC host passes it; the guest's answer is the reply body. The
+    /// rest of the request is available to the guest on request (`__host_call` to `@request`).
+    None,
+}
+
+/// The words of the `envelope:` field.
+pub const ENVELOPES: &[&str] = &["json", "none"];
+
+impl Envelope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Envelope::Json => "json",
+            Envelope::None => "none",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Envelope> {
+        match word {
+            "json" => Some(Envelope::Json),
+            "none" => Some(Envelope::None),
+            _ => None,
+        }
     }
 }

@@ -150,6 +150,7 @@ impl ItemLowerer<'_> {
             name: decl_name(&Declaration::Port(decl.clone())),
             request: None,
             response: None,
+            envelope: starlane_ir::Envelope::Json,
             exec_ms: starlane_ir::DEFAULT_EXEC_MS,
             total_ms: starlane_ir::DEFAULT_TOTAL_MS,
             grants: self.grants_in(decl.grants()),
@@ -180,6 +181,15 @@ impl ItemLowerer<'_> {
                         port.request = pattern
                     } else {
                         port.response = pattern
+                    }
+                }
+                "envelope" => {
+                    // An unknown word was reported by the checker; the port keeps the default.
+                    if let Some(envelope) = significant_tokens(&field)
+                        .get(2)
+                        .and_then(|t| starlane_ir::Envelope::parse(t.text()))
+                    {
+                        port.envelope = envelope;
                     }
                 }
                 "timeout" => {

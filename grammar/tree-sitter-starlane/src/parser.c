@@ -6,12 +6,20 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #endif
 
+#ifdef _MSC_VER
+#pragma optimize("", off)
+#elif defined(__clang__)
+#pragma clang optimize off
+#elif defined(__GNUC__)
+#pragma GCC optimize ("O0", "jump-tables")
+#endif
+
 #define LANGUAGE_VERSION 15
-#define STATE_COUNT 325
+#define STATE_COUNT 345
 #define LARGE_STATE_COUNT 2
-#define SYMBOL_COUNT 149
+#define SYMBOL_COUNT 153
 #define ALIAS_COUNT 2
-#define TOKEN_COUNT 79
+#define TOKEN_COUNT 82
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 0
 #define MAX_ALIAS_SEQUENCE_LENGTH 8
@@ -65,111 +73,115 @@ enum ts_symbol_identifiers {
   anon_sym_request = 43,
   anon_sym_response = 44,
   anon_sym_timeout = 45,
-  anon_sym_exec = 46,
-  anon_sym_total = 47,
-  sym_quantity = 48,
-  anon_sym_Role = 49,
-  anon_sym_grant = 50,
-  anon_sym_perm = 51,
-  anon_sym_priv = 52,
-  anon_sym_super = 53,
-  anon_sym_role = 54,
-  anon_sym_on = 55,
-  anon_sym_to = 56,
-  sym_permission_mask = 57,
-  sym_privilege = 58,
-  anon_sym_LT2 = 59,
-  anon_sym_call = 60,
-  anon_sym_ack = 61,
-  anon_sym_retries = 62,
-  anon_sym_limits = 63,
-  anon_sym_memory = 64,
-  anon_sym_payload = 65,
-  anon_sym_headers = 66,
-  anon_sym_App = 67,
-  anon_sym_Set = 68,
-  anon_sym_Install = 69,
-  anon_sym_PLUS = 70,
-  anon_sym_AT = 71,
-  anon_sym_BANG = 72,
-  sym_app_key = 73,
-  aux_sym_app_value_token1 = 74,
-  aux_sym_router_line_token1 = 75,
-  aux_sym_router_line_token2 = 76,
-  sym_string = 77,
-  sym_integer = 78,
-  sym_source_file = 79,
-  sym_bind_document = 80,
-  sym_header_args = 81,
-  sym_block = 82,
-  sym__item = 83,
-  sym_scope = 84,
-  sym_selector = 85,
-  sym_selector_name = 86,
-  sym_filters = 87,
-  sym_filter = 88,
-  sym__chained_filter = 89,
-  sym__filter_body = 90,
-  sym_pipeline = 91,
-  sym_segment = 92,
-  sym__step = 93,
-  sym_step = 94,
-  sym_payload_step = 95,
-  sym__stop = 96,
-  sym_core_stop = 97,
-  sym_legacy_core_stop = 98,
-  sym_port_stop = 99,
-  sym_err_stop = 100,
-  sym_point_stop = 101,
-  sym_call_stop = 102,
-  sym_call_target = 103,
-  sym_point = 104,
-  sym_payload_pattern = 105,
-  sym_count = 106,
-  sym_map_pattern = 107,
-  sym_map_entry = 108,
-  sym_validator = 109,
-  sym_requires = 110,
-  sym_requirement = 111,
-  sym_kind_expression = 112,
-  sym_schema_declaration = 113,
-  sym_port_declaration = 114,
-  sym_port_field = 115,
-  sym_timeout = 116,
-  sym_role_declaration = 117,
-  sym_grant = 118,
-  sym_point_selector = 119,
-  sym_call = 120,
-  sym_limits = 121,
-  sym_limit = 122,
-  sym_app_document = 123,
-  sym_app_section = 124,
-  sym_app_property = 125,
-  sym_app_value = 126,
-  sym_install_line = 127,
-  sym_router_document = 128,
-  sym_router_line = 129,
-  aux_sym_block_repeat1 = 130,
-  aux_sym_filters_repeat1 = 131,
-  aux_sym__filter_body_repeat1 = 132,
-  aux_sym_pipeline_repeat1 = 133,
-  aux_sym_point_repeat1 = 134,
-  aux_sym_payload_pattern_repeat1 = 135,
-  aux_sym_map_pattern_repeat1 = 136,
-  aux_sym_requires_repeat1 = 137,
-  aux_sym_port_declaration_repeat1 = 138,
-  aux_sym_port_field_repeat1 = 139,
-  aux_sym_role_declaration_repeat1 = 140,
-  aux_sym_call_repeat1 = 141,
-  aux_sym_limits_repeat1 = 142,
-  aux_sym_app_document_repeat1 = 143,
-  aux_sym_app_section_repeat1 = 144,
-  aux_sym_app_section_repeat2 = 145,
-  aux_sym_app_value_repeat1 = 146,
-  aux_sym_install_line_repeat1 = 147,
-  aux_sym_router_document_repeat1 = 148,
-  alias_sym_key = 149,
-  alias_sym_payload_kind = 150,
+  anon_sym_envelope = 46,
+  anon_sym_json = 47,
+  anon_sym_none = 48,
+  anon_sym_exec = 49,
+  anon_sym_total = 50,
+  sym_quantity = 51,
+  anon_sym_Role = 52,
+  anon_sym_grant = 53,
+  anon_sym_perm = 54,
+  anon_sym_priv = 55,
+  anon_sym_super = 56,
+  anon_sym_role = 57,
+  anon_sym_on = 58,
+  anon_sym_to = 59,
+  sym_permission_mask = 60,
+  sym_privilege = 61,
+  anon_sym_LT2 = 62,
+  anon_sym_call = 63,
+  anon_sym_ack = 64,
+  anon_sym_retries = 65,
+  anon_sym_limits = 66,
+  anon_sym_memory = 67,
+  anon_sym_payload = 68,
+  anon_sym_headers = 69,
+  anon_sym_App = 70,
+  anon_sym_Set = 71,
+  anon_sym_Install = 72,
+  anon_sym_PLUS = 73,
+  anon_sym_AT = 74,
+  anon_sym_BANG = 75,
+  sym_app_key = 76,
+  aux_sym_app_value_token1 = 77,
+  aux_sym_router_line_token1 = 78,
+  aux_sym_router_line_token2 = 79,
+  sym_string = 80,
+  sym_integer = 81,
+  sym_source_file = 82,
+  sym_bind_document = 83,
+  sym_header_args = 84,
+  sym_block = 85,
+  sym__item = 86,
+  sym_scope = 87,
+  sym_selector = 88,
+  sym_selector_name = 89,
+  sym_filters = 90,
+  sym_filter = 91,
+  sym__chained_filter = 92,
+  sym__filter_body = 93,
+  sym_pipeline = 94,
+  sym_segment = 95,
+  sym__step = 96,
+  sym_step = 97,
+  sym_payload_step = 98,
+  sym__stop = 99,
+  sym_core_stop = 100,
+  sym_legacy_core_stop = 101,
+  sym_port_stop = 102,
+  sym_err_stop = 103,
+  sym_point_stop = 104,
+  sym_call_stop = 105,
+  sym_call_target = 106,
+  sym_point = 107,
+  sym_payload_pattern = 108,
+  sym_count = 109,
+  sym_map_pattern = 110,
+  sym_map_entry = 111,
+  sym_validator = 112,
+  sym_requires = 113,
+  sym_requirement = 114,
+  sym_kind_expression = 115,
+  sym_schema_declaration = 116,
+  sym_port_declaration = 117,
+  sym_port_field = 118,
+  sym_timeout = 119,
+  sym_role_declaration = 120,
+  sym_grant = 121,
+  sym_point_selector = 122,
+  sym_call = 123,
+  sym_limits = 124,
+  sym_limit = 125,
+  sym_app_document = 126,
+  sym_app_section = 127,
+  sym_app_property = 128,
+  sym_app_value = 129,
+  sym_install_line = 130,
+  sym_install_properties = 131,
+  sym_router_document = 132,
+  sym_router_line = 133,
+  aux_sym_block_repeat1 = 134,
+  aux_sym_filters_repeat1 = 135,
+  aux_sym__filter_body_repeat1 = 136,
+  aux_sym_pipeline_repeat1 = 137,
+  aux_sym_point_repeat1 = 138,
+  aux_sym_payload_pattern_repeat1 = 139,
+  aux_sym_map_pattern_repeat1 = 140,
+  aux_sym_requires_repeat1 = 141,
+  aux_sym_port_declaration_repeat1 = 142,
+  aux_sym_port_field_repeat1 = 143,
+  aux_sym_role_declaration_repeat1 = 144,
+  aux_sym_call_repeat1 = 145,
+  aux_sym_limits_repeat1 = 146,
+  aux_sym_app_document_repeat1 = 147,
+  aux_sym_app_section_repeat1 = 148,
+  aux_sym_app_section_repeat2 = 149,
+  aux_sym_app_value_repeat1 = 150,
+  aux_sym_install_line_repeat1 = 151,
+  aux_sym_router_document_repeat1 = 152,
+  alias_sym_key = 153,
+  alias_sym_payload_kind = 154,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -219,6 +231,9 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_request] = "keyword",
   [anon_sym_response] = "keyword",
   [anon_sym_timeout] = "keyword",
+  [anon_sym_envelope] = "keyword",
+  [anon_sym_json] = "keyword",
+  [anon_sym_none] = "keyword",
   [anon_sym_exec] = "keyword",
   [anon_sym_total] = "keyword",
   [sym_quantity] = "quantity",
@@ -301,6 +316,7 @@ static const char * const ts_symbol_names[] = {
   [sym_app_property] = "app_property",
   [sym_app_value] = "app_value",
   [sym_install_line] = "install_line",
+  [sym_install_properties] = "install_properties",
   [sym_router_document] = "router_document",
   [sym_router_line] = "router_line",
   [aux_sym_block_repeat1] = "block_repeat1",
@@ -373,6 +389,9 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_request] = anon_sym_Bind,
   [anon_sym_response] = anon_sym_Bind,
   [anon_sym_timeout] = anon_sym_Bind,
+  [anon_sym_envelope] = anon_sym_Bind,
+  [anon_sym_json] = anon_sym_Bind,
+  [anon_sym_none] = anon_sym_Bind,
   [anon_sym_exec] = anon_sym_Bind,
   [anon_sym_total] = anon_sym_Bind,
   [sym_quantity] = sym_quantity,
@@ -455,6 +474,7 @@ static const TSSymbol ts_symbol_map[] = {
   [sym_app_property] = sym_app_property,
   [sym_app_value] = sym_app_value,
   [sym_install_line] = sym_install_line,
+  [sym_install_properties] = sym_install_properties,
   [sym_router_document] = sym_router_document,
   [sym_router_line] = sym_router_line,
   [aux_sym_block_repeat1] = aux_sym_block_repeat1,
@@ -662,6 +682,18 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = true,
   },
   [anon_sym_timeout] = {
+    .visible = true,
+    .named = true,
+  },
+  [anon_sym_envelope] = {
+    .visible = true,
+    .named = true,
+  },
+  [anon_sym_json] = {
+    .visible = true,
+    .named = true,
+  },
+  [anon_sym_none] = {
     .visible = true,
     .named = true,
   },
@@ -993,6 +1025,10 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .visible = true,
     .named = true,
   },
+  [sym_install_properties] = {
+    .visible = true,
+    .named = true,
+  },
   [sym_router_document] = {
     .visible = true,
     .named = true,
@@ -1160,16 +1196,16 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [43] = 43,
   [44] = 44,
   [45] = 45,
-  [46] = 46,
-  [47] = 47,
-  [48] = 48,
+  [46] = 44,
+  [47] = 42,
+  [48] = 42,
   [49] = 49,
-  [50] = 42,
-  [51] = 49,
-  [52] = 43,
-  [53] = 42,
-  [54] = 49,
-  [55] = 43,
+  [50] = 43,
+  [51] = 51,
+  [52] = 52,
+  [53] = 44,
+  [54] = 43,
+  [55] = 55,
   [56] = 56,
   [57] = 57,
   [58] = 58,
@@ -1181,34 +1217,34 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [64] = 64,
   [65] = 65,
   [66] = 66,
-  [67] = 67,
+  [67] = 11,
   [68] = 68,
-  [69] = 69,
+  [69] = 27,
   [70] = 70,
-  [71] = 71,
-  [72] = 72,
-  [73] = 73,
-  [74] = 74,
-  [75] = 75,
-  [76] = 76,
+  [71] = 21,
+  [72] = 22,
+  [73] = 8,
+  [74] = 24,
+  [75] = 25,
+  [76] = 26,
   [77] = 77,
   [78] = 78,
   [79] = 79,
-  [80] = 12,
-  [81] = 17,
-  [82] = 22,
-  [83] = 23,
-  [84] = 24,
-  [85] = 25,
-  [86] = 8,
-  [87] = 26,
+  [80] = 80,
+  [81] = 44,
+  [82] = 43,
+  [83] = 83,
+  [84] = 84,
+  [85] = 85,
+  [86] = 86,
+  [87] = 87,
   [88] = 88,
-  [89] = 42,
-  [90] = 49,
-  [91] = 43,
+  [89] = 89,
+  [90] = 90,
+  [91] = 91,
   [92] = 92,
   [93] = 93,
-  [94] = 94,
+  [94] = 42,
   [95] = 95,
   [96] = 96,
   [97] = 97,
@@ -1221,7 +1257,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [104] = 104,
   [105] = 105,
   [106] = 106,
-  [107] = 107,
+  [107] = 105,
   [108] = 108,
   [109] = 109,
   [110] = 110,
@@ -1235,15 +1271,15 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [118] = 118,
   [119] = 119,
   [120] = 120,
-  [121] = 108,
-  [122] = 93,
+  [121] = 121,
+  [122] = 122,
   [123] = 123,
   [124] = 124,
   [125] = 125,
   [126] = 126,
   [127] = 127,
   [128] = 128,
-  [129] = 129,
+  [129] = 97,
   [130] = 130,
   [131] = 131,
   [132] = 132,
@@ -1264,7 +1300,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [147] = 147,
   [148] = 148,
   [149] = 149,
-  [150] = 137,
+  [150] = 150,
   [151] = 151,
   [152] = 152,
   [153] = 153,
@@ -1272,25 +1308,25 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [155] = 155,
   [156] = 156,
   [157] = 157,
-  [158] = 131,
-  [159] = 129,
-  [160] = 149,
-  [161] = 141,
-  [162] = 142,
-  [163] = 147,
-  [164] = 125,
+  [158] = 158,
+  [159] = 159,
+  [160] = 160,
+  [161] = 161,
+  [162] = 162,
+  [163] = 163,
+  [164] = 164,
   [165] = 165,
   [166] = 166,
   [167] = 167,
   [168] = 168,
-  [169] = 169,
-  [170] = 170,
-  [171] = 171,
-  [172] = 172,
-  [173] = 173,
-  [174] = 174,
-  [175] = 175,
-  [176] = 176,
+  [169] = 151,
+  [170] = 168,
+  [171] = 140,
+  [172] = 142,
+  [173] = 136,
+  [174] = 137,
+  [175] = 149,
+  [176] = 158,
   [177] = 177,
   [178] = 178,
   [179] = 179,
@@ -1305,15 +1341,15 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [188] = 188,
   [189] = 189,
   [190] = 190,
-  [191] = 191,
+  [191] = 178,
   [192] = 192,
   [193] = 193,
   [194] = 194,
   [195] = 195,
-  [196] = 182,
+  [196] = 196,
   [197] = 197,
   [198] = 198,
-  [199] = 195,
+  [199] = 199,
   [200] = 200,
   [201] = 201,
   [202] = 202,
@@ -1324,7 +1360,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [207] = 207,
   [208] = 208,
   [209] = 209,
-  [210] = 210,
+  [210] = 187,
   [211] = 211,
   [212] = 212,
   [213] = 213,
@@ -1344,9 +1380,9 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [227] = 227,
   [228] = 228,
   [229] = 229,
-  [230] = 227,
-  [231] = 223,
-  [232] = 212,
+  [230] = 230,
+  [231] = 231,
+  [232] = 232,
   [233] = 233,
   [234] = 234,
   [235] = 235,
@@ -1355,14 +1391,14 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [238] = 238,
   [239] = 239,
   [240] = 240,
-  [241] = 241,
+  [241] = 239,
   [242] = 242,
   [243] = 243,
   [244] = 244,
   [245] = 245,
   [246] = 246,
-  [247] = 247,
-  [248] = 248,
+  [247] = 238,
+  [248] = 244,
   [249] = 249,
   [250] = 250,
   [251] = 251,
@@ -1370,7 +1406,7 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [253] = 253,
   [254] = 254,
   [255] = 255,
-  [256] = 256,
+  [256] = 251,
   [257] = 257,
   [258] = 258,
   [259] = 259,
@@ -1418,17 +1454,17 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [301] = 301,
   [302] = 302,
   [303] = 303,
-  [304] = 291,
+  [304] = 304,
   [305] = 305,
   [306] = 306,
-  [307] = 296,
+  [307] = 307,
   [308] = 308,
-  [309] = 236,
-  [310] = 263,
+  [309] = 309,
+  [310] = 310,
   [311] = 311,
-  [312] = 235,
-  [313] = 279,
-  [314] = 284,
+  [312] = 312,
+  [313] = 313,
+  [314] = 314,
   [315] = 315,
   [316] = 316,
   [317] = 317,
@@ -1436,9 +1472,29 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [319] = 319,
   [320] = 320,
   [321] = 321,
-  [322] = 295,
+  [322] = 322,
   [323] = 323,
   [324] = 324,
+  [325] = 325,
+  [326] = 326,
+  [327] = 276,
+  [328] = 328,
+  [329] = 253,
+  [330] = 282,
+  [331] = 331,
+  [332] = 295,
+  [333] = 318,
+  [334] = 334,
+  [335] = 335,
+  [336] = 336,
+  [337] = 324,
+  [338] = 338,
+  [339] = 339,
+  [340] = 340,
+  [341] = 341,
+  [342] = 283,
+  [343] = 343,
+  [344] = 344,
 };
 
 static const TSCharacterRange aux_sym_point_token1_character_set_1[] = {
@@ -1451,249 +1507,282 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
   eof = lexer->eof(lexer);
   switch (state) {
     case 0:
-      if (eof) ADVANCE(154);
+      if (eof) ADVANCE(167);
       ADVANCE_MAP(
-        '!', 276,
+        '!', 292,
         '"', 6,
-        '#', 155,
+        '#', 168,
         '$', 22,
-        '&', 213,
+        '&', 226,
         '\'', 21,
-        '(', 158,
-        ')', 161,
-        '*', 200,
-        '+', 274,
-        ',', 216,
-        '-', 205,
-        '/', 202,
-        ':', 236,
-        ';', 203,
-        '<', 261,
-        '=', 160,
-        '>', 168,
-        '?', 232,
-        '@', 275,
-        'A', 285,
-        'B', 282,
-        'E', 286,
-        'I', 283,
-        'P', 284,
-        'R', 281,
-        'S', 280,
-        '[', 227,
-        ']', 209,
-        '^', 217,
+        '(', 171,
+        ')', 174,
+        '*', 213,
+        '+', 290,
+        ',', 229,
+        '-', 218,
+        '/', 215,
+        ':', 249,
+        ';', 216,
+        '<', 277,
+        '=', 173,
+        '>', 181,
+        '?', 245,
+        '@', 291,
+        'A', 301,
+        'B', 298,
+        'E', 302,
+        'I', 299,
+        'P', 300,
+        'R', 297,
+        'S', 296,
+        '[', 240,
+        ']', 222,
+        '^', 230,
         'a', 36,
         'c', 30,
-        'e', 130,
-        'g', 100,
-        'h', 48,
-        'l', 59,
-        'm', 47,
-        'o', 82,
+        'e', 85,
+        'g', 111,
+        'h', 50,
+        'j', 127,
+        'l', 62,
+        'm', 49,
+        'n', 95,
+        'o', 86,
         'p', 28,
         'r', 42,
-        's', 125,
-        't', 61,
-        'v', 50,
-        '{', 231,
-        '}', 166,
-        '~', 233,
+        's', 137,
+        't', 64,
+        'v', 52,
+        '{', 244,
+        '}', 179,
+        '~', 246,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(149);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+          lookahead == ' ') SKIP(162);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(175);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
     case 1:
-      if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == '$') ADVANCE(22);
-      if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '<') ADVANCE(167);
-      if (lookahead == '>') ADVANCE(168);
+      ADVANCE_MAP(
+        '"', 6,
+        '#', 168,
+        '$', 22,
+        '\'', 21,
+        ';', 216,
+        '<', 180,
+        '>', 181,
+        '{', 177,
+      );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(3);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      if (lookahead != 0 &&
+          (lookahead < '&' || ')' < lookahead) &&
+          lookahead != ',' &&
+          (lookahead < ';' || '>' < lookahead) &&
+          lookahead != '[' &&
+          lookahead != ']' &&
+          lookahead != '^' &&
+          lookahead != '}' &&
+          lookahead != '~') ADVANCE(232);
       END_STATE();
     case 2:
       ADVANCE_MAP(
         '"', 6,
-        '#', 155,
+        '#', 168,
         '$', 23,
         '\'', 21,
-        ';', 203,
-        '<', 167,
-        '>', 168,
-        '}', 166,
+        ';', 216,
+        '<', 180,
+        '>', 181,
+        '{', 177,
+        '}', 179,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      if (lookahead != 0 &&
+          (lookahead < '&' || ')' < lookahead) &&
+          lookahead != ',' &&
+          (lookahead < ';' || '>' < lookahead) &&
+          lookahead != '[' &&
+          lookahead != ']' &&
+          lookahead != '^' &&
+          lookahead != '}' &&
+          lookahead != '~') ADVANCE(237);
       END_STATE();
     case 3:
-      if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == '$') ADVANCE(23);
-      if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '<') ADVANCE(167);
-      if (lookahead == '>') ADVANCE(168);
+      ADVANCE_MAP(
+        '"', 6,
+        '#', 168,
+        '$', 23,
+        '\'', 21,
+        ';', 216,
+        '<', 180,
+        '>', 181,
+        '{', 177,
+      );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(3);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      if (lookahead != 0 &&
+          (lookahead < '&' || ')' < lookahead) &&
+          lookahead != ',' &&
+          (lookahead < ';' || '>' < lookahead) &&
+          lookahead != '[' &&
+          lookahead != ']' &&
+          lookahead != '^' &&
+          lookahead != '}' &&
+          lookahead != '~') ADVANCE(237);
       END_STATE();
     case 4:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ')') ADVANCE(161);
-      if (lookahead == '*') ADVANCE(200);
-      if (lookahead == ']') ADVANCE(209);
+      if (lookahead == ')') ADVANCE(174);
+      if (lookahead == '*') ADVANCE(213);
+      if (lookahead == ']') ADVANCE(222);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(4);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 5:
       if (lookahead == '"') ADVANCE(6);
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (lookahead == '\'') ADVANCE(21);
-      if (lookahead == ')') ADVANCE(161);
-      if (lookahead == '*') ADVANCE(200);
-      if (lookahead == '}') ADVANCE(166);
+      if (lookahead == ')') ADVANCE(174);
+      if (lookahead == '*') ADVANCE(213);
+      if (lookahead == '}') ADVANCE(179);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(5);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(143);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(176);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(225);
       END_STATE();
     case 6:
-      if (lookahead == '"') ADVANCE(289);
-      if (lookahead == '\\') ADVANCE(147);
+      if (lookahead == '"') ADVANCE(305);
+      if (lookahead == '\\') ADVANCE(160);
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(6);
       END_STATE();
     case 7:
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == '-') ADVANCE(207);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '=') ADVANCE(160);
-      if (lookahead == '^') ADVANCE(217);
+      if (lookahead == '-') ADVANCE(220);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == '=') ADVANCE(173);
+      if (lookahead == '^') ADVANCE(230);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(12);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 8:
       ADVANCE_MAP(
-        '#', 155,
+        '#', 168,
         '$', 22,
-        ';', 203,
-        '<', 261,
-        '>', 168,
-        ']', 209,
-        '^', 217,
-        '~', 233,
+        ';', 216,
+        '<', 277,
+        '>', 181,
+        ']', 222,
+        '^', 230,
+        '~', 246,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(14);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 9:
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '<') ADVANCE(261);
-      if (lookahead == 't') ADVANCE(218);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == '<') ADVANCE(277);
+      if (lookahead == 't') ADVANCE(231);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(16);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 10:
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (lookahead == '$') ADVANCE(23);
-      if (lookahead == '&') ADVANCE(213);
-      if (lookahead == '(') ADVANCE(158);
-      if (lookahead == 'E') ADVANCE(223);
-      if (lookahead == '{') ADVANCE(165);
+      if (lookahead == '&') ADVANCE(226);
+      if (lookahead == '(') ADVANCE(171);
+      if (lookahead == 'E') ADVANCE(236);
+      if (lookahead == '{') ADVANCE(178);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(10);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(237);
       END_STATE();
     case 11:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == ',') ADVANCE(216);
-      if (lookahead == '}') ADVANCE(166);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == ',') ADVANCE(229);
+      if (lookahead == '}') ADVANCE(179);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(11);
       END_STATE();
     case 12:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == '-') ADVANCE(206);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '=') ADVANCE(160);
-      if (lookahead == '^') ADVANCE(217);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == '-') ADVANCE(219);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == '=') ADVANCE(173);
+      if (lookahead == '^') ADVANCE(230);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(12);
       END_STATE();
     case 13:
       ADVANCE_MAP(
-        '#', 155,
-        ';', 203,
-        '<', 261,
-        'I', 81,
+        '#', 168,
+        ';', 216,
+        '<', 277,
+        'I', 90,
         'S', 41,
-        '^', 217,
-        't', 87,
-        '}', 166,
+        '^', 230,
+        't', 94,
+        '}', 179,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(15);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(156);
       END_STATE();
     case 14:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == '>') ADVANCE(168);
-      if (lookahead == ']') ADVANCE(209);
-      if (lookahead == '^') ADVANCE(217);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == '>') ADVANCE(181);
+      if (lookahead == ']') ADVANCE(222);
+      if (lookahead == '^') ADVANCE(230);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(14);
       END_STATE();
     case 15:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == 'I') ADVANCE(81);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == 'I') ADVANCE(90);
       if (lookahead == 'S') ADVANCE(41);
-      if (lookahead == '^') ADVANCE(217);
-      if (lookahead == 't') ADVANCE(87);
-      if (lookahead == '}') ADVANCE(166);
+      if (lookahead == '^') ADVANCE(230);
+      if (lookahead == 't') ADVANCE(94);
+      if (lookahead == '}') ADVANCE(179);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(15);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(156);
       END_STATE();
     case 16:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == ';') ADVANCE(203);
-      if (lookahead == 't') ADVANCE(87);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == ';') ADVANCE(216);
+      if (lookahead == 't') ADVANCE(94);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(16);
       END_STATE();
     case 17:
-      if (lookahead == '#') ADVANCE(155);
-      if (lookahead == '@') ADVANCE(275);
+      if (lookahead == '#') ADVANCE(168);
+      if (lookahead == '@') ADVANCE(291);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(17);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(293);
       END_STATE();
     case 18:
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(18);
       if (lookahead == '-' ||
@@ -1701,10 +1790,10 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('0' <= lookahead && lookahead <= '9')) ADVANCE(27);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(169);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(182);
       END_STATE();
     case 19:
-      if (lookahead == '#') ADVANCE(155);
+      if (lookahead == '#') ADVANCE(168);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(19);
       if (lookahead == '*' ||
@@ -1712,50 +1801,50 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('0' <= lookahead && lookahead <= ':') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(260);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(276);
       END_STATE();
     case 20:
-      if (lookahead == '#') ADVANCE(278);
+      if (lookahead == '#') ADVANCE(294);
       if (lookahead == '$') ADVANCE(22);
-      if (lookahead == ',') ADVANCE(216);
-      if (lookahead == '}') ADVANCE(166);
+      if (lookahead == ',') ADVANCE(229);
+      if (lookahead == '}') ADVANCE(179);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(11);
-      if (lookahead != 0) ADVANCE(279);
+      if (lookahead != 0) ADVANCE(295);
       END_STATE();
     case 21:
-      if (lookahead == '\'') ADVANCE(289);
-      if (lookahead == '\\') ADVANCE(148);
+      if (lookahead == '\'') ADVANCE(305);
+      if (lookahead == '\\') ADVANCE(161);
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(21);
       END_STATE();
     case 22:
       if (lookahead == '(') ADVANCE(24);
-      if (lookahead == '{') ADVANCE(133);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(221);
+      if (lookahead == '{') ADVANCE(146);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(234);
       END_STATE();
     case 23:
       if (lookahead == '(') ADVANCE(25);
-      if (lookahead == '{') ADVANCE(134);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(226);
+      if (lookahead == '{') ADVANCE(147);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(239);
       END_STATE();
     case 24:
-      if (lookahead == ')') ADVANCE(220);
+      if (lookahead == ')') ADVANCE(233);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ') ADVANCE(24);
       END_STATE();
     case 25:
-      if (lookahead == ')') ADVANCE(225);
+      if (lookahead == ')') ADVANCE(238);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ') ADVANCE(25);
       END_STATE();
     case 26:
-      if (lookahead == '-') ADVANCE(138);
+      if (lookahead == '-') ADVANCE(151);
       END_STATE();
     case 27:
-      if (lookahead == ':') ADVANCE(146);
+      if (lookahead == ':') ADVANCE(159);
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
@@ -1764,367 +1853,407 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(27);
       END_STATE();
     case 28:
-      if (lookahead == 'a') ADVANCE(132);
-      if (lookahead == 'e') ADVANCE(105);
-      if (lookahead == 'r') ADVANCE(60);
+      if (lookahead == 'a') ADVANCE(145);
+      if (lookahead == 'e') ADVANCE(115);
+      if (lookahead == 'r') ADVANCE(63);
       END_STATE();
     case 29:
-      if (lookahead == 'a') ADVANCE(238);
+      if (lookahead == 'a') ADVANCE(251);
       END_STATE();
     case 30:
-      if (lookahead == 'a') ADVANCE(72);
+      if (lookahead == 'a') ADVANCE(75);
       END_STATE();
     case 31:
       if (lookahead == 'a') ADVANCE(40);
       END_STATE();
     case 32:
-      if (lookahead == 'a') ADVANCE(85);
-      END_STATE();
-    case 33:
       if (lookahead == 'a') ADVANCE(39);
       END_STATE();
+    case 33:
+      if (lookahead == 'a') ADVANCE(91);
+      END_STATE();
     case 34:
-      if (lookahead == 'a') ADVANCE(70);
+      if (lookahead == 'a') ADVANCE(73);
       END_STATE();
     case 35:
-      if (lookahead == 'a') ADVANCE(74);
+      if (lookahead == 'a') ADVANCE(78);
       END_STATE();
     case 36:
-      if (lookahead == 'c') ADVANCE(67);
+      if (lookahead == 'c') ADVANCE(70);
       END_STATE();
     case 37:
-      if (lookahead == 'c') ADVANCE(245);
+      if (lookahead == 'c') ADVANCE(261);
       END_STATE();
     case 38:
-      if (lookahead == 'd') ADVANCE(156);
+      if (lookahead == 'd') ADVANCE(169);
       END_STATE();
     case 39:
-      if (lookahead == 'd') ADVANCE(269);
+      if (lookahead == 'd') ADVANCE(285);
       END_STATE();
     case 40:
-      if (lookahead == 'd') ADVANCE(56);
+      if (lookahead == 'd') ADVANCE(59);
       END_STATE();
     case 41:
-      if (lookahead == 'e') ADVANCE(116);
+      if (lookahead == 'e') ADVANCE(128);
       END_STATE();
     case 42:
-      if (lookahead == 'e') ADVANCE(97);
-      if (lookahead == 'o') ADVANCE(75);
+      if (lookahead == 'e') ADVANCE(108);
+      if (lookahead == 'o') ADVANCE(79);
       END_STATE();
     case 43:
-      if (lookahead == 'e') ADVANCE(248);
+      if (lookahead == 'e') ADVANCE(264);
       END_STATE();
     case 44:
-      if (lookahead == 'e') ADVANCE(255);
+      if (lookahead == 'e') ADVANCE(260);
       END_STATE();
     case 45:
-      if (lookahead == 'e') ADVANCE(243);
+      if (lookahead == 'e') ADVANCE(271);
       END_STATE();
     case 46:
-      if (lookahead == 'e') ADVANCE(37);
+      if (lookahead == 'e') ADVANCE(258);
       END_STATE();
     case 47:
-      if (lookahead == 'e') ADVANCE(76);
+      if (lookahead == 'e') ADVANCE(256);
       END_STATE();
     case 48:
-      if (lookahead == 'e') ADVANCE(31);
+      if (lookahead == 'e') ADVANCE(37);
       END_STATE();
     case 49:
-      if (lookahead == 'e') ADVANCE(89);
+      if (lookahead == 'e') ADVANCE(81);
       END_STATE();
     case 50:
-      if (lookahead == 'e') ADVANCE(101);
+      if (lookahead == 'e') ADVANCE(31);
       END_STATE();
     case 51:
-      if (lookahead == 'e') ADVANCE(79);
+      if (lookahead == 'e') ADVANCE(96);
       END_STATE();
     case 52:
-      if (lookahead == 'e') ADVANCE(110);
+      if (lookahead == 'e') ADVANCE(113);
       END_STATE();
     case 53:
-      if (lookahead == 'e') ADVANCE(111);
+      if (lookahead == 'e') ADVANCE(77);
       END_STATE();
     case 54:
-      if (lookahead == 'e') ADVANCE(99);
+      if (lookahead == 'e') ADVANCE(83);
       END_STATE();
     case 55:
-      if (lookahead == 'e') ADVANCE(122);
+      if (lookahead == 'e') ADVANCE(121);
       END_STATE();
     case 56:
-      if (lookahead == 'e') ADVANCE(104);
+      if (lookahead == 'e') ADVANCE(110);
       END_STATE();
     case 57:
-      if (lookahead == 'e') ADVANCE(114);
+      if (lookahead == 'e') ADVANCE(122);
       END_STATE();
     case 58:
-      if (lookahead == 'h') ADVANCE(51);
+      if (lookahead == 'e') ADVANCE(134);
       END_STATE();
     case 59:
-      if (lookahead == 'i') ADVANCE(78);
+      if (lookahead == 'e') ADVANCE(116);
       END_STATE();
     case 60:
-      if (lookahead == 'i') ADVANCE(129);
+      if (lookahead == 'e') ADVANCE(125);
       END_STATE();
     case 61:
-      if (lookahead == 'i') ADVANCE(80);
-      if (lookahead == 'o') ADVANCE(257);
+      if (lookahead == 'h') ADVANCE(54);
       END_STATE();
     case 62:
-      if (lookahead == 'i') ADVANCE(80);
-      if (lookahead == 'o') ADVANCE(123);
+      if (lookahead == 'i') ADVANCE(82);
       END_STATE();
     case 63:
-      if (lookahead == 'i') ADVANCE(121);
+      if (lookahead == 'i') ADVANCE(141);
       END_STATE();
     case 64:
-      if (lookahead == 'i') ADVANCE(107);
+      if (lookahead == 'i') ADVANCE(84);
+      if (lookahead == 'o') ADVANCE(273);
       END_STATE();
     case 65:
-      if (lookahead == 'i') ADVANCE(52);
+      if (lookahead == 'i') ADVANCE(84);
+      if (lookahead == 'o') ADVANCE(135);
       END_STATE();
     case 66:
-      if (lookahead == 'i') ADVANCE(91);
+      if (lookahead == 'i') ADVANCE(133);
       END_STATE();
     case 67:
-      if (lookahead == 'k') ADVANCE(264);
+      if (lookahead == 'i') ADVANCE(118);
       END_STATE();
     case 68:
-      if (lookahead == 'l') ADVANCE(262);
+      if (lookahead == 'i') ADVANCE(55);
       END_STATE();
     case 69:
-      if (lookahead == 'l') ADVANCE(273);
+      if (lookahead == 'i') ADVANCE(101);
       END_STATE();
     case 70:
-      if (lookahead == 'l') ADVANCE(246);
+      if (lookahead == 'k') ADVANCE(280);
       END_STATE();
     case 71:
-      if (lookahead == 'l') ADVANCE(90);
+      if (lookahead == 'l') ADVANCE(278);
       END_STATE();
     case 72:
-      if (lookahead == 'l') ADVANCE(68);
+      if (lookahead == 'l') ADVANCE(289);
       END_STATE();
     case 73:
-      if (lookahead == 'l') ADVANCE(43);
+      if (lookahead == 'l') ADVANCE(262);
       END_STATE();
     case 74:
-      if (lookahead == 'l') ADVANCE(69);
+      if (lookahead == 'l') ADVANCE(97);
       END_STATE();
     case 75:
-      if (lookahead == 'l') ADVANCE(44);
+      if (lookahead == 'l') ADVANCE(71);
       END_STATE();
     case 76:
-      if (lookahead == 'm') ADVANCE(92);
+      if (lookahead == 'l') ADVANCE(43);
       END_STATE();
     case 77:
-      if (lookahead == 'm') ADVANCE(252);
+      if (lookahead == 'l') ADVANCE(102);
       END_STATE();
     case 78:
-      if (lookahead == 'm') ADVANCE(63);
+      if (lookahead == 'l') ADVANCE(72);
       END_STATE();
     case 79:
-      if (lookahead == 'm') ADVANCE(29);
+      if (lookahead == 'l') ADVANCE(45);
       END_STATE();
     case 80:
-      if (lookahead == 'm') ADVANCE(49);
+      if (lookahead == 'm') ADVANCE(268);
       END_STATE();
     case 81:
-      if (lookahead == 'n') ADVANCE(112);
+      if (lookahead == 'm') ADVANCE(100);
       END_STATE();
     case 82:
-      if (lookahead == 'n') ADVANCE(256);
+      if (lookahead == 'm') ADVANCE(66);
       END_STATE();
     case 83:
-      if (lookahead == 'n') ADVANCE(38);
+      if (lookahead == 'm') ADVANCE(29);
       END_STATE();
     case 84:
-      if (lookahead == 'n') ADVANCE(159);
+      if (lookahead == 'm') ADVANCE(51);
       END_STATE();
     case 85:
-      if (lookahead == 'n') ADVANCE(118);
+      if (lookahead == 'n') ADVANCE(142);
+      if (lookahead == 'x') ADVANCE(48);
       END_STATE();
     case 86:
-      if (lookahead == 'n') ADVANCE(115);
+      if (lookahead == 'n') ADVANCE(272);
       END_STATE();
     case 87:
-      if (lookahead == 'o') ADVANCE(257);
+      if (lookahead == 'n') ADVANCE(38);
       END_STATE();
     case 88:
-      if (lookahead == 'o') ADVANCE(86);
+      if (lookahead == 'n') ADVANCE(259);
       END_STATE();
     case 89:
-      if (lookahead == 'o') ADVANCE(127);
+      if (lookahead == 'n') ADVANCE(172);
       END_STATE();
     case 90:
-      if (lookahead == 'o') ADVANCE(33);
+      if (lookahead == 'n') ADVANCE(123);
       END_STATE();
     case 91:
-      if (lookahead == 'o') ADVANCE(84);
+      if (lookahead == 'n') ADVANCE(130);
       END_STATE();
     case 92:
-      if (lookahead == 'o') ADVANCE(102);
+      if (lookahead == 'n') ADVANCE(126);
       END_STATE();
     case 93:
-      if (lookahead == 'p') ADVANCE(271);
+      if (lookahead == 'n') ADVANCE(44);
       END_STATE();
     case 94:
-      if (lookahead == 'p') ADVANCE(88);
+      if (lookahead == 'o') ADVANCE(273);
       END_STATE();
     case 95:
-      if (lookahead == 'p') ADVANCE(54);
+      if (lookahead == 'o') ADVANCE(93);
       END_STATE();
     case 96:
-      if (lookahead == 'q') ADVANCE(126);
+      if (lookahead == 'o') ADVANCE(139);
       END_STATE();
     case 97:
-      if (lookahead == 'q') ADVANCE(128);
-      if (lookahead == 's') ADVANCE(94);
-      if (lookahead == 't') ADVANCE(106);
+      if (lookahead == 'o') ADVANCE(32);
       END_STATE();
     case 98:
-      if (lookahead == 'r') ADVANCE(214);
+      if (lookahead == 'o') ADVANCE(88);
       END_STATE();
     case 99:
-      if (lookahead == 'r') ADVANCE(254);
+      if (lookahead == 'o') ADVANCE(92);
       END_STATE();
     case 100:
-      if (lookahead == 'r') ADVANCE(32);
+      if (lookahead == 'o') ADVANCE(112);
       END_STATE();
     case 101:
-      if (lookahead == 'r') ADVANCE(113);
+      if (lookahead == 'o') ADVANCE(89);
       END_STATE();
     case 102:
-      if (lookahead == 'r') ADVANCE(131);
+      if (lookahead == 'o') ADVANCE(104);
       END_STATE();
     case 103:
-      if (lookahead == 'r') ADVANCE(117);
+      if (lookahead == 'p') ADVANCE(287);
       END_STATE();
     case 104:
-      if (lookahead == 'r') ADVANCE(109);
+      if (lookahead == 'p') ADVANCE(46);
       END_STATE();
     case 105:
-      if (lookahead == 'r') ADVANCE(77);
+      if (lookahead == 'p') ADVANCE(56);
       END_STATE();
     case 106:
-      if (lookahead == 'r') ADVANCE(65);
+      if (lookahead == 'p') ADVANCE(99);
       END_STATE();
     case 107:
-      if (lookahead == 'r') ADVANCE(53);
+      if (lookahead == 'q') ADVANCE(138);
       END_STATE();
     case 108:
-      if (lookahead == 's') ADVANCE(266);
+      if (lookahead == 'q') ADVANCE(140);
+      if (lookahead == 's') ADVANCE(106);
+      if (lookahead == 't') ADVANCE(117);
       END_STATE();
     case 109:
-      if (lookahead == 's') ADVANCE(270);
+      if (lookahead == 'r') ADVANCE(227);
       END_STATE();
     case 110:
-      if (lookahead == 's') ADVANCE(265);
+      if (lookahead == 'r') ADVANCE(270);
       END_STATE();
     case 111:
-      if (lookahead == 's') ADVANCE(234);
+      if (lookahead == 'r') ADVANCE(33);
       END_STATE();
     case 112:
-      if (lookahead == 's') ADVANCE(124);
+      if (lookahead == 'r') ADVANCE(144);
       END_STATE();
     case 113:
-      if (lookahead == 's') ADVANCE(66);
+      if (lookahead == 'r') ADVANCE(124);
       END_STATE();
     case 114:
-      if (lookahead == 's') ADVANCE(119);
+      if (lookahead == 'r') ADVANCE(129);
       END_STATE();
     case 115:
-      if (lookahead == 's') ADVANCE(45);
+      if (lookahead == 'r') ADVANCE(80);
       END_STATE();
     case 116:
-      if (lookahead == 't') ADVANCE(272);
+      if (lookahead == 'r') ADVANCE(120);
       END_STATE();
     case 117:
-      if (lookahead == 't') ADVANCE(240);
+      if (lookahead == 'r') ADVANCE(68);
       END_STATE();
     case 118:
-      if (lookahead == 't') ADVANCE(250);
+      if (lookahead == 'r') ADVANCE(57);
       END_STATE();
     case 119:
-      if (lookahead == 't') ADVANCE(242);
+      if (lookahead == 's') ADVANCE(282);
       END_STATE();
     case 120:
-      if (lookahead == 't') ADVANCE(244);
+      if (lookahead == 's') ADVANCE(286);
       END_STATE();
     case 121:
-      if (lookahead == 't') ADVANCE(108);
+      if (lookahead == 's') ADVANCE(281);
       END_STATE();
     case 122:
-      if (lookahead == 't') ADVANCE(106);
+      if (lookahead == 's') ADVANCE(247);
       END_STATE();
     case 123:
-      if (lookahead == 't') ADVANCE(34);
+      if (lookahead == 's') ADVANCE(136);
       END_STATE();
     case 124:
-      if (lookahead == 't') ADVANCE(35);
+      if (lookahead == 's') ADVANCE(69);
       END_STATE();
     case 125:
-      if (lookahead == 'u') ADVANCE(95);
+      if (lookahead == 's') ADVANCE(131);
       END_STATE();
     case 126:
-      if (lookahead == 'u') ADVANCE(64);
+      if (lookahead == 's') ADVANCE(47);
       END_STATE();
     case 127:
-      if (lookahead == 'u') ADVANCE(120);
+      if (lookahead == 's') ADVANCE(98);
       END_STATE();
     case 128:
-      if (lookahead == 'u') ADVANCE(57);
+      if (lookahead == 't') ADVANCE(288);
       END_STATE();
     case 129:
-      if (lookahead == 'v') ADVANCE(253);
+      if (lookahead == 't') ADVANCE(253);
       END_STATE();
     case 130:
-      if (lookahead == 'x') ADVANCE(46);
+      if (lookahead == 't') ADVANCE(266);
       END_STATE();
     case 131:
-      if (lookahead == 'y') ADVANCE(268);
+      if (lookahead == 't') ADVANCE(255);
       END_STATE();
     case 132:
-      if (lookahead == 'y') ADVANCE(71);
+      if (lookahead == 't') ADVANCE(257);
       END_STATE();
     case 133:
-      if (lookahead == '}') ADVANCE(220);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(133);
+      if (lookahead == 't') ADVANCE(119);
       END_STATE();
     case 134:
-      if (lookahead == '}') ADVANCE(225);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(134);
+      if (lookahead == 't') ADVANCE(117);
       END_STATE();
     case 135:
-      if (lookahead == '}') ADVANCE(211);
+      if (lookahead == 't') ADVANCE(34);
       END_STATE();
     case 136:
-      if (lookahead == 'R' ||
-          lookahead == 'W' ||
-          lookahead == 'X' ||
-          lookahead == 'r' ||
-          lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(259);
+      if (lookahead == 't') ADVANCE(35);
       END_STATE();
     case 137:
-      if (lookahead == 'R' ||
-          lookahead == 'W' ||
-          lookahead == 'X' ||
-          lookahead == 'r' ||
-          lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(136);
+      if (lookahead == 'u') ADVANCE(105);
       END_STATE();
     case 138:
+      if (lookahead == 'u') ADVANCE(67);
+      END_STATE();
+    case 139:
+      if (lookahead == 'u') ADVANCE(132);
+      END_STATE();
+    case 140:
+      if (lookahead == 'u') ADVANCE(60);
+      END_STATE();
+    case 141:
+      if (lookahead == 'v') ADVANCE(269);
+      END_STATE();
+    case 142:
+      if (lookahead == 'v') ADVANCE(53);
+      END_STATE();
+    case 143:
+      if (lookahead == 'x') ADVANCE(48);
+      END_STATE();
+    case 144:
+      if (lookahead == 'y') ADVANCE(284);
+      END_STATE();
+    case 145:
+      if (lookahead == 'y') ADVANCE(74);
+      END_STATE();
+    case 146:
+      if (lookahead == '}') ADVANCE(233);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ') ADVANCE(146);
+      END_STATE();
+    case 147:
+      if (lookahead == '}') ADVANCE(238);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ') ADVANCE(147);
+      END_STATE();
+    case 148:
+      if (lookahead == '}') ADVANCE(224);
+      END_STATE();
+    case 149:
       if (lookahead == 'R' ||
           lookahead == 'W' ||
           lookahead == 'X' ||
           lookahead == 'r' ||
           lookahead == 'w' ||
-          lookahead == 'x') ADVANCE(137);
+          lookahead == 'x') ADVANCE(275);
       END_STATE();
-    case 139:
+    case 150:
+      if (lookahead == 'R' ||
+          lookahead == 'W' ||
+          lookahead == 'X' ||
+          lookahead == 'r' ||
+          lookahead == 'w' ||
+          lookahead == 'x') ADVANCE(149);
+      END_STATE();
+    case 151:
+      if (lookahead == 'R' ||
+          lookahead == 'W' ||
+          lookahead == 'X' ||
+          lookahead == 'r' ||
+          lookahead == 'w' ||
+          lookahead == 'x') ADVANCE(150);
+      END_STATE();
+    case 152:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
@@ -2132,920 +2261,931 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           lookahead == 'd' ||
           lookahead == 's') ADVANCE(26);
       END_STATE();
-    case 140:
+    case 153:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
           lookahead == 'c' ||
           lookahead == 'd' ||
-          lookahead == 's') ADVANCE(139);
+          lookahead == 's') ADVANCE(152);
       END_STATE();
-    case 141:
+    case 154:
       if (lookahead == 'C' ||
           lookahead == 'D' ||
           lookahead == 'S' ||
           lookahead == 'c' ||
           lookahead == 'd' ||
-          lookahead == 's') ADVANCE(140);
+          lookahead == 's') ADVANCE(153);
       END_STATE();
-    case 142:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
+    case 155:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(176);
       END_STATE();
-    case 143:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(143);
+    case 156:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(156);
       if (('A' <= lookahead && lookahead <= 'Z') ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(247);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(263);
       END_STATE();
-    case 144:
+    case 157:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(225);
       END_STATE();
-    case 145:
+    case 158:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(293);
       END_STATE();
-    case 146:
+    case 159:
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(237);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(250);
       END_STATE();
-    case 147:
+    case 160:
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(6);
       END_STATE();
-    case 148:
+    case 161:
       if (lookahead != 0 &&
           lookahead != '\n') ADVANCE(21);
       END_STATE();
-    case 149:
-      if (eof) ADVANCE(154);
+    case 162:
+      if (eof) ADVANCE(167);
       ADVANCE_MAP(
-        '!', 276,
+        '!', 292,
         '"', 6,
-        '#', 155,
+        '#', 168,
         '$', 23,
-        '&', 213,
+        '&', 226,
         '\'', 21,
-        '(', 158,
-        ')', 161,
-        '*', 200,
-        '+', 274,
-        ',', 216,
-        '-', 205,
-        '/', 288,
-        ':', 236,
-        ';', 203,
-        '<', 167,
-        '=', 160,
-        '>', 168,
-        '?', 232,
-        '@', 275,
-        'A', 285,
-        'B', 282,
-        'E', 286,
-        'I', 283,
-        'P', 284,
-        'R', 281,
-        'S', 280,
-        '[', 208,
-        ']', 209,
-        '^', 217,
+        '(', 171,
+        ')', 174,
+        '*', 213,
+        '+', 290,
+        ',', 229,
+        '-', 218,
+        '/', 304,
+        ':', 249,
+        ';', 216,
+        '<', 180,
+        '=', 173,
+        '>', 181,
+        '?', 245,
+        '@', 291,
+        'A', 301,
+        'B', 298,
+        'E', 302,
+        'I', 299,
+        'P', 300,
+        'R', 297,
+        'S', 296,
+        '[', 221,
+        ']', 222,
+        '^', 230,
         'a', 36,
         'c', 30,
-        'e', 130,
-        'g', 100,
-        'h', 48,
-        'l', 59,
-        'm', 47,
-        'o', 82,
+        'e', 85,
+        'g', 111,
+        'h', 50,
+        'j', 127,
+        'l', 62,
+        'm', 49,
+        'n', 95,
+        'o', 86,
         'p', 28,
         'r', 42,
-        's', 125,
-        't', 61,
-        'v', 50,
-        '{', 165,
-        '}', 166,
+        's', 137,
+        't', 64,
+        'v', 52,
+        '{', 178,
+        '}', 179,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(149);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
-      END_STATE();
-    case 150:
-      if (eof) ADVANCE(154);
-      ADVANCE_MAP(
-        '#', 155,
-        '(', 158,
-        '*', 200,
-        '-', 205,
-        '/', 202,
-        ';', 203,
-        '<', 167,
-        '=', 160,
-        '>', 168,
-        '?', 232,
-        'A', 285,
-        'B', 282,
-        '[', 208,
-        ']', 209,
-        'a', 36,
-        'e', 130,
-        'r', 55,
-        't', 62,
-        '{', 164,
-        '}', 135,
-        '~', 233,
-        '&', 141,
-        '+', 141,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(151);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
-      END_STATE();
-    case 151:
-      if (eof) ADVANCE(154);
-      ADVANCE_MAP(
-        '#', 155,
-        '(', 158,
-        '*', 200,
-        '-', 205,
-        ';', 203,
-        '<', 167,
-        '=', 160,
-        '>', 168,
-        '?', 232,
-        'A', 285,
-        'B', 282,
-        '[', 208,
-        ']', 209,
-        'a', 36,
-        'e', 130,
-        'r', 55,
-        't', 62,
-        '{', 164,
-        '}', 135,
-        '&', 141,
-        '+', 141,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(151);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
-      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
-      END_STATE();
-    case 152:
-      if (eof) ADVANCE(154);
-      ADVANCE_MAP(
-        '#', 155,
-        '*', 200,
-        '-', 206,
-        '/', 288,
-        ';', 203,
-        '<', 167,
-        '=', 160,
-        '>', 168,
-        'P', 188,
-        'R', 174,
-        'S', 173,
-        '[', 227,
-        ']', 209,
-        'c', 172,
-        'g', 191,
-        'l', 179,
-        '{', 230,
-        '}', 166,
-        '~', 233,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(153);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 153:
-      if (eof) ADVANCE(154);
-      ADVANCE_MAP(
-        '#', 155,
-        '*', 200,
-        '-', 206,
-        '/', 288,
-        ';', 203,
-        '<', 167,
-        '=', 160,
-        '>', 168,
-        'P', 188,
-        'R', 174,
-        'S', 173,
-        ']', 209,
-        'c', 172,
-        'g', 191,
-        'l', 179,
-        '}', 166,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(153);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 154:
-      ACCEPT_TOKEN(ts_builtin_sym_end);
-      END_STATE();
-    case 155:
-      ACCEPT_TOKEN(sym_comment);
-      if (lookahead != 0 &&
-          lookahead != '\n') ADVANCE(155);
-      END_STATE();
-    case 156:
-      ACCEPT_TOKEN(anon_sym_Bind);
-      END_STATE();
-    case 157:
-      ACCEPT_TOKEN(anon_sym_DASH_GT);
-      END_STATE();
-    case 158:
-      ACCEPT_TOKEN(anon_sym_LPAREN);
-      END_STATE();
-    case 159:
-      ACCEPT_TOKEN(anon_sym_version);
-      END_STATE();
-    case 160:
-      ACCEPT_TOKEN(anon_sym_EQ);
-      if (lookahead == '>') ADVANCE(204);
-      END_STATE();
-    case 161:
-      ACCEPT_TOKEN(anon_sym_RPAREN);
-      END_STATE();
-    case 162:
-      ACCEPT_TOKEN(sym_version);
-      if (lookahead == '-') ADVANCE(229);
-      if (lookahead == '.') ADVANCE(142);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(162);
+          lookahead == ' ') SKIP(162);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(175);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
     case 163:
-      ACCEPT_TOKEN(sym_version);
-      if (lookahead == '.') ADVANCE(142);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(163);
+      if (eof) ADVANCE(167);
+      ADVANCE_MAP(
+        '#', 168,
+        '(', 171,
+        '*', 213,
+        '-', 218,
+        '/', 215,
+        ';', 216,
+        '<', 180,
+        '=', 173,
+        '>', 181,
+        '?', 245,
+        'A', 301,
+        'B', 298,
+        '[', 221,
+        ']', 222,
+        'a', 36,
+        'e', 143,
+        'r', 58,
+        't', 65,
+        '{', 177,
+        '}', 148,
+        '~', 246,
+        '&', 154,
+        '+', 154,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(164);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(241);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
     case 164:
-      ACCEPT_TOKEN(anon_sym_LBRACE);
+      if (eof) ADVANCE(167);
+      ADVANCE_MAP(
+        '#', 168,
+        '(', 171,
+        '*', 213,
+        '-', 218,
+        ';', 216,
+        '<', 180,
+        '=', 173,
+        '>', 181,
+        '?', 245,
+        'A', 301,
+        'B', 298,
+        '[', 221,
+        ']', 222,
+        'a', 36,
+        'e', 143,
+        'r', 58,
+        't', 65,
+        '{', 177,
+        '}', 148,
+        '&', 154,
+        '+', 154,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(164);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(241);
+      if (('C' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
     case 165:
-      ACCEPT_TOKEN(anon_sym_LBRACE);
-      if (lookahead == '{') ADVANCE(210);
+      if (eof) ADVANCE(167);
+      ADVANCE_MAP(
+        '#', 168,
+        '*', 213,
+        '-', 219,
+        '/', 304,
+        ';', 216,
+        '<', 180,
+        '=', 173,
+        '>', 181,
+        'P', 201,
+        'R', 187,
+        'S', 186,
+        '[', 240,
+        ']', 222,
+        'c', 185,
+        'g', 204,
+        'l', 192,
+        '{', 243,
+        '}', 179,
+        '~', 246,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(166);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(306);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 166:
-      ACCEPT_TOKEN(anon_sym_RBRACE);
+      if (eof) ADVANCE(167);
+      ADVANCE_MAP(
+        '#', 168,
+        '*', 213,
+        '-', 219,
+        '/', 304,
+        ';', 216,
+        '<', 180,
+        '=', 173,
+        '>', 181,
+        'P', 201,
+        'R', 187,
+        'S', 186,
+        ']', 222,
+        'c', 185,
+        'g', 204,
+        'l', 192,
+        '}', 179,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(166);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(306);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 167:
-      ACCEPT_TOKEN(anon_sym_LT);
+      ACCEPT_TOKEN(ts_builtin_sym_end);
       END_STATE();
     case 168:
-      ACCEPT_TOKEN(anon_sym_GT);
+      ACCEPT_TOKEN(sym_comment);
+      if (lookahead != 0 &&
+          lookahead != '\n') ADVANCE(168);
       END_STATE();
     case 169:
+      ACCEPT_TOKEN(anon_sym_Bind);
+      END_STATE();
+    case 170:
+      ACCEPT_TOKEN(anon_sym_DASH_GT);
+      END_STATE();
+    case 171:
+      ACCEPT_TOKEN(anon_sym_LPAREN);
+      END_STATE();
+    case 172:
+      ACCEPT_TOKEN(anon_sym_version);
+      END_STATE();
+    case 173:
+      ACCEPT_TOKEN(anon_sym_EQ);
+      if (lookahead == '>') ADVANCE(217);
+      END_STATE();
+    case 174:
+      ACCEPT_TOKEN(anon_sym_RPAREN);
+      END_STATE();
+    case 175:
+      ACCEPT_TOKEN(sym_version);
+      if (lookahead == '-') ADVANCE(242);
+      if (lookahead == '.') ADVANCE(155);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(175);
+      END_STATE();
+    case 176:
+      ACCEPT_TOKEN(sym_version);
+      if (lookahead == '.') ADVANCE(155);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(176);
+      END_STATE();
+    case 177:
+      ACCEPT_TOKEN(anon_sym_LBRACE);
+      END_STATE();
+    case 178:
+      ACCEPT_TOKEN(anon_sym_LBRACE);
+      if (lookahead == '{') ADVANCE(223);
+      END_STATE();
+    case 179:
+      ACCEPT_TOKEN(anon_sym_RBRACE);
+      END_STATE();
+    case 180:
+      ACCEPT_TOKEN(anon_sym_LT);
+      END_STATE();
+    case 181:
+      ACCEPT_TOKEN(anon_sym_GT);
+      END_STATE();
+    case 182:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == ':') ADVANCE(146);
+      if (lookahead == ':') ADVANCE(159);
       if (lookahead == '-' ||
           lookahead == '.') ADVANCE(27);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(169);
-      END_STATE();
-    case 170:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(187);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 171:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(239);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 172:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'a') ADVANCE(184);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 173:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'c') ADVANCE(178);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 174:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(189);
-      if (lookahead == 'o') ADVANCE(182);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 175:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(249);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 176:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(186);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 177:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'e') ADVANCE(194);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 178:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'h') ADVANCE(176);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 179:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(185);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 180:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(192);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 181:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'i') ADVANCE(197);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 182:
-      ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'l') ADVANCE(175);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(182);
       END_STATE();
     case 183:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'l') ADVANCE(263);
+      if (lookahead == 'a') ADVANCE(200);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 184:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'l') ADVANCE(183);
+      if (lookahead == 'a') ADVANCE(252);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 185:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'm') ADVANCE(181);
+      if (lookahead == 'a') ADVANCE(197);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('b' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 186:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'm') ADVANCE(171);
+      if (lookahead == 'c') ADVANCE(191);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 187:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'n') ADVANCE(196);
+      if (lookahead == 'e') ADVANCE(202);
+      if (lookahead == 'o') ADVANCE(195);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 188:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'o') ADVANCE(190);
+      if (lookahead == 'e') ADVANCE(265);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 189:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'q') ADVANCE(198);
+      if (lookahead == 'e') ADVANCE(199);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 190:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(195);
+      if (lookahead == 'e') ADVANCE(207);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 191:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(170);
+      if (lookahead == 'h') ADVANCE(189);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 192:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'r') ADVANCE(177);
+      if (lookahead == 'i') ADVANCE(198);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 193:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 's') ADVANCE(267);
+      if (lookahead == 'i') ADVANCE(205);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 194:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 's') ADVANCE(235);
+      if (lookahead == 'i') ADVANCE(210);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 195:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(241);
+      if (lookahead == 'l') ADVANCE(188);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 196:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(251);
+      if (lookahead == 'l') ADVANCE(279);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 197:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 't') ADVANCE(193);
+      if (lookahead == 'l') ADVANCE(196);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 198:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
-      if (lookahead == 'u') ADVANCE(180);
+      if (lookahead == 'm') ADVANCE(194);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 199:
       ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'm') ADVANCE(184);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 200:
-      ACCEPT_TOKEN(anon_sym_STAR);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'n') ADVANCE(209);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 201:
-      ACCEPT_TOKEN(anon_sym_DASH_LPAREN);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'o') ADVANCE(203);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 202:
-      ACCEPT_TOKEN(sym_path_regex);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(202);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'q') ADVANCE(211);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 203:
-      ACCEPT_TOKEN(anon_sym_SEMI);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'r') ADVANCE(208);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 204:
-      ACCEPT_TOKEN(anon_sym_EQ_GT);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'r') ADVANCE(183);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 205:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '(') ADVANCE(201);
-      if (lookahead == '>') ADVANCE(157);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'r') ADVANCE(190);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 206:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(157);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 's') ADVANCE(283);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 207:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(157);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 's') ADVANCE(248);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 208:
-      ACCEPT_TOKEN(anon_sym_LBRACK);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(254);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 209:
-      ACCEPT_TOKEN(anon_sym_RBRACK);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(267);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 210:
-      ACCEPT_TOKEN(anon_sym_LBRACE_LBRACE);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 't') ADVANCE(206);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 211:
-      ACCEPT_TOKEN(anon_sym_RBRACE_RBRACE);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
+      if (lookahead == 'u') ADVANCE(193);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 212:
-      ACCEPT_TOKEN(aux_sym_port_stop_token1);
-      if (lookahead == '-') ADVANCE(144);
+      ACCEPT_TOKEN(aux_sym_selector_name_token1);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
     case 213:
-      ACCEPT_TOKEN(sym_reflect_stop);
+      ACCEPT_TOKEN(anon_sym_STAR);
       END_STATE();
     case 214:
-      ACCEPT_TOKEN(anon_sym_Err);
+      ACCEPT_TOKEN(anon_sym_DASH_LPAREN);
       END_STATE();
     case 215:
-      ACCEPT_TOKEN(anon_sym_Err);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      ACCEPT_TOKEN(sym_path_regex);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ') ADVANCE(215);
       END_STATE();
     case 216:
-      ACCEPT_TOKEN(anon_sym_COMMA);
+      ACCEPT_TOKEN(anon_sym_SEMI);
       END_STATE();
     case 217:
-      ACCEPT_TOKEN(anon_sym_CARET);
+      ACCEPT_TOKEN(anon_sym_EQ_GT);
       END_STATE();
     case 218:
-      ACCEPT_TOKEN(aux_sym_point_token1);
-      if (lookahead == 'o') ADVANCE(258);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '(') ADVANCE(214);
+      if (lookahead == '>') ADVANCE(170);
       END_STATE();
     case 219:
-      ACCEPT_TOKEN(aux_sym_point_token1);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '>') ADVANCE(170);
       END_STATE();
     case 220:
-      ACCEPT_TOKEN(aux_sym_point_token2);
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '>') ADVANCE(170);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 221:
-      ACCEPT_TOKEN(aux_sym_point_token2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(221);
+      ACCEPT_TOKEN(anon_sym_LBRACK);
       END_STATE();
     case 222:
-      ACCEPT_TOKEN(sym_point_text);
-      if (lookahead == 'r') ADVANCE(215);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      ACCEPT_TOKEN(anon_sym_RBRACK);
       END_STATE();
     case 223:
-      ACCEPT_TOKEN(sym_point_text);
-      if (lookahead == 'r') ADVANCE(222);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      ACCEPT_TOKEN(anon_sym_LBRACE_LBRACE);
       END_STATE();
     case 224:
-      ACCEPT_TOKEN(sym_point_text);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(224);
+      ACCEPT_TOKEN(anon_sym_RBRACE_RBRACE);
       END_STATE();
     case 225:
-      ACCEPT_TOKEN(sym_variable);
+      ACCEPT_TOKEN(aux_sym_port_stop_token1);
+      if (lookahead == '-') ADVANCE(157);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(225);
       END_STATE();
     case 226:
-      ACCEPT_TOKEN(sym_variable);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(226);
+      ACCEPT_TOKEN(sym_reflect_stop);
       END_STATE();
     case 227:
-      ACCEPT_TOKEN(anon_sym_LBRACK2);
+      ACCEPT_TOKEN(anon_sym_Err);
       END_STATE();
     case 228:
-      ACCEPT_TOKEN(sym_count_range);
-      if (lookahead == '-') ADVANCE(229);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(228);
+      ACCEPT_TOKEN(anon_sym_Err);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(237);
       END_STATE();
     case 229:
-      ACCEPT_TOKEN(sym_count_range);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(229);
+      ACCEPT_TOKEN(anon_sym_COMMA);
       END_STATE();
     case 230:
-      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      ACCEPT_TOKEN(anon_sym_CARET);
       END_STATE();
     case 231:
-      ACCEPT_TOKEN(anon_sym_LBRACE2);
-      if (lookahead == '{') ADVANCE(210);
+      ACCEPT_TOKEN(aux_sym_point_token1);
+      if (lookahead == 'o') ADVANCE(274);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 232:
-      ACCEPT_TOKEN(anon_sym_QMARK);
+      ACCEPT_TOKEN(aux_sym_point_token1);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
     case 233:
-      ACCEPT_TOKEN(anon_sym_TILDE);
+      ACCEPT_TOKEN(aux_sym_point_token2);
       END_STATE();
     case 234:
-      ACCEPT_TOKEN(anon_sym_Requires);
+      ACCEPT_TOKEN(aux_sym_point_token2);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(234);
       END_STATE();
     case 235:
+      ACCEPT_TOKEN(sym_point_text);
+      if (lookahead == 'r') ADVANCE(228);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(237);
+      END_STATE();
+    case 236:
+      ACCEPT_TOKEN(sym_point_text);
+      if (lookahead == 'r') ADVANCE(235);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(237);
+      END_STATE();
+    case 237:
+      ACCEPT_TOKEN(sym_point_text);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(237);
+      END_STATE();
+    case 238:
+      ACCEPT_TOKEN(sym_variable);
+      END_STATE();
+    case 239:
+      ACCEPT_TOKEN(sym_variable);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(239);
+      END_STATE();
+    case 240:
+      ACCEPT_TOKEN(anon_sym_LBRACK2);
+      END_STATE();
+    case 241:
+      ACCEPT_TOKEN(sym_count_range);
+      if (lookahead == '-') ADVANCE(242);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(241);
+      END_STATE();
+    case 242:
+      ACCEPT_TOKEN(sym_count_range);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(242);
+      END_STATE();
+    case 243:
+      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      END_STATE();
+    case 244:
+      ACCEPT_TOKEN(anon_sym_LBRACE2);
+      if (lookahead == '{') ADVANCE(223);
+      END_STATE();
+    case 245:
+      ACCEPT_TOKEN(anon_sym_QMARK);
+      END_STATE();
+    case 246:
+      ACCEPT_TOKEN(anon_sym_TILDE);
+      END_STATE();
+    case 247:
+      ACCEPT_TOKEN(anon_sym_Requires);
+      END_STATE();
+    case 248:
       ACCEPT_TOKEN(anon_sym_Requires);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
-    case 236:
+    case 249:
       ACCEPT_TOKEN(anon_sym_COLON);
       END_STATE();
-    case 237:
+    case 250:
       ACCEPT_TOKEN(sym_kind_point);
-      if (lookahead == ':') ADVANCE(146);
+      if (lookahead == ':') ADVANCE(159);
       if (lookahead == '-' ||
           lookahead == '.' ||
           ('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(237);
-      END_STATE();
-    case 238:
-      ACCEPT_TOKEN(anon_sym_Schema);
-      END_STATE();
-    case 239:
-      ACCEPT_TOKEN(anon_sym_Schema);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 240:
-      ACCEPT_TOKEN(anon_sym_Port);
-      END_STATE();
-    case 241:
-      ACCEPT_TOKEN(anon_sym_Port);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 242:
-      ACCEPT_TOKEN(anon_sym_request);
-      END_STATE();
-    case 243:
-      ACCEPT_TOKEN(anon_sym_response);
-      END_STATE();
-    case 244:
-      ACCEPT_TOKEN(anon_sym_timeout);
-      END_STATE();
-    case 245:
-      ACCEPT_TOKEN(anon_sym_exec);
-      END_STATE();
-    case 246:
-      ACCEPT_TOKEN(anon_sym_total);
-      END_STATE();
-    case 247:
-      ACCEPT_TOKEN(sym_quantity);
-      if (('A' <= lookahead && lookahead <= 'Z') ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(247);
-      END_STATE();
-    case 248:
-      ACCEPT_TOKEN(anon_sym_Role);
-      END_STATE();
-    case 249:
-      ACCEPT_TOKEN(anon_sym_Role);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 250:
-      ACCEPT_TOKEN(anon_sym_grant);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(250);
       END_STATE();
     case 251:
+      ACCEPT_TOKEN(anon_sym_Schema);
+      END_STATE();
+    case 252:
+      ACCEPT_TOKEN(anon_sym_Schema);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+      END_STATE();
+    case 253:
+      ACCEPT_TOKEN(anon_sym_Port);
+      END_STATE();
+    case 254:
+      ACCEPT_TOKEN(anon_sym_Port);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+      END_STATE();
+    case 255:
+      ACCEPT_TOKEN(anon_sym_request);
+      END_STATE();
+    case 256:
+      ACCEPT_TOKEN(anon_sym_response);
+      END_STATE();
+    case 257:
+      ACCEPT_TOKEN(anon_sym_timeout);
+      END_STATE();
+    case 258:
+      ACCEPT_TOKEN(anon_sym_envelope);
+      END_STATE();
+    case 259:
+      ACCEPT_TOKEN(anon_sym_json);
+      END_STATE();
+    case 260:
+      ACCEPT_TOKEN(anon_sym_none);
+      END_STATE();
+    case 261:
+      ACCEPT_TOKEN(anon_sym_exec);
+      END_STATE();
+    case 262:
+      ACCEPT_TOKEN(anon_sym_total);
+      END_STATE();
+    case 263:
+      ACCEPT_TOKEN(sym_quantity);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(263);
+      END_STATE();
+    case 264:
+      ACCEPT_TOKEN(anon_sym_Role);
+      END_STATE();
+    case 265:
+      ACCEPT_TOKEN(anon_sym_Role);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+      END_STATE();
+    case 266:
+      ACCEPT_TOKEN(anon_sym_grant);
+      END_STATE();
+    case 267:
       ACCEPT_TOKEN(anon_sym_grant);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
-    case 252:
+    case 268:
       ACCEPT_TOKEN(anon_sym_perm);
       END_STATE();
-    case 253:
+    case 269:
       ACCEPT_TOKEN(anon_sym_priv);
       END_STATE();
-    case 254:
+    case 270:
       ACCEPT_TOKEN(anon_sym_super);
       END_STATE();
-    case 255:
+    case 271:
       ACCEPT_TOKEN(anon_sym_role);
       END_STATE();
-    case 256:
+    case 272:
       ACCEPT_TOKEN(anon_sym_on);
       END_STATE();
-    case 257:
+    case 273:
       ACCEPT_TOKEN(anon_sym_to);
       END_STATE();
-    case 258:
+    case 274:
       ACCEPT_TOKEN(anon_sym_to);
-      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(219);
+      if ((!eof && set_contains(aux_sym_point_token1_character_set_1, 11, lookahead))) ADVANCE(232);
       END_STATE();
-    case 259:
+    case 275:
       ACCEPT_TOKEN(sym_permission_mask);
       END_STATE();
-    case 260:
+    case 276:
       ACCEPT_TOKEN(sym_privilege);
       if (lookahead == '*' ||
           lookahead == '-' ||
           ('0' <= lookahead && lookahead <= ':') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(260);
-      END_STATE();
-    case 261:
-      ACCEPT_TOKEN(anon_sym_LT2);
-      END_STATE();
-    case 262:
-      ACCEPT_TOKEN(anon_sym_call);
-      END_STATE();
-    case 263:
-      ACCEPT_TOKEN(anon_sym_call);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 264:
-      ACCEPT_TOKEN(anon_sym_ack);
-      END_STATE();
-    case 265:
-      ACCEPT_TOKEN(anon_sym_retries);
-      END_STATE();
-    case 266:
-      ACCEPT_TOKEN(anon_sym_limits);
-      END_STATE();
-    case 267:
-      ACCEPT_TOKEN(anon_sym_limits);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(199);
-      END_STATE();
-    case 268:
-      ACCEPT_TOKEN(anon_sym_memory);
-      END_STATE();
-    case 269:
-      ACCEPT_TOKEN(anon_sym_payload);
-      END_STATE();
-    case 270:
-      ACCEPT_TOKEN(anon_sym_headers);
-      END_STATE();
-    case 271:
-      ACCEPT_TOKEN(anon_sym_App);
-      END_STATE();
-    case 272:
-      ACCEPT_TOKEN(anon_sym_Set);
-      END_STATE();
-    case 273:
-      ACCEPT_TOKEN(anon_sym_Install);
-      END_STATE();
-    case 274:
-      ACCEPT_TOKEN(anon_sym_PLUS);
-      END_STATE();
-    case 275:
-      ACCEPT_TOKEN(anon_sym_AT);
-      END_STATE();
-    case 276:
-      ACCEPT_TOKEN(anon_sym_BANG);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(276);
       END_STATE();
     case 277:
-      ACCEPT_TOKEN(sym_app_key);
-      if (lookahead == '-' ||
-          lookahead == '.') ADVANCE(145);
+      ACCEPT_TOKEN(anon_sym_LT2);
+      END_STATE();
+    case 278:
+      ACCEPT_TOKEN(anon_sym_call);
+      END_STATE();
+    case 279:
+      ACCEPT_TOKEN(anon_sym_call);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(277);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
       END_STATE();
-    case 278:
+    case 280:
+      ACCEPT_TOKEN(anon_sym_ack);
+      END_STATE();
+    case 281:
+      ACCEPT_TOKEN(anon_sym_retries);
+      END_STATE();
+    case 282:
+      ACCEPT_TOKEN(anon_sym_limits);
+      END_STATE();
+    case 283:
+      ACCEPT_TOKEN(anon_sym_limits);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(212);
+      END_STATE();
+    case 284:
+      ACCEPT_TOKEN(anon_sym_memory);
+      END_STATE();
+    case 285:
+      ACCEPT_TOKEN(anon_sym_payload);
+      END_STATE();
+    case 286:
+      ACCEPT_TOKEN(anon_sym_headers);
+      END_STATE();
+    case 287:
+      ACCEPT_TOKEN(anon_sym_App);
+      END_STATE();
+    case 288:
+      ACCEPT_TOKEN(anon_sym_Set);
+      END_STATE();
+    case 289:
+      ACCEPT_TOKEN(anon_sym_Install);
+      END_STATE();
+    case 290:
+      ACCEPT_TOKEN(anon_sym_PLUS);
+      END_STATE();
+    case 291:
+      ACCEPT_TOKEN(anon_sym_AT);
+      END_STATE();
+    case 292:
+      ACCEPT_TOKEN(anon_sym_BANG);
+      END_STATE();
+    case 293:
+      ACCEPT_TOKEN(sym_app_key);
+      if (lookahead == '-' ||
+          lookahead == '.') ADVANCE(158);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(293);
+      END_STATE();
+    case 294:
       ACCEPT_TOKEN(aux_sym_app_value_token1);
       if (lookahead == '\t' ||
           (0x0b <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
           lookahead == '$' ||
           lookahead == ',' ||
-          lookahead == '}') ADVANCE(155);
+          lookahead == '}') ADVANCE(168);
       if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(278);
+          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(294);
       END_STATE();
-    case 279:
+    case 295:
       ACCEPT_TOKEN(aux_sym_app_value_token1);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ' &&
           lookahead != '$' &&
           lookahead != ',' &&
-          lookahead != '}') ADVANCE(279);
+          lookahead != '}') ADVANCE(295);
       END_STATE();
-    case 280:
+    case 296:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'c') ADVANCE(58);
-      if (lookahead == 'e') ADVANCE(116);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'c') ADVANCE(61);
+      if (lookahead == 'e') ADVANCE(128);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 281:
+    case 297:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'e') ADVANCE(96);
-      if (lookahead == 'o') ADVANCE(73);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'e') ADVANCE(107);
+      if (lookahead == 'o') ADVANCE(76);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 282:
+    case 298:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'i') ADVANCE(83);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'i') ADVANCE(87);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 283:
+    case 299:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'n') ADVANCE(112);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'n') ADVANCE(123);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 284:
+    case 300:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'o') ADVANCE(103);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'o') ADVANCE(114);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 285:
+    case 301:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'p') ADVANCE(93);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'p') ADVANCE(103);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 286:
+    case 302:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (lookahead == 'r') ADVANCE(98);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (lookahead == 'r') ADVANCE(109);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 287:
+    case 303:
       ACCEPT_TOKEN(aux_sym_router_line_token1);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(287);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(303);
       END_STATE();
-    case 288:
+    case 304:
       ACCEPT_TOKEN(aux_sym_router_line_token2);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ') ADVANCE(288);
+          lookahead != ' ') ADVANCE(304);
       END_STATE();
-    case 289:
+    case 305:
       ACCEPT_TOKEN(sym_string);
       END_STATE();
-    case 290:
+    case 306:
       ACCEPT_TOKEN(sym_integer);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(290);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(306);
       END_STATE();
     default:
       return false;
@@ -3054,330 +3194,350 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
 
 static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
-  [1] = {.lex_state = 150},
-  [2] = {.lex_state = 152},
-  [3] = {.lex_state = 152},
-  [4] = {.lex_state = 152},
-  [5] = {.lex_state = 152},
+  [1] = {.lex_state = 163},
+  [2] = {.lex_state = 165},
+  [3] = {.lex_state = 165},
+  [4] = {.lex_state = 165},
+  [5] = {.lex_state = 165},
   [6] = {.lex_state = 10},
-  [7] = {.lex_state = 152},
-  [8] = {.lex_state = 152},
-  [9] = {.lex_state = 152},
-  [10] = {.lex_state = 152},
-  [11] = {.lex_state = 152},
-  [12] = {.lex_state = 152},
-  [13] = {.lex_state = 152},
-  [14] = {.lex_state = 152},
-  [15] = {.lex_state = 152},
-  [16] = {.lex_state = 152},
-  [17] = {.lex_state = 152},
-  [18] = {.lex_state = 152},
-  [19] = {.lex_state = 152},
-  [20] = {.lex_state = 152},
-  [21] = {.lex_state = 152},
-  [22] = {.lex_state = 152},
-  [23] = {.lex_state = 152},
-  [24] = {.lex_state = 152},
-  [25] = {.lex_state = 152},
-  [26] = {.lex_state = 152},
-  [27] = {.lex_state = 152},
+  [7] = {.lex_state = 165},
+  [8] = {.lex_state = 165},
+  [9] = {.lex_state = 165},
+  [10] = {.lex_state = 165},
+  [11] = {.lex_state = 165},
+  [12] = {.lex_state = 165},
+  [13] = {.lex_state = 165},
+  [14] = {.lex_state = 165},
+  [15] = {.lex_state = 165},
+  [16] = {.lex_state = 165},
+  [17] = {.lex_state = 165},
+  [18] = {.lex_state = 165},
+  [19] = {.lex_state = 165},
+  [20] = {.lex_state = 165},
+  [21] = {.lex_state = 165},
+  [22] = {.lex_state = 165},
+  [23] = {.lex_state = 165},
+  [24] = {.lex_state = 165},
+  [25] = {.lex_state = 165},
+  [26] = {.lex_state = 165},
+  [27] = {.lex_state = 165},
   [28] = {.lex_state = 10},
-  [29] = {.lex_state = 150},
-  [30] = {.lex_state = 150},
-  [31] = {.lex_state = 0},
-  [32] = {.lex_state = 0},
-  [33] = {.lex_state = 152},
+  [29] = {.lex_state = 2},
+  [30] = {.lex_state = 2},
+  [31] = {.lex_state = 163},
+  [32] = {.lex_state = 2},
+  [33] = {.lex_state = 163},
   [34] = {.lex_state = 0},
-  [35] = {.lex_state = 2},
-  [36] = {.lex_state = 2},
+  [35] = {.lex_state = 0},
+  [36] = {.lex_state = 0},
   [37] = {.lex_state = 0},
-  [38] = {.lex_state = 0},
-  [39] = {.lex_state = 0},
-  [40] = {.lex_state = 2},
-  [41] = {.lex_state = 150},
-  [42] = {.lex_state = 8},
-  [43] = {.lex_state = 8},
-  [44] = {.lex_state = 150},
-  [45] = {.lex_state = 150},
-  [46] = {.lex_state = 150},
-  [47] = {.lex_state = 150},
-  [48] = {.lex_state = 150},
-  [49] = {.lex_state = 8},
-  [50] = {.lex_state = 7},
-  [51] = {.lex_state = 7},
-  [52] = {.lex_state = 7},
-  [53] = {.lex_state = 1},
-  [54] = {.lex_state = 1},
-  [55] = {.lex_state = 1},
-  [56] = {.lex_state = 150},
-  [57] = {.lex_state = 2},
-  [58] = {.lex_state = 2},
-  [59] = {.lex_state = 150},
-  [60] = {.lex_state = 150},
-  [61] = {.lex_state = 10},
-  [62] = {.lex_state = 150},
+  [38] = {.lex_state = 2},
+  [39] = {.lex_state = 2},
+  [40] = {.lex_state = 165},
+  [41] = {.lex_state = 0},
+  [42] = {.lex_state = 1},
+  [43] = {.lex_state = 1},
+  [44] = {.lex_state = 1},
+  [45] = {.lex_state = 0},
+  [46] = {.lex_state = 7},
+  [47] = {.lex_state = 8},
+  [48] = {.lex_state = 7},
+  [49] = {.lex_state = 163},
+  [50] = {.lex_state = 8},
+  [51] = {.lex_state = 163},
+  [52] = {.lex_state = 163},
+  [53] = {.lex_state = 8},
+  [54] = {.lex_state = 7},
+  [55] = {.lex_state = 163},
+  [56] = {.lex_state = 163},
+  [57] = {.lex_state = 163},
+  [58] = {.lex_state = 163},
+  [59] = {.lex_state = 0},
+  [60] = {.lex_state = 163},
+  [61] = {.lex_state = 163},
+  [62] = {.lex_state = 2},
   [63] = {.lex_state = 10},
-  [64] = {.lex_state = 10},
-  [65] = {.lex_state = 150},
-  [66] = {.lex_state = 0},
+  [64] = {.lex_state = 163},
+  [65] = {.lex_state = 163},
+  [66] = {.lex_state = 2},
   [67] = {.lex_state = 0},
-  [68] = {.lex_state = 0},
+  [68] = {.lex_state = 10},
   [69] = {.lex_state = 0},
-  [70] = {.lex_state = 0},
+  [70] = {.lex_state = 10},
   [71] = {.lex_state = 0},
-  [72] = {.lex_state = 150},
+  [72] = {.lex_state = 0},
   [73] = {.lex_state = 0},
-  [74] = {.lex_state = 150},
-  [75] = {.lex_state = 2},
+  [74] = {.lex_state = 0},
+  [75] = {.lex_state = 0},
   [76] = {.lex_state = 0},
-  [77] = {.lex_state = 0},
-  [78] = {.lex_state = 0},
-  [79] = {.lex_state = 0},
+  [77] = {.lex_state = 2},
+  [78] = {.lex_state = 2},
+  [79] = {.lex_state = 2},
   [80] = {.lex_state = 0},
-  [81] = {.lex_state = 0},
-  [82] = {.lex_state = 0},
+  [81] = {.lex_state = 9},
+  [82] = {.lex_state = 9},
   [83] = {.lex_state = 0},
   [84] = {.lex_state = 0},
   [85] = {.lex_state = 0},
   [86] = {.lex_state = 0},
   [87] = {.lex_state = 0},
-  [88] = {.lex_state = 0},
-  [89] = {.lex_state = 9},
-  [90] = {.lex_state = 9},
-  [91] = {.lex_state = 9},
-  [92] = {.lex_state = 0},
+  [88] = {.lex_state = 163},
+  [89] = {.lex_state = 0},
+  [90] = {.lex_state = 0},
+  [91] = {.lex_state = 0},
+  [92] = {.lex_state = 163},
   [93] = {.lex_state = 0},
-  [94] = {.lex_state = 150},
+  [94] = {.lex_state = 9},
   [95] = {.lex_state = 0},
   [96] = {.lex_state = 0},
-  [97] = {.lex_state = 5},
-  [98] = {.lex_state = 0},
-  [99] = {.lex_state = 0},
+  [97] = {.lex_state = 0},
+  [98] = {.lex_state = 13},
+  [99] = {.lex_state = 5},
   [100] = {.lex_state = 0},
-  [101] = {.lex_state = 20},
-  [102] = {.lex_state = 5},
-  [103] = {.lex_state = 150},
-  [104] = {.lex_state = 0},
-  [105] = {.lex_state = 20},
-  [106] = {.lex_state = 150},
-  [107] = {.lex_state = 20},
+  [101] = {.lex_state = 0},
+  [102] = {.lex_state = 13},
+  [103] = {.lex_state = 0},
+  [104] = {.lex_state = 13},
+  [105] = {.lex_state = 0},
+  [106] = {.lex_state = 163},
+  [107] = {.lex_state = 0},
   [108] = {.lex_state = 0},
-  [109] = {.lex_state = 150},
-  [110] = {.lex_state = 0},
-  [111] = {.lex_state = 5},
-  [112] = {.lex_state = 0},
+  [109] = {.lex_state = 0},
+  [110] = {.lex_state = 5},
+  [111] = {.lex_state = 13},
+  [112] = {.lex_state = 163},
   [113] = {.lex_state = 0},
-  [114] = {.lex_state = 13},
-  [115] = {.lex_state = 13},
-  [116] = {.lex_state = 150},
-  [117] = {.lex_state = 13},
-  [118] = {.lex_state = 150},
-  [119] = {.lex_state = 0},
-  [120] = {.lex_state = 150},
+  [114] = {.lex_state = 20},
+  [115] = {.lex_state = 5},
+  [116] = {.lex_state = 163},
+  [117] = {.lex_state = 0},
+  [118] = {.lex_state = 20},
+  [119] = {.lex_state = 163},
+  [120] = {.lex_state = 20},
   [121] = {.lex_state = 0},
   [122] = {.lex_state = 0},
-  [123] = {.lex_state = 0},
-  [124] = {.lex_state = 5},
-  [125] = {.lex_state = 2},
-  [126] = {.lex_state = 0},
-  [127] = {.lex_state = 0},
-  [128] = {.lex_state = 0},
-  [129] = {.lex_state = 2},
-  [130] = {.lex_state = 2},
+  [123] = {.lex_state = 163},
+  [124] = {.lex_state = 13},
+  [125] = {.lex_state = 163},
+  [126] = {.lex_state = 13},
+  [127] = {.lex_state = 163},
+  [128] = {.lex_state = 13},
+  [129] = {.lex_state = 0},
+  [130] = {.lex_state = 0},
   [131] = {.lex_state = 0},
-  [132] = {.lex_state = 0},
-  [133] = {.lex_state = 0},
-  [134] = {.lex_state = 0},
+  [132] = {.lex_state = 163},
+  [133] = {.lex_state = 5},
+  [134] = {.lex_state = 5},
   [135] = {.lex_state = 0},
-  [136] = {.lex_state = 5},
+  [136] = {.lex_state = 2},
   [137] = {.lex_state = 2},
   [138] = {.lex_state = 0},
-  [139] = {.lex_state = 5},
-  [140] = {.lex_state = 0},
-  [141] = {.lex_state = 2},
+  [139] = {.lex_state = 4},
+  [140] = {.lex_state = 2},
+  [141] = {.lex_state = 0},
   [142] = {.lex_state = 2},
-  [143] = {.lex_state = 0},
+  [143] = {.lex_state = 4},
   [144] = {.lex_state = 0},
-  [145] = {.lex_state = 13},
+  [145] = {.lex_state = 0},
   [146] = {.lex_state = 4},
-  [147] = {.lex_state = 2},
-  [148] = {.lex_state = 5},
+  [147] = {.lex_state = 5},
+  [148] = {.lex_state = 0},
   [149] = {.lex_state = 2},
-  [150] = {.lex_state = 2},
-  [151] = {.lex_state = 0},
-  [152] = {.lex_state = 4},
-  [153] = {.lex_state = 4},
-  [154] = {.lex_state = 4},
-  [155] = {.lex_state = 2},
+  [150] = {.lex_state = 0},
+  [151] = {.lex_state = 2},
+  [152] = {.lex_state = 2},
+  [153] = {.lex_state = 0},
+  [154] = {.lex_state = 0},
+  [155] = {.lex_state = 0},
   [156] = {.lex_state = 0},
-  [157] = {.lex_state = 0},
-  [158] = {.lex_state = 0},
-  [159] = {.lex_state = 2},
+  [157] = {.lex_state = 4},
+  [158] = {.lex_state = 2},
+  [159] = {.lex_state = 0},
   [160] = {.lex_state = 2},
-  [161] = {.lex_state = 2},
-  [162] = {.lex_state = 2},
-  [163] = {.lex_state = 2},
-  [164] = {.lex_state = 2},
-  [165] = {.lex_state = 4},
-  [166] = {.lex_state = 0},
-  [167] = {.lex_state = 13},
+  [161] = {.lex_state = 0},
+  [162] = {.lex_state = 0},
+  [163] = {.lex_state = 0},
+  [164] = {.lex_state = 13},
+  [165] = {.lex_state = 0},
+  [166] = {.lex_state = 5},
+  [167] = {.lex_state = 0},
   [168] = {.lex_state = 0},
-  [169] = {.lex_state = 0},
-  [170] = {.lex_state = 150},
-  [171] = {.lex_state = 4},
-  [172] = {.lex_state = 150},
-  [173] = {.lex_state = 5},
-  [174] = {.lex_state = 4},
-  [175] = {.lex_state = 0},
-  [176] = {.lex_state = 150},
-  [177] = {.lex_state = 13},
+  [169] = {.lex_state = 2},
+  [170] = {.lex_state = 0},
+  [171] = {.lex_state = 2},
+  [172] = {.lex_state = 2},
+  [173] = {.lex_state = 2},
+  [174] = {.lex_state = 2},
+  [175] = {.lex_state = 2},
+  [176] = {.lex_state = 2},
+  [177] = {.lex_state = 4},
   [178] = {.lex_state = 0},
   [179] = {.lex_state = 13},
-  [180] = {.lex_state = 4},
-  [181] = {.lex_state = 4},
-  [182] = {.lex_state = 0},
+  [180] = {.lex_state = 2},
+  [181] = {.lex_state = 0},
+  [182] = {.lex_state = 2},
   [183] = {.lex_state = 0},
-  [184] = {.lex_state = 18},
-  [185] = {.lex_state = 0},
+  [184] = {.lex_state = 4},
+  [185] = {.lex_state = 4},
   [186] = {.lex_state = 4},
-  [187] = {.lex_state = 13},
+  [187] = {.lex_state = 0},
   [188] = {.lex_state = 0},
-  [189] = {.lex_state = 4},
-  [190] = {.lex_state = 4},
+  [189] = {.lex_state = 18},
+  [190] = {.lex_state = 0},
   [191] = {.lex_state = 0},
-  [192] = {.lex_state = 150},
-  [193] = {.lex_state = 0},
+  [192] = {.lex_state = 0},
+  [193] = {.lex_state = 13},
   [194] = {.lex_state = 0},
-  [195] = {.lex_state = 0},
-  [196] = {.lex_state = 0},
-  [197] = {.lex_state = 150},
-  [198] = {.lex_state = 2},
-  [199] = {.lex_state = 0},
-  [200] = {.lex_state = 2},
+  [195] = {.lex_state = 163},
+  [196] = {.lex_state = 4},
+  [197] = {.lex_state = 4},
+  [198] = {.lex_state = 163},
+  [199] = {.lex_state = 5},
+  [200] = {.lex_state = 0},
   [201] = {.lex_state = 4},
-  [202] = {.lex_state = 17},
-  [203] = {.lex_state = 150},
-  [204] = {.lex_state = 150},
-  [205] = {.lex_state = 0},
-  [206] = {.lex_state = 150},
-  [207] = {.lex_state = 150},
-  [208] = {.lex_state = 150},
-  [209] = {.lex_state = 4},
-  [210] = {.lex_state = 4},
-  [211] = {.lex_state = 5},
-  [212] = {.lex_state = 4},
+  [202] = {.lex_state = 4},
+  [203] = {.lex_state = 163},
+  [204] = {.lex_state = 0},
+  [205] = {.lex_state = 163},
+  [206] = {.lex_state = 0},
+  [207] = {.lex_state = 163},
+  [208] = {.lex_state = 13},
+  [209] = {.lex_state = 0},
+  [210] = {.lex_state = 0},
+  [211] = {.lex_state = 0},
+  [212] = {.lex_state = 13},
   [213] = {.lex_state = 0},
   [214] = {.lex_state = 0},
-  [215] = {.lex_state = 0},
-  [216] = {.lex_state = 4},
-  [217] = {.lex_state = 4},
-  [218] = {.lex_state = 0},
+  [215] = {.lex_state = 17},
+  [216] = {.lex_state = 0},
+  [217] = {.lex_state = 0},
+  [218] = {.lex_state = 4},
   [219] = {.lex_state = 0},
   [220] = {.lex_state = 0},
   [221] = {.lex_state = 0},
-  [222] = {.lex_state = 0},
-  [223] = {.lex_state = 0},
-  [224] = {.lex_state = 0},
+  [222] = {.lex_state = 5},
+  [223] = {.lex_state = 4},
+  [224] = {.lex_state = 4},
   [225] = {.lex_state = 0},
-  [226] = {.lex_state = 150},
+  [226] = {.lex_state = 0},
   [227] = {.lex_state = 0},
-  [228] = {.lex_state = 150},
-  [229] = {.lex_state = 4},
+  [228] = {.lex_state = 163},
+  [229] = {.lex_state = 0},
   [230] = {.lex_state = 0},
   [231] = {.lex_state = 0},
   [232] = {.lex_state = 4},
-  [233] = {.lex_state = 0},
+  [233] = {.lex_state = 163},
   [234] = {.lex_state = 0},
-  [235] = {.lex_state = 150},
-  [236] = {.lex_state = 0},
-  [237] = {.lex_state = 0},
-  [238] = {.lex_state = 152},
-  [239] = {.lex_state = 150},
-  [240] = {.lex_state = 0},
+  [235] = {.lex_state = 4},
+  [236] = {.lex_state = 163},
+  [237] = {.lex_state = 163},
+  [238] = {.lex_state = 0},
+  [239] = {.lex_state = 0},
+  [240] = {.lex_state = 163},
   [241] = {.lex_state = 0},
   [242] = {.lex_state = 0},
-  [243] = {.lex_state = 0},
-  [244] = {.lex_state = 0},
-  [245] = {.lex_state = 0},
+  [243] = {.lex_state = 163},
+  [244] = {.lex_state = 4},
+  [245] = {.lex_state = 4},
   [246] = {.lex_state = 0},
   [247] = {.lex_state = 0},
-  [248] = {.lex_state = 152},
-  [249] = {.lex_state = 0},
-  [250] = {.lex_state = 0},
-  [251] = {.lex_state = 0},
-  [252] = {.lex_state = 150},
-  [253] = {.lex_state = 150},
+  [248] = {.lex_state = 4},
+  [249] = {.lex_state = 163},
+  [250] = {.lex_state = 163},
+  [251] = {.lex_state = 5},
+  [252] = {.lex_state = 4},
+  [253] = {.lex_state = 0},
   [254] = {.lex_state = 0},
   [255] = {.lex_state = 0},
-  [256] = {.lex_state = 4},
+  [256] = {.lex_state = 5},
   [257] = {.lex_state = 5},
   [258] = {.lex_state = 0},
   [259] = {.lex_state = 0},
-  [260] = {.lex_state = 5},
-  [261] = {.lex_state = 0},
+  [260] = {.lex_state = 0},
+  [261] = {.lex_state = 163},
   [262] = {.lex_state = 5},
   [263] = {.lex_state = 0},
-  [264] = {.lex_state = 150},
-  [265] = {.lex_state = 17},
+  [264] = {.lex_state = 0},
+  [265] = {.lex_state = 0},
   [266] = {.lex_state = 0},
   [267] = {.lex_state = 0},
   [268] = {.lex_state = 0},
-  [269] = {.lex_state = 17},
+  [269] = {.lex_state = 163},
   [270] = {.lex_state = 0},
-  [271] = {.lex_state = 0},
-  [272] = {.lex_state = 0},
+  [271] = {.lex_state = 163},
+  [272] = {.lex_state = 163},
   [273] = {.lex_state = 0},
   [274] = {.lex_state = 0},
-  [275] = {.lex_state = 150},
+  [275] = {.lex_state = 0},
   [276] = {.lex_state = 0},
   [277] = {.lex_state = 0},
-  [278] = {.lex_state = 150},
-  [279] = {.lex_state = 19},
-  [280] = {.lex_state = 150},
+  [278] = {.lex_state = 163},
+  [279] = {.lex_state = 0},
+  [280] = {.lex_state = 0},
   [281] = {.lex_state = 0},
   [282] = {.lex_state = 0},
   [283] = {.lex_state = 0},
-  [284] = {.lex_state = 5},
-  [285] = {.lex_state = 13},
-  [286] = {.lex_state = 0},
-  [287] = {.lex_state = 0},
-  [288] = {.lex_state = 150},
-  [289] = {.lex_state = 0},
+  [284] = {.lex_state = 163},
+  [285] = {.lex_state = 0},
+  [286] = {.lex_state = 163},
+  [287] = {.lex_state = 165},
+  [288] = {.lex_state = 0},
+  [289] = {.lex_state = 13},
   [290] = {.lex_state = 0},
-  [291] = {.lex_state = 0},
+  [291] = {.lex_state = 165},
   [292] = {.lex_state = 0},
-  [293] = {.lex_state = 0},
-  [294] = {.lex_state = 150},
-  [295] = {.lex_state = 0},
-  [296] = {.lex_state = 0},
+  [293] = {.lex_state = 13},
+  [294] = {.lex_state = 0},
+  [295] = {.lex_state = 163},
+  [296] = {.lex_state = 17},
   [297] = {.lex_state = 0},
-  [298] = {.lex_state = 0},
-  [299] = {.lex_state = 13},
-  [300] = {.lex_state = 150},
-  [301] = {.lex_state = 0},
-  [302] = {.lex_state = 150},
+  [298] = {.lex_state = 165},
+  [299] = {.lex_state = 163},
+  [300] = {.lex_state = 0},
+  [301] = {.lex_state = 4},
+  [302] = {.lex_state = 0},
   [303] = {.lex_state = 0},
   [304] = {.lex_state = 0},
-  [305] = {.lex_state = 0},
-  [306] = {.lex_state = 5},
+  [305] = {.lex_state = 163},
+  [306] = {.lex_state = 0},
   [307] = {.lex_state = 0},
   [308] = {.lex_state = 0},
   [309] = {.lex_state = 0},
   [310] = {.lex_state = 0},
-  [311] = {.lex_state = 0},
-  [312] = {.lex_state = 150},
-  [313] = {.lex_state = 19},
-  [314] = {.lex_state = 5},
-  [315] = {.lex_state = 150},
+  [311] = {.lex_state = 17},
+  [312] = {.lex_state = 0},
+  [313] = {.lex_state = 0},
+  [314] = {.lex_state = 0},
+  [315] = {.lex_state = 0},
   [316] = {.lex_state = 0},
-  [317] = {.lex_state = 5},
-  [318] = {.lex_state = 0},
-  [319] = {.lex_state = 0},
-  [320] = {.lex_state = 150},
-  [321] = {.lex_state = 0},
-  [322] = {.lex_state = 0},
-  [323] = {.lex_state = 4},
+  [317] = {.lex_state = 0},
+  [318] = {.lex_state = 19},
+  [319] = {.lex_state = 163},
+  [320] = {.lex_state = 0},
+  [321] = {.lex_state = 163},
+  [322] = {.lex_state = 5},
+  [323] = {.lex_state = 163},
   [324] = {.lex_state = 0},
+  [325] = {.lex_state = 0},
+  [326] = {.lex_state = 0},
+  [327] = {.lex_state = 0},
+  [328] = {.lex_state = 163},
+  [329] = {.lex_state = 0},
+  [330] = {.lex_state = 0},
+  [331] = {.lex_state = 0},
+  [332] = {.lex_state = 163},
+  [333] = {.lex_state = 19},
+  [334] = {.lex_state = 0},
+  [335] = {.lex_state = 0},
+  [336] = {.lex_state = 0},
+  [337] = {.lex_state = 0},
+  [338] = {.lex_state = 0},
+  [339] = {.lex_state = 0},
+  [340] = {.lex_state = 0},
+  [341] = {.lex_state = 13},
+  [342] = {.lex_state = 0},
+  [343] = {.lex_state = 163},
+  [344] = {.lex_state = 0},
 };
 
 static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
@@ -3422,6 +3582,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_request] = ACTIONS(1),
     [anon_sym_response] = ACTIONS(1),
     [anon_sym_timeout] = ACTIONS(1),
+    [anon_sym_envelope] = ACTIONS(1),
+    [anon_sym_json] = ACTIONS(1),
+    [anon_sym_none] = ACTIONS(1),
     [anon_sym_exec] = ACTIONS(1),
     [anon_sym_Role] = ACTIONS(1),
     [anon_sym_grant] = ACTIONS(1),
@@ -3451,12 +3614,12 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [sym_integer] = ACTIONS(1),
   },
   [STATE(1)] = {
-    [sym_source_file] = STATE(259),
-    [sym_bind_document] = STATE(273),
-    [sym_app_document] = STATE(273),
-    [sym_router_document] = STATE(273),
-    [sym_router_line] = STATE(106),
-    [aux_sym_router_document_repeat1] = STATE(106),
+    [sym_source_file] = STATE(280),
+    [sym_bind_document] = STATE(326),
+    [sym_app_document] = STATE(326),
+    [sym_router_document] = STATE(326),
+    [sym_router_line] = STATE(127),
+    [aux_sym_router_document_repeat1] = STATE(127),
     [ts_builtin_sym_end] = ACTIONS(5),
     [sym_comment] = ACTIONS(3),
     [anon_sym_Bind] = ACTIONS(7),
@@ -3496,14 +3659,14 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_call,
     ACTIONS(41), 1,
       anon_sym_limits,
-    STATE(29), 1,
+    STATE(33), 1,
       sym_selector,
-    STATE(48), 1,
+    STATE(52), 1,
       sym_selector_name,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(38), 2,
+    STATE(41), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(28), 3,
@@ -3523,6 +3686,61 @@ static const uint16_t ts_small_parse_table[] = {
       sym_limits,
       aux_sym_block_repeat1,
   [75] = 20,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(46), 1,
+      anon_sym_EQ,
+    ACTIONS(49), 1,
+      anon_sym_RBRACE,
+    ACTIONS(51), 1,
+      anon_sym_LT,
+    ACTIONS(54), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(57), 1,
+      anon_sym_STAR,
+    ACTIONS(60), 1,
+      anon_sym_DASH,
+    ACTIONS(63), 1,
+      anon_sym_Requires,
+    ACTIONS(66), 1,
+      anon_sym_Schema,
+    ACTIONS(69), 1,
+      anon_sym_Port,
+    ACTIONS(72), 1,
+      anon_sym_Role,
+    ACTIONS(75), 1,
+      anon_sym_grant,
+    ACTIONS(78), 1,
+      anon_sym_call,
+    ACTIONS(81), 1,
+      anon_sym_limits,
+    STATE(33), 1,
+      sym_selector,
+    STATE(52), 1,
+      sym_selector_name,
+    ACTIONS(43), 2,
+      anon_sym_DASH_GT,
+      anon_sym_EQ_GT,
+    STATE(41), 2,
+      sym_segment,
+      aux_sym_pipeline_repeat1,
+    STATE(28), 3,
+      sym__step,
+      sym_step,
+      sym_payload_step,
+    STATE(3), 11,
+      sym__item,
+      sym_scope,
+      sym_pipeline,
+      sym_requires,
+      sym_schema_declaration,
+      sym_port_declaration,
+      sym_role_declaration,
+      sym_grant,
+      sym_call,
+      sym_limits,
+      aux_sym_block_repeat1,
+  [150] = 20,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
@@ -3549,78 +3767,23 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_call,
     ACTIONS(41), 1,
       anon_sym_limits,
-    ACTIONS(43), 1,
+    ACTIONS(84), 1,
       anon_sym_RBRACE,
-    STATE(29), 1,
+    STATE(33), 1,
       sym_selector,
-    STATE(48), 1,
+    STATE(52), 1,
       sym_selector_name,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(38), 2,
+    STATE(41), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(28), 3,
       sym__step,
       sym_step,
       sym_payload_step,
-    STATE(4), 11,
-      sym__item,
-      sym_scope,
-      sym_pipeline,
-      sym_requires,
-      sym_schema_declaration,
-      sym_port_declaration,
-      sym_role_declaration,
-      sym_grant,
-      sym_call,
-      sym_limits,
-      aux_sym_block_repeat1,
-  [150] = 20,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(48), 1,
-      anon_sym_EQ,
-    ACTIONS(51), 1,
-      anon_sym_RBRACE,
-    ACTIONS(53), 1,
-      anon_sym_LT,
-    ACTIONS(56), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(59), 1,
-      anon_sym_STAR,
-    ACTIONS(62), 1,
-      anon_sym_DASH,
-    ACTIONS(65), 1,
-      anon_sym_Requires,
-    ACTIONS(68), 1,
-      anon_sym_Schema,
-    ACTIONS(71), 1,
-      anon_sym_Port,
-    ACTIONS(74), 1,
-      anon_sym_Role,
-    ACTIONS(77), 1,
-      anon_sym_grant,
-    ACTIONS(80), 1,
-      anon_sym_call,
-    ACTIONS(83), 1,
-      anon_sym_limits,
-    STATE(29), 1,
-      sym_selector,
-    STATE(48), 1,
-      sym_selector_name,
-    ACTIONS(45), 2,
-      anon_sym_DASH_GT,
-      anon_sym_EQ_GT,
-    STATE(38), 2,
-      sym_segment,
-      aux_sym_pipeline_repeat1,
-    STATE(28), 3,
-      sym__step,
-      sym_step,
-      sym_payload_step,
-    STATE(4), 11,
+    STATE(2), 11,
       sym__item,
       sym_scope,
       sym_pipeline,
@@ -3670,11 +3833,11 @@ static const uint16_t ts_small_parse_table[] = {
       sym_point_text,
     ACTIONS(102), 1,
       sym_variable,
-    STATE(14), 1,
+    STATE(13), 1,
       sym_block,
-    STATE(67), 1,
+    STATE(93), 1,
       sym_point,
-    STATE(119), 7,
+    STATE(122), 7,
       sym__stop,
       sym_core_stop,
       sym_legacy_core_stop,
@@ -4118,9 +4281,9 @@ static const uint16_t ts_small_parse_table[] = {
       sym_point_text,
     ACTIONS(102), 1,
       sym_variable,
-    STATE(67), 1,
+    STATE(93), 1,
       sym_point,
-    STATE(119), 7,
+    STATE(122), 7,
       sym__stop,
       sym_core_stop,
       sym_legacy_core_stop,
@@ -4128,559 +4291,558 @@ static const uint16_t ts_small_parse_table[] = {
       sym_err_stop,
       sym_point_stop,
       sym_call_stop,
-  [807] = 8,
+  [807] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(188), 1,
+      anon_sym_LBRACE,
+    ACTIONS(190), 1,
+      anon_sym_RBRACE,
+    ACTIONS(194), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(30), 2,
+      sym_install_line,
+      aux_sym_app_section_repeat2,
+    ACTIONS(192), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+    STATE(39), 3,
+      sym_point,
+      sym_install_properties,
+      aux_sym_install_line_repeat1,
+  [835] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(188), 1,
+      anon_sym_LBRACE,
+    ACTIONS(196), 1,
+      anon_sym_RBRACE,
+    ACTIONS(194), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(32), 2,
+      sym_install_line,
+      aux_sym_app_section_repeat2,
+    ACTIONS(192), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+    STATE(39), 3,
+      sym_point,
+      sym_install_properties,
+      aux_sym_install_line_repeat1,
+  [863] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(202), 1,
+      sym_path_regex,
+    ACTIONS(200), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(198), 9,
+      anon_sym_DASH_GT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+      anon_sym_timeout,
+      anon_sym_ack,
+      anon_sym_retries,
+  [885] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(204), 1,
+      anon_sym_LBRACE,
+    ACTIONS(207), 1,
+      anon_sym_RBRACE,
+    ACTIONS(212), 2,
+      sym_point_text,
+      sym_variable,
+    STATE(32), 2,
+      sym_install_line,
+      aux_sym_app_section_repeat2,
+    ACTIONS(209), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+    STATE(39), 3,
+      sym_point,
+      sym_install_properties,
+      aux_sym_install_line_repeat1,
+  [913] = 8,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
       anon_sym_EQ,
     ACTIONS(27), 1,
       anon_sym_DASH,
-    ACTIONS(188), 1,
+    ACTIONS(215), 1,
       anon_sym_LBRACE,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(9), 2,
+    STATE(23), 2,
       sym_block,
       sym_pipeline,
-    STATE(38), 2,
+    STATE(41), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(6), 3,
       sym__step,
       sym_step,
       sym_payload_step,
-  [837] = 4,
+  [943] = 8,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(194), 1,
-      sym_path_regex,
-    ACTIONS(192), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(190), 9,
-      anon_sym_DASH_GT,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-      anon_sym_timeout,
-      anon_sym_ack,
-      anon_sym_retries,
-  [859] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(198), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(196), 9,
-      anon_sym_DASH_GT,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-      anon_sym_timeout,
-      anon_sym_ack,
-      anon_sym_retries,
-  [878] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(200), 1,
+    ACTIONS(217), 1,
       anon_sym_RBRACE,
-    ACTIONS(204), 1,
+    ACTIONS(222), 1,
       anon_sym_timeout,
-    ACTIONS(206), 1,
+    ACTIONS(225), 1,
+      anon_sym_envelope,
+    ACTIONS(228), 1,
       anon_sym_grant,
-    ACTIONS(208), 1,
+    ACTIONS(231), 1,
       anon_sym_call,
-    ACTIONS(202), 2,
+    ACTIONS(219), 2,
       anon_sym_request,
       anon_sym_response,
-    STATE(39), 4,
+    STATE(34), 4,
       sym_port_field,
       sym_grant,
       sym_call,
       aux_sym_port_declaration_repeat1,
-  [904] = 7,
+  [972] = 8,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(212), 1,
-      anon_sym_LBRACK2,
-    ACTIONS(214), 1,
-      anon_sym_LBRACE2,
-    ACTIONS(216), 1,
+    ACTIONS(234), 1,
+      anon_sym_RBRACE,
+    ACTIONS(238), 1,
+      anon_sym_timeout,
+    ACTIONS(240), 1,
+      anon_sym_envelope,
+    ACTIONS(242), 1,
+      anon_sym_grant,
+    ACTIONS(244), 1,
+      anon_sym_call,
+    ACTIONS(236), 2,
+      anon_sym_request,
+      anon_sym_response,
+    STATE(34), 4,
+      sym_port_field,
+      sym_grant,
+      sym_call,
+      aux_sym_port_declaration_repeat1,
+  [1001] = 8,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(238), 1,
+      anon_sym_timeout,
+    ACTIONS(240), 1,
+      anon_sym_envelope,
+    ACTIONS(242), 1,
+      anon_sym_grant,
+    ACTIONS(244), 1,
+      anon_sym_call,
+    ACTIONS(246), 1,
+      anon_sym_RBRACE,
+    ACTIONS(236), 2,
+      anon_sym_request,
+      anon_sym_response,
+    STATE(35), 4,
+      sym_port_field,
+      sym_grant,
+      sym_call,
+      aux_sym_port_declaration_repeat1,
+  [1030] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(250), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(248), 9,
+      anon_sym_DASH_GT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+      anon_sym_RBRACK,
       anon_sym_TILDE,
-    STATE(68), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+      anon_sym_retries,
+  [1049] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(252), 1,
+      anon_sym_LBRACE,
+    ACTIONS(258), 1,
+      anon_sym_SEMI,
+    ACTIONS(260), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(255), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+    STATE(38), 3,
+      sym_point,
+      sym_install_properties,
+      aux_sym_install_line_repeat1,
+  [1073] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(188), 1,
+      anon_sym_LBRACE,
+    ACTIONS(265), 1,
+      anon_sym_SEMI,
+    ACTIONS(194), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(263), 3,
+      anon_sym_LT,
+      anon_sym_GT,
+      sym_string,
+    STATE(38), 3,
+      sym_point,
+      sym_install_properties,
+      aux_sym_install_line_repeat1,
+  [1097] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(269), 1,
+      anon_sym_LBRACK2,
+    ACTIONS(271), 1,
+      anon_sym_LBRACE2,
+    ACTIONS(273), 1,
+      anon_sym_TILDE,
+    STATE(85), 2,
       sym_count,
       sym_map_pattern,
-    STATE(71), 2,
+    STATE(86), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
-    ACTIONS(210), 3,
+    ACTIONS(267), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [930] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(221), 1,
-      anon_sym_EQ,
-    ACTIONS(224), 1,
-      anon_sym_SEMI,
-    ACTIONS(226), 1,
-      anon_sym_DASH,
-    ACTIONS(218), 2,
-      anon_sym_DASH_GT,
-      anon_sym_EQ_GT,
-    STATE(34), 2,
-      sym_segment,
-      aux_sym_pipeline_repeat1,
-    STATE(28), 3,
-      sym__step,
-      sym_step,
-      sym_payload_step,
-  [956] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(229), 1,
-      anon_sym_RBRACE,
-    ACTIONS(233), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(40), 2,
-      sym_install_line,
-      aux_sym_app_section_repeat2,
-    STATE(57), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(231), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [980] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(235), 1,
-      anon_sym_RBRACE,
-    ACTIONS(240), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(36), 2,
-      sym_install_line,
-      aux_sym_app_section_repeat2,
-    STATE(57), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(237), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [1004] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(204), 1,
-      anon_sym_timeout,
-    ACTIONS(206), 1,
-      anon_sym_grant,
-    ACTIONS(208), 1,
-      anon_sym_call,
-    ACTIONS(243), 1,
-      anon_sym_RBRACE,
-    ACTIONS(202), 2,
-      anon_sym_request,
-      anon_sym_response,
-    STATE(32), 4,
-      sym_port_field,
-      sym_grant,
-      sym_call,
-      aux_sym_port_declaration_repeat1,
-  [1030] = 7,
+  [1123] = 7,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(17), 1,
       anon_sym_EQ,
     ACTIONS(27), 1,
       anon_sym_DASH,
-    ACTIONS(245), 1,
+    ACTIONS(275), 1,
       anon_sym_SEMI,
     ACTIONS(15), 2,
       anon_sym_DASH_GT,
       anon_sym_EQ_GT,
-    STATE(34), 2,
+    STATE(45), 2,
       sym_segment,
       aux_sym_pipeline_repeat1,
     STATE(28), 3,
       sym__step,
       sym_step,
       sym_payload_step,
-  [1056] = 7,
+  [1149] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(247), 1,
-      anon_sym_RBRACE,
-    ACTIONS(252), 1,
-      anon_sym_timeout,
-    ACTIONS(255), 1,
-      anon_sym_grant,
-    ACTIONS(258), 1,
-      anon_sym_call,
-    ACTIONS(249), 2,
-      anon_sym_request,
-      anon_sym_response,
-    STATE(39), 4,
-      sym_port_field,
-      sym_grant,
-      sym_call,
-      aux_sym_port_declaration_repeat1,
-  [1082] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(261), 1,
-      anon_sym_RBRACE,
-    ACTIONS(233), 2,
+    STATE(43), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(279), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(281), 2,
       sym_point_text,
       sym_variable,
-    STATE(36), 2,
-      sym_install_line,
-      aux_sym_app_section_repeat2,
-    STATE(57), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(231), 3,
+    ACTIONS(277), 5,
+      anon_sym_LBRACE,
       anon_sym_LT,
       anon_sym_GT,
+      anon_sym_SEMI,
       sym_string,
-  [1106] = 5,
+  [1171] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(267), 1,
-      anon_sym_DASH_LPAREN,
-    ACTIONS(265), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    STATE(41), 2,
-      sym__chained_filter,
-      aux_sym_filters_repeat1,
-    ACTIONS(263), 4,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      sym_path_regex,
-      anon_sym_EQ_GT,
-  [1127] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(49), 1,
+    STATE(44), 1,
       aux_sym_point_repeat1,
-    ACTIONS(272), 2,
+    ACTIONS(285), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(270), 6,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_CARET,
-      anon_sym_TILDE,
-      anon_sym_LT2,
-  [1146] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(43), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(276), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(274), 6,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_CARET,
-      anon_sym_TILDE,
-      anon_sym_LT2,
-  [1165] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(281), 1,
-      anon_sym_LPAREN,
-    ACTIONS(285), 1,
-      sym_path_regex,
-    STATE(46), 1,
-      sym_filter,
-    STATE(72), 1,
-      sym_filters,
-    ACTIONS(283), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(279), 3,
-      anon_sym_DASH_GT,
+    ACTIONS(287), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(283), 5,
       anon_sym_LBRACE,
-      anon_sym_EQ_GT,
-  [1190] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(291), 1,
       anon_sym_LT,
-    ACTIONS(289), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(287), 6,
-      anon_sym_DASH_GT,
-      anon_sym_LPAREN,
-      anon_sym_LBRACE,
       anon_sym_GT,
-      sym_path_regex,
-      anon_sym_EQ_GT,
-  [1209] = 5,
+      anon_sym_SEMI,
+      sym_string,
+  [1193] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(297), 1,
-      anon_sym_DASH_LPAREN,
-    ACTIONS(295), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    STATE(47), 2,
-      sym__chained_filter,
-      aux_sym_filters_repeat1,
-    ACTIONS(293), 4,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      sym_path_regex,
-      anon_sym_EQ_GT,
-  [1230] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(297), 1,
-      anon_sym_DASH_LPAREN,
-    ACTIONS(301), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    STATE(41), 2,
-      sym__chained_filter,
-      aux_sym_filters_repeat1,
-    ACTIONS(299), 4,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      sym_path_regex,
-      anon_sym_EQ_GT,
-  [1251] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(281), 1,
-      anon_sym_LPAREN,
-    ACTIONS(307), 1,
-      sym_path_regex,
-    STATE(46), 1,
-      sym_filter,
-    STATE(74), 1,
-      sym_filters,
-    ACTIONS(305), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(303), 3,
-      anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      anon_sym_EQ_GT,
-  [1276] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(43), 1,
+    STATE(44), 1,
       aux_sym_point_repeat1,
-    ACTIONS(311), 2,
+    ACTIONS(291), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(309), 6,
+    ACTIONS(294), 2,
+      sym_point_text,
+      sym_variable,
+    ACTIONS(289), 5,
+      anon_sym_LBRACE,
+      anon_sym_LT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      sym_string,
+  [1215] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(299), 1,
+      anon_sym_EQ,
+    ACTIONS(302), 1,
+      anon_sym_SEMI,
+    ACTIONS(304), 1,
+      anon_sym_DASH,
+    ACTIONS(296), 2,
+      anon_sym_DASH_GT,
+      anon_sym_EQ_GT,
+    STATE(45), 2,
+      sym_segment,
+      aux_sym_pipeline_repeat1,
+    STATE(28), 3,
+      sym__step,
+      sym_step,
+      sym_payload_step,
+  [1241] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(307), 1,
+      aux_sym_point_token1,
+    ACTIONS(310), 1,
+      aux_sym_point_token2,
+    STATE(46), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(294), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(289), 4,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+      anon_sym_CARET,
+  [1264] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(50), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(313), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(277), 6,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
       anon_sym_CARET,
       anon_sym_TILDE,
       anon_sym_LT2,
-  [1295] = 6,
+  [1283] = 6,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(315), 1,
       aux_sym_point_token1,
     ACTIONS(317), 1,
       aux_sym_point_token2,
-    STATE(51), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(313), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(270), 4,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_CARET,
-  [1318] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(321), 1,
-      aux_sym_point_token1,
-    ACTIONS(323), 1,
-      aux_sym_point_token2,
-    STATE(52), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(319), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(309), 4,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_CARET,
-  [1341] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(327), 1,
-      aux_sym_point_token1,
-    ACTIONS(330), 1,
-      aux_sym_point_token2,
-    STATE(52), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(325), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(274), 4,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-      anon_sym_CARET,
-  [1364] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
     STATE(54), 1,
       aux_sym_point_repeat1,
-    ACTIONS(313), 2,
-      sym_point_text,
-      sym_variable,
-    ACTIONS(333), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(270), 4,
-      anon_sym_LT,
-      anon_sym_GT,
+    ACTIONS(281), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(277), 4,
+      anon_sym_DASH_GT,
       anon_sym_SEMI,
-      sym_string,
-  [1385] = 5,
+      anon_sym_EQ_GT,
+      anon_sym_CARET,
+  [1306] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(55), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(319), 2,
-      sym_point_text,
-      sym_variable,
-    ACTIONS(335), 2,
-      aux_sym_point_token1,
-      aux_sym_point_token2,
-    ACTIONS(309), 4,
+    ACTIONS(323), 1,
       anon_sym_LT,
+    ACTIONS(321), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(319), 6,
+      anon_sym_DASH_GT,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE,
       anon_sym_GT,
-      anon_sym_SEMI,
-      sym_string,
-  [1406] = 5,
+      sym_path_regex,
+      anon_sym_EQ_GT,
+  [1325] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(55), 1,
+    STATE(53), 1,
       aux_sym_point_repeat1,
     ACTIONS(325), 2,
-      sym_point_text,
-      sym_variable,
-    ACTIONS(337), 2,
       aux_sym_point_token1,
       aux_sym_point_token2,
-    ACTIONS(274), 4,
-      anon_sym_LT,
+    ACTIONS(283), 6,
       anon_sym_GT,
       anon_sym_SEMI,
-      sym_string,
-  [1427] = 3,
+      anon_sym_RBRACK,
+      anon_sym_CARET,
+      anon_sym_TILDE,
+      anon_sym_LT2,
+  [1344] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(342), 2,
+    ACTIONS(331), 1,
+      anon_sym_DASH_LPAREN,
+    ACTIONS(329), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(340), 6,
+    STATE(56), 2,
+      sym__chained_filter,
+      aux_sym_filters_repeat1,
+    ACTIONS(327), 4,
       anon_sym_DASH_GT,
-      anon_sym_LPAREN,
       anon_sym_LBRACE,
-      anon_sym_GT,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1443] = 5,
+  [1365] = 7,
     ACTIONS(3), 1,
       sym_comment,
+    ACTIONS(335), 1,
+      anon_sym_LPAREN,
+    ACTIONS(339), 1,
+      sym_path_regex,
+    STATE(51), 1,
+      sym_filter,
+    STATE(92), 1,
+      sym_filters,
+    ACTIONS(337), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(333), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [1390] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(53), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(341), 2,
+      aux_sym_point_token1,
+      aux_sym_point_token2,
+    ACTIONS(289), 6,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_CARET,
+      anon_sym_TILDE,
+      anon_sym_LT2,
+  [1409] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(344), 1,
+      aux_sym_point_token1,
     ACTIONS(346), 1,
-      anon_sym_SEMI,
-    ACTIONS(233), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(58), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(344), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [1463] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(351), 1,
-      anon_sym_SEMI,
-    ACTIONS(353), 2,
-      sym_point_text,
-      sym_variable,
-    STATE(58), 2,
-      sym_point,
-      aux_sym_install_line_repeat1,
-    ACTIONS(348), 3,
-      anon_sym_LT,
-      anon_sym_GT,
-      sym_string,
-  [1483] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(358), 2,
+      aux_sym_point_token2,
+    STATE(46), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(287), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(356), 5,
+    ACTIONS(283), 4,
       anon_sym_DASH_GT,
-      anon_sym_LBRACE,
-      anon_sym_DASH_LPAREN,
-      sym_path_regex,
+      anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [1498] = 3,
+      anon_sym_CARET,
+  [1432] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(362), 2,
+    ACTIONS(352), 1,
+      anon_sym_DASH_LPAREN,
+    ACTIONS(350), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(360), 5,
+    STATE(55), 2,
+      sym__chained_filter,
+      aux_sym_filters_repeat1,
+    ACTIONS(348), 4,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
-      anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1513] = 3,
+  [1453] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(366), 3,
+    ACTIONS(331), 1,
+      anon_sym_DASH_LPAREN,
+    ACTIONS(357), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    STATE(55), 2,
+      sym__chained_filter,
+      aux_sym_filters_repeat1,
+    ACTIONS(355), 4,
+      anon_sym_DASH_GT,
       anon_sym_LBRACE,
-      anon_sym_Err,
-      sym_point_text,
-    ACTIONS(364), 4,
+      sym_path_regex,
+      anon_sym_EQ_GT,
+  [1474] = 7,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(335), 1,
       anon_sym_LPAREN,
-      anon_sym_LBRACE_LBRACE,
-      sym_reflect_stop,
-      sym_variable,
+    ACTIONS(363), 1,
+      sym_path_regex,
+    STATE(51), 1,
+      sym_filter,
+    STATE(88), 1,
+      sym_filters,
+    ACTIONS(361), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(359), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [1499] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(367), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(365), 6,
+      anon_sym_DASH_GT,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE,
+      anon_sym_GT,
+      sym_path_regex,
+      anon_sym_EQ_GT,
+  [1515] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(369), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
   [1528] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(370), 2,
+    ACTIONS(373), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(368), 5,
+    ACTIONS(371), 5,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_DASH_LPAREN,
@@ -4689,1228 +4851,1269 @@ static const uint16_t ts_small_parse_table[] = {
   [1543] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(374), 3,
-      anon_sym_LBRACE,
-      anon_sym_Err,
-      sym_point_text,
-    ACTIONS(372), 4,
-      anon_sym_LPAREN,
-      anon_sym_LBRACE_LBRACE,
-      sym_reflect_stop,
-      sym_variable,
-  [1558] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(378), 3,
-      anon_sym_LBRACE,
-      anon_sym_Err,
-      sym_point_text,
-    ACTIONS(376), 4,
-      anon_sym_LPAREN,
-      anon_sym_LBRACE_LBRACE,
-      sym_reflect_stop,
-      sym_variable,
-  [1573] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(382), 2,
+    ACTIONS(377), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(380), 5,
+    ACTIONS(375), 5,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_DASH_LPAREN,
       sym_path_regex,
       anon_sym_EQ_GT,
-  [1588] = 4,
+  [1558] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(216), 1,
-      anon_sym_TILDE,
-    STATE(70), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(384), 3,
+    ACTIONS(379), 7,
+      anon_sym_LBRACE,
+      anon_sym_LT,
       anon_sym_GT,
       anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1604] = 4,
+      sym_point_text,
+      sym_variable,
+      sym_string,
+  [1571] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(390), 1,
-      anon_sym_CARET,
-    ACTIONS(388), 2,
+    ACTIONS(383), 3,
+      anon_sym_LBRACE,
+      anon_sym_Err,
+      sym_point_text,
+    ACTIONS(381), 4,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE_LBRACE,
+      sym_reflect_stop,
+      sym_variable,
+  [1586] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(387), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(386), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [1620] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(216), 1,
-      anon_sym_TILDE,
-    STATE(76), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(392), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1636] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(394), 1,
-      anon_sym_RBRACE,
-    STATE(73), 2,
-      sym_limit,
-      aux_sym_limits_repeat1,
-    ACTIONS(396), 3,
-      anon_sym_memory,
-      anon_sym_payload,
-      anon_sym_headers,
-  [1652] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(216), 1,
-      anon_sym_TILDE,
-    STATE(77), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(398), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1668] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(216), 1,
-      anon_sym_TILDE,
-    STATE(77), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(392), 3,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1684] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(404), 1,
-      sym_path_regex,
-    ACTIONS(402), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(400), 3,
+    ACTIONS(385), 5,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
-      anon_sym_EQ_GT,
-  [1700] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(406), 1,
-      anon_sym_RBRACE,
-    STATE(73), 2,
-      sym_limit,
-      aux_sym_limits_repeat1,
-    ACTIONS(408), 3,
-      anon_sym_memory,
-      anon_sym_payload,
-      anon_sym_headers,
-  [1716] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(415), 1,
+      anon_sym_DASH_LPAREN,
       sym_path_regex,
-    ACTIONS(413), 2,
+      anon_sym_EQ_GT,
+  [1601] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(391), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(411), 3,
+    ACTIONS(389), 5,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
+      anon_sym_DASH_LPAREN,
+      sym_path_regex,
       anon_sym_EQ_GT,
-  [1732] = 2,
+  [1616] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(417), 6,
+    ACTIONS(393), 7,
+      anon_sym_LBRACE,
+      anon_sym_LT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      sym_point_text,
+      sym_variable,
+      sym_string,
+  [1629] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(120), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1642] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(397), 3,
+      anon_sym_LBRACE,
+      anon_sym_Err,
+      sym_point_text,
+    ACTIONS(395), 4,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE_LBRACE,
+      sym_reflect_stop,
+      sym_variable,
+  [1657] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(184), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1670] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(401), 3,
+      anon_sym_LBRACE,
+      anon_sym_Err,
+      sym_point_text,
+    ACTIONS(399), 4,
+      anon_sym_LPAREN,
+      anon_sym_LBRACE_LBRACE,
+      sym_reflect_stop,
+      sym_variable,
+  [1685] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(160), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1698] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(164), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1711] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(108), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1724] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(172), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1737] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(176), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1750] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(180), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1763] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(403), 7,
+      anon_sym_LBRACE,
+      anon_sym_LT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      sym_point_text,
+      sym_variable,
+      sym_string,
+  [1776] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(405), 7,
+      anon_sym_LBRACE,
+      anon_sym_LT,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      sym_point_text,
+      sym_variable,
+      sym_string,
+  [1789] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(407), 7,
+      anon_sym_LBRACE,
       anon_sym_RBRACE,
       anon_sym_LT,
       anon_sym_GT,
       sym_point_text,
       sym_variable,
       sym_string,
-  [1744] = 4,
+  [1802] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(216), 1,
-      anon_sym_TILDE,
-    STATE(77), 2,
-      sym_validator,
-      aux_sym_payload_pattern_repeat1,
-    ACTIONS(419), 3,
-      anon_sym_GT,
+    ACTIONS(409), 7,
+      anon_sym_RBRACE,
+      anon_sym_request,
+      anon_sym_response,
+      anon_sym_timeout,
+      anon_sym_envelope,
+      anon_sym_grant,
+      anon_sym_call,
+  [1815] = 6,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(294), 1,
+      anon_sym_to,
+    ACTIONS(411), 1,
+      aux_sym_point_token1,
+    ACTIONS(414), 1,
+      aux_sym_point_token2,
+    STATE(81), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(289), 2,
       anon_sym_SEMI,
-      anon_sym_RBRACK,
-  [1760] = 4,
+      anon_sym_LT2,
+  [1835] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(423), 1,
+    ACTIONS(287), 1,
+      anon_sym_to,
+    ACTIONS(417), 1,
+      aux_sym_point_token1,
+    ACTIONS(419), 1,
+      aux_sym_point_token2,
+    STATE(81), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(283), 2,
+      anon_sym_SEMI,
+      anon_sym_LT2,
+  [1855] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(273), 1,
       anon_sym_TILDE,
-    STATE(77), 2,
+    STATE(87), 2,
       sym_validator,
       aux_sym_payload_pattern_repeat1,
     ACTIONS(421), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
-  [1776] = 2,
+  [1871] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(426), 6,
+    ACTIONS(423), 1,
       anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1788] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(428), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1800] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(124), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1812] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(144), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1824] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(164), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1836] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(168), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1848] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(172), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1860] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(176), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1872] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(108), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1884] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(180), 6,
-      anon_sym_RBRACE,
-      anon_sym_request,
-      anon_sym_response,
-      anon_sym_timeout,
-      anon_sym_grant,
-      anon_sym_call,
-  [1896] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(430), 1,
-      anon_sym_RBRACE,
-    STATE(69), 2,
+    STATE(89), 2,
       sym_limit,
       aux_sym_limits_repeat1,
-    ACTIONS(396), 3,
+    ACTIONS(425), 3,
       anon_sym_memory,
       anon_sym_payload,
       anon_sym_headers,
-  [1912] = 6,
+  [1887] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(313), 1,
-      anon_sym_to,
-    ACTIONS(432), 1,
-      aux_sym_point_token1,
-    ACTIONS(434), 1,
-      aux_sym_point_token2,
-    STATE(90), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(270), 2,
-      anon_sym_SEMI,
-      anon_sym_LT2,
-  [1932] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(319), 1,
-      anon_sym_to,
-    ACTIONS(436), 1,
-      aux_sym_point_token1,
-    ACTIONS(438), 1,
-      aux_sym_point_token2,
-    STATE(91), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(309), 2,
-      anon_sym_SEMI,
-      anon_sym_LT2,
-  [1952] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(325), 1,
-      anon_sym_to,
-    ACTIONS(440), 1,
-      aux_sym_point_token1,
-    ACTIONS(443), 1,
-      aux_sym_point_token2,
-    STATE(91), 1,
-      aux_sym_point_repeat1,
-    ACTIONS(274), 2,
-      anon_sym_SEMI,
-      anon_sym_LT2,
-  [1972] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(448), 1,
-      anon_sym_CARET,
-    ACTIONS(446), 4,
+    ACTIONS(273), 1,
+      anon_sym_TILDE,
+    STATE(90), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(427), 3,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
+  [1903] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(273), 1,
       anon_sym_TILDE,
-  [1985] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(450), 1,
+    STATE(95), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(427), 3,
+      anon_sym_GT,
       anon_sym_SEMI,
-    ACTIONS(454), 1,
-      anon_sym_retries,
-    STATE(98), 1,
-      aux_sym_call_repeat1,
-    ACTIONS(452), 2,
-      anon_sym_timeout,
-      anon_sym_ack,
-  [2002] = 3,
+      anon_sym_RBRACK,
+  [1919] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(402), 2,
+    ACTIONS(273), 1,
+      anon_sym_TILDE,
+    STATE(95), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(429), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [1935] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(435), 1,
+      sym_path_regex,
+    ACTIONS(433), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(400), 3,
+    ACTIONS(431), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [2015] = 3,
+  [1951] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(458), 2,
+    ACTIONS(437), 1,
+      anon_sym_RBRACE,
+    STATE(89), 2,
+      sym_limit,
+      aux_sym_limits_repeat1,
+    ACTIONS(439), 3,
+      anon_sym_memory,
+      anon_sym_payload,
+      anon_sym_headers,
+  [1967] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(273), 1,
+      anon_sym_TILDE,
+    STATE(95), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(442), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [1983] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(444), 1,
+      anon_sym_RBRACE,
+    STATE(84), 2,
+      sym_limit,
+      aux_sym_limits_repeat1,
+    ACTIONS(425), 3,
+      anon_sym_memory,
+      anon_sym_payload,
+      anon_sym_headers,
+  [1999] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(450), 1,
+      sym_path_regex,
+    ACTIONS(448), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(456), 3,
+    ACTIONS(446), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [2015] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(456), 1,
+      anon_sym_CARET,
+    ACTIONS(454), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(452), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2028] = 3,
+  [2031] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(462), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(460), 3,
-      anon_sym_DASH_GT,
+    ACTIONS(281), 1,
+      anon_sym_to,
+    ACTIONS(458), 1,
+      aux_sym_point_token1,
+    ACTIONS(460), 1,
+      aux_sym_point_token2,
+    STATE(82), 1,
+      aux_sym_point_repeat1,
+    ACTIONS(277), 2,
       anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2041] = 5,
+      anon_sym_LT2,
+  [2051] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(464), 1,
-      anon_sym_RBRACE,
-    ACTIONS(468), 1,
-      aux_sym_port_stop_token1,
-    STATE(215), 1,
-      sym_map_entry,
-    ACTIONS(466), 2,
-      anon_sym_STAR,
-      sym_string,
-  [2058] = 5,
+      anon_sym_TILDE,
+    STATE(95), 2,
+      sym_validator,
+      aux_sym_payload_pattern_repeat1,
+    ACTIONS(462), 3,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+  [2067] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(470), 1,
+    ACTIONS(467), 1,
       anon_sym_SEMI,
-    ACTIONS(475), 1,
+    ACTIONS(472), 1,
       anon_sym_retries,
-    STATE(98), 1,
+    STATE(96), 1,
       aux_sym_call_repeat1,
-    ACTIONS(472), 2,
+    ACTIONS(469), 2,
       anon_sym_timeout,
       anon_sym_ack,
-  [2075] = 3,
+  [2084] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(480), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(478), 3,
-      anon_sym_DASH_GT,
+    ACTIONS(475), 1,
       anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2088] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(484), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(482), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
+    ACTIONS(479), 1,
+      anon_sym_retries,
+    STATE(107), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(477), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
   [2101] = 5,
-    ACTIONS(486), 1,
+    ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(490), 1,
-      aux_sym_point_token2,
-    ACTIONS(492), 1,
-      aux_sym_app_value_token1,
-    STATE(105), 1,
-      aux_sym_app_value_repeat1,
-    ACTIONS(488), 2,
+    ACTIONS(481), 1,
       anon_sym_RBRACE,
-      anon_sym_COMMA,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    STATE(128), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
   [2118] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(468), 1,
-      aux_sym_port_stop_token1,
-    ACTIONS(494), 1,
+    ACTIONS(487), 1,
       anon_sym_RBRACE,
-    STATE(215), 1,
+    ACTIONS(491), 1,
+      aux_sym_port_stop_token1,
+    STATE(192), 1,
       sym_map_entry,
-    ACTIONS(466), 2,
+    ACTIONS(489), 2,
       anon_sym_STAR,
       sym_string,
   [2135] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(283), 2,
+    ACTIONS(495), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(279), 3,
+    ACTIONS(493), 3,
       anon_sym_DASH_GT,
-      anon_sym_LBRACE,
+      anon_sym_SEMI,
       anon_sym_EQ_GT,
   [2148] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(498), 2,
+    ACTIONS(499), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(496), 3,
+    ACTIONS(497), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
   [2161] = 5,
-    ACTIONS(486), 1,
-      sym_comment,
-    ACTIONS(502), 1,
-      aux_sym_point_token2,
-    ACTIONS(504), 1,
-      aux_sym_app_value_token1,
-    STATE(107), 1,
-      aux_sym_app_value_repeat1,
-    ACTIONS(500), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [2178] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(506), 1,
-      ts_builtin_sym_end,
-    ACTIONS(9), 2,
-      anon_sym_STAR,
-      aux_sym_router_line_token1,
-    STATE(118), 2,
-      sym_router_line,
-      aux_sym_router_document_repeat1,
-  [2193] = 5,
-    ACTIONS(486), 1,
-      sym_comment,
-    ACTIONS(510), 1,
-      aux_sym_point_token2,
-    ACTIONS(513), 1,
-      aux_sym_app_value_token1,
-    STATE(107), 1,
-      aux_sym_app_value_repeat1,
-    ACTIONS(508), 2,
+    ACTIONS(481), 1,
       anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [2210] = 5,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    STATE(111), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2178] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(454), 1,
-      anon_sym_retries,
-    ACTIONS(516), 1,
+    ACTIONS(503), 1,
+      anon_sym_CARET,
+    ACTIONS(501), 4,
+      anon_sym_GT,
       anon_sym_SEMI,
-    STATE(93), 1,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2191] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    ACTIONS(505), 1,
+      anon_sym_RBRACE,
+    STATE(126), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2208] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(479), 1,
+      anon_sym_retries,
+    ACTIONS(507), 1,
+      anon_sym_SEMI,
+    STATE(96), 1,
       aux_sym_call_repeat1,
-    ACTIONS(452), 2,
+    ACTIONS(477), 2,
       anon_sym_timeout,
       anon_sym_ack,
-  [2227] = 6,
+  [2225] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(188), 1,
-      anon_sym_LBRACE,
-    ACTIONS(518), 1,
-      anon_sym_DASH_GT,
-    ACTIONS(520), 1,
-      anon_sym_LPAREN,
-    STATE(197), 1,
-      sym_header_args,
-    STATE(267), 1,
-      sym_block,
-  [2246] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(524), 2,
+    ACTIONS(511), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(522), 3,
+    ACTIONS(509), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [2238] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(479), 1,
+      anon_sym_retries,
+    ACTIONS(513), 1,
+      anon_sym_SEMI,
+    STATE(96), 1,
+      aux_sym_call_repeat1,
+    ACTIONS(477), 2,
+      anon_sym_timeout,
+      anon_sym_ack,
+  [2255] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(517), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(515), 3,
       anon_sym_DASH_GT,
       anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2259] = 5,
+  [2268] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(468), 1,
+    ACTIONS(521), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(519), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2281] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(491), 1,
       aux_sym_port_stop_token1,
-    ACTIONS(526), 1,
+    ACTIONS(523), 1,
       anon_sym_RBRACE,
-    STATE(169), 1,
+    STATE(225), 1,
       sym_map_entry,
-    ACTIONS(466), 2,
+    ACTIONS(489), 2,
       anon_sym_STAR,
       sym_string,
-  [2276] = 3,
+  [2298] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(530), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(528), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2289] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(534), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(532), 3,
-      anon_sym_DASH_GT,
-      anon_sym_SEMI,
-      anon_sym_EQ_GT,
-  [2302] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(536), 1,
+    ACTIONS(525), 1,
       anon_sym_RBRACE,
-    ACTIONS(538), 1,
+    ACTIONS(527), 1,
       anon_sym_Set,
-    ACTIONS(541), 1,
+    ACTIONS(530), 1,
       anon_sym_Install,
-    STATE(114), 2,
+    STATE(111), 2,
       sym_app_section,
       aux_sym_app_document_repeat1,
-  [2319] = 5,
+  [2315] = 6,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(544), 1,
-      anon_sym_RBRACE,
-    ACTIONS(546), 1,
-      anon_sym_Set,
-    ACTIONS(548), 1,
-      anon_sym_Install,
-    STATE(114), 2,
-      sym_app_section,
-      aux_sym_app_document_repeat1,
-  [2336] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(413), 2,
-      anon_sym_EQ,
-      anon_sym_DASH,
-    ACTIONS(411), 3,
-      anon_sym_DASH_GT,
+    ACTIONS(215), 1,
       anon_sym_LBRACE,
+    ACTIONS(533), 1,
+      anon_sym_DASH_GT,
+    ACTIONS(535), 1,
+      anon_sym_LPAREN,
+    STATE(195), 1,
+      sym_header_args,
+    STATE(288), 1,
+      sym_block,
+  [2334] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(539), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(537), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
       anon_sym_EQ_GT,
-  [2349] = 5,
-    ACTIONS(3), 1,
+  [2347] = 5,
+    ACTIONS(541), 1,
       sym_comment,
-    ACTIONS(546), 1,
-      anon_sym_Set,
-    ACTIONS(548), 1,
-      anon_sym_Install,
-    ACTIONS(550), 1,
+    ACTIONS(545), 1,
+      aux_sym_point_token2,
+    ACTIONS(547), 1,
+      aux_sym_app_value_token1,
+    STATE(118), 1,
+      aux_sym_app_value_repeat1,
+    ACTIONS(543), 2,
       anon_sym_RBRACE,
-    STATE(115), 2,
-      sym_app_section,
-      aux_sym_app_document_repeat1,
-  [2366] = 4,
+      anon_sym_COMMA,
+  [2364] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(552), 1,
-      ts_builtin_sym_end,
-    ACTIONS(554), 2,
+    ACTIONS(491), 1,
+      aux_sym_port_stop_token1,
+    ACTIONS(549), 1,
+      anon_sym_RBRACE,
+    STATE(225), 1,
+      sym_map_entry,
+    ACTIONS(489), 2,
       anon_sym_STAR,
-      aux_sym_router_line_token1,
-    STATE(118), 2,
-      sym_router_line,
-      aux_sym_router_document_repeat1,
+      sym_string,
   [2381] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(559), 2,
+    ACTIONS(361), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(557), 3,
+    ACTIONS(359), 3,
       anon_sym_DASH_GT,
-      anon_sym_SEMI,
+      anon_sym_LBRACE,
       anon_sym_EQ_GT,
   [2394] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(563), 2,
+    ACTIONS(553), 2,
       anon_sym_EQ,
       anon_sym_DASH,
-    ACTIONS(561), 3,
+    ACTIONS(551), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2407] = 5,
+    ACTIONS(541), 1,
+      sym_comment,
+    ACTIONS(557), 1,
+      aux_sym_point_token2,
+    ACTIONS(559), 1,
+      aux_sym_app_value_token1,
+    STATE(120), 1,
+      aux_sym_app_value_repeat1,
+    ACTIONS(555), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [2424] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(448), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(446), 3,
       anon_sym_DASH_GT,
       anon_sym_LBRACE,
       anon_sym_EQ_GT,
-  [2407] = 5,
+  [2437] = 5,
+    ACTIONS(541), 1,
+      sym_comment,
+    ACTIONS(563), 1,
+      aux_sym_point_token2,
+    ACTIONS(566), 1,
+      aux_sym_app_value_token1,
+    STATE(120), 1,
+      aux_sym_app_value_repeat1,
+    ACTIONS(561), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [2454] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(454), 1,
-      anon_sym_retries,
-    ACTIONS(565), 1,
+    ACTIONS(571), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(569), 3,
+      anon_sym_DASH_GT,
       anon_sym_SEMI,
-    STATE(122), 1,
+      anon_sym_EQ_GT,
+  [2467] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(575), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(573), 3,
+      anon_sym_DASH_GT,
+      anon_sym_SEMI,
+      anon_sym_EQ_GT,
+  [2480] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(433), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(431), 3,
+      anon_sym_DASH_GT,
+      anon_sym_LBRACE,
+      anon_sym_EQ_GT,
+  [2493] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    ACTIONS(577), 1,
+      anon_sym_RBRACE,
+    STATE(102), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2510] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(579), 1,
+      ts_builtin_sym_end,
+    ACTIONS(581), 2,
+      anon_sym_STAR,
+      aux_sym_router_line_token1,
+    STATE(125), 2,
+      sym_router_line,
+      aux_sym_router_document_repeat1,
+  [2525] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    ACTIONS(584), 1,
+      anon_sym_RBRACE,
+    STATE(111), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2542] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(586), 1,
+      ts_builtin_sym_end,
+    ACTIONS(9), 2,
+      anon_sym_STAR,
+      aux_sym_router_line_token1,
+    STATE(125), 2,
+      sym_router_line,
+      aux_sym_router_document_repeat1,
+  [2557] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(483), 1,
+      anon_sym_Set,
+    ACTIONS(485), 1,
+      anon_sym_Install,
+    ACTIONS(505), 1,
+      anon_sym_RBRACE,
+    STATE(111), 2,
+      sym_app_section,
+      aux_sym_app_document_repeat1,
+  [2574] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(479), 1,
+      anon_sym_retries,
+    ACTIONS(588), 1,
+      anon_sym_SEMI,
+    STATE(105), 1,
       aux_sym_call_repeat1,
-    ACTIONS(452), 2,
+    ACTIONS(477), 2,
       anon_sym_timeout,
       anon_sym_ack,
-  [2424] = 5,
+  [2591] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(454), 1,
-      anon_sym_retries,
-    ACTIONS(567), 1,
+    ACTIONS(592), 2,
+      anon_sym_EQ,
+      anon_sym_DASH,
+    ACTIONS(590), 3,
+      anon_sym_DASH_GT,
       anon_sym_SEMI,
-    STATE(98), 1,
-      aux_sym_call_repeat1,
-    ACTIONS(452), 2,
-      anon_sym_timeout,
-      anon_sym_ack,
-  [2441] = 2,
+      anon_sym_EQ_GT,
+  [2604] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(569), 4,
+    ACTIONS(190), 1,
+      anon_sym_RBRACE,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    STATE(209), 1,
+      sym_app_property,
+  [2620] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(535), 1,
+      anon_sym_LPAREN,
+    ACTIONS(598), 1,
+      anon_sym_DASH_GT,
+    ACTIONS(600), 1,
+      anon_sym_LBRACE,
+    STATE(250), 1,
+      sym_header_args,
+  [2636] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(602), 1,
+      anon_sym_RBRACE,
+    ACTIONS(604), 1,
+      aux_sym_port_stop_token1,
+    STATE(134), 2,
+      sym_requirement,
+      aux_sym_requires_repeat1,
+  [2650] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(606), 1,
+      anon_sym_RBRACE,
+    ACTIONS(608), 1,
+      aux_sym_port_stop_token1,
+    STATE(134), 2,
+      sym_requirement,
+      aux_sym_requires_repeat1,
+  [2664] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(242), 1,
+      anon_sym_grant,
+    ACTIONS(611), 1,
+      anon_sym_RBRACE,
+    STATE(148), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2678] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(241), 1,
+      sym_point_selector,
+    ACTIONS(613), 2,
+      sym_point_text,
+      sym_variable,
+  [2692] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(276), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [2706] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(242), 1,
+      anon_sym_grant,
+    ACTIONS(617), 1,
+      anon_sym_RBRACE,
+    STATE(135), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2720] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(619), 1,
+      anon_sym_RPAREN,
+    STATE(177), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(621), 2,
+      aux_sym_selector_name_token1,
+      sym_string,
+  [2734] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(247), 1,
+      sym_point_selector,
+    ACTIONS(613), 2,
+      sym_point_text,
+      sym_variable,
+  [2748] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    ACTIONS(623), 1,
+      anon_sym_RBRACE,
+    STATE(230), 1,
+      sym_app_property,
+  [2764] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(337), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [2778] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(625), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    ACTIONS(629), 1,
+      anon_sym_RBRACK,
+    STATE(325), 1,
+      sym_payload_pattern,
+  [2794] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(631), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2804] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(633), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2814] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(625), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    ACTIONS(635), 1,
+      anon_sym_RBRACK,
+    STATE(265), 1,
+      sym_payload_pattern,
+  [2830] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(604), 1,
+      aux_sym_port_stop_token1,
+    ACTIONS(637), 1,
+      anon_sym_RBRACE,
+    STATE(133), 2,
+      sym_requirement,
+      aux_sym_requires_repeat1,
+  [2844] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(639), 1,
+      anon_sym_RBRACE,
+    ACTIONS(641), 1,
+      anon_sym_grant,
+    STATE(148), 2,
+      sym_grant,
+      aux_sym_role_declaration_repeat1,
+  [2858] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(253), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [2872] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(644), 4,
       anon_sym_RBRACE,
       anon_sym_memory,
       anon_sym_payload,
       anon_sym_headers,
-  [2451] = 4,
+  [2882] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(571), 1,
-      anon_sym_RBRACE,
-    ACTIONS(573), 1,
-      aux_sym_port_stop_token1,
-    STATE(136), 2,
-      sym_requirement,
-      aux_sym_requires_repeat1,
-  [2465] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
+    STATE(164), 1,
       sym_point,
-    STATE(263), 1,
+    STATE(342), 1,
       sym_point_selector,
-    ACTIONS(575), 2,
+    ACTIONS(615), 2,
       sym_point_text,
       sym_variable,
-  [2479] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(470), 4,
-      anon_sym_SEMI,
-      anon_sym_timeout,
-      anon_sym_ack,
-      anon_sym_retries,
-  [2489] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(206), 1,
-      anon_sym_grant,
-    ACTIONS(577), 1,
-      anon_sym_RBRACE,
-    STATE(140), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2503] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(579), 1,
-      anon_sym_RBRACE,
-    ACTIONS(581), 1,
-      anon_sym_PLUS,
-    ACTIONS(583), 1,
-      anon_sym_BANG,
-    STATE(205), 1,
-      sym_app_property,
-  [2519] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(227), 1,
-      sym_point_selector,
-    ACTIONS(585), 2,
-      sym_point_text,
-      sym_variable,
-  [2533] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(589), 1,
-      sym_string,
-    STATE(218), 1,
-      sym_app_value,
-    ACTIONS(587), 2,
-      sym_point_text,
-      sym_variable,
-  [2547] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(591), 1,
-      anon_sym_perm,
-    ACTIONS(593), 1,
-      anon_sym_priv,
-    ACTIONS(595), 1,
-      anon_sym_super,
-    ACTIONS(597), 1,
-      anon_sym_role,
-  [2563] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(599), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2573] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(601), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2583] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(603), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2593] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(605), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2603] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(607), 1,
-      anon_sym_RBRACE,
-    ACTIONS(609), 1,
-      aux_sym_port_stop_token1,
-    STATE(136), 2,
-      sym_requirement,
-      aux_sym_requires_repeat1,
-  [2617] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(295), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2631] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(612), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2641] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(468), 1,
-      aux_sym_port_stop_token1,
-    STATE(215), 1,
-      sym_map_entry,
-    ACTIONS(466), 2,
-      anon_sym_STAR,
-      sym_string,
-  [2655] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(206), 1,
-      anon_sym_grant,
-    ACTIONS(614), 1,
-      anon_sym_RBRACE,
-    STATE(144), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2669] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(223), 1,
-      sym_point_selector,
-    ACTIONS(585), 2,
-      sym_point_text,
-      sym_variable,
-  [2683] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(296), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2697] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(616), 4,
-      anon_sym_GT,
-      anon_sym_SEMI,
-      anon_sym_RBRACK,
-      anon_sym_TILDE,
-  [2707] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(618), 1,
-      anon_sym_RBRACE,
-    ACTIONS(620), 1,
-      anon_sym_grant,
-    STATE(144), 2,
-      sym_grant,
-      aux_sym_role_declaration_repeat1,
-  [2721] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(625), 1,
-      anon_sym_LT2,
-    ACTIONS(623), 3,
-      anon_sym_SEMI,
-      anon_sym_CARET,
-      anon_sym_to,
-  [2733] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(627), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    ACTIONS(631), 1,
-      anon_sym_RBRACK,
-    STATE(244), 1,
-      sym_payload_pattern,
-  [2749] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(236), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2763] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(573), 1,
-      aux_sym_port_stop_token1,
-    ACTIONS(633), 1,
-      anon_sym_RBRACE,
-    STATE(124), 2,
-      sym_requirement,
-      aux_sym_requires_repeat1,
-  [2777] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(291), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2791] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(322), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2805] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(229), 1,
-      anon_sym_RBRACE,
-    ACTIONS(581), 1,
-      anon_sym_PLUS,
-    ACTIONS(583), 1,
-      anon_sym_BANG,
-    STATE(178), 1,
-      sym_app_property,
-  [2821] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(635), 1,
-      anon_sym_RPAREN,
-    STATE(152), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(637), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2835] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(640), 1,
-      anon_sym_RPAREN,
-    STATE(154), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(642), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2849] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(644), 1,
-      anon_sym_RPAREN,
-    STATE(152), 1,
-      aux_sym__filter_body_repeat1,
-    ACTIONS(646), 2,
-      aux_sym_selector_name_token1,
-      sym_string,
-  [2863] = 4,
+  [2896] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(648), 1,
       sym_string,
-    STATE(213), 1,
+    STATE(229), 1,
       sym_app_value,
-    ACTIONS(587), 2,
+    ACTIONS(646), 2,
       sym_point_text,
       sym_variable,
-  [2877] = 5,
+  [2910] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(581), 1,
+    ACTIONS(594), 1,
       anon_sym_PLUS,
-    ACTIONS(583), 1,
+    ACTIONS(596), 1,
       anon_sym_BANG,
     ACTIONS(650), 1,
       anon_sym_RBRACE,
-    STATE(205), 1,
+    STATE(230), 1,
       sym_app_property,
-  [2893] = 2,
+  [2926] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(652), 4,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    ACTIONS(652), 1,
+      anon_sym_RBRACE,
+    STATE(230), 1,
+      sym_app_property,
+  [2942] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(654), 4,
       anon_sym_GT,
       anon_sym_SEMI,
       anon_sym_RBRACK,
       anon_sym_TILDE,
-  [2903] = 5,
+  [2952] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(654), 1,
-      anon_sym_perm,
-    ACTIONS(656), 1,
-      anon_sym_priv,
-    ACTIONS(658), 1,
-      anon_sym_super,
-    ACTIONS(660), 1,
-      anon_sym_role,
-  [2919] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(230), 1,
-      sym_point_selector,
-    ACTIONS(585), 2,
-      sym_point_text,
-      sym_variable,
-  [2933] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(304), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2947] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(231), 1,
-      sym_point_selector,
-    ACTIONS(585), 2,
-      sym_point_text,
-      sym_variable,
-  [2961] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(307), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2975] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(309), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [2989] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(145), 1,
-      sym_point,
-    STATE(310), 1,
-      sym_point_selector,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [3003] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(627), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    ACTIONS(662), 1,
-      anon_sym_RBRACK,
-    STATE(283), 1,
-      sym_payload_pattern,
-  [3019] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(664), 1,
-      anon_sym_RBRACE,
-    ACTIONS(666), 1,
-      anon_sym_COMMA,
-    STATE(166), 1,
-      aux_sym_app_section_repeat1,
-  [3032] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(669), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3041] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(579), 1,
-      anon_sym_RBRACE,
-    ACTIONS(671), 1,
-      anon_sym_COMMA,
-    STATE(166), 1,
-      aux_sym_app_section_repeat1,
-  [3054] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(673), 1,
-      anon_sym_RBRACE,
-    ACTIONS(675), 1,
-      anon_sym_COMMA,
-    STATE(183), 1,
-      aux_sym_map_pattern_repeat1,
-  [3067] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(677), 1,
-      anon_sym_LT,
-    ACTIONS(679), 2,
+    ACTIONS(656), 4,
       anon_sym_GT,
       anon_sym_SEMI,
-  [3078] = 4,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [2962] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(627), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    STATE(303), 1,
-      sym_payload_pattern,
-  [3091] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(185), 1,
-      sym_timeout,
-    ACTIONS(681), 2,
-      anon_sym_exec,
-      anon_sym_total,
-  [3102] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(683), 1,
+    ACTIONS(658), 1,
       anon_sym_RPAREN,
-    ACTIONS(685), 1,
-      anon_sym_STAR,
-    ACTIONS(687), 1,
-      aux_sym_port_stop_token1,
-  [3115] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(240), 1,
-      sym_selector_name,
-    ACTIONS(25), 2,
+    STATE(139), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(660), 2,
       aux_sym_selector_name_token1,
-      anon_sym_STAR,
-  [3126] = 2,
+      sym_string,
+  [2976] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(689), 3,
+    STATE(164), 1,
+      sym_point,
+    STATE(282), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [2990] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(467), 4,
+      anon_sym_SEMI,
+      anon_sym_timeout,
+      anon_sym_ack,
+      anon_sym_retries,
+  [3000] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(662), 1,
+      sym_string,
+    STATE(231), 1,
+      sym_app_value,
+    ACTIONS(646), 2,
+      sym_point_text,
+      sym_variable,
+  [3014] = 5,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    ACTIONS(664), 1,
+      anon_sym_RBRACE,
+    STATE(230), 1,
+      sym_app_property,
+  [3030] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(666), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [3040] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(668), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [3050] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(672), 1,
+      anon_sym_LT2,
+    ACTIONS(670), 3,
       anon_sym_SEMI,
       anon_sym_CARET,
       anon_sym_to,
-  [3135] = 2,
+  [3062] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(691), 3,
-      ts_builtin_sym_end,
+    ACTIONS(674), 4,
+      anon_sym_GT,
+      anon_sym_SEMI,
+      anon_sym_RBRACK,
+      anon_sym_TILDE,
+  [3072] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(491), 1,
+      aux_sym_port_stop_token1,
+    STATE(225), 1,
+      sym_map_entry,
+    ACTIONS(489), 2,
       anon_sym_STAR,
-      aux_sym_router_line_token1,
-  [3144] = 2,
+      sym_string,
+  [3086] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(693), 3,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    ACTIONS(676), 1,
       anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3153] = 4,
+    STATE(214), 1,
+      sym_app_property,
+  [3102] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(261), 1,
-      anon_sym_RBRACE,
-    ACTIONS(695), 1,
-      anon_sym_COMMA,
-    STATE(168), 1,
-      aux_sym_app_section_repeat1,
-  [3166] = 2,
+    ACTIONS(678), 1,
+      anon_sym_perm,
+    ACTIONS(680), 1,
+      anon_sym_priv,
+    ACTIONS(682), 1,
+      anon_sym_super,
+    ACTIONS(684), 1,
+      anon_sym_role,
+  [3118] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(697), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3175] = 4,
+    STATE(164), 1,
+      sym_point,
+    STATE(283), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3132] = 5,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(627), 1,
+    ACTIONS(686), 1,
+      anon_sym_perm,
+    ACTIONS(688), 1,
+      anon_sym_priv,
+    ACTIONS(690), 1,
+      anon_sym_super,
+    ACTIONS(692), 1,
+      anon_sym_role,
+  [3148] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(238), 1,
+      sym_point_selector,
+    ACTIONS(613), 2,
+      sym_point_text,
+      sym_variable,
+  [3162] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(324), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3176] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(239), 1,
+      sym_point_selector,
+    ACTIONS(613), 2,
+      sym_point_text,
+      sym_variable,
+  [3190] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(327), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3204] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(329), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3218] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(164), 1,
+      sym_point,
+    STATE(330), 1,
+      sym_point_selector,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3232] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(694), 1,
+      anon_sym_RPAREN,
+    STATE(177), 1,
+      aux_sym__filter_body_repeat1,
+    ACTIONS(696), 2,
       aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    STATE(249), 1,
-      sym_payload_pattern,
-  [3188] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(627), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    STATE(251), 1,
-      sym_payload_pattern,
-  [3201] = 4,
+      sym_string,
+  [3246] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(699), 1,
@@ -5919,835 +6122,1017 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_on,
     ACTIONS(703), 1,
       anon_sym_to,
-  [3214] = 4,
+  [3259] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(464), 1,
+    ACTIONS(705), 3,
       anon_sym_RBRACE,
-    ACTIONS(705), 1,
-      anon_sym_COMMA,
-    STATE(191), 1,
-      aux_sym_map_pattern_repeat1,
-  [3227] = 4,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3268] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(316), 1,
+      sym_point,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3279] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(707), 1,
-      aux_sym_selector_name_token1,
+      anon_sym_RBRACE,
     ACTIONS(709), 1,
-      sym_kind_point,
-    STATE(258), 1,
-      sym_kind_expression,
-  [3240] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(711), 1,
-      anon_sym_SEMI,
-    ACTIONS(713), 1,
       anon_sym_COMMA,
-    STATE(193), 1,
-      aux_sym_port_field_repeat1,
-  [3253] = 3,
+    STATE(181), 1,
+      aux_sym_app_section_repeat1,
+  [3292] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(261), 1,
+    STATE(103), 1,
+      sym_point,
+    ACTIONS(615), 2,
+      sym_point_text,
+      sym_variable,
+  [3303] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(652), 1,
+      anon_sym_RBRACE,
+    ACTIONS(712), 1,
+      anon_sym_COMMA,
+    STATE(181), 1,
+      aux_sym_app_section_repeat1,
+  [3316] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(259), 1,
       sym_selector_name,
     ACTIONS(25), 2,
       aux_sym_selector_name_token1,
       anon_sym_STAR,
-  [3264] = 2,
+  [3327] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(715), 3,
-      anon_sym_RBRACE,
-      anon_sym_Set,
-      anon_sym_Install,
-  [3273] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(581), 1,
-      anon_sym_PLUS,
-    ACTIONS(583), 1,
-      anon_sym_BANG,
-    STATE(205), 1,
-      sym_app_property,
-  [3286] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(627), 1,
+    ACTIONS(625), 1,
       aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    STATE(268), 1,
+      sym_payload_pattern,
+  [3340] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(625), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(627), 1,
       anon_sym_STAR,
     STATE(270), 1,
       sym_payload_pattern,
-  [3299] = 4,
+  [3353] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(627), 1,
-      aux_sym_selector_name_token1,
-    ACTIONS(629), 1,
-      anon_sym_STAR,
-    STATE(272), 1,
-      sym_payload_pattern,
-  [3312] = 4,
+    ACTIONS(714), 1,
+      anon_sym_SEMI,
+    ACTIONS(716), 1,
+      anon_sym_on,
+    ACTIONS(718), 1,
+      anon_sym_to,
+  [3366] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(717), 1,
+    ACTIONS(523), 1,
       anon_sym_RBRACE,
-    ACTIONS(719), 1,
+    ACTIONS(720), 1,
       anon_sym_COMMA,
-    STATE(191), 1,
+    STATE(200), 1,
       aux_sym_map_pattern_repeat1,
-  [3325] = 3,
+  [3379] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    STATE(222), 1,
-      sym_timeout,
-    ACTIONS(681), 2,
-      anon_sym_exec,
-      anon_sym_total,
-  [3336] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(713), 1,
-      anon_sym_COMMA,
     ACTIONS(722), 1,
-      anon_sym_SEMI,
-    STATE(194), 1,
-      aux_sym_port_field_repeat1,
-  [3349] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(724), 1,
-      anon_sym_SEMI,
-    ACTIONS(726), 1,
-      anon_sym_COMMA,
-    STATE(194), 1,
-      aux_sym_port_field_repeat1,
-  [3362] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(729), 1,
-      anon_sym_SEMI,
-    ACTIONS(731), 1,
-      anon_sym_on,
-    ACTIONS(733), 1,
-      anon_sym_to,
-  [3375] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(735), 1,
-      anon_sym_SEMI,
-    ACTIONS(737), 1,
-      anon_sym_on,
-    ACTIONS(739), 1,
-      anon_sym_to,
-  [3388] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(188), 1,
-      anon_sym_LBRACE,
-    ACTIONS(741), 1,
-      anon_sym_DASH_GT,
-    STATE(281), 1,
-      sym_block,
-  [3401] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(308), 1,
-      sym_point,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [3412] = 4,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(743), 1,
-      anon_sym_SEMI,
-    ACTIONS(745), 1,
-      anon_sym_on,
-    ACTIONS(747), 1,
-      anon_sym_to,
-  [3425] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(92), 1,
-      sym_point,
-    ACTIONS(575), 2,
-      sym_point_text,
-      sym_variable,
-  [3436] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(749), 1,
       aux_sym_selector_name_token1,
-    STATE(62), 1,
-      sym__filter_body,
-  [3446] = 3,
+    ACTIONS(724), 1,
+      sym_kind_point,
+    STATE(277), 1,
+      sym_kind_expression,
+  [3392] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(751), 1,
-      anon_sym_AT,
-    ACTIONS(753), 1,
-      sym_app_key,
-  [3456] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(755), 1,
-      anon_sym_LT,
-    ACTIONS(757), 1,
-      anon_sym_QMARK,
-  [3466] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(759), 1,
-      anon_sym_LT,
-    ACTIONS(761), 1,
-      anon_sym_QMARK,
-  [3476] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(664), 2,
-      anon_sym_RBRACE,
+    ACTIONS(726), 1,
+      anon_sym_SEMI,
+    ACTIONS(728), 1,
       anon_sym_COMMA,
-  [3484] = 2,
+    STATE(204), 1,
+      aux_sym_port_field_repeat1,
+  [3405] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(763), 2,
-      anon_sym_DASH_GT,
+    ACTIONS(730), 1,
+      anon_sym_SEMI,
+    ACTIONS(732), 1,
+      anon_sym_on,
+    ACTIONS(734), 1,
+      anon_sym_to,
+  [3418] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(736), 1,
+      anon_sym_RBRACE,
+    ACTIONS(738), 1,
+      anon_sym_COMMA,
+    STATE(188), 1,
+      aux_sym_map_pattern_repeat1,
+  [3431] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(740), 3,
+      anon_sym_RBRACE,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3440] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(594), 1,
+      anon_sym_PLUS,
+    ACTIONS(596), 1,
+      anon_sym_BANG,
+    STATE(230), 1,
+      sym_app_property,
+  [3453] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(215), 1,
       anon_sym_LBRACE,
+    ACTIONS(742), 1,
+      anon_sym_DASH_GT,
+    STATE(314), 1,
+      sym_block,
+  [3466] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(625), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    STATE(290), 1,
+      sym_payload_pattern,
+  [3479] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(625), 1,
+      aux_sym_selector_name_token1,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    STATE(292), 1,
+      sym_payload_pattern,
   [3492] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(765), 1,
-      anon_sym_RBRACK,
-    ACTIONS(767), 1,
-      sym_count_range,
-  [3502] = 3,
+    ACTIONS(744), 1,
+      anon_sym_LT,
+    ACTIONS(746), 2,
+      anon_sym_GT,
+      anon_sym_SEMI,
+  [3503] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(769), 1,
+    ACTIONS(748), 1,
+      anon_sym_RPAREN,
+    ACTIONS(750), 1,
       anon_sym_STAR,
-    ACTIONS(771), 1,
-      anon_sym_RBRACE_RBRACE,
-  [3512] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(773), 1,
-      aux_sym_selector_name_token1,
-    STATE(134), 1,
-      sym_call_target,
-  [3522] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(749), 1,
-      aux_sym_selector_name_token1,
-    STATE(59), 1,
-      sym__filter_body,
-  [3532] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(775), 2,
-      anon_sym_RBRACE,
+    ACTIONS(752), 1,
       aux_sym_port_stop_token1,
-  [3540] = 3,
+  [3516] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(773), 1,
+    ACTIONS(754), 1,
+      anon_sym_RBRACE,
+    ACTIONS(756), 1,
+      anon_sym_COMMA,
+    STATE(200), 1,
+      aux_sym_map_pattern_repeat1,
+  [3529] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    STATE(338), 1,
+      sym_selector_name,
+    ACTIONS(25), 2,
       aux_sym_selector_name_token1,
-    STATE(108), 1,
-      sym_call_target,
-  [3550] = 2,
+      anon_sym_STAR,
+  [3540] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(777), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3558] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(779), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3566] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(717), 2,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3574] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(781), 1,
+    ACTIONS(625), 1,
       aux_sym_selector_name_token1,
-    STATE(247), 1,
-      sym_kind_expression,
-  [3584] = 3,
+    ACTIONS(627), 1,
+      anon_sym_STAR,
+    STATE(340), 1,
+      sym_payload_pattern,
+  [3553] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(773), 1,
-      aux_sym_selector_name_token1,
-    STATE(113), 1,
-      sym_call_target,
-  [3594] = 2,
+    STATE(221), 1,
+      sym_timeout,
+    ACTIONS(759), 2,
+      anon_sym_exec,
+      anon_sym_total,
+  [3564] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(783), 2,
-      anon_sym_RBRACE,
+    ACTIONS(728), 1,
       anon_sym_COMMA,
-  [3602] = 2,
+    ACTIONS(761), 1,
+      anon_sym_SEMI,
+    STATE(206), 1,
+      aux_sym_port_field_repeat1,
+  [3577] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(785), 2,
-      anon_sym_RBRACE,
+    STATE(190), 1,
+      sym_timeout,
+    ACTIONS(759), 2,
+      anon_sym_exec,
+      anon_sym_total,
+  [3588] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(763), 1,
+      anon_sym_SEMI,
+    ACTIONS(765), 1,
       anon_sym_COMMA,
+    STATE(206), 1,
+      aux_sym_port_field_repeat1,
+  [3601] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(768), 3,
+      ts_builtin_sym_end,
+      anon_sym_STAR,
+      aux_sym_router_line_token1,
   [3610] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(787), 2,
+    ACTIONS(770), 3,
       anon_sym_RBRACE,
-      anon_sym_COMMA,
-  [3618] = 2,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3619] = 4,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(789), 2,
+    ACTIONS(196), 1,
+      anon_sym_RBRACE,
+    ACTIONS(772), 1,
+      anon_sym_COMMA,
+    STATE(213), 1,
+      aux_sym_app_section_repeat1,
+  [3632] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(774), 1,
+      anon_sym_SEMI,
+    ACTIONS(776), 1,
+      anon_sym_on,
+    ACTIONS(778), 1,
+      anon_sym_to,
+  [3645] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(780), 3,
+      anon_sym_SEMI,
+      anon_sym_CARET,
+      anon_sym_to,
+  [3654] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(782), 3,
+      anon_sym_RBRACE,
+      anon_sym_Set,
+      anon_sym_Install,
+  [3663] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(623), 1,
+      anon_sym_RBRACE,
+    ACTIONS(784), 1,
+      anon_sym_COMMA,
+    STATE(181), 1,
+      aux_sym_app_section_repeat1,
+  [3676] = 4,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(786), 1,
+      anon_sym_RBRACE,
+    ACTIONS(788), 1,
+      anon_sym_COMMA,
+    STATE(183), 1,
+      aux_sym_app_section_repeat1,
+  [3689] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(790), 1,
+      anon_sym_AT,
+    ACTIONS(792), 1,
+      sym_app_key,
+  [3699] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(794), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3707] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(796), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3715] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(798), 1,
+      aux_sym_selector_name_token1,
+    STATE(65), 1,
+      sym__filter_body,
+  [3725] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(800), 2,
+      anon_sym_json,
+      anon_sym_none,
+  [3733] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(802), 2,
       anon_sym_GT,
       anon_sym_SEMI,
-  [3626] = 2,
+  [3741] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(724), 2,
+    ACTIONS(763), 2,
       anon_sym_SEMI,
       anon_sym_COMMA,
-  [3634] = 3,
+  [3749] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(791), 1,
-      anon_sym_SEMI,
-    ACTIONS(793), 1,
-      anon_sym_to,
-  [3644] = 2,
+    ACTIONS(804), 2,
+      anon_sym_RBRACE,
+      aux_sym_port_stop_token1,
+  [3757] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(795), 2,
+    ACTIONS(798), 1,
+      aux_sym_selector_name_token1,
+    STATE(61), 1,
+      sym__filter_body,
+  [3767] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(806), 1,
+      aux_sym_selector_name_token1,
+    STATE(101), 1,
+      sym_call_target,
+  [3777] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(754), 2,
       anon_sym_RBRACE,
       anon_sym_COMMA,
-  [3652] = 2,
+  [3785] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(797), 2,
+    ACTIONS(808), 2,
       anon_sym_RBRACE,
       anon_sym_COMMA,
-  [3660] = 3,
+  [3793] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(188), 1,
+    ACTIONS(810), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3801] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(812), 1,
+      anon_sym_STAR,
+    ACTIONS(814), 1,
+      anon_sym_RBRACE_RBRACE,
+  [3811] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(816), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3819] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(707), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3827] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(818), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3835] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(806), 1,
+      aux_sym_selector_name_token1,
+    STATE(163), 1,
+      sym_call_target,
+  [3845] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(215), 1,
       anon_sym_LBRACE,
-    STATE(281), 1,
+    STATE(314), 1,
       sym_block,
-  [3670] = 3,
+  [3855] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(799), 1,
+    ACTIONS(820), 1,
+      anon_sym_RPAREN,
+    ACTIONS(822), 1,
+      anon_sym_COMMA,
+  [3865] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(824), 1,
+      aux_sym_selector_name_token1,
+    STATE(264), 1,
+      sym_kind_expression,
+  [3875] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(826), 1,
+      anon_sym_RBRACK,
+    ACTIONS(828), 1,
+      sym_count_range,
+  [3885] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(215), 1,
+      anon_sym_LBRACE,
+    STATE(315), 1,
+      sym_block,
+  [3895] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(830), 1,
       anon_sym_SEMI,
-    ACTIONS(801), 1,
+    ACTIONS(832), 1,
       anon_sym_to,
-  [3680] = 3,
+  [3905] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(188), 1,
+    ACTIONS(834), 1,
+      anon_sym_SEMI,
+    ACTIONS(836), 1,
+      anon_sym_to,
+  [3915] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(838), 2,
+      anon_sym_DASH_GT,
       anon_sym_LBRACE,
-    STATE(305), 1,
-      sym_block,
-  [3690] = 2,
+  [3923] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(803), 2,
+    ACTIONS(840), 1,
+      anon_sym_SEMI,
+    ACTIONS(842), 1,
+      anon_sym_to,
+  [3933] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(844), 2,
+      anon_sym_RBRACE,
+      anon_sym_COMMA,
+  [3941] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(846), 1,
+      anon_sym_LT,
+    ACTIONS(848), 1,
+      anon_sym_QMARK,
+  [3951] = 3,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(806), 1,
+      aux_sym_selector_name_token1,
+    STATE(129), 1,
+      sym_call_target,
+  [3961] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(850), 2,
       aux_sym_selector_name_token1,
       anon_sym_STAR,
-  [3698] = 3,
+  [3969] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(805), 1,
+    ACTIONS(852), 2,
       anon_sym_SEMI,
-    ACTIONS(807), 1,
-      anon_sym_to,
-  [3708] = 3,
+      anon_sym_COMMA,
+  [3977] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(809), 1,
+    ACTIONS(854), 1,
       anon_sym_SEMI,
-    ACTIONS(811), 1,
+    ACTIONS(856), 1,
       anon_sym_to,
-  [3718] = 3,
+  [3987] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(773), 1,
+    ACTIONS(806), 1,
       aux_sym_selector_name_token1,
-    STATE(121), 1,
+    STATE(97), 1,
       sym_call_target,
-  [3728] = 3,
+  [3997] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(813), 1,
-      anon_sym_RPAREN,
-    ACTIONS(815), 1,
-      anon_sym_COMMA,
-  [3738] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(817), 2,
-      anon_sym_SEMI,
-      anon_sym_COMMA,
-  [3746] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(819), 1,
-      sym_permission_mask,
-  [3753] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(821), 1,
-      anon_sym_SEMI,
-  [3760] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(823), 1,
-      anon_sym_GT,
-  [3767] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(825), 1,
-      aux_sym_router_line_token2,
-  [3774] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(827), 1,
-      anon_sym_LBRACE,
-  [3781] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(829), 1,
-      anon_sym_GT,
-  [3788] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(831), 1,
-      anon_sym_DASH_GT,
-  [3795] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(833), 1,
-      anon_sym_EQ_GT,
-  [3802] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(835), 1,
-      anon_sym_RPAREN,
-  [3809] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(837), 1,
-      anon_sym_RBRACK,
-  [3816] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(839), 1,
-      sym_string,
-  [3823] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(841), 1,
-      anon_sym_EQ,
-  [3830] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(843), 1,
-      anon_sym_SEMI,
-  [3837] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(845), 1,
-      sym_version,
-  [3844] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(847), 1,
-      anon_sym_GT,
-  [3851] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(849), 1,
-      anon_sym_LPAREN,
-  [3858] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(851), 1,
-      anon_sym_GT,
-  [3865] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(853), 1,
-      anon_sym_LBRACE,
-  [3872] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(855), 1,
-      anon_sym_LBRACE,
-  [3879] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(857), 1,
-      anon_sym_RBRACK,
-  [3886] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(833), 1,
-      anon_sym_DASH_GT,
-  [3893] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(859), 1,
-      aux_sym_selector_name_token1,
-  [3900] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(861), 1,
-      aux_sym_port_stop_token1,
-  [3907] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(863), 1,
-      anon_sym_GT,
-  [3914] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(865), 1,
-      ts_builtin_sym_end,
-  [3921] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(867), 1,
-      sym_quantity,
-  [3928] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(869), 1,
-      anon_sym_GT,
-  [3935] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(871), 1,
-      sym_quantity,
-  [3942] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(873), 1,
-      anon_sym_SEMI,
-  [3949] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(875), 1,
-      anon_sym_LBRACE,
-  [3956] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(877), 1,
-      sym_app_key,
-  [3963] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(879), 1,
-      anon_sym_COLON,
-  [3970] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(881), 1,
-      ts_builtin_sym_end,
-  [3977] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(883), 1,
-      anon_sym_SEMI,
-  [3984] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(885), 1,
-      sym_app_key,
-  [3991] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(887), 1,
-      anon_sym_GT,
-  [3998] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(889), 1,
-      anon_sym_EQ,
-  [4005] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(891), 1,
-      anon_sym_GT,
-  [4012] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(893), 1,
-      ts_builtin_sym_end,
-  [4019] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(895), 1,
-      anon_sym_COLON,
-  [4026] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(897), 1,
+    ACTIONS(858), 1,
       anon_sym_LT,
-  [4033] = 2,
+    ACTIONS(860), 1,
+      anon_sym_QMARK,
+  [4007] = 3,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(899), 1,
-      anon_sym_LPAREN,
-  [4040] = 2,
+    ACTIONS(862), 1,
+      anon_sym_DASH_GT,
+    ACTIONS(864), 1,
+      anon_sym_LBRACE,
+  [4017] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(901), 1,
+    ACTIONS(866), 1,
+      aux_sym_port_stop_token1,
+  [4024] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(868), 1,
+      aux_sym_selector_name_token1,
+  [4031] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(870), 1,
+      anon_sym_SEMI,
+  [4038] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(872), 1,
+      anon_sym_GT,
+  [4045] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(874), 1,
+      anon_sym_DASH_GT,
+  [4052] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(876), 1,
+      aux_sym_port_stop_token1,
+  [4059] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(878), 1,
+      aux_sym_port_stop_token1,
+  [4066] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(880), 1,
+      anon_sym_RPAREN,
+  [4073] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(882), 1,
+      anon_sym_GT,
+  [4080] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(884), 1,
+      anon_sym_RPAREN,
+  [4087] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(886), 1,
+      anon_sym_LBRACE,
+  [4094] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(888), 1,
+      aux_sym_port_stop_token1,
+  [4101] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(890), 1,
+      anon_sym_SEMI,
+  [4108] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(892), 1,
+      anon_sym_SEMI,
+  [4115] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(894), 1,
+      anon_sym_RBRACK,
+  [4122] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(896), 1,
+      anon_sym_SEMI,
+  [4129] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(898), 1,
+      ts_builtin_sym_end,
+  [4136] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(900), 1,
+      anon_sym_GT,
+  [4143] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(902), 1,
+      anon_sym_LBRACE,
+  [4150] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(904), 1,
+      anon_sym_GT,
+  [4157] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(906), 1,
+      anon_sym_LBRACE,
+  [4164] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(908), 1,
+      anon_sym_LBRACE,
+  [4171] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(910), 1,
+      anon_sym_EQ,
+  [4178] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(912), 1,
+      anon_sym_RPAREN,
+  [4185] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(914), 1,
+      anon_sym_RPAREN,
+  [4192] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(840), 1,
+      anon_sym_SEMI,
+  [4199] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(916), 1,
+      anon_sym_GT,
+  [4206] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(918), 1,
+      anon_sym_LBRACE,
+  [4213] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(920), 1,
+      anon_sym_RPAREN,
+  [4220] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(922), 1,
+      ts_builtin_sym_end,
+  [4227] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(924), 1,
       anon_sym_COLON,
-  [4047] = 2,
+  [4234] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(903), 1,
+    ACTIONS(926), 1,
+      anon_sym_SEMI,
+  [4241] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(928), 1,
+      anon_sym_CARET,
+  [4248] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(930), 1,
       anon_sym_RBRACE_RBRACE,
-  [4054] = 2,
+  [4255] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(819), 1,
-      sym_privilege,
-  [4061] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(905), 1,
-      anon_sym_LT,
-  [4068] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(907), 1,
-      ts_builtin_sym_end,
-  [4075] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(831), 1,
+    ACTIONS(874), 1,
       anon_sym_EQ_GT,
-  [4082] = 2,
+  [4262] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(909), 1,
-      anon_sym_RBRACK,
-  [4089] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(819), 1,
-      aux_sym_port_stop_token1,
-  [4096] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(867), 1,
-      sym_integer,
-  [4103] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(911), 1,
-      sym_string,
-  [4110] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(913), 1,
-      anon_sym_version,
-  [4117] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(915), 1,
+    ACTIONS(932), 1,
       anon_sym_LBRACE,
-  [4124] = 2,
+  [4269] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(917), 1,
-      anon_sym_EQ,
-  [4131] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(919), 1,
-      anon_sym_RPAREN,
-  [4138] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(799), 1,
-      anon_sym_SEMI,
-  [4145] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(921), 1,
-      anon_sym_RPAREN,
-  [4152] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(923), 1,
-      anon_sym_GT,
-  [4159] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(925), 1,
-      anon_sym_LT,
-  [4166] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(927), 1,
-      anon_sym_CARET,
-  [4173] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(791), 1,
-      anon_sym_SEMI,
-  [4180] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(929), 1,
-      anon_sym_RPAREN,
-  [4187] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(931), 1,
-      anon_sym_SEMI,
-  [4194] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(933), 1,
+    ACTIONS(934), 1,
       sym_integer,
-  [4201] = 2,
+  [4276] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(935), 1,
-      anon_sym_LBRACK,
-  [4208] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(937), 1,
-      anon_sym_DASH_GT,
-  [4215] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(939), 1,
-      anon_sym_LBRACK,
-  [4222] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(711), 1,
-      anon_sym_SEMI,
-  [4229] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(805), 1,
-      anon_sym_SEMI,
-  [4236] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(941), 1,
+    ACTIONS(936), 1,
       ts_builtin_sym_end,
-  [4243] = 2,
+  [4283] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(943), 1,
+    ACTIONS(938), 1,
       sym_quantity,
-  [4250] = 2,
+  [4290] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(809), 1,
-      anon_sym_SEMI,
-  [4257] = 2,
+    ACTIONS(940), 1,
+      anon_sym_GT,
+  [4297] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(945), 1,
-      anon_sym_SEMI,
-  [4264] = 2,
+    ACTIONS(938), 1,
+      sym_integer,
+  [4304] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(947), 1,
-      anon_sym_SEMI,
-  [4271] = 2,
+    ACTIONS(942), 1,
+      anon_sym_GT,
+  [4311] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(949), 1,
-      anon_sym_SEMI,
-  [4278] = 2,
+    ACTIONS(944), 1,
+      sym_quantity,
+  [4318] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(951), 1,
-      ts_builtin_sym_end,
-  [4285] = 2,
+    ACTIONS(946), 1,
+      anon_sym_COLON,
+  [4325] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(953), 1,
+    ACTIONS(876), 1,
       sym_permission_mask,
-  [4292] = 2,
+  [4332] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(953), 1,
-      sym_privilege,
-  [4299] = 2,
+    ACTIONS(948), 1,
+      sym_app_key,
+  [4339] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(953), 1,
-      aux_sym_port_stop_token1,
-  [4306] = 2,
+    ACTIONS(950), 1,
+      anon_sym_DASH_GT,
+  [4346] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(955), 1,
-      anon_sym_LBRACE,
-  [4313] = 2,
+    ACTIONS(952), 1,
+      aux_sym_router_line_token2,
+  [4353] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(957), 1,
+    ACTIONS(954), 1,
+      anon_sym_LBRACK,
+  [4360] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(956), 1,
       anon_sym_RPAREN,
-  [4320] = 2,
+  [4367] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(959), 1,
-      aux_sym_port_stop_token1,
-  [4327] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(961), 1,
-      anon_sym_RPAREN,
-  [4334] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(963), 1,
-      anon_sym_RPAREN,
-  [4341] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(965), 1,
-      anon_sym_LBRACE,
-  [4348] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(967), 1,
-      anon_sym_EQ,
-  [4355] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(969), 1,
-      anon_sym_CARET,
-  [4362] = 2,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(971), 1,
+    ACTIONS(958), 1,
       aux_sym_selector_name_token1,
-  [4369] = 2,
+  [4374] = 2,
     ACTIONS(3), 1,
       sym_comment,
-    ACTIONS(973), 1,
+    ACTIONS(960), 1,
+      sym_string,
+  [4381] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(962), 1,
+      anon_sym_EQ,
+  [4388] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(964), 1,
       ts_builtin_sym_end,
+  [4395] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(864), 1,
+      anon_sym_LBRACE,
+  [4402] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(966), 1,
+      anon_sym_LPAREN,
+  [4409] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(968), 1,
+      anon_sym_EQ,
+  [4416] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(970), 1,
+      anon_sym_LPAREN,
+  [4423] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(972), 1,
+      anon_sym_COLON,
+  [4430] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(974), 1,
+      anon_sym_version,
+  [4437] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(976), 1,
+      sym_app_key,
+  [4444] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(978), 1,
+      sym_string,
+  [4451] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(980), 1,
+      anon_sym_EQ_GT,
+  [4458] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(982), 1,
+      ts_builtin_sym_end,
+  [4465] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(984), 1,
+      ts_builtin_sym_end,
+  [4472] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(986), 1,
+      anon_sym_SEMI,
+  [4479] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(988), 1,
+      ts_builtin_sym_end,
+  [4486] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(876), 1,
+      sym_privilege,
+  [4493] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(990), 1,
+      anon_sym_LBRACK,
+  [4500] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(992), 1,
+      anon_sym_COLON,
+  [4507] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(994), 1,
+      anon_sym_LBRACE,
+  [4514] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(996), 1,
+      sym_version,
+  [4521] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(998), 1,
+      anon_sym_LT,
+  [4528] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(830), 1,
+      anon_sym_SEMI,
+  [4535] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1000), 1,
+      anon_sym_RBRACK,
+  [4542] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1002), 1,
+      ts_builtin_sym_end,
+  [4549] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(834), 1,
+      anon_sym_SEMI,
+  [4556] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1004), 1,
+      anon_sym_LT,
+  [4563] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1006), 1,
+      anon_sym_SEMI,
+  [4570] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1008), 1,
+      anon_sym_SEMI,
+  [4577] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1010), 1,
+      ts_builtin_sym_end,
+  [4584] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(866), 1,
+      sym_permission_mask,
+  [4591] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(866), 1,
+      sym_privilege,
+  [4598] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1012), 1,
+      anon_sym_EQ,
+  [4605] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(980), 1,
+      anon_sym_DASH_GT,
+  [4612] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1014), 1,
+      anon_sym_RBRACK,
+  [4619] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(854), 1,
+      anon_sym_SEMI,
+  [4626] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1016), 1,
+      anon_sym_GT,
+  [4633] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1018), 1,
+      anon_sym_GT,
+  [4640] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(726), 1,
+      anon_sym_SEMI,
+  [4647] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1020), 1,
+      sym_quantity,
+  [4654] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1022), 1,
+      anon_sym_CARET,
+  [4661] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1024), 1,
+      anon_sym_LT,
+  [4668] = 2,
+    ACTIONS(3), 1,
+      sym_comment,
+    ACTIONS(1026), 1,
+      anon_sym_RPAREN,
 };
 
 static const uint32_t ts_small_parse_table_map[] = {
@@ -6779,301 +7164,321 @@ static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(27)] = 750,
   [SMALL_STATE(28)] = 773,
   [SMALL_STATE(29)] = 807,
-  [SMALL_STATE(30)] = 837,
-  [SMALL_STATE(31)] = 859,
-  [SMALL_STATE(32)] = 878,
-  [SMALL_STATE(33)] = 904,
-  [SMALL_STATE(34)] = 930,
-  [SMALL_STATE(35)] = 956,
-  [SMALL_STATE(36)] = 980,
-  [SMALL_STATE(37)] = 1004,
-  [SMALL_STATE(38)] = 1030,
-  [SMALL_STATE(39)] = 1056,
-  [SMALL_STATE(40)] = 1082,
-  [SMALL_STATE(41)] = 1106,
-  [SMALL_STATE(42)] = 1127,
-  [SMALL_STATE(43)] = 1146,
-  [SMALL_STATE(44)] = 1165,
-  [SMALL_STATE(45)] = 1190,
-  [SMALL_STATE(46)] = 1209,
-  [SMALL_STATE(47)] = 1230,
-  [SMALL_STATE(48)] = 1251,
-  [SMALL_STATE(49)] = 1276,
-  [SMALL_STATE(50)] = 1295,
-  [SMALL_STATE(51)] = 1318,
-  [SMALL_STATE(52)] = 1341,
-  [SMALL_STATE(53)] = 1364,
-  [SMALL_STATE(54)] = 1385,
-  [SMALL_STATE(55)] = 1406,
-  [SMALL_STATE(56)] = 1427,
-  [SMALL_STATE(57)] = 1443,
-  [SMALL_STATE(58)] = 1463,
-  [SMALL_STATE(59)] = 1483,
-  [SMALL_STATE(60)] = 1498,
-  [SMALL_STATE(61)] = 1513,
-  [SMALL_STATE(62)] = 1528,
-  [SMALL_STATE(63)] = 1543,
-  [SMALL_STATE(64)] = 1558,
-  [SMALL_STATE(65)] = 1573,
-  [SMALL_STATE(66)] = 1588,
-  [SMALL_STATE(67)] = 1604,
-  [SMALL_STATE(68)] = 1620,
-  [SMALL_STATE(69)] = 1636,
-  [SMALL_STATE(70)] = 1652,
-  [SMALL_STATE(71)] = 1668,
-  [SMALL_STATE(72)] = 1684,
-  [SMALL_STATE(73)] = 1700,
-  [SMALL_STATE(74)] = 1716,
-  [SMALL_STATE(75)] = 1732,
-  [SMALL_STATE(76)] = 1744,
-  [SMALL_STATE(77)] = 1760,
+  [SMALL_STATE(30)] = 835,
+  [SMALL_STATE(31)] = 863,
+  [SMALL_STATE(32)] = 885,
+  [SMALL_STATE(33)] = 913,
+  [SMALL_STATE(34)] = 943,
+  [SMALL_STATE(35)] = 972,
+  [SMALL_STATE(36)] = 1001,
+  [SMALL_STATE(37)] = 1030,
+  [SMALL_STATE(38)] = 1049,
+  [SMALL_STATE(39)] = 1073,
+  [SMALL_STATE(40)] = 1097,
+  [SMALL_STATE(41)] = 1123,
+  [SMALL_STATE(42)] = 1149,
+  [SMALL_STATE(43)] = 1171,
+  [SMALL_STATE(44)] = 1193,
+  [SMALL_STATE(45)] = 1215,
+  [SMALL_STATE(46)] = 1241,
+  [SMALL_STATE(47)] = 1264,
+  [SMALL_STATE(48)] = 1283,
+  [SMALL_STATE(49)] = 1306,
+  [SMALL_STATE(50)] = 1325,
+  [SMALL_STATE(51)] = 1344,
+  [SMALL_STATE(52)] = 1365,
+  [SMALL_STATE(53)] = 1390,
+  [SMALL_STATE(54)] = 1409,
+  [SMALL_STATE(55)] = 1432,
+  [SMALL_STATE(56)] = 1453,
+  [SMALL_STATE(57)] = 1474,
+  [SMALL_STATE(58)] = 1499,
+  [SMALL_STATE(59)] = 1515,
+  [SMALL_STATE(60)] = 1528,
+  [SMALL_STATE(61)] = 1543,
+  [SMALL_STATE(62)] = 1558,
+  [SMALL_STATE(63)] = 1571,
+  [SMALL_STATE(64)] = 1586,
+  [SMALL_STATE(65)] = 1601,
+  [SMALL_STATE(66)] = 1616,
+  [SMALL_STATE(67)] = 1629,
+  [SMALL_STATE(68)] = 1642,
+  [SMALL_STATE(69)] = 1657,
+  [SMALL_STATE(70)] = 1670,
+  [SMALL_STATE(71)] = 1685,
+  [SMALL_STATE(72)] = 1698,
+  [SMALL_STATE(73)] = 1711,
+  [SMALL_STATE(74)] = 1724,
+  [SMALL_STATE(75)] = 1737,
+  [SMALL_STATE(76)] = 1750,
+  [SMALL_STATE(77)] = 1763,
   [SMALL_STATE(78)] = 1776,
-  [SMALL_STATE(79)] = 1788,
-  [SMALL_STATE(80)] = 1800,
-  [SMALL_STATE(81)] = 1812,
-  [SMALL_STATE(82)] = 1824,
-  [SMALL_STATE(83)] = 1836,
-  [SMALL_STATE(84)] = 1848,
-  [SMALL_STATE(85)] = 1860,
-  [SMALL_STATE(86)] = 1872,
-  [SMALL_STATE(87)] = 1884,
-  [SMALL_STATE(88)] = 1896,
-  [SMALL_STATE(89)] = 1912,
-  [SMALL_STATE(90)] = 1932,
-  [SMALL_STATE(91)] = 1952,
-  [SMALL_STATE(92)] = 1972,
-  [SMALL_STATE(93)] = 1985,
-  [SMALL_STATE(94)] = 2002,
-  [SMALL_STATE(95)] = 2015,
-  [SMALL_STATE(96)] = 2028,
-  [SMALL_STATE(97)] = 2041,
-  [SMALL_STATE(98)] = 2058,
-  [SMALL_STATE(99)] = 2075,
-  [SMALL_STATE(100)] = 2088,
-  [SMALL_STATE(101)] = 2101,
-  [SMALL_STATE(102)] = 2118,
-  [SMALL_STATE(103)] = 2135,
-  [SMALL_STATE(104)] = 2148,
-  [SMALL_STATE(105)] = 2161,
-  [SMALL_STATE(106)] = 2178,
-  [SMALL_STATE(107)] = 2193,
-  [SMALL_STATE(108)] = 2210,
-  [SMALL_STATE(109)] = 2227,
-  [SMALL_STATE(110)] = 2246,
-  [SMALL_STATE(111)] = 2259,
-  [SMALL_STATE(112)] = 2276,
-  [SMALL_STATE(113)] = 2289,
-  [SMALL_STATE(114)] = 2302,
-  [SMALL_STATE(115)] = 2319,
-  [SMALL_STATE(116)] = 2336,
-  [SMALL_STATE(117)] = 2349,
-  [SMALL_STATE(118)] = 2366,
-  [SMALL_STATE(119)] = 2381,
-  [SMALL_STATE(120)] = 2394,
-  [SMALL_STATE(121)] = 2407,
-  [SMALL_STATE(122)] = 2424,
-  [SMALL_STATE(123)] = 2441,
-  [SMALL_STATE(124)] = 2451,
-  [SMALL_STATE(125)] = 2465,
-  [SMALL_STATE(126)] = 2479,
-  [SMALL_STATE(127)] = 2489,
-  [SMALL_STATE(128)] = 2503,
-  [SMALL_STATE(129)] = 2519,
-  [SMALL_STATE(130)] = 2533,
-  [SMALL_STATE(131)] = 2547,
-  [SMALL_STATE(132)] = 2563,
-  [SMALL_STATE(133)] = 2573,
-  [SMALL_STATE(134)] = 2583,
-  [SMALL_STATE(135)] = 2593,
-  [SMALL_STATE(136)] = 2603,
-  [SMALL_STATE(137)] = 2617,
-  [SMALL_STATE(138)] = 2631,
-  [SMALL_STATE(139)] = 2641,
-  [SMALL_STATE(140)] = 2655,
-  [SMALL_STATE(141)] = 2669,
-  [SMALL_STATE(142)] = 2683,
-  [SMALL_STATE(143)] = 2697,
-  [SMALL_STATE(144)] = 2707,
-  [SMALL_STATE(145)] = 2721,
-  [SMALL_STATE(146)] = 2733,
-  [SMALL_STATE(147)] = 2749,
-  [SMALL_STATE(148)] = 2763,
-  [SMALL_STATE(149)] = 2777,
-  [SMALL_STATE(150)] = 2791,
-  [SMALL_STATE(151)] = 2805,
-  [SMALL_STATE(152)] = 2821,
-  [SMALL_STATE(153)] = 2835,
-  [SMALL_STATE(154)] = 2849,
-  [SMALL_STATE(155)] = 2863,
-  [SMALL_STATE(156)] = 2877,
-  [SMALL_STATE(157)] = 2893,
-  [SMALL_STATE(158)] = 2903,
-  [SMALL_STATE(159)] = 2919,
-  [SMALL_STATE(160)] = 2933,
-  [SMALL_STATE(161)] = 2947,
-  [SMALL_STATE(162)] = 2961,
-  [SMALL_STATE(163)] = 2975,
-  [SMALL_STATE(164)] = 2989,
-  [SMALL_STATE(165)] = 3003,
-  [SMALL_STATE(166)] = 3019,
-  [SMALL_STATE(167)] = 3032,
-  [SMALL_STATE(168)] = 3041,
-  [SMALL_STATE(169)] = 3054,
-  [SMALL_STATE(170)] = 3067,
-  [SMALL_STATE(171)] = 3078,
-  [SMALL_STATE(172)] = 3091,
-  [SMALL_STATE(173)] = 3102,
-  [SMALL_STATE(174)] = 3115,
-  [SMALL_STATE(175)] = 3126,
-  [SMALL_STATE(176)] = 3135,
-  [SMALL_STATE(177)] = 3144,
-  [SMALL_STATE(178)] = 3153,
-  [SMALL_STATE(179)] = 3166,
-  [SMALL_STATE(180)] = 3175,
-  [SMALL_STATE(181)] = 3188,
-  [SMALL_STATE(182)] = 3201,
-  [SMALL_STATE(183)] = 3214,
-  [SMALL_STATE(184)] = 3227,
-  [SMALL_STATE(185)] = 3240,
-  [SMALL_STATE(186)] = 3253,
-  [SMALL_STATE(187)] = 3264,
-  [SMALL_STATE(188)] = 3273,
-  [SMALL_STATE(189)] = 3286,
-  [SMALL_STATE(190)] = 3299,
-  [SMALL_STATE(191)] = 3312,
-  [SMALL_STATE(192)] = 3325,
-  [SMALL_STATE(193)] = 3336,
-  [SMALL_STATE(194)] = 3349,
-  [SMALL_STATE(195)] = 3362,
-  [SMALL_STATE(196)] = 3375,
-  [SMALL_STATE(197)] = 3388,
-  [SMALL_STATE(198)] = 3401,
-  [SMALL_STATE(199)] = 3412,
-  [SMALL_STATE(200)] = 3425,
-  [SMALL_STATE(201)] = 3436,
-  [SMALL_STATE(202)] = 3446,
-  [SMALL_STATE(203)] = 3456,
-  [SMALL_STATE(204)] = 3466,
-  [SMALL_STATE(205)] = 3476,
-  [SMALL_STATE(206)] = 3484,
-  [SMALL_STATE(207)] = 3492,
-  [SMALL_STATE(208)] = 3502,
-  [SMALL_STATE(209)] = 3512,
-  [SMALL_STATE(210)] = 3522,
-  [SMALL_STATE(211)] = 3532,
-  [SMALL_STATE(212)] = 3540,
-  [SMALL_STATE(213)] = 3550,
-  [SMALL_STATE(214)] = 3558,
-  [SMALL_STATE(215)] = 3566,
-  [SMALL_STATE(216)] = 3574,
-  [SMALL_STATE(217)] = 3584,
-  [SMALL_STATE(218)] = 3594,
-  [SMALL_STATE(219)] = 3602,
-  [SMALL_STATE(220)] = 3610,
-  [SMALL_STATE(221)] = 3618,
-  [SMALL_STATE(222)] = 3626,
-  [SMALL_STATE(223)] = 3634,
-  [SMALL_STATE(224)] = 3644,
-  [SMALL_STATE(225)] = 3652,
-  [SMALL_STATE(226)] = 3660,
-  [SMALL_STATE(227)] = 3670,
-  [SMALL_STATE(228)] = 3680,
-  [SMALL_STATE(229)] = 3690,
-  [SMALL_STATE(230)] = 3698,
-  [SMALL_STATE(231)] = 3708,
-  [SMALL_STATE(232)] = 3718,
-  [SMALL_STATE(233)] = 3728,
-  [SMALL_STATE(234)] = 3738,
-  [SMALL_STATE(235)] = 3746,
-  [SMALL_STATE(236)] = 3753,
-  [SMALL_STATE(237)] = 3760,
-  [SMALL_STATE(238)] = 3767,
-  [SMALL_STATE(239)] = 3774,
-  [SMALL_STATE(240)] = 3781,
-  [SMALL_STATE(241)] = 3788,
-  [SMALL_STATE(242)] = 3795,
-  [SMALL_STATE(243)] = 3802,
-  [SMALL_STATE(244)] = 3809,
-  [SMALL_STATE(245)] = 3816,
-  [SMALL_STATE(246)] = 3823,
-  [SMALL_STATE(247)] = 3830,
-  [SMALL_STATE(248)] = 3837,
-  [SMALL_STATE(249)] = 3844,
-  [SMALL_STATE(250)] = 3851,
-  [SMALL_STATE(251)] = 3858,
-  [SMALL_STATE(252)] = 3865,
-  [SMALL_STATE(253)] = 3872,
-  [SMALL_STATE(254)] = 3879,
-  [SMALL_STATE(255)] = 3886,
-  [SMALL_STATE(256)] = 3893,
-  [SMALL_STATE(257)] = 3900,
-  [SMALL_STATE(258)] = 3907,
-  [SMALL_STATE(259)] = 3914,
-  [SMALL_STATE(260)] = 3921,
-  [SMALL_STATE(261)] = 3928,
-  [SMALL_STATE(262)] = 3935,
-  [SMALL_STATE(263)] = 3942,
-  [SMALL_STATE(264)] = 3949,
-  [SMALL_STATE(265)] = 3956,
-  [SMALL_STATE(266)] = 3963,
-  [SMALL_STATE(267)] = 3970,
-  [SMALL_STATE(268)] = 3977,
-  [SMALL_STATE(269)] = 3984,
-  [SMALL_STATE(270)] = 3991,
-  [SMALL_STATE(271)] = 3998,
-  [SMALL_STATE(272)] = 4005,
-  [SMALL_STATE(273)] = 4012,
-  [SMALL_STATE(274)] = 4019,
-  [SMALL_STATE(275)] = 4026,
-  [SMALL_STATE(276)] = 4033,
-  [SMALL_STATE(277)] = 4040,
-  [SMALL_STATE(278)] = 4047,
-  [SMALL_STATE(279)] = 4054,
-  [SMALL_STATE(280)] = 4061,
-  [SMALL_STATE(281)] = 4068,
-  [SMALL_STATE(282)] = 4075,
-  [SMALL_STATE(283)] = 4082,
-  [SMALL_STATE(284)] = 4089,
-  [SMALL_STATE(285)] = 4096,
-  [SMALL_STATE(286)] = 4103,
-  [SMALL_STATE(287)] = 4110,
-  [SMALL_STATE(288)] = 4117,
-  [SMALL_STATE(289)] = 4124,
-  [SMALL_STATE(290)] = 4131,
-  [SMALL_STATE(291)] = 4138,
-  [SMALL_STATE(292)] = 4145,
-  [SMALL_STATE(293)] = 4152,
-  [SMALL_STATE(294)] = 4159,
-  [SMALL_STATE(295)] = 4166,
-  [SMALL_STATE(296)] = 4173,
-  [SMALL_STATE(297)] = 4180,
-  [SMALL_STATE(298)] = 4187,
-  [SMALL_STATE(299)] = 4194,
-  [SMALL_STATE(300)] = 4201,
-  [SMALL_STATE(301)] = 4208,
-  [SMALL_STATE(302)] = 4215,
-  [SMALL_STATE(303)] = 4222,
-  [SMALL_STATE(304)] = 4229,
-  [SMALL_STATE(305)] = 4236,
-  [SMALL_STATE(306)] = 4243,
-  [SMALL_STATE(307)] = 4250,
-  [SMALL_STATE(308)] = 4257,
-  [SMALL_STATE(309)] = 4264,
-  [SMALL_STATE(310)] = 4271,
-  [SMALL_STATE(311)] = 4278,
-  [SMALL_STATE(312)] = 4285,
-  [SMALL_STATE(313)] = 4292,
-  [SMALL_STATE(314)] = 4299,
-  [SMALL_STATE(315)] = 4306,
-  [SMALL_STATE(316)] = 4313,
-  [SMALL_STATE(317)] = 4320,
-  [SMALL_STATE(318)] = 4327,
-  [SMALL_STATE(319)] = 4334,
-  [SMALL_STATE(320)] = 4341,
-  [SMALL_STATE(321)] = 4348,
-  [SMALL_STATE(322)] = 4355,
-  [SMALL_STATE(323)] = 4362,
-  [SMALL_STATE(324)] = 4369,
+  [SMALL_STATE(79)] = 1789,
+  [SMALL_STATE(80)] = 1802,
+  [SMALL_STATE(81)] = 1815,
+  [SMALL_STATE(82)] = 1835,
+  [SMALL_STATE(83)] = 1855,
+  [SMALL_STATE(84)] = 1871,
+  [SMALL_STATE(85)] = 1887,
+  [SMALL_STATE(86)] = 1903,
+  [SMALL_STATE(87)] = 1919,
+  [SMALL_STATE(88)] = 1935,
+  [SMALL_STATE(89)] = 1951,
+  [SMALL_STATE(90)] = 1967,
+  [SMALL_STATE(91)] = 1983,
+  [SMALL_STATE(92)] = 1999,
+  [SMALL_STATE(93)] = 2015,
+  [SMALL_STATE(94)] = 2031,
+  [SMALL_STATE(95)] = 2051,
+  [SMALL_STATE(96)] = 2067,
+  [SMALL_STATE(97)] = 2084,
+  [SMALL_STATE(98)] = 2101,
+  [SMALL_STATE(99)] = 2118,
+  [SMALL_STATE(100)] = 2135,
+  [SMALL_STATE(101)] = 2148,
+  [SMALL_STATE(102)] = 2161,
+  [SMALL_STATE(103)] = 2178,
+  [SMALL_STATE(104)] = 2191,
+  [SMALL_STATE(105)] = 2208,
+  [SMALL_STATE(106)] = 2225,
+  [SMALL_STATE(107)] = 2238,
+  [SMALL_STATE(108)] = 2255,
+  [SMALL_STATE(109)] = 2268,
+  [SMALL_STATE(110)] = 2281,
+  [SMALL_STATE(111)] = 2298,
+  [SMALL_STATE(112)] = 2315,
+  [SMALL_STATE(113)] = 2334,
+  [SMALL_STATE(114)] = 2347,
+  [SMALL_STATE(115)] = 2364,
+  [SMALL_STATE(116)] = 2381,
+  [SMALL_STATE(117)] = 2394,
+  [SMALL_STATE(118)] = 2407,
+  [SMALL_STATE(119)] = 2424,
+  [SMALL_STATE(120)] = 2437,
+  [SMALL_STATE(121)] = 2454,
+  [SMALL_STATE(122)] = 2467,
+  [SMALL_STATE(123)] = 2480,
+  [SMALL_STATE(124)] = 2493,
+  [SMALL_STATE(125)] = 2510,
+  [SMALL_STATE(126)] = 2525,
+  [SMALL_STATE(127)] = 2542,
+  [SMALL_STATE(128)] = 2557,
+  [SMALL_STATE(129)] = 2574,
+  [SMALL_STATE(130)] = 2591,
+  [SMALL_STATE(131)] = 2604,
+  [SMALL_STATE(132)] = 2620,
+  [SMALL_STATE(133)] = 2636,
+  [SMALL_STATE(134)] = 2650,
+  [SMALL_STATE(135)] = 2664,
+  [SMALL_STATE(136)] = 2678,
+  [SMALL_STATE(137)] = 2692,
+  [SMALL_STATE(138)] = 2706,
+  [SMALL_STATE(139)] = 2720,
+  [SMALL_STATE(140)] = 2734,
+  [SMALL_STATE(141)] = 2748,
+  [SMALL_STATE(142)] = 2764,
+  [SMALL_STATE(143)] = 2778,
+  [SMALL_STATE(144)] = 2794,
+  [SMALL_STATE(145)] = 2804,
+  [SMALL_STATE(146)] = 2814,
+  [SMALL_STATE(147)] = 2830,
+  [SMALL_STATE(148)] = 2844,
+  [SMALL_STATE(149)] = 2858,
+  [SMALL_STATE(150)] = 2872,
+  [SMALL_STATE(151)] = 2882,
+  [SMALL_STATE(152)] = 2896,
+  [SMALL_STATE(153)] = 2910,
+  [SMALL_STATE(154)] = 2926,
+  [SMALL_STATE(155)] = 2942,
+  [SMALL_STATE(156)] = 2952,
+  [SMALL_STATE(157)] = 2962,
+  [SMALL_STATE(158)] = 2976,
+  [SMALL_STATE(159)] = 2990,
+  [SMALL_STATE(160)] = 3000,
+  [SMALL_STATE(161)] = 3014,
+  [SMALL_STATE(162)] = 3030,
+  [SMALL_STATE(163)] = 3040,
+  [SMALL_STATE(164)] = 3050,
+  [SMALL_STATE(165)] = 3062,
+  [SMALL_STATE(166)] = 3072,
+  [SMALL_STATE(167)] = 3086,
+  [SMALL_STATE(168)] = 3102,
+  [SMALL_STATE(169)] = 3118,
+  [SMALL_STATE(170)] = 3132,
+  [SMALL_STATE(171)] = 3148,
+  [SMALL_STATE(172)] = 3162,
+  [SMALL_STATE(173)] = 3176,
+  [SMALL_STATE(174)] = 3190,
+  [SMALL_STATE(175)] = 3204,
+  [SMALL_STATE(176)] = 3218,
+  [SMALL_STATE(177)] = 3232,
+  [SMALL_STATE(178)] = 3246,
+  [SMALL_STATE(179)] = 3259,
+  [SMALL_STATE(180)] = 3268,
+  [SMALL_STATE(181)] = 3279,
+  [SMALL_STATE(182)] = 3292,
+  [SMALL_STATE(183)] = 3303,
+  [SMALL_STATE(184)] = 3316,
+  [SMALL_STATE(185)] = 3327,
+  [SMALL_STATE(186)] = 3340,
+  [SMALL_STATE(187)] = 3353,
+  [SMALL_STATE(188)] = 3366,
+  [SMALL_STATE(189)] = 3379,
+  [SMALL_STATE(190)] = 3392,
+  [SMALL_STATE(191)] = 3405,
+  [SMALL_STATE(192)] = 3418,
+  [SMALL_STATE(193)] = 3431,
+  [SMALL_STATE(194)] = 3440,
+  [SMALL_STATE(195)] = 3453,
+  [SMALL_STATE(196)] = 3466,
+  [SMALL_STATE(197)] = 3479,
+  [SMALL_STATE(198)] = 3492,
+  [SMALL_STATE(199)] = 3503,
+  [SMALL_STATE(200)] = 3516,
+  [SMALL_STATE(201)] = 3529,
+  [SMALL_STATE(202)] = 3540,
+  [SMALL_STATE(203)] = 3553,
+  [SMALL_STATE(204)] = 3564,
+  [SMALL_STATE(205)] = 3577,
+  [SMALL_STATE(206)] = 3588,
+  [SMALL_STATE(207)] = 3601,
+  [SMALL_STATE(208)] = 3610,
+  [SMALL_STATE(209)] = 3619,
+  [SMALL_STATE(210)] = 3632,
+  [SMALL_STATE(211)] = 3645,
+  [SMALL_STATE(212)] = 3654,
+  [SMALL_STATE(213)] = 3663,
+  [SMALL_STATE(214)] = 3676,
+  [SMALL_STATE(215)] = 3689,
+  [SMALL_STATE(216)] = 3699,
+  [SMALL_STATE(217)] = 3707,
+  [SMALL_STATE(218)] = 3715,
+  [SMALL_STATE(219)] = 3725,
+  [SMALL_STATE(220)] = 3733,
+  [SMALL_STATE(221)] = 3741,
+  [SMALL_STATE(222)] = 3749,
+  [SMALL_STATE(223)] = 3757,
+  [SMALL_STATE(224)] = 3767,
+  [SMALL_STATE(225)] = 3777,
+  [SMALL_STATE(226)] = 3785,
+  [SMALL_STATE(227)] = 3793,
+  [SMALL_STATE(228)] = 3801,
+  [SMALL_STATE(229)] = 3811,
+  [SMALL_STATE(230)] = 3819,
+  [SMALL_STATE(231)] = 3827,
+  [SMALL_STATE(232)] = 3835,
+  [SMALL_STATE(233)] = 3845,
+  [SMALL_STATE(234)] = 3855,
+  [SMALL_STATE(235)] = 3865,
+  [SMALL_STATE(236)] = 3875,
+  [SMALL_STATE(237)] = 3885,
+  [SMALL_STATE(238)] = 3895,
+  [SMALL_STATE(239)] = 3905,
+  [SMALL_STATE(240)] = 3915,
+  [SMALL_STATE(241)] = 3923,
+  [SMALL_STATE(242)] = 3933,
+  [SMALL_STATE(243)] = 3941,
+  [SMALL_STATE(244)] = 3951,
+  [SMALL_STATE(245)] = 3961,
+  [SMALL_STATE(246)] = 3969,
+  [SMALL_STATE(247)] = 3977,
+  [SMALL_STATE(248)] = 3987,
+  [SMALL_STATE(249)] = 3997,
+  [SMALL_STATE(250)] = 4007,
+  [SMALL_STATE(251)] = 4017,
+  [SMALL_STATE(252)] = 4024,
+  [SMALL_STATE(253)] = 4031,
+  [SMALL_STATE(254)] = 4038,
+  [SMALL_STATE(255)] = 4045,
+  [SMALL_STATE(256)] = 4052,
+  [SMALL_STATE(257)] = 4059,
+  [SMALL_STATE(258)] = 4066,
+  [SMALL_STATE(259)] = 4073,
+  [SMALL_STATE(260)] = 4080,
+  [SMALL_STATE(261)] = 4087,
+  [SMALL_STATE(262)] = 4094,
+  [SMALL_STATE(263)] = 4101,
+  [SMALL_STATE(264)] = 4108,
+  [SMALL_STATE(265)] = 4115,
+  [SMALL_STATE(266)] = 4122,
+  [SMALL_STATE(267)] = 4129,
+  [SMALL_STATE(268)] = 4136,
+  [SMALL_STATE(269)] = 4143,
+  [SMALL_STATE(270)] = 4150,
+  [SMALL_STATE(271)] = 4157,
+  [SMALL_STATE(272)] = 4164,
+  [SMALL_STATE(273)] = 4171,
+  [SMALL_STATE(274)] = 4178,
+  [SMALL_STATE(275)] = 4185,
+  [SMALL_STATE(276)] = 4192,
+  [SMALL_STATE(277)] = 4199,
+  [SMALL_STATE(278)] = 4206,
+  [SMALL_STATE(279)] = 4213,
+  [SMALL_STATE(280)] = 4220,
+  [SMALL_STATE(281)] = 4227,
+  [SMALL_STATE(282)] = 4234,
+  [SMALL_STATE(283)] = 4241,
+  [SMALL_STATE(284)] = 4248,
+  [SMALL_STATE(285)] = 4255,
+  [SMALL_STATE(286)] = 4262,
+  [SMALL_STATE(287)] = 4269,
+  [SMALL_STATE(288)] = 4276,
+  [SMALL_STATE(289)] = 4283,
+  [SMALL_STATE(290)] = 4290,
+  [SMALL_STATE(291)] = 4297,
+  [SMALL_STATE(292)] = 4304,
+  [SMALL_STATE(293)] = 4311,
+  [SMALL_STATE(294)] = 4318,
+  [SMALL_STATE(295)] = 4325,
+  [SMALL_STATE(296)] = 4332,
+  [SMALL_STATE(297)] = 4339,
+  [SMALL_STATE(298)] = 4346,
+  [SMALL_STATE(299)] = 4353,
+  [SMALL_STATE(300)] = 4360,
+  [SMALL_STATE(301)] = 4367,
+  [SMALL_STATE(302)] = 4374,
+  [SMALL_STATE(303)] = 4381,
+  [SMALL_STATE(304)] = 4388,
+  [SMALL_STATE(305)] = 4395,
+  [SMALL_STATE(306)] = 4402,
+  [SMALL_STATE(307)] = 4409,
+  [SMALL_STATE(308)] = 4416,
+  [SMALL_STATE(309)] = 4423,
+  [SMALL_STATE(310)] = 4430,
+  [SMALL_STATE(311)] = 4437,
+  [SMALL_STATE(312)] = 4444,
+  [SMALL_STATE(313)] = 4451,
+  [SMALL_STATE(314)] = 4458,
+  [SMALL_STATE(315)] = 4465,
+  [SMALL_STATE(316)] = 4472,
+  [SMALL_STATE(317)] = 4479,
+  [SMALL_STATE(318)] = 4486,
+  [SMALL_STATE(319)] = 4493,
+  [SMALL_STATE(320)] = 4500,
+  [SMALL_STATE(321)] = 4507,
+  [SMALL_STATE(322)] = 4514,
+  [SMALL_STATE(323)] = 4521,
+  [SMALL_STATE(324)] = 4528,
+  [SMALL_STATE(325)] = 4535,
+  [SMALL_STATE(326)] = 4542,
+  [SMALL_STATE(327)] = 4549,
+  [SMALL_STATE(328)] = 4556,
+  [SMALL_STATE(329)] = 4563,
+  [SMALL_STATE(330)] = 4570,
+  [SMALL_STATE(331)] = 4577,
+  [SMALL_STATE(332)] = 4584,
+  [SMALL_STATE(333)] = 4591,
+  [SMALL_STATE(334)] = 4598,
+  [SMALL_STATE(335)] = 4605,
+  [SMALL_STATE(336)] = 4612,
+  [SMALL_STATE(337)] = 4619,
+  [SMALL_STATE(338)] = 4626,
+  [SMALL_STATE(339)] = 4633,
+  [SMALL_STATE(340)] = 4640,
+  [SMALL_STATE(341)] = 4647,
+  [SMALL_STATE(342)] = 4654,
+  [SMALL_STATE(343)] = 4661,
+  [SMALL_STATE(344)] = 4668,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {
@@ -7081,467 +7486,492 @@ static const TSParseActionEntry ts_parse_actions[] = {
   [1] = {.entry = {.count = 1, .reusable = false}}, RECOVER(),
   [3] = {.entry = {.count = 1, .reusable = true}}, SHIFT_EXTRA(),
   [5] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 0, 0, 0),
-  [7] = {.entry = {.count = 1, .reusable = true}}, SHIFT(109),
-  [9] = {.entry = {.count = 1, .reusable = true}}, SHIFT(238),
-  [11] = {.entry = {.count = 1, .reusable = true}}, SHIFT(288),
-  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(238),
-  [15] = {.entry = {.count = 1, .reusable = true}}, SHIFT(61),
-  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(302),
-  [19] = {.entry = {.count = 1, .reusable = true}}, SHIFT(5),
-  [21] = {.entry = {.count = 1, .reusable = true}}, SHIFT(186),
-  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(45),
-  [25] = {.entry = {.count = 1, .reusable = true}}, SHIFT(45),
-  [27] = {.entry = {.count = 1, .reusable = false}}, SHIFT(300),
-  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(320),
-  [31] = {.entry = {.count = 1, .reusable = false}}, SHIFT(256),
+  [7] = {.entry = {.count = 1, .reusable = true}}, SHIFT(112),
+  [9] = {.entry = {.count = 1, .reusable = true}}, SHIFT(298),
+  [11] = {.entry = {.count = 1, .reusable = true}}, SHIFT(132),
+  [13] = {.entry = {.count = 1, .reusable = false}}, SHIFT(298),
+  [15] = {.entry = {.count = 1, .reusable = true}}, SHIFT(68),
+  [17] = {.entry = {.count = 1, .reusable = false}}, SHIFT(319),
+  [19] = {.entry = {.count = 1, .reusable = true}}, SHIFT(7),
+  [21] = {.entry = {.count = 1, .reusable = true}}, SHIFT(184),
+  [23] = {.entry = {.count = 1, .reusable = false}}, SHIFT(49),
+  [25] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
+  [27] = {.entry = {.count = 1, .reusable = false}}, SHIFT(299),
+  [29] = {.entry = {.count = 1, .reusable = false}}, SHIFT(261),
+  [31] = {.entry = {.count = 1, .reusable = false}}, SHIFT(301),
   [33] = {.entry = {.count = 1, .reusable = false}}, SHIFT(257),
-  [35] = {.entry = {.count = 1, .reusable = false}}, SHIFT(317),
-  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(131),
-  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(137),
-  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(253),
-  [43] = {.entry = {.count = 1, .reusable = true}}, SHIFT(7),
-  [45] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
-  [48] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(302),
-  [51] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
-  [53] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(186),
-  [56] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(45),
-  [59] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(45),
-  [62] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(300),
-  [65] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(320),
-  [68] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(256),
-  [71] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(257),
-  [74] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(317),
-  [77] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(131),
-  [80] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(137),
-  [83] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(253),
+  [35] = {.entry = {.count = 1, .reusable = false}}, SHIFT(262),
+  [37] = {.entry = {.count = 1, .reusable = false}}, SHIFT(168),
+  [39] = {.entry = {.count = 1, .reusable = false}}, SHIFT(169),
+  [41] = {.entry = {.count = 1, .reusable = false}}, SHIFT(269),
+  [43] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(68),
+  [46] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(319),
+  [49] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0),
+  [51] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(184),
+  [54] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(49),
+  [57] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(49),
+  [60] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(299),
+  [63] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(261),
+  [66] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(301),
+  [69] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(257),
+  [72] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(262),
+  [75] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(168),
+  [78] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(169),
+  [81] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_block_repeat1, 2, 0, 0), SHIFT_REPEAT(269),
+  [84] = {.entry = {.count = 1, .reusable = true}}, SHIFT(5),
   [86] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 2, 0, 0),
   [88] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 2, 0, 0),
-  [90] = {.entry = {.count = 1, .reusable = true}}, SHIFT(276),
-  [92] = {.entry = {.count = 1, .reusable = false}}, SHIFT(2),
-  [94] = {.entry = {.count = 1, .reusable = true}}, SHIFT(208),
-  [96] = {.entry = {.count = 1, .reusable = true}}, SHIFT(119),
-  [98] = {.entry = {.count = 1, .reusable = false}}, SHIFT(250),
-  [100] = {.entry = {.count = 1, .reusable = false}}, SHIFT(50),
-  [102] = {.entry = {.count = 1, .reusable = true}}, SHIFT(50),
+  [90] = {.entry = {.count = 1, .reusable = true}}, SHIFT(306),
+  [92] = {.entry = {.count = 1, .reusable = false}}, SHIFT(4),
+  [94] = {.entry = {.count = 1, .reusable = true}}, SHIFT(228),
+  [96] = {.entry = {.count = 1, .reusable = true}}, SHIFT(122),
+  [98] = {.entry = {.count = 1, .reusable = false}}, SHIFT(308),
+  [100] = {.entry = {.count = 1, .reusable = false}}, SHIFT(48),
+  [102] = {.entry = {.count = 1, .reusable = true}}, SHIFT(48),
   [104] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_block, 3, 0, 0),
   [106] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_block, 3, 0, 0),
-  [108] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 7, 0, 0),
-  [110] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 7, 0, 0),
-  [112] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 2, 0, 0),
-  [114] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 2, 0, 0),
-  [116] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_pipeline, 2, 0, 0),
-  [118] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_pipeline, 2, 0, 0),
-  [120] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 3, 0, 0),
-  [122] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 3, 0, 0),
-  [124] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 3, 0, 0),
-  [126] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 3, 0, 0),
-  [128] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 3, 0, 0),
-  [130] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 3, 0, 0),
-  [132] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 3, 0, 0),
-  [134] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 3, 0, 0),
-  [136] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 4, 0, 0),
-  [138] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 4, 0, 0),
-  [140] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 4, 0, 0),
-  [142] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 4, 0, 0),
-  [144] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 4, 0, 0),
-  [146] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 4, 0, 0),
-  [148] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 4, 0, 0),
-  [150] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 4, 0, 0),
-  [152] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_schema_declaration, 5, 0, 4),
-  [154] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_schema_declaration, 5, 0, 4),
-  [156] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 5, 0, 0),
-  [158] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 5, 0, 0),
-  [160] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 5, 0, 0),
-  [162] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 5, 0, 0),
-  [164] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 5, 0, 0),
-  [166] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 5, 0, 0),
-  [168] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 5, 0, 0),
-  [170] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 5, 0, 0),
-  [172] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 6, 0, 0),
-  [174] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 6, 0, 0),
-  [176] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 6, 0, 0),
-  [178] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 6, 0, 0),
+  [108] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 6, 0, 0),
+  [110] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 6, 0, 0),
+  [112] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_pipeline, 2, 0, 0),
+  [114] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_pipeline, 2, 0, 0),
+  [116] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 3, 0, 0),
+  [118] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 3, 0, 0),
+  [120] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 3, 0, 0),
+  [122] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 3, 0, 0),
+  [124] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 3, 0, 0),
+  [126] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 3, 0, 0),
+  [128] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 3, 0, 0),
+  [130] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 3, 0, 0),
+  [132] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requires, 4, 0, 0),
+  [134] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_requires, 4, 0, 0),
+  [136] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 4, 0, 0),
+  [138] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 4, 0, 0),
+  [140] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 4, 0, 0),
+  [142] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 4, 0, 0),
+  [144] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limits, 4, 0, 0),
+  [146] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_limits, 4, 0, 0),
+  [148] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_schema_declaration, 5, 0, 4),
+  [150] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_schema_declaration, 5, 0, 4),
+  [152] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_declaration, 5, 0, 0),
+  [154] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_declaration, 5, 0, 0),
+  [156] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 5, 0, 0),
+  [158] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 5, 0, 0),
+  [160] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 5, 0, 0),
+  [162] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 5, 0, 0),
+  [164] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 5, 0, 0),
+  [166] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 5, 0, 0),
+  [168] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_scope, 2, 0, 0),
+  [170] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_scope, 2, 0, 0),
+  [172] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call, 6, 0, 0),
+  [174] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call, 6, 0, 0),
+  [176] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 7, 0, 0),
+  [178] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 7, 0, 0),
   [180] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 8, 0, 0),
   [182] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 8, 0, 0),
-  [184] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_role_declaration, 4, 0, 0),
-  [186] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_role_declaration, 4, 0, 0),
-  [188] = {.entry = {.count = 1, .reusable = true}}, SHIFT(2),
-  [190] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 4, 0, 0),
-  [192] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 4, 0, 0),
-  [194] = {.entry = {.count = 1, .reusable = true}}, SHIFT(31),
-  [196] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 5, 0, 0),
-  [198] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 5, 0, 0),
-  [200] = {.entry = {.count = 1, .reusable = true}}, SHIFT(20),
-  [202] = {.entry = {.count = 1, .reusable = true}}, SHIFT(274),
-  [204] = {.entry = {.count = 1, .reusable = true}}, SHIFT(277),
-  [206] = {.entry = {.count = 1, .reusable = true}}, SHIFT(158),
-  [208] = {.entry = {.count = 1, .reusable = true}}, SHIFT(150),
-  [210] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 1),
-  [212] = {.entry = {.count = 1, .reusable = true}}, SHIFT(207),
-  [214] = {.entry = {.count = 1, .reusable = true}}, SHIFT(111),
-  [216] = {.entry = {.count = 1, .reusable = true}}, SHIFT(200),
-  [218] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(61),
-  [221] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(302),
-  [224] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0),
-  [226] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(300),
-  [229] = {.entry = {.count = 1, .reusable = true}}, SHIFT(177),
-  [231] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
-  [233] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
-  [235] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0),
-  [237] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(57),
-  [240] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(53),
-  [243] = {.entry = {.count = 1, .reusable = true}}, SHIFT(16),
-  [245] = {.entry = {.count = 1, .reusable = true}}, SHIFT(10),
-  [247] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0),
-  [249] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(274),
-  [252] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(277),
-  [255] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(158),
-  [258] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(150),
-  [261] = {.entry = {.count = 1, .reusable = true}}, SHIFT(167),
-  [263] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
-  [265] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
-  [267] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0), SHIFT_REPEAT(210),
-  [270] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 1, 0, 0),
-  [272] = {.entry = {.count = 1, .reusable = true}}, SHIFT(49),
-  [274] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
-  [276] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(43),
-  [279] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 3, 0, 0),
-  [281] = {.entry = {.count = 1, .reusable = true}}, SHIFT(201),
-  [283] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 3, 0, 0),
-  [285] = {.entry = {.count = 1, .reusable = true}}, SHIFT(94),
-  [287] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 1, 0, 0),
-  [289] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 1, 0, 0),
-  [291] = {.entry = {.count = 1, .reusable = true}}, SHIFT(174),
-  [293] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 1, 0, 0),
-  [295] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 1, 0, 0),
-  [297] = {.entry = {.count = 1, .reusable = true}}, SHIFT(210),
-  [299] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 2, 0, 0),
-  [301] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 2, 0, 0),
-  [303] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 1, 0, 0),
-  [305] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 1, 0, 0),
-  [307] = {.entry = {.count = 1, .reusable = true}}, SHIFT(116),
-  [309] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 2, 0, 0),
-  [311] = {.entry = {.count = 1, .reusable = true}}, SHIFT(43),
-  [313] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 1, 0, 0),
-  [315] = {.entry = {.count = 1, .reusable = false}}, SHIFT(51),
-  [317] = {.entry = {.count = 1, .reusable = true}}, SHIFT(51),
-  [319] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 2, 0, 0),
-  [321] = {.entry = {.count = 1, .reusable = false}}, SHIFT(52),
-  [323] = {.entry = {.count = 1, .reusable = true}}, SHIFT(52),
-  [325] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
-  [327] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(52),
-  [330] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(52),
-  [333] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
-  [335] = {.entry = {.count = 1, .reusable = true}}, SHIFT(55),
-  [337] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(55),
-  [340] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 4, 0, 0),
-  [342] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 4, 0, 0),
-  [344] = {.entry = {.count = 1, .reusable = true}}, SHIFT(58),
-  [346] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
-  [348] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(58),
-  [351] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0),
-  [353] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(53),
-  [356] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__chained_filter, 2, 0, 3),
-  [358] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__chained_filter, 2, 0, 3),
-  [360] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 2, 0, 0),
-  [362] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 2, 0, 0),
-  [364] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_step, 1, 0, 0),
-  [366] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_step, 1, 0, 0),
-  [368] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filter, 2, 0, 0),
-  [370] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filter, 2, 0, 0),
-  [372] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 4, 0, 0),
-  [374] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 4, 0, 0),
-  [376] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 5, 0, 0),
-  [378] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 5, 0, 0),
-  [380] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 3, 0, 0),
-  [382] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 3, 0, 0),
-  [384] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 0),
-  [386] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_stop, 1, 0, 0),
-  [388] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point_stop, 1, 0, 0),
-  [390] = {.entry = {.count = 1, .reusable = true}}, SHIFT(217),
-  [392] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 1),
-  [394] = {.entry = {.count = 1, .reusable = true}}, SHIFT(18),
-  [396] = {.entry = {.count = 1, .reusable = true}}, SHIFT(262),
-  [398] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 0),
-  [400] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 4, 0, 0),
-  [402] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 4, 0, 0),
-  [404] = {.entry = {.count = 1, .reusable = true}}, SHIFT(120),
-  [406] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0),
-  [408] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0), SHIFT_REPEAT(262),
-  [411] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 2, 0, 0),
-  [413] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 2, 0, 0),
-  [415] = {.entry = {.count = 1, .reusable = true}}, SHIFT(103),
-  [417] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_line, 2, 0, 0),
-  [419] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 3, 0, 1),
-  [421] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0),
-  [423] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(200),
-  [426] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 4, 0, 0),
-  [428] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 5, 0, 0),
-  [430] = {.entry = {.count = 1, .reusable = true}}, SHIFT(13),
-  [432] = {.entry = {.count = 1, .reusable = false}}, SHIFT(90),
-  [434] = {.entry = {.count = 1, .reusable = true}}, SHIFT(90),
-  [436] = {.entry = {.count = 1, .reusable = false}}, SHIFT(91),
-  [438] = {.entry = {.count = 1, .reusable = true}}, SHIFT(91),
-  [440] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(91),
-  [443] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(91),
-  [446] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 2, 0, 0),
-  [448] = {.entry = {.count = 1, .reusable = true}}, SHIFT(209),
-  [450] = {.entry = {.count = 1, .reusable = true}}, SHIFT(25),
-  [452] = {.entry = {.count = 1, .reusable = true}}, SHIFT(260),
-  [454] = {.entry = {.count = 1, .reusable = true}}, SHIFT(285),
-  [456] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 4, 0, 0),
-  [458] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 4, 0, 0),
-  [460] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 4, 0, 0),
-  [462] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 4, 0, 0),
-  [464] = {.entry = {.count = 1, .reusable = true}}, SHIFT(132),
-  [466] = {.entry = {.count = 1, .reusable = true}}, SHIFT(203),
-  [468] = {.entry = {.count = 1, .reusable = true}}, SHIFT(204),
-  [470] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0),
-  [472] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(260),
-  [475] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(285),
-  [478] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 5, 0, 0),
-  [480] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 5, 0, 0),
-  [482] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_stop, 5, 0, 0),
-  [484] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_stop, 5, 0, 0),
-  [486] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
-  [488] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 1, 0, 0),
-  [490] = {.entry = {.count = 1, .reusable = true}}, SHIFT(105),
-  [492] = {.entry = {.count = 1, .reusable = false}}, SHIFT(105),
-  [494] = {.entry = {.count = 1, .reusable = true}}, SHIFT(138),
-  [496] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 6, 0, 0),
-  [498] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 6, 0, 0),
-  [500] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 2, 0, 0),
-  [502] = {.entry = {.count = 1, .reusable = true}}, SHIFT(107),
-  [504] = {.entry = {.count = 1, .reusable = false}}, SHIFT(107),
-  [506] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_document, 1, 0, 0),
-  [508] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0),
-  [510] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(107),
-  [513] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(107),
-  [516] = {.entry = {.count = 1, .reusable = true}}, SHIFT(23),
-  [518] = {.entry = {.count = 1, .reusable = true}}, SHIFT(226),
-  [520] = {.entry = {.count = 1, .reusable = true}}, SHIFT(287),
-  [522] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
-  [524] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
-  [526] = {.entry = {.count = 1, .reusable = true}}, SHIFT(135),
-  [528] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
-  [530] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
-  [532] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_stop, 3, 0, 0),
-  [534] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_stop, 3, 0, 0),
-  [536] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0),
-  [538] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(315),
-  [541] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(252),
-  [544] = {.entry = {.count = 1, .reusable = true}}, SHIFT(324),
-  [546] = {.entry = {.count = 1, .reusable = true}}, SHIFT(315),
-  [548] = {.entry = {.count = 1, .reusable = true}}, SHIFT(252),
-  [550] = {.entry = {.count = 1, .reusable = true}}, SHIFT(311),
-  [552] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0),
-  [554] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0), SHIFT_REPEAT(238),
-  [557] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_segment, 2, 0, 0),
-  [559] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_segment, 2, 0, 0),
-  [561] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 5, 0, 0),
-  [563] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 5, 0, 0),
-  [565] = {.entry = {.count = 1, .reusable = true}}, SHIFT(83),
-  [567] = {.entry = {.count = 1, .reusable = true}}, SHIFT(85),
-  [569] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limit, 3, 0, 0),
-  [571] = {.entry = {.count = 1, .reusable = true}}, SHIFT(15),
-  [573] = {.entry = {.count = 1, .reusable = true}}, SHIFT(266),
-  [575] = {.entry = {.count = 1, .reusable = true}}, SHIFT(42),
-  [577] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
-  [579] = {.entry = {.count = 1, .reusable = true}}, SHIFT(179),
-  [581] = {.entry = {.count = 1, .reusable = true}}, SHIFT(202),
-  [583] = {.entry = {.count = 1, .reusable = true}}, SHIFT(269),
-  [585] = {.entry = {.count = 1, .reusable = true}}, SHIFT(89),
-  [587] = {.entry = {.count = 1, .reusable = true}}, SHIFT(101),
-  [589] = {.entry = {.count = 1, .reusable = true}}, SHIFT(218),
-  [591] = {.entry = {.count = 1, .reusable = true}}, SHIFT(235),
-  [593] = {.entry = {.count = 1, .reusable = true}}, SHIFT(279),
-  [595] = {.entry = {.count = 1, .reusable = true}}, SHIFT(195),
-  [597] = {.entry = {.count = 1, .reusable = true}}, SHIFT(284),
-  [599] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 4, 0, 0),
-  [601] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 2, 0, 0),
-  [603] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 4, 0, 0),
-  [605] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 2, 0, 0),
-  [607] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0),
-  [609] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0), SHIFT_REPEAT(266),
-  [612] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 5, 0, 0),
-  [614] = {.entry = {.count = 1, .reusable = true}}, SHIFT(21),
-  [616] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 3, 0, 0),
-  [618] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0),
-  [620] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(158),
-  [623] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 1, 0, 0),
-  [625] = {.entry = {.count = 1, .reusable = true}}, SHIFT(323),
-  [627] = {.entry = {.count = 1, .reusable = true}}, SHIFT(33),
-  [629] = {.entry = {.count = 1, .reusable = true}}, SHIFT(66),
-  [631] = {.entry = {.count = 1, .reusable = true}}, SHIFT(241),
-  [633] = {.entry = {.count = 1, .reusable = true}}, SHIFT(11),
-  [635] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0),
-  [637] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0), SHIFT_REPEAT(152),
-  [640] = {.entry = {.count = 1, .reusable = true}}, SHIFT(60),
-  [642] = {.entry = {.count = 1, .reusable = true}}, SHIFT(154),
-  [644] = {.entry = {.count = 1, .reusable = true}}, SHIFT(65),
-  [646] = {.entry = {.count = 1, .reusable = true}}, SHIFT(152),
-  [648] = {.entry = {.count = 1, .reusable = true}}, SHIFT(213),
-  [650] = {.entry = {.count = 1, .reusable = true}}, SHIFT(187),
-  [652] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 3, 0, 0),
-  [654] = {.entry = {.count = 1, .reusable = true}}, SHIFT(312),
-  [656] = {.entry = {.count = 1, .reusable = true}}, SHIFT(313),
-  [658] = {.entry = {.count = 1, .reusable = true}}, SHIFT(199),
-  [660] = {.entry = {.count = 1, .reusable = true}}, SHIFT(314),
-  [662] = {.entry = {.count = 1, .reusable = true}}, SHIFT(282),
-  [664] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0),
-  [666] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0), SHIFT_REPEAT(188),
-  [669] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 4, 0, 0),
-  [671] = {.entry = {.count = 1, .reusable = true}}, SHIFT(156),
-  [673] = {.entry = {.count = 1, .reusable = true}}, SHIFT(143),
-  [675] = {.entry = {.count = 1, .reusable = true}}, SHIFT(97),
-  [677] = {.entry = {.count = 1, .reusable = true}}, SHIFT(184),
-  [679] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 1, 0, 0),
-  [681] = {.entry = {.count = 1, .reusable = true}}, SHIFT(306),
-  [683] = {.entry = {.count = 1, .reusable = true}}, SHIFT(316),
-  [685] = {.entry = {.count = 1, .reusable = true}}, SHIFT(318),
-  [687] = {.entry = {.count = 1, .reusable = true}}, SHIFT(319),
-  [689] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 4, 0, 0),
-  [691] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_line, 5, 0, 2),
-  [693] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 3, 0, 0),
-  [695] = {.entry = {.count = 1, .reusable = true}}, SHIFT(128),
-  [697] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 5, 0, 0),
-  [699] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
-  [701] = {.entry = {.count = 1, .reusable = true}}, SHIFT(161),
-  [703] = {.entry = {.count = 1, .reusable = true}}, SHIFT(162),
-  [705] = {.entry = {.count = 1, .reusable = true}}, SHIFT(102),
-  [707] = {.entry = {.count = 1, .reusable = false}}, SHIFT(170),
-  [709] = {.entry = {.count = 1, .reusable = true}}, SHIFT(258),
-  [711] = {.entry = {.count = 1, .reusable = true}}, SHIFT(78),
-  [713] = {.entry = {.count = 1, .reusable = true}}, SHIFT(192),
-  [715] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 6, 0, 0),
-  [717] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0),
-  [719] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(139),
-  [722] = {.entry = {.count = 1, .reusable = true}}, SHIFT(79),
-  [724] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0),
-  [726] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0), SHIFT_REPEAT(192),
-  [729] = {.entry = {.count = 1, .reusable = true}}, SHIFT(12),
-  [731] = {.entry = {.count = 1, .reusable = true}}, SHIFT(129),
-  [733] = {.entry = {.count = 1, .reusable = true}}, SHIFT(149),
-  [735] = {.entry = {.count = 1, .reusable = true}}, SHIFT(17),
-  [737] = {.entry = {.count = 1, .reusable = true}}, SHIFT(141),
-  [739] = {.entry = {.count = 1, .reusable = true}}, SHIFT(142),
-  [741] = {.entry = {.count = 1, .reusable = true}}, SHIFT(228),
-  [743] = {.entry = {.count = 1, .reusable = true}}, SHIFT(80),
-  [745] = {.entry = {.count = 1, .reusable = true}}, SHIFT(159),
-  [747] = {.entry = {.count = 1, .reusable = true}}, SHIFT(160),
-  [749] = {.entry = {.count = 1, .reusable = true}}, SHIFT(153),
-  [751] = {.entry = {.count = 1, .reusable = true}}, SHIFT(265),
-  [753] = {.entry = {.count = 1, .reusable = true}}, SHIFT(271),
-  [755] = {.entry = {.count = 1, .reusable = true}}, SHIFT(180),
-  [757] = {.entry = {.count = 1, .reusable = true}}, SHIFT(275),
-  [759] = {.entry = {.count = 1, .reusable = true}}, SHIFT(181),
-  [761] = {.entry = {.count = 1, .reusable = true}}, SHIFT(280),
-  [763] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_args, 5, 0, 0),
-  [765] = {.entry = {.count = 1, .reusable = true}}, SHIFT(133),
-  [767] = {.entry = {.count = 1, .reusable = true}}, SHIFT(254),
-  [769] = {.entry = {.count = 1, .reusable = true}}, SHIFT(278),
-  [771] = {.entry = {.count = 1, .reusable = true}}, SHIFT(110),
-  [773] = {.entry = {.count = 1, .reusable = true}}, SHIFT(294),
-  [775] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requirement, 4, 0, 0),
-  [777] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 4, 0, 0),
-  [779] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 2, 0, 0),
-  [781] = {.entry = {.count = 1, .reusable = true}}, SHIFT(170),
-  [783] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 5, 0, 0),
-  [785] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 0),
-  [787] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 5),
-  [789] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 4, 0, 0),
-  [791] = {.entry = {.count = 1, .reusable = true}}, SHIFT(24),
-  [793] = {.entry = {.count = 1, .reusable = true}}, SHIFT(125),
-  [795] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 0),
-  [797] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 5),
-  [799] = {.entry = {.count = 1, .reusable = true}}, SHIFT(22),
-  [801] = {.entry = {.count = 1, .reusable = true}}, SHIFT(147),
-  [803] = {.entry = {.count = 1, .reusable = true}}, SHIFT(237),
-  [805] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
-  [807] = {.entry = {.count = 1, .reusable = true}}, SHIFT(163),
-  [809] = {.entry = {.count = 1, .reusable = true}}, SHIFT(84),
-  [811] = {.entry = {.count = 1, .reusable = true}}, SHIFT(164),
-  [813] = {.entry = {.count = 1, .reusable = true}}, SHIFT(96),
-  [815] = {.entry = {.count = 1, .reusable = true}}, SHIFT(245),
-  [817] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_timeout, 2, 0, 0),
-  [819] = {.entry = {.count = 1, .reusable = true}}, SHIFT(196),
-  [821] = {.entry = {.count = 1, .reusable = true}}, SHIFT(8),
-  [823] = {.entry = {.count = 1, .reusable = true}}, SHIFT(30),
-  [825] = {.entry = {.count = 1, .reusable = true}}, SHIFT(301),
-  [827] = {.entry = {.count = 1, .reusable = true}}, SHIFT(37),
-  [829] = {.entry = {.count = 1, .reusable = true}}, SHIFT(56),
-  [831] = {.entry = {.count = 1, .reusable = true}}, SHIFT(63),
-  [833] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
-  [835] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
-  [837] = {.entry = {.count = 1, .reusable = true}}, SHIFT(255),
-  [839] = {.entry = {.count = 1, .reusable = true}}, SHIFT(243),
-  [841] = {.entry = {.count = 1, .reusable = true}}, SHIFT(130),
-  [843] = {.entry = {.count = 1, .reusable = true}}, SHIFT(211),
-  [845] = {.entry = {.count = 1, .reusable = true}}, SHIFT(297),
-  [847] = {.entry = {.count = 1, .reusable = true}}, SHIFT(219),
-  [849] = {.entry = {.count = 1, .reusable = true}}, SHIFT(299),
-  [851] = {.entry = {.count = 1, .reusable = true}}, SHIFT(220),
-  [853] = {.entry = {.count = 1, .reusable = true}}, SHIFT(35),
-  [855] = {.entry = {.count = 1, .reusable = true}}, SHIFT(88),
-  [857] = {.entry = {.count = 1, .reusable = true}}, SHIFT(157),
-  [859] = {.entry = {.count = 1, .reusable = true}}, SHIFT(321),
-  [861] = {.entry = {.count = 1, .reusable = true}}, SHIFT(239),
-  [863] = {.entry = {.count = 1, .reusable = true}}, SHIFT(221),
-  [865] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
-  [867] = {.entry = {.count = 1, .reusable = true}}, SHIFT(126),
-  [869] = {.entry = {.count = 1, .reusable = true}}, SHIFT(44),
-  [871] = {.entry = {.count = 1, .reusable = true}}, SHIFT(298),
-  [873] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
-  [875] = {.entry = {.count = 1, .reusable = true}}, SHIFT(127),
-  [877] = {.entry = {.count = 1, .reusable = true}}, SHIFT(246),
-  [879] = {.entry = {.count = 1, .reusable = true}}, SHIFT(216),
-  [881] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 2, 0, 0),
-  [883] = {.entry = {.count = 1, .reusable = true}}, SHIFT(19),
-  [885] = {.entry = {.count = 1, .reusable = true}}, SHIFT(214),
-  [887] = {.entry = {.count = 1, .reusable = true}}, SHIFT(224),
-  [889] = {.entry = {.count = 1, .reusable = true}}, SHIFT(155),
-  [891] = {.entry = {.count = 1, .reusable = true}}, SHIFT(225),
-  [893] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
-  [895] = {.entry = {.count = 1, .reusable = true}}, SHIFT(171),
-  [897] = {.entry = {.count = 1, .reusable = true}}, SHIFT(189),
-  [899] = {.entry = {.count = 1, .reusable = true}}, SHIFT(173),
-  [901] = {.entry = {.count = 1, .reusable = true}}, SHIFT(172),
-  [903] = {.entry = {.count = 1, .reusable = true}}, SHIFT(112),
-  [905] = {.entry = {.count = 1, .reusable = true}}, SHIFT(190),
-  [907] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 3, 0, 0),
-  [909] = {.entry = {.count = 1, .reusable = true}}, SHIFT(242),
-  [911] = {.entry = {.count = 1, .reusable = true}}, SHIFT(268),
-  [913] = {.entry = {.count = 1, .reusable = true}}, SHIFT(289),
-  [915] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
-  [917] = {.entry = {.count = 1, .reusable = true}}, SHIFT(248),
-  [919] = {.entry = {.count = 1, .reusable = true}}, SHIFT(99),
-  [921] = {.entry = {.count = 1, .reusable = true}}, SHIFT(100),
-  [923] = {.entry = {.count = 1, .reusable = true}}, SHIFT(175),
-  [925] = {.entry = {.count = 1, .reusable = true}}, SHIFT(229),
-  [927] = {.entry = {.count = 1, .reusable = true}}, SHIFT(212),
-  [929] = {.entry = {.count = 1, .reusable = true}}, SHIFT(206),
-  [931] = {.entry = {.count = 1, .reusable = true}}, SHIFT(123),
-  [933] = {.entry = {.count = 1, .reusable = true}}, SHIFT(233),
-  [935] = {.entry = {.count = 1, .reusable = true}}, SHIFT(146),
-  [937] = {.entry = {.count = 1, .reusable = true}}, SHIFT(198),
-  [939] = {.entry = {.count = 1, .reusable = true}}, SHIFT(165),
-  [941] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 4, 0, 0),
-  [943] = {.entry = {.count = 1, .reusable = true}}, SHIFT(234),
-  [945] = {.entry = {.count = 1, .reusable = true}}, SHIFT(176),
-  [947] = {.entry = {.count = 1, .reusable = true}}, SHIFT(86),
-  [949] = {.entry = {.count = 1, .reusable = true}}, SHIFT(87),
-  [951] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 3, 0, 0),
-  [953] = {.entry = {.count = 1, .reusable = true}}, SHIFT(182),
-  [955] = {.entry = {.count = 1, .reusable = true}}, SHIFT(151),
-  [957] = {.entry = {.count = 1, .reusable = true}}, SHIFT(95),
-  [959] = {.entry = {.count = 1, .reusable = true}}, SHIFT(264),
-  [961] = {.entry = {.count = 1, .reusable = true}}, SHIFT(290),
-  [963] = {.entry = {.count = 1, .reusable = true}}, SHIFT(292),
-  [965] = {.entry = {.count = 1, .reusable = true}}, SHIFT(148),
-  [967] = {.entry = {.count = 1, .reusable = true}}, SHIFT(286),
-  [969] = {.entry = {.count = 1, .reusable = true}}, SHIFT(232),
-  [971] = {.entry = {.count = 1, .reusable = true}}, SHIFT(293),
-  [973] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 4, 0, 0),
+  [184] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_grant, 4, 0, 0),
+  [186] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_grant, 4, 0, 0),
+  [188] = {.entry = {.count = 1, .reusable = true}}, SHIFT(167),
+  [190] = {.entry = {.count = 1, .reusable = true}}, SHIFT(208),
+  [192] = {.entry = {.count = 1, .reusable = true}}, SHIFT(39),
+  [194] = {.entry = {.count = 1, .reusable = true}}, SHIFT(42),
+  [196] = {.entry = {.count = 1, .reusable = true}}, SHIFT(212),
+  [198] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 4, 0, 0),
+  [200] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 4, 0, 0),
+  [202] = {.entry = {.count = 1, .reusable = true}}, SHIFT(37),
+  [204] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(167),
+  [207] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0),
+  [209] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(39),
+  [212] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat2, 2, 0, 0), SHIFT_REPEAT(42),
+  [215] = {.entry = {.count = 1, .reusable = true}}, SHIFT(4),
+  [217] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0),
+  [219] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(281),
+  [222] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(294),
+  [225] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(309),
+  [228] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(170),
+  [231] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(151),
+  [234] = {.entry = {.count = 1, .reusable = true}}, SHIFT(19),
+  [236] = {.entry = {.count = 1, .reusable = true}}, SHIFT(281),
+  [238] = {.entry = {.count = 1, .reusable = true}}, SHIFT(294),
+  [240] = {.entry = {.count = 1, .reusable = true}}, SHIFT(309),
+  [242] = {.entry = {.count = 1, .reusable = true}}, SHIFT(170),
+  [244] = {.entry = {.count = 1, .reusable = true}}, SHIFT(151),
+  [246] = {.entry = {.count = 1, .reusable = true}}, SHIFT(15),
+  [248] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_target, 5, 0, 0),
+  [250] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_target, 5, 0, 0),
+  [252] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(167),
+  [255] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(38),
+  [258] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0),
+  [260] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_install_line_repeat1, 2, 0, 0), SHIFT_REPEAT(42),
+  [263] = {.entry = {.count = 1, .reusable = true}}, SHIFT(38),
+  [265] = {.entry = {.count = 1, .reusable = true}}, SHIFT(79),
+  [267] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 1),
+  [269] = {.entry = {.count = 1, .reusable = true}}, SHIFT(236),
+  [271] = {.entry = {.count = 1, .reusable = true}}, SHIFT(99),
+  [273] = {.entry = {.count = 1, .reusable = true}}, SHIFT(182),
+  [275] = {.entry = {.count = 1, .reusable = true}}, SHIFT(9),
+  [277] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 1, 0, 0),
+  [279] = {.entry = {.count = 1, .reusable = true}}, SHIFT(43),
+  [281] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 1, 0, 0),
+  [283] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point, 2, 0, 0),
+  [285] = {.entry = {.count = 1, .reusable = true}}, SHIFT(44),
+  [287] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point, 2, 0, 0),
+  [289] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
+  [291] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(44),
+  [294] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0),
+  [296] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(68),
+  [299] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(319),
+  [302] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0),
+  [304] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_pipeline_repeat1, 2, 0, 0), SHIFT_REPEAT(299),
+  [307] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(46),
+  [310] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(46),
+  [313] = {.entry = {.count = 1, .reusable = true}}, SHIFT(50),
+  [315] = {.entry = {.count = 1, .reusable = false}}, SHIFT(54),
+  [317] = {.entry = {.count = 1, .reusable = true}}, SHIFT(54),
+  [319] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 1, 0, 0),
+  [321] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 1, 0, 0),
+  [323] = {.entry = {.count = 1, .reusable = true}}, SHIFT(201),
+  [325] = {.entry = {.count = 1, .reusable = true}}, SHIFT(53),
+  [327] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 1, 0, 0),
+  [329] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 1, 0, 0),
+  [331] = {.entry = {.count = 1, .reusable = true}}, SHIFT(218),
+  [333] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 1, 0, 0),
+  [335] = {.entry = {.count = 1, .reusable = true}}, SHIFT(223),
+  [337] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 1, 0, 0),
+  [339] = {.entry = {.count = 1, .reusable = true}}, SHIFT(119),
+  [341] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(53),
+  [344] = {.entry = {.count = 1, .reusable = false}}, SHIFT(46),
+  [346] = {.entry = {.count = 1, .reusable = true}}, SHIFT(46),
+  [348] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
+  [350] = {.entry = {.count = 1, .reusable = false}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0),
+  [352] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_filters_repeat1, 2, 0, 0), SHIFT_REPEAT(218),
+  [355] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filters, 2, 0, 0),
+  [357] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filters, 2, 0, 0),
+  [359] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 3, 0, 0),
+  [361] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 3, 0, 0),
+  [363] = {.entry = {.count = 1, .reusable = true}}, SHIFT(123),
+  [365] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector_name, 4, 0, 0),
+  [367] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector_name, 4, 0, 0),
+  [369] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 5, 0, 0),
+  [371] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 3, 0, 0),
+  [373] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 3, 0, 0),
+  [375] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_filter, 2, 0, 0),
+  [377] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_filter, 2, 0, 0),
+  [379] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_properties, 5, 0, 0),
+  [381] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 5, 0, 0),
+  [383] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 5, 0, 0),
+  [385] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__filter_body, 2, 0, 0),
+  [387] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__filter_body, 2, 0, 0),
+  [389] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym__chained_filter, 2, 0, 3),
+  [391] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym__chained_filter, 2, 0, 3),
+  [393] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_properties, 3, 0, 0),
+  [395] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_step, 1, 0, 0),
+  [397] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_step, 1, 0, 0),
+  [399] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_step, 4, 0, 0),
+  [401] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_payload_step, 4, 0, 0),
+  [403] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_properties, 2, 0, 0),
+  [405] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_properties, 4, 0, 0),
+  [407] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_install_line, 2, 0, 0),
+  [409] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_field, 4, 0, 0),
+  [411] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(81),
+  [414] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_point_repeat1, 2, 0, 0), SHIFT_REPEAT(81),
+  [417] = {.entry = {.count = 1, .reusable = false}}, SHIFT(81),
+  [419] = {.entry = {.count = 1, .reusable = true}}, SHIFT(81),
+  [421] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 1, 0, 0),
+  [423] = {.entry = {.count = 1, .reusable = true}}, SHIFT(17),
+  [425] = {.entry = {.count = 1, .reusable = true}}, SHIFT(293),
+  [427] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 1),
+  [429] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 2, 0, 0),
+  [431] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 4, 0, 0),
+  [433] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 4, 0, 0),
+  [435] = {.entry = {.count = 1, .reusable = true}}, SHIFT(106),
+  [437] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0),
+  [439] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_limits_repeat1, 2, 0, 0), SHIFT_REPEAT(293),
+  [442] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_payload_pattern, 3, 0, 1),
+  [444] = {.entry = {.count = 1, .reusable = true}}, SHIFT(12),
+  [446] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 2, 0, 0),
+  [448] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 2, 0, 0),
+  [450] = {.entry = {.count = 1, .reusable = true}}, SHIFT(116),
+  [452] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_stop, 1, 0, 0),
+  [454] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_point_stop, 1, 0, 0),
+  [456] = {.entry = {.count = 1, .reusable = true}}, SHIFT(224),
+  [458] = {.entry = {.count = 1, .reusable = false}}, SHIFT(82),
+  [460] = {.entry = {.count = 1, .reusable = true}}, SHIFT(82),
+  [462] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0),
+  [464] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_payload_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(182),
+  [467] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0),
+  [469] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(289),
+  [472] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_call_repeat1, 2, 0, 0), SHIFT_REPEAT(291),
+  [475] = {.entry = {.count = 1, .reusable = true}}, SHIFT(22),
+  [477] = {.entry = {.count = 1, .reusable = true}}, SHIFT(289),
+  [479] = {.entry = {.count = 1, .reusable = true}}, SHIFT(291),
+  [481] = {.entry = {.count = 1, .reusable = true}}, SHIFT(317),
+  [483] = {.entry = {.count = 1, .reusable = true}}, SHIFT(271),
+  [485] = {.entry = {.count = 1, .reusable = true}}, SHIFT(272),
+  [487] = {.entry = {.count = 1, .reusable = true}}, SHIFT(145),
+  [489] = {.entry = {.count = 1, .reusable = true}}, SHIFT(243),
+  [491] = {.entry = {.count = 1, .reusable = true}}, SHIFT(249),
+  [493] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
+  [495] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 3, 0, 0),
+  [497] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_call_stop, 3, 0, 0),
+  [499] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_call_stop, 3, 0, 0),
+  [501] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 2, 0, 0),
+  [503] = {.entry = {.count = 1, .reusable = true}}, SHIFT(232),
+  [505] = {.entry = {.count = 1, .reusable = true}}, SHIFT(304),
+  [507] = {.entry = {.count = 1, .reusable = true}}, SHIFT(74),
+  [509] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_selector, 5, 0, 0),
+  [511] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_selector, 5, 0, 0),
+  [513] = {.entry = {.count = 1, .reusable = true}}, SHIFT(24),
+  [515] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 4, 0, 0),
+  [517] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 4, 0, 0),
+  [519] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 4, 0, 0),
+  [521] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 4, 0, 0),
+  [523] = {.entry = {.count = 1, .reusable = true}}, SHIFT(162),
+  [525] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0),
+  [527] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(271),
+  [530] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_document_repeat1, 2, 0, 0), SHIFT_REPEAT(272),
+  [533] = {.entry = {.count = 1, .reusable = true}}, SHIFT(233),
+  [535] = {.entry = {.count = 1, .reusable = true}}, SHIFT(310),
+  [537] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_port_stop, 5, 0, 0),
+  [539] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_port_stop, 5, 0, 0),
+  [541] = {.entry = {.count = 1, .reusable = false}}, SHIFT_EXTRA(),
+  [543] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 1, 0, 0),
+  [545] = {.entry = {.count = 1, .reusable = true}}, SHIFT(118),
+  [547] = {.entry = {.count = 1, .reusable = false}}, SHIFT(118),
+  [549] = {.entry = {.count = 1, .reusable = true}}, SHIFT(165),
+  [551] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_err_stop, 6, 0, 0),
+  [553] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_err_stop, 6, 0, 0),
+  [555] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_value, 2, 0, 0),
+  [557] = {.entry = {.count = 1, .reusable = true}}, SHIFT(120),
+  [559] = {.entry = {.count = 1, .reusable = false}}, SHIFT(120),
+  [561] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0),
+  [563] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(120),
+  [566] = {.entry = {.count = 2, .reusable = false}}, REDUCE(aux_sym_app_value_repeat1, 2, 0, 0), SHIFT_REPEAT(120),
+  [569] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
+  [571] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_legacy_core_stop, 2, 0, 0),
+  [573] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_segment, 2, 0, 0),
+  [575] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_segment, 2, 0, 0),
+  [577] = {.entry = {.count = 1, .reusable = true}}, SHIFT(267),
+  [579] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0),
+  [581] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_router_document_repeat1, 2, 0, 0), SHIFT_REPEAT(298),
+  [584] = {.entry = {.count = 1, .reusable = true}}, SHIFT(331),
+  [586] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_document, 1, 0, 0),
+  [588] = {.entry = {.count = 1, .reusable = true}}, SHIFT(72),
+  [590] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_core_stop, 5, 0, 0),
+  [592] = {.entry = {.count = 1, .reusable = false}}, REDUCE(sym_core_stop, 5, 0, 0),
+  [594] = {.entry = {.count = 1, .reusable = true}}, SHIFT(215),
+  [596] = {.entry = {.count = 1, .reusable = true}}, SHIFT(311),
+  [598] = {.entry = {.count = 1, .reusable = true}}, SHIFT(305),
+  [600] = {.entry = {.count = 1, .reusable = true}}, SHIFT(124),
+  [602] = {.entry = {.count = 1, .reusable = true}}, SHIFT(14),
+  [604] = {.entry = {.count = 1, .reusable = true}}, SHIFT(320),
+  [606] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0),
+  [608] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_requires_repeat1, 2, 0, 0), SHIFT_REPEAT(320),
+  [611] = {.entry = {.count = 1, .reusable = true}}, SHIFT(20),
+  [613] = {.entry = {.count = 1, .reusable = true}}, SHIFT(94),
+  [615] = {.entry = {.count = 1, .reusable = true}}, SHIFT(47),
+  [617] = {.entry = {.count = 1, .reusable = true}}, SHIFT(16),
+  [619] = {.entry = {.count = 1, .reusable = true}}, SHIFT(60),
+  [621] = {.entry = {.count = 1, .reusable = true}}, SHIFT(177),
+  [623] = {.entry = {.count = 1, .reusable = true}}, SHIFT(179),
+  [625] = {.entry = {.count = 1, .reusable = true}}, SHIFT(40),
+  [627] = {.entry = {.count = 1, .reusable = true}}, SHIFT(83),
+  [629] = {.entry = {.count = 1, .reusable = true}}, SHIFT(285),
+  [631] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 2, 0, 0),
+  [633] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 2, 0, 0),
+  [635] = {.entry = {.count = 1, .reusable = true}}, SHIFT(255),
+  [637] = {.entry = {.count = 1, .reusable = true}}, SHIFT(10),
+  [639] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0),
+  [641] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_role_declaration_repeat1, 2, 0, 0), SHIFT_REPEAT(170),
+  [644] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_limit, 3, 0, 0),
+  [646] = {.entry = {.count = 1, .reusable = true}}, SHIFT(114),
+  [648] = {.entry = {.count = 1, .reusable = true}}, SHIFT(229),
+  [650] = {.entry = {.count = 1, .reusable = true}}, SHIFT(193),
+  [652] = {.entry = {.count = 1, .reusable = true}}, SHIFT(78),
+  [654] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_count, 3, 0, 0),
+  [656] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 3, 0, 0),
+  [658] = {.entry = {.count = 1, .reusable = true}}, SHIFT(64),
+  [660] = {.entry = {.count = 1, .reusable = true}}, SHIFT(139),
+  [662] = {.entry = {.count = 1, .reusable = true}}, SHIFT(231),
+  [664] = {.entry = {.count = 1, .reusable = true}}, SHIFT(62),
+  [666] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 4, 0, 0),
+  [668] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_validator, 4, 0, 0),
+  [670] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 1, 0, 0),
+  [672] = {.entry = {.count = 1, .reusable = true}}, SHIFT(252),
+  [674] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_pattern, 5, 0, 0),
+  [676] = {.entry = {.count = 1, .reusable = true}}, SHIFT(77),
+  [678] = {.entry = {.count = 1, .reusable = true}}, SHIFT(295),
+  [680] = {.entry = {.count = 1, .reusable = true}}, SHIFT(318),
+  [682] = {.entry = {.count = 1, .reusable = true}}, SHIFT(191),
+  [684] = {.entry = {.count = 1, .reusable = true}}, SHIFT(256),
+  [686] = {.entry = {.count = 1, .reusable = true}}, SHIFT(332),
+  [688] = {.entry = {.count = 1, .reusable = true}}, SHIFT(333),
+  [690] = {.entry = {.count = 1, .reusable = true}}, SHIFT(178),
+  [692] = {.entry = {.count = 1, .reusable = true}}, SHIFT(251),
+  [694] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0),
+  [696] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym__filter_body_repeat1, 2, 0, 0), SHIFT_REPEAT(177),
+  [699] = {.entry = {.count = 1, .reusable = true}}, SHIFT(67),
+  [701] = {.entry = {.count = 1, .reusable = true}}, SHIFT(171),
+  [703] = {.entry = {.count = 1, .reusable = true}}, SHIFT(172),
+  [705] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 5, 0, 0),
+  [707] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0),
+  [709] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_app_section_repeat1, 2, 0, 0), SHIFT_REPEAT(194),
+  [712] = {.entry = {.count = 1, .reusable = true}}, SHIFT(161),
+  [714] = {.entry = {.count = 1, .reusable = true}}, SHIFT(27),
+  [716] = {.entry = {.count = 1, .reusable = true}}, SHIFT(136),
+  [718] = {.entry = {.count = 1, .reusable = true}}, SHIFT(137),
+  [720] = {.entry = {.count = 1, .reusable = true}}, SHIFT(115),
+  [722] = {.entry = {.count = 1, .reusable = false}}, SHIFT(198),
+  [724] = {.entry = {.count = 1, .reusable = true}}, SHIFT(277),
+  [726] = {.entry = {.count = 1, .reusable = true}}, SHIFT(80),
+  [728] = {.entry = {.count = 1, .reusable = true}}, SHIFT(203),
+  [730] = {.entry = {.count = 1, .reusable = true}}, SHIFT(11),
+  [732] = {.entry = {.count = 1, .reusable = true}}, SHIFT(140),
+  [734] = {.entry = {.count = 1, .reusable = true}}, SHIFT(142),
+  [736] = {.entry = {.count = 1, .reusable = true}}, SHIFT(156),
+  [738] = {.entry = {.count = 1, .reusable = true}}, SHIFT(110),
+  [740] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 6, 0, 0),
+  [742] = {.entry = {.count = 1, .reusable = true}}, SHIFT(237),
+  [744] = {.entry = {.count = 1, .reusable = true}}, SHIFT(189),
+  [746] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 1, 0, 0),
+  [748] = {.entry = {.count = 1, .reusable = true}}, SHIFT(274),
+  [750] = {.entry = {.count = 1, .reusable = true}}, SHIFT(275),
+  [752] = {.entry = {.count = 1, .reusable = true}}, SHIFT(279),
+  [754] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0),
+  [756] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_map_pattern_repeat1, 2, 0, 0), SHIFT_REPEAT(166),
+  [759] = {.entry = {.count = 1, .reusable = true}}, SHIFT(341),
+  [761] = {.entry = {.count = 1, .reusable = true}}, SHIFT(59),
+  [763] = {.entry = {.count = 1, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0),
+  [765] = {.entry = {.count = 2, .reusable = true}}, REDUCE(aux_sym_port_field_repeat1, 2, 0, 0), SHIFT_REPEAT(203),
+  [768] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_router_line, 5, 0, 2),
+  [770] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 3, 0, 0),
+  [772] = {.entry = {.count = 1, .reusable = true}}, SHIFT(141),
+  [774] = {.entry = {.count = 1, .reusable = true}}, SHIFT(69),
+  [776] = {.entry = {.count = 1, .reusable = true}}, SHIFT(173),
+  [778] = {.entry = {.count = 1, .reusable = true}}, SHIFT(174),
+  [780] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_point_selector, 4, 0, 0),
+  [782] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_section, 4, 0, 0),
+  [784] = {.entry = {.count = 1, .reusable = true}}, SHIFT(153),
+  [786] = {.entry = {.count = 1, .reusable = true}}, SHIFT(66),
+  [788] = {.entry = {.count = 1, .reusable = true}}, SHIFT(154),
+  [790] = {.entry = {.count = 1, .reusable = true}}, SHIFT(296),
+  [792] = {.entry = {.count = 1, .reusable = true}}, SHIFT(307),
+  [794] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 0),
+  [796] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 4, 0, 5),
+  [798] = {.entry = {.count = 1, .reusable = true}}, SHIFT(157),
+  [800] = {.entry = {.count = 1, .reusable = true}}, SHIFT(340),
+  [802] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_kind_expression, 4, 0, 0),
+  [804] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_requirement, 4, 0, 0),
+  [806] = {.entry = {.count = 1, .reusable = true}}, SHIFT(343),
+  [808] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 0),
+  [810] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_map_entry, 5, 0, 5),
+  [812] = {.entry = {.count = 1, .reusable = true}}, SHIFT(284),
+  [814] = {.entry = {.count = 1, .reusable = true}}, SHIFT(121),
+  [816] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 4, 0, 0),
+  [818] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 5, 0, 0),
+  [820] = {.entry = {.count = 1, .reusable = true}}, SHIFT(109),
+  [822] = {.entry = {.count = 1, .reusable = true}}, SHIFT(302),
+  [824] = {.entry = {.count = 1, .reusable = true}}, SHIFT(198),
+  [826] = {.entry = {.count = 1, .reusable = true}}, SHIFT(144),
+  [828] = {.entry = {.count = 1, .reusable = true}}, SHIFT(336),
+  [830] = {.entry = {.count = 1, .reusable = true}}, SHIFT(71),
+  [832] = {.entry = {.count = 1, .reusable = true}}, SHIFT(175),
+  [834] = {.entry = {.count = 1, .reusable = true}}, SHIFT(73),
+  [836] = {.entry = {.count = 1, .reusable = true}}, SHIFT(176),
+  [838] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_header_args, 5, 0, 0),
+  [840] = {.entry = {.count = 1, .reusable = true}}, SHIFT(8),
+  [842] = {.entry = {.count = 1, .reusable = true}}, SHIFT(158),
+  [844] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_property, 2, 0, 0),
+  [846] = {.entry = {.count = 1, .reusable = true}}, SHIFT(185),
+  [848] = {.entry = {.count = 1, .reusable = true}}, SHIFT(323),
+  [850] = {.entry = {.count = 1, .reusable = true}}, SHIFT(254),
+  [852] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_timeout, 2, 0, 0),
+  [854] = {.entry = {.count = 1, .reusable = true}}, SHIFT(21),
+  [856] = {.entry = {.count = 1, .reusable = true}}, SHIFT(149),
+  [858] = {.entry = {.count = 1, .reusable = true}}, SHIFT(186),
+  [860] = {.entry = {.count = 1, .reusable = true}}, SHIFT(328),
+  [862] = {.entry = {.count = 1, .reusable = true}}, SHIFT(321),
+  [864] = {.entry = {.count = 1, .reusable = true}}, SHIFT(98),
+  [866] = {.entry = {.count = 1, .reusable = true}}, SHIFT(210),
+  [868] = {.entry = {.count = 1, .reusable = true}}, SHIFT(339),
+  [870] = {.entry = {.count = 1, .reusable = true}}, SHIFT(25),
+  [872] = {.entry = {.count = 1, .reusable = true}}, SHIFT(31),
+  [874] = {.entry = {.count = 1, .reusable = true}}, SHIFT(70),
+  [876] = {.entry = {.count = 1, .reusable = true}}, SHIFT(187),
+  [878] = {.entry = {.count = 1, .reusable = true}}, SHIFT(278),
+  [880] = {.entry = {.count = 1, .reusable = true}}, SHIFT(240),
+  [882] = {.entry = {.count = 1, .reusable = true}}, SHIFT(57),
+  [884] = {.entry = {.count = 1, .reusable = true}}, SHIFT(117),
+  [886] = {.entry = {.count = 1, .reusable = true}}, SHIFT(147),
+  [888] = {.entry = {.count = 1, .reusable = true}}, SHIFT(286),
+  [890] = {.entry = {.count = 1, .reusable = true}}, SHIFT(150),
+  [892] = {.entry = {.count = 1, .reusable = true}}, SHIFT(222),
+  [894] = {.entry = {.count = 1, .reusable = true}}, SHIFT(335),
+  [896] = {.entry = {.count = 1, .reusable = true}}, SHIFT(18),
+  [898] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 3, 0, 0),
+  [900] = {.entry = {.count = 1, .reusable = true}}, SHIFT(216),
+  [902] = {.entry = {.count = 1, .reusable = true}}, SHIFT(91),
+  [904] = {.entry = {.count = 1, .reusable = true}}, SHIFT(217),
+  [906] = {.entry = {.count = 1, .reusable = true}}, SHIFT(131),
+  [908] = {.entry = {.count = 1, .reusable = true}}, SHIFT(29),
+  [910] = {.entry = {.count = 1, .reusable = true}}, SHIFT(312),
+  [912] = {.entry = {.count = 1, .reusable = true}}, SHIFT(108),
+  [914] = {.entry = {.count = 1, .reusable = true}}, SHIFT(344),
+  [916] = {.entry = {.count = 1, .reusable = true}}, SHIFT(220),
+  [918] = {.entry = {.count = 1, .reusable = true}}, SHIFT(36),
+  [920] = {.entry = {.count = 1, .reusable = true}}, SHIFT(300),
+  [922] = {.entry = {.count = 1, .reusable = true}},  ACCEPT_INPUT(),
+  [924] = {.entry = {.count = 1, .reusable = true}}, SHIFT(202),
+  [926] = {.entry = {.count = 1, .reusable = true}}, SHIFT(26),
+  [928] = {.entry = {.count = 1, .reusable = true}}, SHIFT(248),
+  [930] = {.entry = {.count = 1, .reusable = true}}, SHIFT(100),
+  [932] = {.entry = {.count = 1, .reusable = true}}, SHIFT(138),
+  [934] = {.entry = {.count = 1, .reusable = true}}, SHIFT(234),
+  [936] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 2, 0, 0),
+  [938] = {.entry = {.count = 1, .reusable = true}}, SHIFT(159),
+  [940] = {.entry = {.count = 1, .reusable = true}}, SHIFT(226),
+  [942] = {.entry = {.count = 1, .reusable = true}}, SHIFT(227),
+  [944] = {.entry = {.count = 1, .reusable = true}}, SHIFT(263),
+  [946] = {.entry = {.count = 1, .reusable = true}}, SHIFT(205),
+  [948] = {.entry = {.count = 1, .reusable = true}}, SHIFT(303),
+  [950] = {.entry = {.count = 1, .reusable = true}}, SHIFT(180),
+  [952] = {.entry = {.count = 1, .reusable = true}}, SHIFT(297),
+  [954] = {.entry = {.count = 1, .reusable = true}}, SHIFT(146),
+  [956] = {.entry = {.count = 1, .reusable = true}}, SHIFT(113),
+  [958] = {.entry = {.count = 1, .reusable = true}}, SHIFT(273),
+  [960] = {.entry = {.count = 1, .reusable = true}}, SHIFT(260),
+  [962] = {.entry = {.count = 1, .reusable = true}}, SHIFT(160),
+  [964] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 5, 0, 0),
+  [966] = {.entry = {.count = 1, .reusable = true}}, SHIFT(199),
+  [968] = {.entry = {.count = 1, .reusable = true}}, SHIFT(152),
+  [970] = {.entry = {.count = 1, .reusable = true}}, SHIFT(287),
+  [972] = {.entry = {.count = 1, .reusable = true}}, SHIFT(219),
+  [974] = {.entry = {.count = 1, .reusable = true}}, SHIFT(334),
+  [976] = {.entry = {.count = 1, .reusable = true}}, SHIFT(242),
+  [978] = {.entry = {.count = 1, .reusable = true}}, SHIFT(266),
+  [980] = {.entry = {.count = 1, .reusable = true}}, SHIFT(63),
+  [982] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 3, 0, 0),
+  [984] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_bind_document, 4, 0, 0),
+  [986] = {.entry = {.count = 1, .reusable = true}}, SHIFT(207),
+  [988] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 4, 0, 0),
+  [990] = {.entry = {.count = 1, .reusable = true}}, SHIFT(143),
+  [992] = {.entry = {.count = 1, .reusable = true}}, SHIFT(235),
+  [994] = {.entry = {.count = 1, .reusable = true}}, SHIFT(104),
+  [996] = {.entry = {.count = 1, .reusable = true}}, SHIFT(258),
+  [998] = {.entry = {.count = 1, .reusable = true}}, SHIFT(196),
+  [1000] = {.entry = {.count = 1, .reusable = true}}, SHIFT(313),
+  [1002] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_source_file, 1, 0, 0),
+  [1004] = {.entry = {.count = 1, .reusable = true}}, SHIFT(197),
+  [1006] = {.entry = {.count = 1, .reusable = true}}, SHIFT(75),
+  [1008] = {.entry = {.count = 1, .reusable = true}}, SHIFT(76),
+  [1010] = {.entry = {.count = 1, .reusable = true}}, REDUCE(sym_app_document, 6, 0, 0),
+  [1012] = {.entry = {.count = 1, .reusable = true}}, SHIFT(322),
+  [1014] = {.entry = {.count = 1, .reusable = true}}, SHIFT(155),
+  [1016] = {.entry = {.count = 1, .reusable = true}}, SHIFT(58),
+  [1018] = {.entry = {.count = 1, .reusable = true}}, SHIFT(211),
+  [1020] = {.entry = {.count = 1, .reusable = true}}, SHIFT(246),
+  [1022] = {.entry = {.count = 1, .reusable = true}}, SHIFT(244),
+  [1024] = {.entry = {.count = 1, .reusable = true}}, SHIFT(245),
+  [1026] = {.entry = {.count = 1, .reusable = true}}, SHIFT(130),
 };
 
 #ifdef __cplusplus

@@ -90,10 +90,34 @@ pub(super) fn check_node(cx: &mut Checker, node: &SyntaxNode) {
             }
         }
         TIMEOUT_SPEC => timeout(cx, node),
+        PORT_FIELD => envelope(cx, node),
         CALL_STMT => call_options(cx, node),
         LIMIT => limit(cx, node),
         GRANT_STMT => grant(cx, node),
         _ => {}
+    }
+}
+
+/// A port's `envelope: json;` or `envelope: none;`.
+fn envelope(cx: &mut Checker, node: &SyntaxNode) {
+    let tokens = crate::ast::significant_tokens(node);
+    if tokens.first().is_none_or(|t| t.text() != "envelope") {
+        return;
+    }
+    let Some(word) = tokens.get(2).filter(|t| t.kind() == IDENT) else {
+        return; // no word: the parser said what it expected
+    };
+    if starlane_model::vocabulary::Envelope::parse(word.text()).is_none() {
+        let words = starlane_model::vocabulary::ENVELOPES;
+        let diag = Diagnostic::new(
+            codes::INVALID_ENVELOPE,
+            token_span(word),
+            format!("unknown envelope `{}`", word.text()),
+        )
+        .label("expected `json` or `none`")
+        .note("`json` gives the guest the request envelope; `none` gives it the body alone, as waPC hosts do")
+        .did_you_mean(word.text(), words.iter().copied(), token_span(word));
+        cx.report(diag);
     }
 }
 

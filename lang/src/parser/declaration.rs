@@ -90,7 +90,9 @@ fn schema(p: &mut Parser) {
     p.finish();
 }
 
-const PORT_FIELDS: &[&str] = &["request", "response", "timeout", "grant", "call"];
+const PORT_FIELDS: &[&str] = &[
+    "request", "response", "timeout", "envelope", "grant", "call",
+];
 
 /// `Port name { request: P; response: P; timeout: …; grant …; call …; }`
 fn port(p: &mut Parser) {
@@ -115,7 +117,7 @@ fn port_field(p: &mut Parser) {
     match (p.current(), p.current_text()) {
         (IDENT, "grant") => grant(p),
         (IDENT, "call") => call(p),
-        (IDENT, field @ ("request" | "response" | "timeout")) => {
+        (IDENT, field @ ("request" | "response" | "timeout" | "envelope")) => {
             p.start(PORT_FIELD);
             p.bump();
             if !p.eat(COLON) {
@@ -123,6 +125,13 @@ fn port_field(p: &mut Parser) {
             }
             if field == "timeout" {
                 timeout_spec(p);
+            } else if field == "envelope" {
+                // `json` or `none`: the word is judged by the check pass.
+                if p.at(IDENT) {
+                    p.bump();
+                } else {
+                    expected(p, codes::UNEXPECTED_TOKEN, "`json` or `none`");
+                }
             } else if !p.at(SEMICOLON) {
                 pipeline::payload_pattern(p, 0);
             }
@@ -136,7 +145,7 @@ fn port_field(p: &mut Parser) {
                 format!("unknown port field `{other}`"),
             )
             .label("unknown field")
-            .note("a port has the fields `request`, `response` and `timeout`, and `grant` and `call` statements");
+            .note("a port has the fields `request`, `response`, `timeout` and `envelope`, and `grant` and `call` statements");
             diag = diag.did_you_mean(other, PORT_FIELDS.iter().copied(), p.current_span());
             p.report(diag);
             p.start(PORT_FIELD);

@@ -148,6 +148,7 @@ fn after_token(
         (COLON, _) if parent_kind == Some(PORT_FIELD) => {
             match first_word(parent.as_ref().expect("checked above")) {
                 Some("timeout") => keywords(&["exec", "total"]),
+                Some("envelope") => keywords(starlane_lang::vocabulary::ENVELOPES),
                 _ => payload_kinds(),
             }
         }

@@ -16,6 +16,7 @@ pub fn sample() -> Bundle {
                 name: "users".into(),
                 request: None,
                 response: None,
+                envelope: Default::default(),
                 exec_ms: DEFAULT_EXEC_MS,
                 total_ms: DEFAULT_TOTAL_MS,
                 grants: vec![Grant {
