@@ -241,7 +241,12 @@ fn status_metrics_and_send_through_the_admin_listener() {
         .map(|m| (m["name"].as_str().unwrap(), m["state"].as_str().unwrap()))
         .collect();
     assert_eq!(states, [("hello", "Ready"), ("profiles", "Ready")]);
-    let metrics = s.admin_get("/metrics").body;
+    let scrape = s.admin_get("/metrics");
+    assert_eq!(
+        scrape.headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let metrics = scrape.body;
     assert!(
         metrics.contains("starlane_requests_total{mechtron=\"hello\",status=\"200\"}"),
         "{metrics}"
@@ -273,6 +278,25 @@ fn status_metrics_and_send_through_the_admin_listener() {
     assert!(sample("starlane_instances_total{mechtron=\"hello\"}") >= 1.0);
     assert!(sample("starlane_guest_seconds_total{mechtron=\"hello\"}") > 0.0);
     assert_eq!(sample("starlane_instances_active"), 0.0);
+    // Latency by the mechtron that answered, the build, and the standard process metrics.
+    assert!(
+        sample("starlane_request_duration_seconds_count{mechtron=\"profiles\"}") >= 2.0,
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .contains("starlane_request_duration_seconds_bucket{mechtron=\"hello\",le=\"+Inf\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "starlane_build_info{{version=\"{}\",ir_format=\"5\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{metrics}"
+    );
+    assert!(sample("process_resident_memory_bytes") > 1e6);
+    assert!(sample("process_open_fds") >= 3.0);
     // The CLI around it.
     let out = Command::new(binary())
         .args(["status", "--admin", &s.admin.to_string()])

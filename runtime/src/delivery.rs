@@ -55,6 +55,7 @@ impl Runtime {
         exchange: Exchange,
     ) -> Result<Reply, RuntimeError> {
         let name = &self.registry.mechtrons[to].name;
+        let arrived = Instant::now();
         let result = match self.slots.acquire(Instant::now() + Duration::from_secs(5)) {
             Some(_slot) => self.deliver(to, message, exchange),
             None => Err(RuntimeError::new(
@@ -70,11 +71,15 @@ impl Runtime {
                     .handled_by
                     .and_then(|i| self.registry.mechtrons.get(i))
                     .map_or(name.as_str(), |m| m.name.as_str());
-                self.metrics.request(handler, reply.status)
+                self.metrics
+                    .request(handler, reply.status, arrived.elapsed())
             }
             Err(e) => {
-                self.metrics
-                    .request(e.mechtron.as_deref().unwrap_or(name), e.status);
+                self.metrics.request(
+                    e.mechtron.as_deref().unwrap_or(name),
+                    e.status,
+                    arrived.elapsed(),
+                );
                 self.metrics.error(e.stage.as_str(), e.code.id);
             }
         }

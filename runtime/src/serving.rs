@@ -17,7 +17,7 @@ use starlane_ir::signature::{self, TrustPolicy, Verdict};
 use crate::codes;
 use crate::error::RuntimeError;
 use crate::host::{MechtronState, Runtime, RuntimeOptions};
-use crate::metrics::{family, sample};
+use crate::metrics::exposition::{Family, Value as Sample};
 
 /// What `/status` says about the bundle being served.
 #[derive(Debug, Clone)]
@@ -247,22 +247,24 @@ impl Serving {
         status
     }
 
-    /// The reload counters, in the Prometheus text format.
-    pub fn render_metrics(&self, out: &mut String) {
-        for (name, help, n) in [
+    /// The reload counters, for `/metrics`.
+    pub fn metric_families(&self) -> Vec<Family> {
+        [
             (
-                "starlane_reloads_total",
+                "starlane_reloads",
                 "Bundles replaced while serving.",
                 &self.reloads,
             ),
             (
-                "starlane_reloads_failed_total",
+                "starlane_reloads_failed",
                 "Reloads refused; the previous bundle kept serving.",
                 &self.failed_reloads,
             ),
-        ] {
-            family(out, name, "counter", help);
-            sample(out, name, &[], n.load(Ordering::Relaxed));
-        }
+        ]
+        .into_iter()
+        .map(|(name, help, n)| {
+            Family::counter(name, help).sample(&[], Sample::Count(n.load(Ordering::Relaxed)))
+        })
+        .collect()
     }
 }

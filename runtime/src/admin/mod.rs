@@ -32,6 +32,7 @@ use crate::http::{Body, error_response};
 use crate::listener::{BodyBudget, BodyHold, read_body};
 use crate::logs::{LogFilter, LogHub};
 use crate::message::{Message, Origin};
+use crate::metrics;
 use crate::serving::Serving;
 
 /// The header that carries a message's caller credentials (`Basic …` or `Bearer …`, checked
@@ -178,15 +179,18 @@ pub async fn handle(
                 .iter()
                 .map(|m| (m.name.clone(), m.state() == MechtronState::Ready))
                 .collect();
-            let mut text = rt.metrics.render(&ready);
+            let mut families = rt.metrics.families(&ready);
             if let Some(mesh) = rt.mesh() {
-                mesh.render_metrics(&mut text);
+                families.extend(mesh.metric_families());
             }
-            serving.render_metrics(&mut text);
+            families.extend(serving.metric_families());
+            families.push(metrics::process::build_info());
+            families.extend(metrics::process::families());
+            let text = metrics::exposition::render(families);
             let mut r = Response::new(crate::http::full(text));
             r.headers_mut().insert(
                 CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; version=0.0.4"),
+                HeaderValue::from_static(metrics::exposition::CONTENT_TYPE),
             );
             r
         }

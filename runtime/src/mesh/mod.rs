@@ -31,7 +31,7 @@ pub use hosts::{Heartbeat, HostView, Hosts};
 use crate::error::RuntimeError;
 use crate::host::Runtime;
 use crate::message::{Exchange, Message, Reply};
-use crate::metrics::{family, sample};
+use crate::metrics::exposition::{Family, Value as Sample};
 use wire::{Frame, MessageId};
 
 /// How a host joins the mesh, and its delivery settings (`[mesh]` in `starlane.toml`).
@@ -355,73 +355,77 @@ impl Mesh {
     }
 
     /// `starlane_mesh_*` for `/metrics`.
-    pub fn render_metrics(&self, out: &mut String) {
+    pub fn metric_families(&self) -> Vec<Family> {
         let c = &self.counters;
-        for (name, help, counter) in [
+        let mut out: Vec<Family> = [
             (
-                "starlane_mesh_sent_total",
+                "starlane_mesh_sent",
                 "Messages sent to other hosts (first attempts).",
                 &c.sent,
             ),
             (
-                "starlane_mesh_acks_total",
+                "starlane_mesh_acks",
                 "Acks received from other hosts.",
                 &c.acks,
             ),
             (
-                "starlane_mesh_resends_total",
+                "starlane_mesh_resends",
                 "Attempts resent because no ack came in time.",
                 &c.resends,
             ),
             (
-                "starlane_mesh_timeouts_total",
+                "starlane_mesh_timeouts",
                 "Messages given up with E0231 (no ack, or the host went away).",
                 &c.timeouts,
             ),
             (
-                "starlane_mesh_refused_total",
+                "starlane_mesh_refused",
                 "Messages another host refused unrun (leaving or busy) and were sent elsewhere.",
                 &c.refused,
             ),
             (
-                "starlane_mesh_received_total",
+                "starlane_mesh_received",
                 "Message frames received from other hosts, resends included.",
                 &c.received,
             ),
             (
-                "starlane_mesh_executed_total",
+                "starlane_mesh_executed",
                 "Messages from other hosts run here (each id once).",
                 &c.executed,
             ),
             (
-                "starlane_mesh_duplicates_suppressed_total",
+                "starlane_mesh_duplicates_suppressed",
                 "Resends of a message already running or run here: acked or answered again, never run again.",
                 &c.duplicates,
             ),
             (
-                "starlane_mesh_malformed_total",
+                "starlane_mesh_malformed",
                 "Frames on the mesh subjects that did not decode, dropped.",
                 &c.malformed,
             ),
             (
-                "starlane_mesh_reconnects_total",
+                "starlane_mesh_reconnects",
                 "Connections to NATS made again after a loss.",
                 &*self.reconnects,
             ),
-        ] {
-            family(out, name, "counter", help);
-            sample(out, name, &[], counter.load(Ordering::Relaxed));
-        }
-        let name = "starlane_mesh_host_up";
-        family(
-            out,
-            name,
-            "gauge",
+        ]
+        .into_iter()
+        .map(|(name, help, counter)| {
+            Family::counter(name, help).sample(&[], Sample::Count(counter.load(Ordering::Relaxed)))
+        })
+        .collect();
+        let mut up = Family::gauge(
+            "starlane_mesh_host_up",
             "1 for each other host heard within gone_after.",
         );
         for host in self.hosts.view() {
-            sample(out, name, &[("host", &host.host)], u8::from(!host.gone));
+            up.push(
+                &[("host", &host.host)],
+                Sample::Level(i64::from(!host.gone)),
+            );
         }
+        out.push(up);
+        out
     }
 }
 
