@@ -146,8 +146,10 @@ pub fn error(code: &str, message: &str) -> Vec<u8> {
 }
 
 /// The code and message of a host error (`__host_error`, the error of `wapc_guest::host_call`):
-/// the host writes `CODE: message` (`E0209: …`); other text has no code.
+/// the host writes `CODE: message` (`E0209: …`), which the SDK's error shows after
+/// `Host error: `; other text has no code.
 pub fn host_error(text: &str) -> (Option<&str>, &str) {
+    let text = text.strip_prefix("Host error: ").unwrap_or(text);
     match text.split_once(": ") {
         Some((code, message))
             if code.len() == 5
@@ -171,6 +173,11 @@ mod tests {
             (Some("E0209"), "the call is not allowed: needs `X`")
         );
         assert_eq!(host_error("something else"), (None, "something else"));
+        // As `wapc_guest::host_call`'s error displays it.
+        assert_eq!(
+            host_error("Host error: E0209: no `call` entry"),
+            (Some("E0209"), "no `call` entry")
+        );
     }
 
     #[test]
