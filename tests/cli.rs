@@ -179,6 +179,24 @@ fn fix_still_reports_what_it_silenced_without_fixing() {
 }
 
 #[test]
+fn check_reads_standard_input_under_the_name_it_is_given() {
+    let bad = "Bind(version=1.0.0) {\n  Route<Http<GET>> -> (()) => &;\n}\n";
+    let (code, out, _) =
+        starlane_with_stdin(&["check", "-", "--stdin-filename", "src/app.bind"], bad);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("[E0014]") && out.contains("src/app.bind:2:14"),
+        "{out}"
+    );
+    let (code, out, _) = starlane_with_stdin(&["check", "-", "--format", "json"], bad);
+    assert_eq!(code, 1);
+    assert!(out.contains("\"file\":\"<stdin>\""), "{out}");
+    let (code, _, err) = starlane_with_stdin(&["check", "-", "--fix"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot rewrite standard input"), "{err}");
+}
+
+#[test]
 fn explain_prints_the_page_and_rejects_unknown_codes() {
     let (code, out) = starlane(&["explain", "E0006"]);
     assert_eq!(code, 0);

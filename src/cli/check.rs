@@ -21,13 +21,50 @@ struct Checked {
     before_fix: bool,
 }
 
+/// Where a document comes from: a file, or standard input (`-`) shown under a name.
+enum Input {
+    File(PathBuf),
+    Stdin(PathBuf),
+}
+
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let files = collect_files(&args.paths)?;
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.fix {
+        anyhow::bail!("`--fix` rewrites files; it cannot rewrite standard input");
+    }
+    let named: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let mut inputs: Vec<Input> = collect_files(&named)?
+        .into_iter()
+        .map(Input::File)
+        .collect();
+    if stdin {
+        // Like rustfmt and ruff: the path the text belongs to, for messages and settings.
+        let shown = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        inputs.insert(0, Input::Stdin(shown));
+    }
     let mut results = Vec::new();
     let (mut fixes, mut files_fixed) = (0, 0);
-    for path in &files {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    for input in &inputs {
+        let (path, bytes) = match input {
+            Input::File(path) => (
+                path,
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+            ),
+            Input::Stdin(shown) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                    .context("cannot read standard input")?;
+                (shown, bytes)
+            }
+        };
         let mut settings = settings::load_for(path)?;
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
         settings.check.deny_warnings |= args.deny.contains(&DenyWhat::Warnings);

@@ -225,7 +225,7 @@ enum DebugCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files or directories to check.
+    /// Files or directories to check; `-` reads one document from standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
@@ -237,6 +237,10 @@ pub struct CheckArgs {
     /// Apply every machine-applicable suggestion, then report what remains.
     #[arg(long)]
     fix: bool,
+    /// With `-` (the document on standard input): the path it belongs to, shown in diagnostics
+    /// and used to find its `starlane.toml`.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
