@@ -197,6 +197,33 @@ fn check_reads_standard_input_under_the_name_it_is_given() {
 }
 
 #[test]
+fn lint_names_that_name_no_lint_are_reported() {
+    let dir = std::env::temp_dir().join(format!("starlane-lints-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("starlane.toml"),
+        "[lints]\nunreachable-rout = \"deny\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.bind"),
+        "Bind(version=1.1.0) {\n  # starlane: allow(unreachable-rout)\n  Route<Http<Get>>/a -> (( )) => &;\n}\n",
+    )
+    .unwrap();
+    let (code, out) = starlane(&["check", dir.join("a.bind").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("starlane.toml: `[lints]` names no lint `unreachable-rout`; did you mean `unreachable-route`?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[W0107] Warning: no lint is named `unreachable-rout`"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn explain_prints_the_page_and_rejects_unknown_codes() {
     let (code, out) = starlane(&["explain", "E0006"]);
     assert_eq!(code, 0);

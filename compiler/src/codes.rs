@@ -20,6 +20,7 @@ starlane_lang::declare_codes! {
     PORT_NEVER_ROUTED = "W0103", "port-never-routed", Warning, "no route reaches a declared port";
     CALL_OUTSIDE_REQUIRES = "W0104", "call-outside-requires", Warning, "a `call` names a literal address instead of a `Requires` context name";
     GUARDED_FILE_EXPOSED = "W0105", "guarded-file-exposed", Warning, "a bundle file an `(auth)` route guards is also served by a route without it";
+    UNKNOWN_LINT = "W0107", "unknown-lint", Warning, "a `# starlane: allow(…)` comment or `[lints]` entry names no lint";
     CALL_NEVER_GRANTED = "W0106", "call-never-granted", Warning, "no grant of the port gives the permission a `call` entry needs, so the call is always denied";
 }
 

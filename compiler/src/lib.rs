@@ -69,6 +69,7 @@ fn finish(
         diagnostics.retain(|d| d.code != codes::PORT_NEVER_ROUTED);
     }
     diagnostics.append(&mut lowering);
+    diagnostics.extend(lints::unknown_in_suppressions(src));
     let mut diagnostics = lints::apply_levels(diagnostics, src, settings);
     lints::deny_warnings(&mut diagnostics, settings);
     starlane_lang::diagnostic::sort(&mut diagnostics);

@@ -4,7 +4,59 @@
 use starlane_lang::settings::{LintLevel, Settings};
 use starlane_lang::{Diagnostic, Severity};
 
-use crate::codes::LINTS;
+use crate::codes::{LINTS, UNKNOWN_LINT};
+
+const ALLOW_MARKER: &str = "starlane: allow(";
+
+/// Every `# starlane: allow(id)` in `src` whose id names no lint: it silences nothing, and the
+/// author meant something (W0107, with a did-you-mean fix).
+pub fn unknown_in_suppressions(src: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (at, _) in src.match_indices(ALLOW_MARKER) {
+        let start = at + ALLOW_MARKER.len();
+        let Some(len) = src[start..].find([')', '\n']) else {
+            continue;
+        };
+        let id = src[start..start + len].trim();
+        if id.is_empty() || LINTS.iter().any(|l| l.code.name == id) {
+            continue;
+        }
+        let span = start..start + len;
+        let diag = Diagnostic::new(
+            UNKNOWN_LINT,
+            span.clone(),
+            format!("no lint is named `{id}`"),
+        )
+        .label("unknown lint: this comment silences nothing")
+        .note(format!("lints: {}", lint_names().join(", ")))
+        .did_you_mean(id, lint_names(), span);
+        out.push(diag);
+    }
+    out
+}
+
+/// `[lints]` entries of `settings` that name no lint, as messages for the settings file.
+pub fn unknown_in_settings(settings: &Settings) -> Vec<String> {
+    settings
+        .lints
+        .keys()
+        .filter(|id| !LINTS.iter().any(|l| l.code.name == id.as_str()))
+        .map(|id| {
+            let suggestion = starlane_lang::suggest::did_you_mean(id, lint_names())
+                .map(|best| format!("; did you mean `{best}`?"))
+                .unwrap_or_default();
+            format!(
+                "[{}] starlane.toml: `[lints]` names no lint `{id}`{suggestion} (lints: {})",
+                UNKNOWN_LINT.id,
+                lint_names().join(", ")
+            )
+        })
+        .collect()
+}
+
+fn lint_names() -> Vec<&'static str> {
+    LINTS.iter().map(|l| l.code.name).collect()
+}
 
 pub fn apply_levels(diags: Vec<Diagnostic>, src: &str, settings: &Settings) -> Vec<Diagnostic> {
     diags
@@ -54,6 +106,6 @@ fn suppressed(src: &str, offset: usize, id: &str) -> bool {
     } else {
         src[..line_start - 1].rfind('\n').map_or(0, |i| i + 1)
     };
-    let marker = format!("starlane: allow({id})");
+    let marker = format!("{ALLOW_MARKER}{id})");
     src[prev_start..line_end].contains(&marker)
 }

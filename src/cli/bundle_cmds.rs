@@ -18,6 +18,7 @@ pub fn compile(dir: &Path, output: Option<&Path>) -> anyhow::Result<Option<(Bund
     let out = &mut std::io::stderr().lock();
     anyhow::ensure!(dir.is_dir(), "{} is not a directory", dir.display());
     let settings = settings::load_for(dir)?;
+    super::check::warn_unknown_lints(&settings);
     // A spinner naming the file being built, only on a terminal (indicatif hides itself otherwise).
     let progress = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new_spinner()

@@ -52,6 +52,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let mut results = Vec::new();
     let (mut fixes, mut files_fixed) = (0, 0);
+    let mut settings_seen = std::collections::HashSet::new();
     for input in &inputs {
         let (path, bytes) = match input {
             Input::File(path) => (
@@ -66,6 +67,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let mut settings = settings::load_for(path)?;
+        if settings_seen.insert(settings.root.clone()) {
+            warn_unknown_lints(&settings);
+        }
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
         settings.check.deny_warnings |= args.deny.contains(&DenyWhat::Warnings);
         let (mut src, mut utf8_diags) = source::decode(&bytes);
@@ -124,6 +128,19 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `[lints]` entries of a project's `starlane.toml` that name no lint (W0107), on stderr: once
+/// per project, by every command that reads the settings to check (`check`, `build`, `run DIR`).
+pub(super) fn warn_unknown_lints(settings: &settings::Settings) {
+    for message in starlane_compiler::lints::unknown_in_settings(settings) {
+        let file = settings
+            .root
+            .as_ref()
+            .map(|r| r.join(settings::FILE_NAME).display().to_string())
+            .unwrap_or_else(|| settings::FILE_NAME.to_string());
+        eprintln!("warning{}", message.replacen("starlane.toml", &file, 1));
+    }
 }
 
 /// Diagnostics of the text before `--fix` that no fix addressed (none of their suggestions was
