@@ -223,6 +223,41 @@ fn lint_names_that_name_no_lint_are_reported() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `check DIR` on a project runs every check `build` runs: a schema the bundle lacks (E0109)
+/// and one that is not a JSON Schema (E0111) are found without building.
+#[test]
+fn check_of_a_project_finds_what_build_finds() {
+    let dir = std::env::temp_dir().join(format!("starlane-check-project-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(std::path::Path::new("examples/hello"), &dir);
+    let (code, out) = starlane(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    std::fs::write(dir.join("schema/profile.json"), "{\"type\": 12}").unwrap();
+    let (code, out) = starlane(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[E0111]"), "{out}");
+    std::fs::remove_file(dir.join("schema/profile.json")).unwrap();
+    let (code, out) = starlane(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("[E0109]") && out.contains("profiles.bind"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 #[test]
 fn explain_prints_the_page_and_rejects_unknown_codes() {
     let (code, out) = starlane(&["explain", "E0006"]);

@@ -106,6 +106,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             before_fix: false,
         });
     }
+    for project in projects_under(&named) {
+        add_bundle_checks(&project, &mut results)?;
+    }
     print_results(&results, args.format)?;
     if args.fix {
         // What `--fix` did, like `cargo fix`; on stderr when stdout is for machines.
@@ -128,6 +131,63 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The bundle projects (directories holding a `starlane.toml`) at or below the directories in
+/// `paths`; a project's own subdirectories are part of it.
+fn projects_under(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    while let Some(dir) = stack.pop() {
+        if dir.join(settings::FILE_NAME).is_file() {
+            out.push(dir);
+            continue;
+        }
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            stack.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// What building `project` finds beyond its files' own checks — files the bundle names but
+/// lacks (E0109), modules and schemas that do not verify (E0110, E0111), the manifest (E0112),
+/// files an `(auth)` route guards but another serves (W0105) — added to `results`: `check`
+/// runs every check `build` runs, without writing the bundle.
+fn add_bundle_checks(project: &Path, results: &mut Vec<Checked>) -> anyhow::Result<()> {
+    let settings = settings::load_for(project)?;
+    let built = starlane_compiler::bundle::build(project, None, &settings, |_| {})
+        .with_context(|| format!("cannot build {}", project.display()))?;
+    for report in built.reports {
+        let file = if report.path.is_empty() || report.path == "." {
+            project.display().to_string()
+        } else {
+            project.join(&report.path).display().to_string()
+        };
+        match results.iter_mut().find(|r| !r.before_fix && r.file == file) {
+            Some(checked) => {
+                for d in report.diagnostics {
+                    let known = checked
+                        .diagnostics
+                        .iter()
+                        .any(|c| c.code == d.code && c.primary.span == d.primary.span);
+                    if !known {
+                        checked.diagnostics.push(d);
+                    }
+                }
+                starlane_lang::diagnostic::sort(&mut checked.diagnostics);
+            }
+            None if !report.diagnostics.is_empty() => results.push(Checked {
+                file,
+                src: report.text,
+                diagnostics: report.diagnostics,
+                before_fix: false,
+            }),
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// `[lints]` entries of a project's `starlane.toml` that name no lint (W0107), on stderr: once
