@@ -87,7 +87,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
         format: InspectFormat,
     },
-    /// Report breaking changes and permission widenings between two bundles (exit 1 if any).
+    /// Report every change between two bundles, each breaking, narrowing, widening or compatible (exit 1 unless all are compatible).
     Diff {
         /// The old bundle file or project directory.
         old: PathBuf,
