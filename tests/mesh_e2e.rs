@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use support::nats::{self, Nats};
+use support::nats::{self, Nats, Tls};
 use support::{Answer, Server, binary, post};
 
 const IMPORTS: &str = r#"
@@ -637,6 +637,98 @@ fn a_host_that_leaves_drains_its_messages_and_is_no_longer_routed_to() {
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_eq!(executions(&[&w2], &token), 1);
     }
+}
+
+/// TLS as NATS offers it: a server that verifies clients (`verify: true`) admits hosts that
+/// present a certificate of its authority, and refuses a host without one.
+#[test]
+fn hosts_join_over_tls_with_client_certificates() {
+    let tls = Tls::make("mesh");
+    let nats = Nats::start_tls(&tls);
+    let tls_host = |dir: &Path, name: &str, with_cert: bool| {
+        let mut args: Vec<String> = [
+            "--no-cache",
+            "--mesh",
+            &nats.url(),
+            "--host",
+            name,
+            "--mesh-user",
+            nats::MESH_USER,
+            "--mesh-ca",
+            tls.ca.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
+        if with_cert {
+            args.extend([
+                "--mesh-cert".into(),
+                tls.client_cert.display().to_string(),
+                "--mesh-key".into(),
+                tls.client_key.display().to_string(),
+            ]);
+        }
+        args
+    };
+    // Without a client certificate the server refuses the host, which says so and exits.
+    let refused = Command::new(binary())
+        .env("STARLANE_MESH_PASSWORD", nats::MESH_PASSWORD)
+        .arg("run")
+        .arg(worker_project("tls-refused"))
+        .args(["--http", "127.0.0.1:0"])
+        .args(tls_host(Path::new("."), "w0", false))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && err.contains("cannot join the mesh"),
+        "{err}"
+    );
+    let spawn = |dir: PathBuf, name: &str| {
+        let mut cmd = Command::new(binary());
+        cmd.env("STARLANE_MESH_PASSWORD", nats::MESH_PASSWORD)
+            .env("STARLANE_LOG", "info,starlane=debug");
+        let args = tls_host(&dir, name, true);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Server::spawn(cmd, &dir, &args)
+    };
+    let worker = spawn(worker_project("tls-w"), "w1");
+    let front = spawn(front_project("tls-f"), "front");
+    wait_for_hosts(&front, &["w1"]);
+    let answer = post(&front.url("/work"), b"token-tls");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(executions(&[&worker], "token-tls"), 1);
+}
+
+/// A NATS credentials file is a secret (refused if others can read it) and must hold a user JWT
+/// and seed; what is wrong with it is said before joining.
+#[test]
+fn a_credentials_file_must_be_private_and_well_formed() {
+    use std::os::unix::fs::PermissionsExt;
+    let nats = Nats::start();
+    let dir = worker_project("creds");
+    let creds = dir.join("host.creds");
+    std::fs::write(&creds, "not a credentials file\n").unwrap();
+    let run = || {
+        Command::new(binary())
+            .arg("run")
+            .arg(&dir)
+            .args(["--http", "127.0.0.1:0", "--no-cache", "--mesh", &nats.url()])
+            .args(["--host", "w1", "--mesh-creds"])
+            .arg(&creds)
+            .output()
+            .unwrap()
+    };
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("chmod 600"), "{err}");
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("the NATS credentials do not read"),
+        "{err}"
+    );
 }
 
 /// A host may join with an nkey instead of a password; its seed file must be private.

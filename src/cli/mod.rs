@@ -292,6 +292,19 @@ pub struct RunArgs {
     /// of a user and password.
     #[arg(long, value_name = "FILE", conflicts_with = "mesh_user")]
     mesh_nkey: Option<PathBuf>,
+    /// A NATS credentials file (a user JWT and its seed, as `nsc` writes it; readable only by
+    /// you) to join the mesh with.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["mesh_user", "mesh_nkey"])]
+    mesh_creds: Option<PathBuf>,
+    /// TLS to NATS: the certificate authority the server's certificate must chain to.
+    #[arg(long, value_name = "FILE")]
+    mesh_ca: Option<PathBuf>,
+    /// TLS to NATS: this host's client certificate (PEM), for servers that verify clients.
+    #[arg(long, value_name = "FILE", requires = "mesh_key")]
+    mesh_cert: Option<PathBuf>,
+    /// TLS to NATS: the client certificate's private key (PEM; readable only by you).
+    #[arg(long, value_name = "FILE", requires = "mesh_cert")]
+    mesh_key: Option<PathBuf>,
     /// Seconds in-flight messages get to finish after SIGTERM.
     #[arg(long, default_value_t = 10)]
     drain: u64,

@@ -278,6 +278,30 @@ fn mesh_options(
     if let Some(file) = nkey_file {
         o.nkey_seed = Some(read_nkey_seed(&file)?);
     }
+    let in_project = |f: &Option<std::path::PathBuf>| f.as_ref().map(|f| project_root.join(f));
+    if let Some(file) = args
+        .mesh_creds
+        .clone()
+        .or_else(|| in_project(&settings.creds_file))
+    {
+        o.creds = Some(super::secret::read(&file, "NATS credentials file")?);
+    }
+    o.tls.ca_file = args
+        .mesh_ca
+        .clone()
+        .or_else(|| in_project(&settings.ca_file));
+    o.tls.cert_file = args
+        .mesh_cert
+        .clone()
+        .or_else(|| in_project(&settings.cert_file));
+    o.tls.key_file = args
+        .mesh_key
+        .clone()
+        .or_else(|| in_project(&settings.key_file));
+    if let Some(key) = &o.tls.key_file {
+        // The key is a secret: refused if others can read it (its text is read again by NATS).
+        super::secret::read(key, "TLS private key")?;
+    }
     if let Some(v) = settings.ack_timeout {
         o.ack_timeout = v;
     }

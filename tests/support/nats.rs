@@ -45,8 +45,99 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The files of a TLS mesh test: an authority, the server's certificate, and one client's.
+pub struct Tls {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+impl Tls {
+    /// A fresh certificate authority that signs a server certificate for 127.0.0.1 and a
+    /// client certificate; the keys are written readable only by their owner.
+    pub fn make(tag: &str) -> Tls {
+        use rcgen::{
+            BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+            KeyUsagePurpose,
+        };
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("starlane-tls-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose, name: &str| {
+            let mut params = CertificateParams::new(names).unwrap();
+            params.extended_key_usages = vec![usage];
+            params.use_authority_key_identifier_extension = true;
+            let key = KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &issuer).unwrap();
+            let (cert_path, key_path) = (
+                dir.join(format!("{name}.pem")),
+                dir.join(format!("{name}.key")),
+            );
+            std::fs::write(&cert_path, cert.pem()).unwrap();
+            std::fs::write(&key_path, key.serialize_pem()).unwrap();
+            std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            (cert_path, key_path)
+        };
+        leaf(
+            vec!["127.0.0.1".into(), "localhost".into()],
+            ExtendedKeyUsagePurpose::ServerAuth,
+            "server",
+        );
+        let (client_cert, client_key) = leaf(
+            vec!["starlane-host".into()],
+            ExtendedKeyUsagePurpose::ClientAuth,
+            "client",
+        );
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, ca_cert.pem()).unwrap();
+        Tls {
+            dir,
+            ca,
+            client_cert,
+            client_key,
+        }
+    }
+}
+
+impl Drop for Tls {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl Nats {
+    /// A server that speaks TLS only and admits no client without a certificate of `tls`'s
+    /// authority (`verify: true`), besides the usual users.
+    pub fn start_tls(tls: &Tls) -> Nats {
+        Nats::start_with(&format!(
+            r#"tls {{
+  cert_file: "{}"
+  key_file: "{}"
+  ca_file: "{}"
+  verify: true
+}}
+"#,
+            tls.dir.join("server.pem").display(),
+            tls.dir.join("server.key").display(),
+            tls.ca.display()
+        ))
+    }
+
     pub fn start() -> Nats {
+        Nats::start_with("")
+    }
+
+    fn start_with(extra: &str) -> Nats {
         let port = free_port();
         let nkey = nkeys::KeyPair::new_user();
         let nkey_public = nkey.public_key();
@@ -64,7 +155,7 @@ authorization {{
        permissions: {{ publish: {{ deny: ["starlane.>"] }}, subscribe: {{ deny: ["starlane.>"] }} }} }}
   ]
 }}
-"#
+{extra}"#
             ),
         )
         .unwrap();

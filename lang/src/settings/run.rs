@@ -85,6 +85,19 @@ pub struct MeshSettings {
     /// instead of a user and password.
     #[serde(default)]
     pub nkey_file: Option<std::path::PathBuf>,
+    /// A NATS credentials file (`nsc`'s user JWT and seed; readable only by you), relative to
+    /// the project.
+    #[serde(default)]
+    pub creds_file: Option<std::path::PathBuf>,
+    /// TLS to NATS: the authority the server's certificate chains to (when not a system one).
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// TLS to NATS: this host's client certificate (PEM) …
+    #[serde(default)]
+    pub cert_file: Option<std::path::PathBuf>,
+    /// … and its private key (PEM; readable only by you).
+    #[serde(default)]
+    pub key_file: Option<std::path::PathBuf>,
     /// Wait this long for an ack before resending (default `250ms`, doubling per resend).
     #[serde(default, deserialize_with = "duration")]
     pub ack_timeout: Option<Duration>,

@@ -47,6 +47,11 @@ pub struct MeshOptions {
     pub password: Option<String>,
     /// An nkey seed (`SU…`) to join with instead of a user and password.
     pub nkey_seed: Option<String>,
+    /// A NATS credentials file's contents (a user JWT and its nkey seed, as `nsc` writes them),
+    /// for servers that authenticate with accounts and JWTs.
+    pub creds: Option<String>,
+    /// TLS to the NATS server: required when any of it is given.
+    pub tls: MeshTls,
     /// How long the sender waits for an ack before resending (doubling each time).
     pub ack_timeout: Duration,
     /// Resends after the first attempt.
@@ -63,6 +68,22 @@ pub struct MeshOptions {
     pub faults: Faults,
 }
 
+/// TLS to the NATS server. With a client certificate and key the host proves who it is (a
+/// server with `verify: true` admits no host without one); `ca_file` names the authority the
+/// server's certificate must chain to, when it is not one the system trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeshTls {
+    pub ca_file: Option<std::path::PathBuf>,
+    pub cert_file: Option<std::path::PathBuf>,
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl MeshTls {
+    pub fn is_on(&self) -> bool {
+        self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some()
+    }
+}
+
 impl MeshOptions {
     pub fn new(url: &str, host: &str) -> MeshOptions {
         MeshOptions {
@@ -72,6 +93,8 @@ impl MeshOptions {
             user: None,
             password: None,
             nkey_seed: None,
+            creds: None,
+            tls: MeshTls::default(),
             ack_timeout: Duration::from_millis(250),
             retries: 4,
             max_retry_delay: Duration::from_secs(2),
@@ -115,6 +138,9 @@ impl MeshOptions {
                 "`{}` is not a mesh name: use 1–64 letters, digits, `-` or `_`",
                 self.name
             ));
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return Err("a TLS client certificate needs its key, and a key its certificate".into());
         }
         if self.ack_timeout.is_zero() || self.heartbeat.is_zero() {
             return Err("the ack timeout and the heartbeat must be longer than 0".into());
@@ -265,6 +291,20 @@ impl Mesh {
         }
         if let Some(seed) = &options.nkey_seed {
             connect = connect.nkey(seed.clone());
+        }
+        if let Some(creds) = &options.creds {
+            connect = connect
+                .credentials(creds)
+                .map_err(|e| format!("the NATS credentials do not read: {e}"))?;
+        }
+        if options.tls.is_on() {
+            connect = connect.require_tls(true);
+            if let Some(ca) = &options.tls.ca_file {
+                connect = connect.add_root_certificates(ca.clone());
+            }
+            if let (Some(cert), Some(key)) = (&options.tls.cert_file, &options.tls.key_file) {
+                connect = connect.add_client_certificate(cert.clone(), key.clone());
+            }
         }
         let client = connect
             .connect(options.url.as_str())
