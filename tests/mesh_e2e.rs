@@ -645,7 +645,7 @@ fn a_host_that_leaves_drains_its_messages_and_is_no_longer_routed_to() {
 fn hosts_join_over_tls_with_client_certificates() {
     let tls = Tls::make("mesh");
     let nats = Nats::start_tls(&tls);
-    let tls_host = |dir: &Path, name: &str, with_cert: bool| {
+    let tls_host = |name: &str, with_cert: bool| {
         let mut args: Vec<String> = [
             "--no-cache",
             "--mesh",
@@ -675,7 +675,7 @@ fn hosts_join_over_tls_with_client_certificates() {
         .arg("run")
         .arg(worker_project("tls-refused"))
         .args(["--http", "127.0.0.1:0"])
-        .args(tls_host(Path::new("."), "w0", false))
+        .args(tls_host("w0", false))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&refused.stderr);
@@ -687,7 +687,7 @@ fn hosts_join_over_tls_with_client_certificates() {
         let mut cmd = Command::new(binary());
         cmd.env("STARLANE_MESH_PASSWORD", nats::MESH_PASSWORD)
             .env("STARLANE_LOG", "info,starlane=debug");
-        let args = tls_host(&dir, name, true);
+        let args = tls_host(name, true);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         Server::spawn(cmd, &dir, &args)
     };
