@@ -49,12 +49,7 @@ pub fn lower_item_with(
     item: &SyntaxNode,
     units: &mut LowerUnit,
 ) -> LoweredItem {
-    let mut l = ItemLowerer {
-        env,
-        regexes,
-        src,
-        out: LoweredItem::default(),
-    };
+    let mut l = ItemLowerer::new(env, regexes, src);
     match Declaration::cast(item.clone()) {
         Some(Declaration::Port(decl)) => {
             let port = l.port(&decl);
@@ -88,12 +83,7 @@ pub fn lower_unit(
     unit: &SyntaxNode,
     units: &mut LowerUnit,
 ) -> LoweredItem {
-    let mut l = ItemLowerer {
-        env,
-        regexes,
-        src,
-        out: LoweredItem::default(),
-    };
+    let mut l = ItemLowerer::new(env, regexes, src);
     l.routes(unit, units);
     l.out
 }
@@ -116,7 +106,16 @@ struct ItemLowerer<'a> {
     out: LoweredItem,
 }
 
-impl ItemLowerer<'_> {
+impl<'a> ItemLowerer<'a> {
+    fn new(env: &'a LowerEnv, regexes: &'a mut RegexCache, src: &'a str) -> ItemLowerer<'a> {
+        ItemLowerer {
+            env,
+            regexes,
+            src,
+            out: LoweredItem::default(),
+        }
+    }
+
     /// The routes of `node`'s pipelines in document order; the items of a route scope's block
     /// come from `units`.
     fn routes(&mut self, node: &SyntaxNode, units: &mut LowerUnit) {
