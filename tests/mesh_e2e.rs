@@ -101,6 +101,11 @@ const FRONT_BIND: &str = r#"Bind(version=1.1.0) {
 
 /// A project of one mechtron (it receives HTTP) with a `starlane.toml`.
 fn project(tag: &str, name: &str, bind: &str, wat: &str, toml: &str) -> PathBuf {
+    project_with(tag, name, bind, wat, toml, true)
+}
+
+/// [`project`], its mechtron receiving HTTP or not.
+fn project_with(tag: &str, name: &str, bind: &str, wat: &str, toml: &str, http: bool) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("starlane-mesh-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("bind")).unwrap();
@@ -114,7 +119,7 @@ fn project(tag: &str, name: &str, bind: &str, wat: &str, toml: &str) -> PathBuf 
     std::fs::write(
         dir.join(format!("{name}.app")),
         format!(
-            "App {{\n  Set {{\n    +mechtron.name={name},\n    +wasm.src=${{self.config.bundle}}:/wasm/{name}.wasm,\n    +bind=${{self.config.bundle}}:/bind/{name}.bind,\n    +http=true\n  }}\n}}\n"
+            "App {{\n  Set {{\n    +mechtron.name={name},\n    +wasm.src=${{self.config.bundle}}:/wasm/{name}.wasm,\n    +bind=${{self.config.bundle}}:/bind/{name}.bind,\n    +http={http}\n  }}\n}}\n"
         ),
     )
     .unwrap();
@@ -729,6 +734,34 @@ fn a_credentials_file_must_be_private_and_well_formed() {
         !out.status.success() && err.contains("the NATS credentials do not read"),
         "{err}"
     );
+}
+
+/// An HTTP request that enters a host whose bundle receives no HTTP is served by a host whose
+/// bundle does: its routes, its limits, and the reply (or typed error) back through the first.
+#[test]
+fn http_entering_a_host_without_an_http_mechtron_is_served_where_there_is_one() {
+    let nats = Nats::start();
+    let worker_dir = project_with(
+        "fwd-w",
+        "worker",
+        WORKER_BIND,
+        &recording_echo(),
+        QUICK,
+        false,
+    );
+    let worker = host(&nats, &worker_dir, "w1", &[]);
+    let front = host(&nats, &front_project("fwd-f"), "front", &[]);
+    wait_for_hosts(&worker, &["front"]);
+    wait_for_hosts(&front, &["w1"]);
+    // Into the worker's host; the front's route forwards it back to the worker's mechtron.
+    let answer = post(&worker.url("/work"), b"token-fwd");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("token-fwd"), "{}", answer.body);
+    assert_eq!(executions(&[&worker], "token-fwd"), 1);
+    // The front's bind decides: a path it does not route is its 404.
+    let none = support::get(&worker.url("/nowhere"));
+    assert_eq!(none.status, 404, "{}", none.body);
+    assert!(none.body.contains("E0201"), "{}", none.body);
 }
 
 /// A host may join with an nkey instead of a password; its seed file must be private.

@@ -288,6 +288,9 @@ impl Build<'_> {
         let mut module_index = module_index.clone();
         let files = self.files;
         let mut http_marked = Vec::new();
+        // An App that says `+http=false`: its mechtron never receives HTTP, not even as the
+        // bundle's only one (a worker of a mesh, whose requests enter through another host).
+        let mut http_refused = false;
         // Each mechtron's App document: its report's index and where to point (its `+http`
         // value, else the document's first line), so a problem of the manifest as a whole is
         // shown on the documents concerned.
@@ -357,6 +360,7 @@ impl Build<'_> {
                 }
             };
             if let (Some(name), Some(bind)) = (name.clone(), bind_index) {
+                http_refused |= props.get("http").is_some_and(|(v, _)| v == "false");
                 if props.get("http").is_some_and(|(v, _)| v == "true") {
                     http_marked.push(self.bundle.mechtrons.len());
                 }
@@ -388,7 +392,8 @@ impl Build<'_> {
             self.bundle.binds.len(),
         ) {
             ([one], _, _) => Some(self.bundle.mechtrons[*one].bind),
-            ([], 1, _) => Some(self.bundle.mechtrons[0].bind),
+            ([], 1, _) if !http_refused => Some(self.bundle.mechtrons[0].bind),
+            ([], 1, _) => None,
             ([], 0, 1) => Some(0),
             ([], 0, 0) => {
                 self.reports.push(manifest_problem(

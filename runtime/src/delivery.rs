@@ -46,6 +46,38 @@ impl Runtime {
         self.serve_within(to, message, Exchange::starting_at(self.time.now()))
     }
 
+    /// Serves `message` at the mechtron `name` of another host of the mesh (an HTTP request
+    /// that entered a host whose bundle receives none), counted like a local one.
+    pub fn serve_elsewhere(
+        self: &Arc<Self>,
+        name: &str,
+        message: Message,
+    ) -> Result<Reply, RuntimeError> {
+        let arrived = Instant::now();
+        let exchange = Exchange::starting_at(self.time.now());
+        let point = format!("localhost:{name}");
+        let result = self
+            .deliver_to_point(&point, message, exchange, crate::mesh::Delivery::default())
+            .unwrap_or_else(|| {
+                Err(RuntimeError::new(
+                    codes::ADDRESS_NOT_HOSTED,
+                    format!("no host of the mesh serves `{name}` now"),
+                ))
+            });
+        match &result {
+            Ok(reply) => self.metrics.request(name, reply.status, arrived.elapsed()),
+            Err(e) => {
+                self.metrics.request(
+                    e.mechtron.as_deref().unwrap_or(name),
+                    e.status,
+                    arrived.elapsed(),
+                );
+                self.metrics.error(e.stage.as_str(), e.code.id);
+            }
+        }
+        result
+    }
+
     /// As [`Runtime::serve`], within an exchange that started elsewhere (another host of the
     /// mesh sends what remains of its time).
     pub fn serve_within(

@@ -178,7 +178,10 @@ where
                 let _entered = in_span.enter();
                 message.caller =
                     authorization.and_then(|a: String| rt2.credentials.authenticate(&a));
-                rt2.serve(to, message)
+                match to {
+                    HttpTarget::Local(to) => rt2.serve(to, message),
+                    HttpTarget::Mesh(name) => rt2.serve_elsewhere(&name, message),
+                }
             };
             match tokio::task::spawn_blocking(serve).await {
                 Ok(Ok(reply)) => {
@@ -242,24 +245,38 @@ fn request_id<B>(req: &Request<B>) -> String {
     }
 }
 
+/// Who serves an HTTP request: this host's HTTP mechtron, or (a host without one, in a mesh)
+/// the HTTP mechtron another host announces.
+enum HttpTarget {
+    Local(usize),
+    Mesh(String),
+}
+
 /// The message a request makes, its `Authorization` header (checked later, off the reactor),
 /// and the body budget it holds until answered.
 async fn into_message<B>(
     rt: &Arc<Runtime>,
     ingress: &Ingress,
     req: Request<B>,
-) -> Result<(usize, Message, Option<String>, BodyHold), RuntimeError>
+) -> Result<(HttpTarget, Message, Option<String>, BodyHold), RuntimeError>
 where
     B: hyper::body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
-    let Some(to) = rt.registry.http else {
-        return Err(RuntimeError::new(
-            codes::INVALID_BUNDLE,
-            "no mechtron of this bundle receives HTTP",
-        ));
+    let (to, limits) = match rt.registry.http {
+        Some(to) => (HttpTarget::Local(to), rt.bind_of(to).limits),
+        // A host whose bundle receives no HTTP forwards to a host of the mesh whose bundle
+        // does; that host's bind checks the body against its own `payload` limit again.
+        None => match rt.mesh().and_then(|m| m.hosts.http_entry()) {
+            Some(name) => (HttpTarget::Mesh(name), starlane_ir::Limits::default()),
+            None => {
+                return Err(RuntimeError::new(
+                    codes::INVALID_BUNDLE,
+                    "no mechtron of this bundle receives HTTP, and no host of a mesh offers one",
+                ));
+            }
+        },
     };
-    let limits = rt.bind_of(to).limits;
     let header_bytes: u64 = req
         .headers()
         .iter()

@@ -16,6 +16,9 @@ pub struct Heartbeat {
     pub bundle: String,
     /// Each mechtron it serves, with its state (`Ready`, `Panic`, …).
     pub mechtrons: Vec<(String, String)>,
+    /// The mechtron its HTTP listener serves (the App with `+http=true`), if any: where a host
+    /// without one forwards the HTTP requests it receives.
+    pub http: Option<String>,
     /// Set from SIGTERM until the host stops: route nothing new to it. It keeps heartbeating
     /// while it drains, so senders keep waiting for the replies of what it acknowledged.
     pub leaving: bool,
@@ -124,6 +127,25 @@ impl Hosts {
         Some(serving[turn % serving.len()].clone())
     }
 
+    /// A mechtron that receives HTTP on some live host, Ready there: where a host whose own
+    /// bundle receives no HTTP forwards its HTTP requests (the first such, by host name).
+    pub fn http_entry(&self) -> Option<String> {
+        let now = Instant::now();
+        let known = self.known.lock().ok()?;
+        known
+            .values()
+            .filter(|k| !self.is_gone(k, now))
+            .find_map(|k| {
+                let name = k.beat.http.as_ref()?;
+                let ready = k
+                    .beat
+                    .mechtrons
+                    .iter()
+                    .any(|(m, state)| m == name && state == "Ready");
+                ready.then(|| name.clone())
+            })
+    }
+
     pub fn view(&self) -> Vec<HostView> {
         let now = Instant::now();
         let Ok(known) = self.known.lock() else {
@@ -155,6 +177,7 @@ mod tests {
                 .map(|(m, s)| (m.to_string(), s.to_string()))
                 .collect(),
             leaving,
+            http: None,
         }
     }
 

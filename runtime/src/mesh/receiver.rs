@@ -237,6 +237,10 @@ pub(super) async fn publish_heartbeat(mesh: &Mesh, rt: &Runtime) {
             .map(|m| (m.name.clone(), m.state().name().to_string()))
             .collect(),
         leaving: mesh.leaving.load(Ordering::Relaxed),
+        http: rt
+            .http_mechtron()
+            .and_then(|i| rt.mechtrons().get(i))
+            .map(|m| m.name.clone()),
     };
     let bytes = wire::encode(&beat);
     let publish = mesh
