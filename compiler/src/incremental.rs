@@ -71,6 +71,7 @@ struct UnitMemos {
 struct UnitMemo {
     findings: Option<ItemFindings>,
     lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
+    symbols: Option<Arc<ItemSymbols>>,
     used: u64,
 }
 
@@ -243,14 +244,18 @@ impl IncrementalChecker {
                     .items
                     .get_mut(&src[item_range(&item)])
                     .filter(|m| m.kind == item.kind());
+                let units = &mut self.units;
+                let mut index = |item: &SyntaxNode, regexes: &mut RegexCache| {
+                    ItemSymbols::of_with(item, regexes, &mut |u, r| units.symbols(u, src, r))
+                };
                 let Some(memo) = memo else {
-                    return (Arc::new(ItemSymbols::of(&item, &mut self.regexes)), 0);
+                    return (Arc::new(index(&item, &mut self.regexes)), 0);
                 };
                 let symbols = match &memo.symbols {
                     Some(symbols) => symbols.clone(),
                     None => {
                         // Indexed where the item stands now, kept relative to `memo.start`.
-                        let here = ItemSymbols::of(&item, &mut self.regexes);
+                        let here = index(&item, &mut self.regexes);
                         let symbols = Arc::new(here.shifted(delta(start, memo.start)));
                         memo.symbols = Some(symbols.clone());
                         symbols
@@ -310,6 +315,19 @@ impl UnitMemos {
             self.remember(key).findings = Some(findings.shifted(-(start as isize)));
         }
         findings
+    }
+
+    /// The symbols of `unit`, a unit of a route scope's block whose enclosing regexes define no
+    /// capture ([`ItemSymbols::of_with`] asks only then): remembered, or indexed.
+    fn symbols(&mut self, unit: &SyntaxNode, src: &str, regexes: &mut RegexCache) -> ItemSymbols {
+        let start = item_start(unit);
+        let key = unit_key(src, unit);
+        if let Some(symbols) = self.memo(&key).and_then(|m| m.symbols.as_ref()) {
+            return symbols.shifted(start as isize);
+        }
+        let found = ItemSymbols::of_with(unit, regexes, &mut |u, r| self.symbols(u, src, r));
+        self.remember(key).symbols = Some(Arc::new(found.shifted(-(start as isize))));
+        found
     }
 
     /// The routes of `unit` lowered against `env` (equal to `kept_env`, which memos compare by

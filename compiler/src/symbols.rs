@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use starlane_lang::ast::{self, AstNode};
 use starlane_lang::diagnostic::shift_span;
-use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken, WalkEvent};
 
 use starlane_lang::check::RegexCache;
 
@@ -241,10 +241,76 @@ impl ItemSymbols {
 
     /// The symbols of one body item.
     pub fn of(item: &SyntaxNode, regexes: &mut RegexCache) -> ItemSymbols {
+        ItemSymbols::of_with(item, regexes, &mut |unit, regexes| {
+            ItemSymbols::of(unit, regexes)
+        })
+    }
+
+    /// [`ItemSymbols::of`], with the symbols of each unit of a route scope's block supplied by
+    /// `units` (the same function, or a memo of it) — when the units depend on nothing outside
+    /// them: the scope's path regex (and, by recursion, every enclosing one) defines no capture
+    /// a route inside could refer to. Otherwise the item is indexed whole.
+    pub fn of_with(
+        item: &SyntaxNode,
+        regexes: &mut RegexCache,
+        units: &mut dyn FnMut(&SyntaxNode, &mut RegexCache) -> ItemSymbols,
+    ) -> ItemSymbols {
         let mut symbols = ItemSymbols::default();
         symbols.declarations(item);
+        let block = ast::Scope::cast(item.clone()).and_then(|scope| {
+            let captures = scope
+                .selector()
+                .and_then(|s| s.regex())
+                .is_some_and(|r| !regexes.groups(r.text()).is_empty());
+            (!captures).then(|| scope.body()).flatten()
+        });
+        let Some(block) = block else {
+            symbols.walk(item.descendants(), regexes);
+            return symbols;
+        };
+        // The scope's own part (its selector), then each unit of its block in order.
+        let mut own = Vec::new();
+        let mut preorder = item.preorder();
+        while let Some(event) = preorder.next() {
+            if let WalkEvent::Enter(node) = event {
+                if node.parent().as_ref() == Some(block.syntax()) {
+                    preorder.skip_subtree();
+                } else {
+                    own.push(node);
+                }
+            }
+        }
+        symbols.walk(own.into_iter(), regexes);
+        for unit in block.syntax().children() {
+            let found = units(&unit, regexes);
+            symbols.absorb(&found);
+        }
+        symbols
+    }
+
+    /// Adds `other`'s symbols (found after this item's so far), its item-local ids moved up.
+    fn absorb(&mut self, other: &ItemSymbols) {
+        let base = self.definitions.len();
+        self.definitions.extend(other.definitions.iter().cloned());
+        self.references
+            .extend(other.references.iter().map(|(r, resolution)| {
+                let mut r = r.clone();
+                if *resolution == Resolution::Local {
+                    r.target = r.target.map(|t| t + base);
+                }
+                (r, *resolution)
+            }));
+        self.routes.extend(other.routes.iter().map(|r| RouteScope {
+            span: r.span.clone(),
+            captures: r.captures.iter().map(|c| c + base).collect(),
+        }));
+    }
+
+    /// The symbols of `nodes` (an item's or a unit's, in document order).
+    fn walk(&mut self, nodes: impl Iterator<Item = SyntaxNode>, regexes: &mut RegexCache) {
+        let symbols = self;
         let mut captures_of_regex: HashMap<usize, Vec<DefId>> = HashMap::new();
-        for node in item.descendants() {
+        for node in nodes {
             match node.kind() {
                 PIPELINE => symbols.pipeline(&node, &mut captures_of_regex, regexes),
                 PORT_STOP => {
@@ -281,7 +347,6 @@ impl ItemSymbols {
                 _ => {}
             }
         }
-        symbols
     }
 
     /// What the item itself declares.
