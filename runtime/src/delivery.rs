@@ -55,7 +55,7 @@ impl Runtime {
     ) -> Result<Reply, RuntimeError> {
         let arrived = Instant::now();
         let exchange = Exchange::starting_at(self.time.now());
-        let point = format!("localhost:{name}");
+        let point = crate::registry::mechtron_address(name);
         let result = self
             .deliver_to_point(&point, message, exchange, crate::mesh::Delivery::default())
             .unwrap_or_else(|| {
@@ -64,17 +64,7 @@ impl Runtime {
                     format!("no host of the mesh serves `{name}` now"),
                 ))
             });
-        match &result {
-            Ok(reply) => self.metrics.request(name, reply.status, arrived.elapsed()),
-            Err(e) => {
-                self.metrics.request(
-                    e.mechtron.as_deref().unwrap_or(name),
-                    e.status,
-                    arrived.elapsed(),
-                );
-                self.metrics.error(e.stage.as_str(), e.code.id);
-            }
-        }
+        self.count(&result, name, arrived);
         result
     }
 
@@ -95,27 +85,32 @@ impl Runtime {
                 "every message slot stayed busy for 5 s",
             )),
         };
-        // Counted under the mechtron that answered (a forward's target, a failing callee), not
-        // the one the message entered through.
-        match &result {
+        self.count(&result, name, arrived);
+        result.map_err(|e| e.mechtron(name))
+    }
+
+    /// Counts a served message under the mechtron that answered it (a forward's target, a
+    /// failing callee), not `entered`, the one it was sent to; with its latency, and a failure
+    /// under its stage and code.
+    fn count(&self, result: &Result<Reply, RuntimeError>, entered: &str, arrived: Instant) {
+        match result {
             Ok(reply) => {
                 let handler = reply
                     .handled_by
                     .and_then(|i| self.registry.mechtrons.get(i))
-                    .map_or(name.as_str(), |m| m.name.as_str());
+                    .map_or(entered, |m| m.name.as_str());
                 self.metrics
                     .request(handler, reply.status, arrived.elapsed())
             }
             Err(e) => {
                 self.metrics.request(
-                    e.mechtron.as_deref().unwrap_or(name),
+                    e.mechtron.as_deref().unwrap_or(entered),
                     e.status,
                     arrived.elapsed(),
                 );
                 self.metrics.error(e.stage.as_str(), e.code.id);
             }
         }
-        result.map_err(|e| e.mechtron(name))
     }
 
     /// Delivers `message` to mechtron `to` within `exchange`.
