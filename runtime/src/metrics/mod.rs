@@ -16,15 +16,13 @@ use exposition::{Family, Value};
 
 #[derive(Default)]
 pub struct Metrics {
-    /// By mechtron, then status: keyed so a message's count is found without allocating.
-    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
+    /// By mechtron: keyed so a message's counts are found without allocating.
+    requests: Mutex<BTreeMap<String, Answered>>,
     errors: Mutex<BTreeMap<(String, String), u64>>,
     guest_nanos: Mutex<BTreeMap<String, u128>>,
     instances: Mutex<BTreeMap<String, u64>>,
     denied_calls: Mutex<BTreeMap<String, u64>>,
     active: AtomicI64,
-    /// Request latency, by the mechtron that answered.
-    latency: Mutex<BTreeMap<String, Histogram>>,
     /// The listeners' connections, by listener name (`http`, `admin`).
     connections: Mutex<BTreeMap<&'static str, ConnectionCounts>>,
 }
@@ -58,10 +56,21 @@ pub enum ConnectionEvent {
     AcceptError,
 }
 
-/// Buckets from 100 µs to about 3.3 s, doubling: a routed message takes tens of µs, a guest
-/// with host calls milliseconds, and `total` timeouts are seconds.
-fn latency_histogram() -> Histogram {
-    Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+/// The messages one mechtron answered: how many with each status, and how long they took.
+struct Answered {
+    by_status: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
+impl Default for Answered {
+    /// Latency buckets from 100 µs to about 3.3 s, doubling: a routed message takes tens of µs,
+    /// a guest with host calls milliseconds, and `total` timeouts are seconds.
+    fn default() -> Self {
+        Answered {
+            by_status: BTreeMap::new(),
+            latency: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+        }
+    }
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -92,19 +101,10 @@ impl Drop for ActiveInstance<'_> {
 impl Metrics {
     /// A message answered by `mechtron` with `status`, `elapsed` after it arrived.
     pub fn request(&self, mechtron: &str, status: u16, elapsed: Duration) {
-        update_named(&self.requests, mechtron, |by_status| {
-            *by_status.entry(status).or_default() += 1
+        update_named(&self.requests, mechtron, |answered| {
+            *answered.by_status.entry(status).or_default() += 1;
+            answered.latency.observe(elapsed.as_secs_f64());
         });
-        let Ok(mut m) = self.latency.lock() else {
-            return;
-        };
-        if let Some(h) = m.get(mechtron) {
-            h.observe(elapsed.as_secs_f64());
-        } else {
-            let h = latency_histogram();
-            h.observe(elapsed.as_secs_f64());
-            m.insert(mechtron.to_string(), h);
-        }
     }
 
     pub fn error(&self, stage: &str, code: &str) {
@@ -170,24 +170,23 @@ impl Metrics {
             "starlane_requests",
             "Messages answered, by mechtron and status.",
         );
+        let mut latency = Family::histogram(
+            "starlane_request_duration_seconds",
+            "Time from a message's arrival to its answer, by the mechtron that answered.",
+        );
         if let Ok(m) = self.requests.lock() {
-            for (mechtron, by_status) in m.iter() {
-                for (status, n) in by_status {
+            for (mechtron, answered) in m.iter() {
+                for (status, n) in &answered.by_status {
                     let status = status.to_string();
                     requests.push(
                         &[("mechtron", mechtron), ("status", &status)],
                         Value::Count(*n),
                     );
                 }
-            }
-        }
-        let mut latency = Family::histogram(
-            "starlane_request_duration_seconds",
-            "Time from a message's arrival to its answer, by the mechtron that answered.",
-        );
-        if let Ok(m) = self.latency.lock() {
-            for (mechtron, h) in m.iter() {
-                latency.push(&[("mechtron", mechtron)], Value::Histogram(h.clone()));
+                latency.push(
+                    &[("mechtron", mechtron)],
+                    Value::Histogram(answered.latency.clone()),
+                );
             }
         }
         let mut errors = Family::counter("starlane_errors", "Failures, by stage and code.");
