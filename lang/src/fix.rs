@@ -119,20 +119,27 @@ fn format_what_changed(original: &str, fixed: &str) -> String {
         return fixed.to_string();
     };
     let was_formatted = crate::format::format(original, false).is_ok_and(|f| f == original);
-    let kind = |text: &str| crate::parser::parse(text).kind;
-    if was_formatted || kind(original) != kind(fixed) {
+    let (original_parse, fixed_parse) =
+        (crate::parser::parse(original), crate::parser::parse(fixed));
+    if was_formatted || original_parse.kind != fixed_parse.kind {
         return formatted;
     }
-    let items = |text: &str| -> Vec<std::ops::Range<usize>> {
-        crate::check::body_items(&crate::parser::parse(text).syntax())
+    let items = |parse: &crate::Parse| -> Vec<std::ops::Range<usize>> {
+        crate::check::body_items(&parse.syntax())
             .map(|item| crate::ast::trimmed_span(&item))
             .collect()
     };
-    let (in_fixed, in_formatted) = (items(fixed), items(&formatted));
+    let (in_fixed, in_formatted) = (
+        items(&fixed_parse),
+        items(&crate::parser::parse(&formatted)),
+    );
     if in_fixed.len() != in_formatted.len() {
         return fixed.to_string();
     }
-    let mut untouched: Vec<&str> = items(original).into_iter().map(|r| &original[r]).collect();
+    let mut untouched: Vec<&str> = items(&original_parse)
+        .into_iter()
+        .map(|r| &original[r])
+        .collect();
     let mut out = String::with_capacity(fixed.len());
     let mut written = 0;
     for (item, laid_out) in in_fixed.into_iter().zip(in_formatted) {
