@@ -35,8 +35,9 @@ pub fn unknown_in_suppressions(src: &str) -> Vec<Diagnostic> {
     out
 }
 
-/// `[lints]` entries of `settings` that name no lint, as messages for the settings file.
-pub fn unknown_in_settings(settings: &Settings) -> Vec<String> {
+/// `[lints]` entries of `settings` that name no lint, as messages about `file` (the settings
+/// file, as it should be shown).
+pub fn unknown_in_settings(settings: &Settings, file: &str) -> Vec<String> {
     settings
         .lints
         .keys()
@@ -46,7 +47,7 @@ pub fn unknown_in_settings(settings: &Settings) -> Vec<String> {
                 .map(|best| format!("; did you mean `{best}`?"))
                 .unwrap_or_default();
             format!(
-                "[{}] starlane.toml: `[lints]` names no lint `{id}`{suggestion} (lints: {})",
+                "[{}] {file}: `[lints]` names no lint `{id}`{suggestion} (lints: {})",
                 UNKNOWN_LINT.id,
                 lint_names().join(", ")
             )

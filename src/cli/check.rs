@@ -193,13 +193,13 @@ fn add_bundle_checks(project: &Path, results: &mut Vec<Checked>) -> anyhow::Resu
 /// `[lints]` entries of a project's `starlane.toml` that name no lint (W0107), on stderr: once
 /// per project, by every command that reads the settings to check (`check`, `build`, `run DIR`).
 pub(super) fn warn_unknown_lints(settings: &settings::Settings) {
-    for message in starlane_compiler::lints::unknown_in_settings(settings) {
-        let file = settings
-            .root
-            .as_ref()
-            .map(|r| r.join(settings::FILE_NAME).display().to_string())
-            .unwrap_or_else(|| settings::FILE_NAME.to_string());
-        eprintln!("warning{}", message.replacen("starlane.toml", &file, 1));
+    let file = settings
+        .root
+        .as_ref()
+        .map(|r| r.join(settings::FILE_NAME).display().to_string())
+        .unwrap_or_else(|| settings::FILE_NAME.to_string());
+    for message in starlane_compiler::lints::unknown_in_settings(settings, &file) {
+        eprintln!("warning{message}");
     }
 }
 
