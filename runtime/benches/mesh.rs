@@ -115,6 +115,16 @@ fn bench(c: &mut Criterion) {
             }
         });
         client.flush().await.unwrap();
+        // The server may not route to the new subscription at once (a CI run once got
+        // `NoResponders` here): wait until the responder answers, for at most 10 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Err(e) = client.request("bench.raw", PAYLOAD.to_vec().into()).await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the raw responder never answered: {e}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         client
     });
     let raw = || {
