@@ -175,7 +175,6 @@ impl Runtime {
             .detail("path", message.path.clone()));
         };
         let route = &bind.routes[found.route];
-        let here = Some(self.registry.bundle.locate(route.span));
         for filter in &route.filters {
             match filter {
                 Filter::NoAuth => {}
@@ -186,7 +185,7 @@ impl Runtime {
                         format!("the route needs an authenticated caller (filter `({filter})`)"),
                     )
                     .mechtron(&m.name)
-                    .at(here));
+                    .at(Some(self.registry.bundle.locate(route.span))));
                 }
             }
         }
@@ -348,17 +347,18 @@ impl Runtime {
 
     /// Runs the route's pipeline.
     fn run(self: &Arc<Self>, flow: &Flow<'_>) -> Result<Reply, RuntimeError> {
-        let name = self.registry.mechtrons[flow.mechtron].name.clone();
+        let name = &self.registry.mechtrons[flow.mechtron].name;
         let mut current = Reply::new(200, flow.message.body.clone());
         for seg in &flow.route.segments {
-            let here = Some(self.registry.bundle.locate(seg.span));
+            // Formatted only for an error: locating is text work no good message needs.
+            let here = || Some(self.registry.bundle.locate(seg.span));
             let way = match seg.direction {
                 starlane_ir::Direction::Request => Way::In,
                 starlane_ir::Direction::Response => Way::Back,
             };
             if let Some(p) = seg.payload {
                 self.check_payload(flow, p, &current.body, way, None, flow.exchange.deadline)
-                    .map_err(|e| e.at(here.clone()))?;
+                    .map_err(|e| e.at(here()))?;
             }
             let step = match &seg.stop {
                 Stop::Reflect => return Ok(current),
@@ -384,7 +384,7 @@ impl Runtime {
                     path,
                 } => self.forward(flow, point, Some((method, path.as_ref())), &current),
             };
-            current = step.map_err(|e| e.mechtron(&name).at(here.clone()))?;
+            current = step.map_err(|e| e.mechtron(name).at(here()))?;
         }
         Ok(Reply::new(202, Vec::new()))
     }
@@ -402,7 +402,7 @@ impl Runtime {
                 format!("no port #{i} in the bind"),
             ));
         };
-        let here = Some(self.registry.bundle.locate(port.span));
+        let here = || Some(self.registry.bundle.locate(port.span));
         // A failed check points at its own `request:`/`response:` line.
         let at_check = |check: &PortCheck| Some(self.registry.bundle.locate(check.span));
         // One deadline for the whole port exchange: request checks (validator mechtrons
@@ -421,7 +421,7 @@ impl Runtime {
         }
         let reply = self
             .call_guest(flow, Some((i, port)), current, deadline)
-            .map_err(|e| e.port(Some(&port.name)).at(here.clone()))?;
+            .map_err(|e| e.port(Some(&port.name)).at(here()))?;
         if let Some(check) = &port.response {
             self.check_payload(
                 flow,

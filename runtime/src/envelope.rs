@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 use starlane_routing::Capture;
 
@@ -17,55 +18,125 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-fn put_body(obj: &mut Map<String, Value>, body: &[u8]) {
-    match std::str::from_utf8(body) {
-        Ok(text) => {
-            obj.insert("body".into(), Value::String(text.to_string()));
+/// The request envelope as JSON bytes: serialised straight from the request, keys in sorted
+/// order (as a JSON object map would write them), with no intermediate value.
+pub fn encode_request(r: &Request<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + r.body.len() + r.path.len());
+    serde_json::to_writer(&mut out, &RequestEnvelope(r)).expect("writing to a Vec cannot fail");
+    out
+}
+
+struct RequestEnvelope<'a>(&'a Request<'a>);
+
+impl Serialize for RequestEnvelope<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut map = s.serialize_map(None)?;
+        match std::str::from_utf8(r.body) {
+            Ok(text) => map.serialize_entry("body", text)?,
+            Err(_) => map.serialize_entry("body_base64", &STANDARD.encode(r.body))?,
         }
-        Err(_) => {
-            obj.insert("body_base64".into(), Value::String(STANDARD.encode(body)));
+        if let Some(caller) = r.caller {
+            map.serialize_entry("caller", caller)?;
         }
+        if !r.captures.is_empty() {
+            map.serialize_entry("captures", &Captures(r.captures))?;
+        }
+        map.serialize_entry("headers", &Headers(r.headers))?;
+        map.serialize_entry("kind", r.kind)?;
+        map.serialize_entry("method", r.method)?;
+        map.serialize_entry("path", r.path)?;
+        map.serialize_entry("v", &1)?;
+        map.end()
     }
 }
 
-/// The request envelope as JSON bytes.
-pub fn encode_request(r: &Request<'_>) -> Vec<u8> {
-    let mut headers = Map::new();
-    for (name, value) in r.headers {
-        match headers.get_mut(name) {
-            // Repeated headers join as HTTP allows.
-            Some(Value::String(s)) => {
-                s.push_str(", ");
-                s.push_str(value);
+/// Headers by name, in name order; a repeated header's values joined with `, ` as HTTP allows,
+/// in the order they came.
+struct Headers<'a>(&'a [(String, String)]);
+
+impl Serialize for Headers<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut order: Vec<&(String, String)> = self.0.iter().collect();
+        // Stable: equal names keep their order, so joined values read as they came.
+        order.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut map = s.serialize_map(None)?;
+        let mut rest = order.as_slice();
+        while let [(name, first), ..] = rest {
+            let same = rest.iter().take_while(|(n, _)| n == name).count();
+            if same == 1 {
+                map.serialize_entry(name, first)?;
+            } else {
+                let joined: Vec<&str> = rest[..same].iter().map(|(_, v)| v.as_str()).collect();
+                map.serialize_entry(name, &joined.join(", "))?;
             }
-            _ => {
-                headers.insert(name.clone(), Value::String(value.clone()));
+            rest = &rest[same..];
+        }
+        map.end()
+    }
+}
+
+/// Each capture under its number and, when named, its name, in key order.
+struct Captures<'a>(&'a [Capture]);
+
+/// A capture's key: its group number written in decimal, or its name.
+enum Key<'a> {
+    Number(usize),
+    Name(&'a str),
+}
+
+impl Key<'_> {
+    /// The key's text; a number is written into `buf` (no allocation per message).
+    fn text<'k>(&'k self, buf: &'k mut [u8; 20]) -> &'k str {
+        match *self {
+            Key::Name(name) => name,
+            Key::Number(mut n) => {
+                let mut at = buf.len();
+                loop {
+                    at -= 1;
+                    buf[at] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                std::str::from_utf8(&buf[at..]).unwrap_or("0")
             }
         }
     }
-    let mut obj = json!({
-        "v": 1,
-        "kind": r.kind,
-        "method": r.method,
-        "path": r.path,
-        "headers": headers,
-    });
-    let map = obj.as_object_mut().expect("an object");
-    if !r.captures.is_empty() {
-        let mut caps = Map::new();
-        for c in r.captures {
-            caps.insert(c.number.to_string(), Value::String(c.value.clone()));
+
+    /// Keys compare as their text does (a JSON object map's order: `"10"` before `"2"`).
+    fn cmp_text(&self, other: &Key<'_>) -> std::cmp::Ordering {
+        let (mut a, mut b) = ([0; 20], [0; 20]);
+        self.text(&mut a).cmp(other.text(&mut b))
+    }
+}
+
+impl Serialize for Captures<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(Key<'_>, &str)> = Vec::with_capacity(self.0.len() * 2);
+        for c in self.0 {
+            entries.push((Key::Number(c.number), &c.value));
             if let Some(name) = &c.name {
-                caps.insert(name.clone(), Value::String(c.value.clone()));
+                entries.push((Key::Name(name), &c.value));
             }
         }
-        map.insert("captures".into(), Value::Object(caps));
+        // Stable: of a key given twice, the last stays last.
+        entries.sort_by(|a, b| a.0.cmp_text(&b.0));
+        let mut map = s.serialize_map(None)?;
+        let mut buf = [0; 20];
+        for (i, (key, value)) in entries.iter().enumerate() {
+            // A key given twice keeps its last value, as in a map.
+            if entries
+                .get(i + 1)
+                .is_some_and(|next| next.0.cmp_text(key).is_eq())
+            {
+                continue;
+            }
+            map.serialize_entry(key.text(&mut buf), value)?;
+        }
+        map.end()
     }
-    if let Some(caller) = r.caller {
-        map.insert("caller".into(), Value::String(caller.to_string()));
-    }
-    put_body(map, r.body);
-    serde_json::to_vec(&obj).expect("JSON values serialise")
 }
 
 /// A guest's answer: an envelope, or a bare body (status 200, no headers).
@@ -157,6 +228,75 @@ mod tests {
         let v: Value = serde_json::from_slice(&encode_request(&bin)).unwrap();
         assert_eq!(v["body_base64"], "/wA=");
         assert!(v.get("body").is_none() && v.get("caller").is_none());
+    }
+
+    /// The envelope as a JSON object map writes it: what `encode_request` writes without
+    /// building one.
+    fn through_a_value(r: &Request<'_>) -> Vec<u8> {
+        let mut headers = Map::new();
+        for (name, value) in r.headers {
+            match headers.get_mut(name) {
+                Some(Value::String(s)) => {
+                    s.push_str(", ");
+                    s.push_str(value);
+                }
+                _ => {
+                    headers.insert(name.clone(), Value::String(value.clone()));
+                }
+            }
+        }
+        let mut obj =
+            json!({"v": 1, "kind": r.kind, "method": r.method, "path": r.path, "headers": headers});
+        let map = obj.as_object_mut().unwrap();
+        if !r.captures.is_empty() {
+            let mut caps = Map::new();
+            for c in r.captures {
+                caps.insert(c.number.to_string(), Value::String(c.value.clone()));
+                if let Some(name) = &c.name {
+                    caps.insert(name.clone(), Value::String(c.value.clone()));
+                }
+            }
+            map.insert("captures".into(), Value::Object(caps));
+        }
+        if let Some(caller) = r.caller {
+            map.insert("caller".into(), Value::String(caller.to_string()));
+        }
+        match std::str::from_utf8(r.body) {
+            Ok(text) => map.insert("body".into(), Value::String(text.to_string())),
+            Err(_) => map.insert("body_base64".into(), Value::String(STANDARD.encode(r.body))),
+        };
+        serde_json::to_vec(&obj).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_envelope_is_written_byte_for_byte_as_a_json_map_would(
+            headers in proptest::collection::vec(("[a-c]{1,2}", "[ -~é]{0,4}"), 0..6),
+            captures in proptest::collection::vec(
+                (0u32..14, proptest::option::of("[a-d]{1,2}"), "[a-z\"\\\\]{0,3}"), 0..5),
+            caller in proptest::option::of("[a-z:]{1,8}"),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+            path in "/[ -~]{0,6}",
+        ) {
+            let captures: Vec<Capture> = captures
+                .into_iter()
+                .map(|(number, name, value)| Capture { number: number as usize, name, value })
+                .collect();
+            let r = Request {
+                kind: "Http",
+                method: "Post",
+                path: &path,
+                headers: &headers,
+                captures: &captures,
+                caller: caller.as_deref(),
+                body: &body,
+            };
+            let (direct, reference) = (encode_request(&r), through_a_value(&r));
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&direct),
+                String::from_utf8_lossy(&reference)
+            );
+        }
     }
 
     #[test]

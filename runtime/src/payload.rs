@@ -3,6 +3,8 @@
 //! Schema, and `~point^Ext<Validate>` by asking a validator mechtron. Patterns refer only to
 //! earlier patterns (checked at load), and the walk is bounded by their depth.
 
+use std::cell::OnceCell;
+
 use serde_json::Value;
 use starlane_ir::{
     Format, Method, PatternId, PayloadKind, PayloadPattern, Shape, Template, Validator,
@@ -84,22 +86,23 @@ impl<E> Checker<'_, E> {
                 "",
             )));
         };
-        // The value is parsed at most once, and only when something needs it.
-        let mut value: Option<Result<Value, String>> = None;
-        let mut parsed = |body: &[u8]| -> Result<Value, String> {
-            value
-                .get_or_insert_with(|| serde_json::from_slice(body).map_err(|e| e.to_string()))
-                .clone()
-        };
+        let body = Body::new(body);
         let shape_result = match &pattern.shape {
             Shape::Any => Ok(()),
             Shape::Nothing => Err(PayloadFailure::new(
                 "this step accepts no payload (an empty pattern `[ ]`)",
                 "",
             )),
-            Shape::Kind(kind) => kind_of_bytes(*kind, body, &mut parsed),
-            Shape::List { .. } | Shape::Map { .. } => match parsed(body) {
-                Ok(v) => self.shape_of_value(id, &v, "", 0),
+            Shape::Kind(kind) => {
+                // A schema will want the value: parse it now, once, rather than skim and parse.
+                let wants_value = pattern
+                    .validators
+                    .iter()
+                    .any(|v| matches!(v, Validator::Schema(_)));
+                kind_of_bytes(*kind, &body, wants_value)
+            }
+            Shape::List { .. } | Shape::Map { .. } => match body.value() {
+                Ok(v) => self.shape_of_value(id, v, "", 0),
                 Err(e) => Err(PayloadFailure::new(
                     format!(
                         "expected {}, but the body is not JSON: {e}",
@@ -115,12 +118,12 @@ impl<E> Checker<'_, E> {
         for v in &pattern.validators {
             match v {
                 Validator::Format(format) => {
-                    if let Err(f) = format_of_bytes(*format, body) {
+                    if let Err(f) = format_of_bytes(*format, body.bytes) {
                         return Ok(Err(f));
                     }
                 }
                 Validator::Schema(i) => {
-                    let value = match parsed(body) {
+                    let value = match body.value() {
                         Ok(v) => v,
                         Err(e) => {
                             let mut f = PayloadFailure::new(
@@ -132,25 +135,27 @@ impl<E> Checker<'_, E> {
                             return Ok(Err(f));
                         }
                     };
-                    if let Err(sf) = self.schemas.validate(*i, &value) {
+                    if let Err(sf) = self.schemas.validate(*i, value) {
                         let mut f = PayloadFailure::new(sf.message, &sf.pointer);
                         f.check = FailedCheck::Schema;
                         f.schema = Some(self.schemas.path(*i).to_string());
                         return Ok(Err(f));
                     }
                 }
-                Validator::Mechtron { point, method } => match (self.ask)(point, method, body)? {
-                    Verdict::Valid => {}
-                    Verdict::Invalid(errors) => {
-                        let mut f = PayloadFailure::new(
-                            format!("the validator {point}^Ext<{method}> rejected the payload"),
-                            "",
-                        );
-                        f.check = FailedCheck::Validator;
-                        f.errors = errors;
-                        return Ok(Err(f));
+                Validator::Mechtron { point, method } => {
+                    match (self.ask)(point, method, body.bytes)? {
+                        Verdict::Valid => {}
+                        Verdict::Invalid(errors) => {
+                            let mut f = PayloadFailure::new(
+                                format!("the validator {point}^Ext<{method}> rejected the payload"),
+                                "",
+                            );
+                            f.check = FailedCheck::Validator;
+                            f.errors = errors;
+                            return Ok(Err(f));
+                        }
                     }
-                },
+                }
             }
         }
         Ok(Ok(()))
@@ -319,33 +324,105 @@ fn describe(shape: &Shape) -> String {
     }
 }
 
+/// A body being checked: its JSON value is parsed at most once, and only when a check needs
+/// more than whether the body is JSON and what its outermost value is.
+struct Body<'b> {
+    bytes: &'b [u8],
+    value: OnceCell<Result<Value, String>>,
+}
+
+impl<'b> Body<'b> {
+    fn new(bytes: &'b [u8]) -> Body<'b> {
+        Body {
+            bytes,
+            value: OnceCell::new(),
+        }
+    }
+
+    fn value(&self) -> Result<&Value, &str> {
+        self.value
+            .get_or_init(|| serde_json::from_slice(self.bytes).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Whether the body is JSON, and the first byte of its outermost value — without building
+    /// the value (serde's `IgnoredAny` reads and drops it).
+    fn skim(&self) -> Result<u8, String> {
+        if let Some(parsed) = self.value.get() {
+            return parsed
+                .as_ref()
+                .map(|_| self.first_byte())
+                .map_err(Clone::clone);
+        }
+        serde_json::from_slice::<serde::de::IgnoredAny>(self.bytes)
+            .map(|_| self.first_byte())
+            .map_err(|e| e.to_string())
+    }
+
+    fn first_byte(&self) -> u8 {
+        self.bytes
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace())
+            .unwrap_or(b' ')
+    }
+}
+
 fn kind_of_bytes(
     kind: PayloadKind,
-    body: &[u8],
-    parsed: &mut dyn FnMut(&[u8]) -> Result<Value, String>,
+    body: &Body<'_>,
+    wants_value: bool,
 ) -> Result<(), PayloadFailure> {
+    let not_json = |e: &str| {
+        PayloadFailure::new(
+            format!("expected {kind}, but the body is not JSON: {e}"),
+            "",
+        )
+    };
+    let bytes = body.bytes;
     match kind {
         PayloadKind::Bin => Ok(()),
-        PayloadKind::Empty if body.is_empty() => Ok(()),
+        PayloadKind::Empty if bytes.is_empty() => Ok(()),
         PayloadKind::Empty => Err(PayloadFailure::new(
-            format!("expected an empty payload, found {} bytes", body.len()),
+            format!("expected an empty payload, found {} bytes", bytes.len()),
             "",
         )),
         PayloadKind::Text | PayloadKind::Point => {
-            std::str::from_utf8(body).map(|_| ()).map_err(|e| {
+            std::str::from_utf8(bytes).map(|_| ()).map_err(|e| {
                 PayloadFailure::new(
                     format!("expected text, but byte {} is not UTF-8", e.valid_up_to()),
                     "",
                 )
             })
         }
-        _ => match parsed(body) {
-            Ok(v) => kind_of_value(kind, &v, ""),
-            Err(e) => Err(PayloadFailure::new(
-                format!("expected {kind}, but the body is not JSON: {e}"),
-                "",
-            )),
-        },
+        // Whether a number is an integer needs the number itself.
+        PayloadKind::Int => body
+            .value()
+            .map_err(not_json)
+            .and_then(|v| kind_of_value(kind, v, "")),
+        _ if wants_value => body
+            .value()
+            .map_err(not_json)
+            .and_then(|v| kind_of_value(kind, v, "")),
+        _ => {
+            let first = body.skim().map_err(|e| not_json(&e))?;
+            let fits = match kind {
+                PayloadKind::Map => first == b'{',
+                PayloadKind::List => first == b'[',
+                PayloadKind::Boolean => first == b't' || first == b'f',
+                // Json and the other Starlane substance kinds: any JSON value.
+                _ => true,
+            };
+            if fits {
+                Ok(())
+            } else {
+                // The rare way: the value, for a message that names what was found.
+                body.value()
+                    .map_err(not_json)
+                    .and_then(|v| kind_of_value(kind, v, ""))
+            }
+        }
     }
 }
 

@@ -10,6 +10,9 @@ use wasmtime::{Caller, Extern, Linker, Memory};
 use super::state::{GuestFault, HostState};
 
 fn memory(caller: &mut Caller<'_, HostState>) -> Result<Memory, wasmtime::Error> {
+    if let Some(memory) = caller.data().memory {
+        return Ok(memory);
+    }
     match caller.get_export("memory") {
         Some(Extern::Memory(m)) => Ok(m),
         _ => Err(caller.data_mut().fault(GuestFault::NoMemory)),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use starlane_ir::abi;
-use wasmtime::{InstancePre, Linker, Module, Store, Trap, UpdateDeadline, WasmBacktrace};
+use wasmtime::{
+    InstancePre, Linker, Module, ModuleExport, Store, Trap, UpdateDeadline, WasmBacktrace,
+};
 
 use super::fuel_time;
 use super::state::{Clock, DeadlineHit, GuestFault, HostState, Outbound, ProcExit};
@@ -18,12 +20,20 @@ use crate::error::RuntimeError;
 /// A mechtron's compiled module, ready to instantiate.
 pub struct Guest {
     pub name: Arc<str>,
-    pre: InstancePre<HostState>,
+    linked: Linked,
 }
 
 /// A module linked against the host functions, ready to instantiate: made once per distinct
-/// module and shared by every mechtron that runs it.
-pub type Linked = InstancePre<HostState>;
+/// module and shared by every mechtron that runs it. The exports a message needs are found by
+/// name here, once, so a message reaches them by index.
+#[derive(Clone)]
+pub struct Linked {
+    pre: InstancePre<HostState>,
+    guest_call: ModuleExport,
+    memory: Option<ModuleExport>,
+    /// The initialisers the module exports, in the order they run.
+    initialisers: Vec<(&'static str, ModuleExport)>,
+}
 
 impl Guest {
     /// Links `module` (already verified) against the host functions.
@@ -35,7 +45,7 @@ impl Guest {
     pub fn of(name: &str, linked: Linked) -> Guest {
         Guest {
             name: Arc::from(name),
-            pre: linked,
+            linked,
         }
     }
 }
@@ -44,9 +54,22 @@ impl Guest {
 pub fn link(module: &Module, base: &Linker<HostState>) -> Result<Linked, String> {
     let mut linker = base.clone();
     super::wasi::link_unimplemented(&mut linker, module).map_err(|e| format!("{e:#}"))?;
-    linker
+    let pre = linker
         .instantiate_pre(module)
-        .map_err(|e| format!("cannot link the module: {e:#}"))
+        .map_err(|e| format!("cannot link the module: {e:#}"))?;
+    let guest_call = module
+        .get_export_index(abi::GUEST_CALL.name)
+        .ok_or_else(|| format!("the module does not export `{}`", abi::GUEST_CALL.name))?;
+    let initialisers = abi::GUEST_INITIALISERS
+        .iter()
+        .filter_map(|&name| Some((name, module.get_export_index(name)?)))
+        .collect();
+    Ok(Linked {
+        pre,
+        guest_call,
+        memory: module.get_export_index("memory"),
+        initialisers,
+    })
 }
 
 /// The host functions every guest links against.
@@ -145,7 +168,7 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
         }
         Ok(UpdateDeadline::Continue(arm(state, now)))
     });
-    let instance = match guest.pre.instantiate(&mut store) {
+    let instance = match guest.linked.pre.instantiate(&mut store) {
         Ok(i) => i,
         Err(e) => {
             let message = format!("{e:#}");
@@ -158,8 +181,18 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
             return Err(translate(&mut store, e, &call.op, call.exec));
         }
     };
-    for init in abi::GUEST_INITIALISERS {
-        let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, init) else {
+    if let Some(export) = &guest.linked.memory {
+        let memory = instance
+            .get_module_export(&mut store, export)
+            .and_then(|e| e.into_memory());
+        store.data_mut().memory = memory;
+    }
+    for &(init, ref export) in &guest.linked.initialisers {
+        let Some(f) = instance
+            .get_module_export(&mut store, export)
+            .and_then(|e| e.into_func())
+            .and_then(|f| f.typed::<(), ()>(&store).ok())
+        else {
             continue;
         };
         let result = f.call(&mut store, ());
@@ -197,8 +230,14 @@ pub fn invoke(
         exec: budget,
     } = start(host, guest, call)?;
     let guest_call = instance
-        .get_typed_func::<(i32, i32), i32>(&mut store, abi::GUEST_CALL.name)
-        .map_err(|e| RuntimeError::new(codes::INVALID_MODULE, format!("{e:#}")))?;
+        .get_module_export(&mut store, &guest.linked.guest_call)
+        .and_then(|e| e.into_func())
+        .ok_or_else(|| "`__guest_call` is not a function".to_string())
+        .and_then(|f| {
+            f.typed::<(i32, i32), i32>(&store)
+                .map_err(|e| format!("{e:#}"))
+        })
+        .map_err(|e| RuntimeError::new(codes::INVALID_MODULE, e))?;
     let (op_len, msg_len) = {
         let s = store.data();
         (s.op.len() as i32, s.request.len() as i32)

@@ -97,6 +97,9 @@ pub struct HostState {
     pub host_error: Option<Vec<u8>>,
     /// The largest memory the guest may have, and the largest payload it may hand over.
     pub memory_limit: u64,
+    /// The guest's exported memory, found once after instantiation (host functions called
+    /// before that, from a start function, look it up by name).
+    pub memory: Option<wasmtime::Memory>,
     pub payload_limit: u64,
     pub clock: Clock,
     pub deadline_hit: Option<DeadlineHit>,
@@ -127,6 +130,7 @@ impl HostState {
             host_response: None,
             host_error: None,
             memory_limit: 16 << 20,
+            memory: None,
             payload_limit: 1 << 20,
             clock,
             deadline_hit: None,
