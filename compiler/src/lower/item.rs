@@ -348,7 +348,8 @@ impl<'a> ItemLowerer<'a> {
             PathPattern::Any
         } else {
             let regex = regexes.concat();
-            if regex_syntax::escape(&regex) == regex {
+            // Text with nothing to escape matches only itself (what `escape` would leave alone).
+            if !regex.chars().any(regex_syntax::is_meta_character) {
                 PathPattern::Exact(regex)
             } else {
                 let captures = self.regexes.capture_names(&regex);

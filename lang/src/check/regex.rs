@@ -38,21 +38,50 @@ pub struct RegexCache {
 
 impl RegexCache {
     /// The outcome for `pattern`, compiled on first use (a cheap clone: the groups are shared).
+    ///
+    /// Route paths share their tails (`/api/users/(?P<id>[0-9]+)`, `/api/posts/(?P<id>[0-9]+)`),
+    /// so a pattern is analysed from the last character of its literal prefix on, and that
+    /// rest is what is remembered: characters before the first one a regex gives meaning to
+    /// are literals whatever they are, and keeping one of them lets a leading `*` or `{2}` be
+    /// judged as it is in the whole pattern.
     fn outcome(&mut self, pattern: &str) -> Outcome {
-        // Most paths are literal text (`/api/users`): valid, with no groups, known without
-        // parsing or remembering them.
-        if !pattern.chars().any(regex_syntax::is_meta_character) {
+        let Some(special) = pattern.find(is_special) else {
+            // Literal text (`/api/users`): valid, with no groups, known without parsing.
             return Ok(Arc::from([]));
+        };
+        let split = pattern[..special]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i);
+        let outcome = self.outcome_of_rest(&pattern[split..]);
+        if split == 0 {
+            return outcome;
         }
+        match outcome {
+            Ok(groups) => Ok(groups
+                .iter()
+                .map(|g| CaptureGroup {
+                    open: g.open + split,
+                    name: g
+                        .name
+                        .as_ref()
+                        .map(|(n, span)| (n.clone(), span.start + split..span.end + split)),
+                })
+                .collect()),
+            Err((span, message)) => Err((span.start + split..span.end + split, message)),
+        }
+    }
+
+    fn outcome_of_rest(&mut self, rest: &str) -> Outcome {
         let generation = self.generation;
         // One lookup by `&str` for the common hit, which must not allocate a key.
-        if let Some(entry) = self.entries.get_mut(pattern) {
+        if let Some(entry) = self.entries.get_mut(rest) {
             entry.used = generation;
             return entry.outcome.clone();
         }
-        let outcome = compile(pattern);
+        let outcome = compile(rest);
         self.entries.insert(
-            pattern.to_string(),
+            rest.to_string(),
             Entry {
                 outcome: outcome.clone(),
                 used: generation,
@@ -169,6 +198,15 @@ fn compile(pattern: &str) -> Outcome {
     }
 }
 
+/// A character a regex gives meaning to outside a class (`-`, `#`, `&` and `~` mean something
+/// only inside a class or in verbose mode, which only a `(?x)` after one of these turns on).
+fn is_special(c: char) -> bool {
+    matches!(
+        c,
+        '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+    )
+}
+
 fn clamp(start: usize, end: usize, pattern: &str) -> Span {
     let start = start.min(pattern.len());
     let end = end.clamp(start, pattern.len());
@@ -211,4 +249,41 @@ fn capture_groups(ast: &regex_syntax::ast::Ast) -> Vec<CaptureGroup> {
     }
     out.sort_by_key(|g| g.open);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Analysing from the literal prefix's last character on, through the cache, says
+        /// what analysing the whole pattern says: validity, message, spans and groups.
+        #[test]
+        fn a_shared_tail_is_judged_as_the_whole_pattern_is(
+            prefix in "[a-z0-9/_é#&~ -]{0,6}",
+            rest in "[a-z/()?P<>:+*{},0-9\\[\\]^$|.\\\\-]{0,10}",
+        ) {
+            let pattern = format!("{prefix}{rest}");
+            let mut cache = RegexCache::default();
+            // Warm the cache with another prefix of the same tail first.
+            let _ = cache.outcome(&format!("/other{rest}"));
+            let expected = if pattern.contains(is_special) {
+                compile(&pattern)
+            } else {
+                Ok(Arc::from([]))
+            };
+            prop_assert_eq!(cache.outcome(&pattern), expected);
+        }
+    }
+
+    #[test]
+    fn a_repetition_right_after_the_prefix_repeats_its_last_character() {
+        let mut cache = RegexCache::default();
+        assert!(cache.outcome("/files*").is_ok());
+        assert!(cache.outcome("*").is_err());
+        let groups = cache.groups("/api/(?P<id>[0-9]+)");
+        assert_eq!(groups[0].open, 5);
+        assert_eq!(groups[0].name.as_ref().unwrap().1, 9..11);
+    }
 }
