@@ -55,20 +55,29 @@ pub struct IncrementalChecker {
     pub last_unit_reuse: Reuse,
 }
 
-/// Units inside route scopes, keyed by [`unit_key`]; findings and routes kept relative to the
-/// unit's start.
+/// Units inside route scopes, by their [`unit_context`] and then their text; findings and
+/// routes kept relative to the unit's start. Two levels, so a lookup borrows the document's
+/// text instead of building a key, and the units of one block compute their shared context
+/// once.
 #[derive(Default)]
 struct UnitMemos {
-    memos: FxHashMap<String, UnitMemo>,
-    /// The units' trees, by [`green_key`], with the generation that last saw them: shared with
-    /// the next version's tree ([`starlane_lang::parse_reusing`]).
-    greens: FxHashMap<String, (u64, GreenNode)>,
+    memos: FxHashMap<Box<str>, FxHashMap<Box<str>, UnitMemo>>,
+    /// The units' trees, by depth and kind and then text, with the generation that last saw
+    /// them: shared with the next version's tree ([`starlane_lang::parse_reusing`]).
+    greens: FxHashMap<(usize, SyntaxKind), KeptTrees>,
+    /// The block whose units were asked about last, and their context.
+    last_context: Option<(SyntaxNode, Box<str>)>,
     generation: u64,
     reuse: Reuse,
 }
 
-#[derive(Default)]
+/// Trees by their text, each with the generation that last saw it.
+type KeptTrees = FxHashMap<Box<str>, (u64, GreenNode)>;
+
 struct UnitMemo {
+    /// Keyed by text, so the tree must agree too (kind and tokens: the same text can lex
+    /// otherwise in another place).
+    green: GreenNode,
     findings: Option<ItemFindings>,
     lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
     symbols: Option<Arc<ItemSymbols>>,
@@ -108,7 +117,8 @@ impl IncrementalChecker {
             } else {
                 units
                     .greens
-                    .get(&green_key(depth, kind, text))
+                    .get(&(depth, kind))
+                    .and_then(|by_text| by_text.get(text))
                     .map(|(_, green)| green.clone())
             }
         });
@@ -219,8 +229,7 @@ impl IncrementalChecker {
         self.regexes = std::mem::take(&mut cx.regexes);
         let generation = self.generation;
         self.items.retain(|_, memo| memo.used == generation);
-        self.units.memos.retain(|_, memo| memo.used == generation);
-        self.units.greens.retain(|_, (used, _)| *used == generation);
+        self.units.sweep(generation);
         self.last_unit_reuse = self.units.reuse;
         let is_bind = parse.kind == Some(DocumentKind::Bind);
         Checked {
@@ -236,6 +245,8 @@ impl IncrementalChecker {
     /// from them, wherever and whenever it is wanted. Only items not indexed before are indexed
     /// now.
     pub fn item_symbols(&mut self, src: &str, root: &SyntaxNode) -> Vec<(Arc<ItemSymbols>, isize)> {
+        // A context is remembered per block of one tree: this may be another.
+        self.units.last_context = None;
         starlane_lang::check::body_items(root)
             .map(|item| {
                 let start = item_start(&item);
@@ -243,7 +254,7 @@ impl IncrementalChecker {
                 let memo = self
                     .items
                     .get_mut(&src[item_range(&item)])
-                    .filter(|m| m.kind == item.kind());
+                    .filter(|m| same_tree(&m.green, &item));
                 let units = &mut self.units;
                 let mut index = |item: &SyntaxNode, regexes: &mut RegexCache| {
                     ItemSymbols::of_with(item, regexes, &mut |u, r| units.symbols(u, src, r))
@@ -268,18 +279,77 @@ impl IncrementalChecker {
 }
 
 impl UnitMemos {
-    /// The memo kept under `key`, marked used.
-    fn memo(&mut self, key: &str) -> Option<&mut UnitMemo> {
-        let memo = self.memos.get_mut(key)?;
+    /// The context of `unit`, computed once per block.
+    fn context(&mut self, src: &str, unit: &SyntaxNode) -> Box<str> {
+        let parent = unit.parent();
+        if let (Some((block, context)), Some(parent)) = (&self.last_context, &parent)
+            && block == parent
+        {
+            return context.clone();
+        }
+        let context: Box<str> = unit_context(src, unit).into();
+        self.last_context = parent.map(|p| (p, context.clone()));
+        context
+    }
+
+    /// The memo kept for `unit` (standing in `context`), marked used.
+    fn memo(&mut self, context: &str, unit: &SyntaxNode, src: &str) -> Option<&mut UnitMemo> {
+        let memo = self
+            .memos
+            .get_mut(context)?
+            .get_mut(&src[item_range(unit)])
+            .filter(|m| same_tree(&m.green, unit))?;
         memo.used = self.generation;
         Some(memo)
     }
 
-    /// The memo to keep under `key`, marked used; a new, empty one if there was none.
-    fn remember(&mut self, key: String) -> &mut UnitMemo {
-        let memo = self.memos.entry(key).or_default();
+    /// The memo to keep for `unit`, marked used; a new, empty one if there was none (or one
+    /// for another tree of the same text).
+    fn remember(&mut self, context: Box<str>, unit: &SyntaxNode, src: &str) -> &mut UnitMemo {
+        let fresh = || UnitMemo {
+            green: unit.green().into_owned(),
+            findings: None,
+            lowered: None,
+            symbols: None,
+            used: 0,
+        };
+        let memo = self
+            .memos
+            .entry(context)
+            .or_default()
+            .entry(src[item_range(unit)].into())
+            .or_insert_with(fresh);
+        if !same_tree(&memo.green, unit) {
+            *memo = fresh();
+        }
         memo.used = self.generation;
         memo
+    }
+
+    /// Keeps `unit`'s tree for the next version's parse.
+    fn keep_green(&mut self, unit: &SyntaxNode, src: &str) {
+        let depth = unit.ancestors().count() - 1;
+        let by_text = self.greens.entry((depth, unit.kind())).or_default();
+        let text = &src[item_range(unit)];
+        match by_text.get_mut(text) {
+            Some((used, _)) => *used = self.generation,
+            None => {
+                by_text.insert(text.into(), (self.generation, unit.green().into_owned()));
+            }
+        }
+    }
+
+    /// Forgets what the check of `generation` did not see.
+    fn sweep(&mut self, generation: u64) {
+        self.memos.retain(|_, by_text| {
+            by_text.retain(|_, memo| memo.used == generation);
+            !by_text.is_empty()
+        });
+        self.greens.retain(|_, by_text| {
+            by_text.retain(|_, (used, _)| *used == generation);
+            !by_text.is_empty()
+        });
+        self.last_context = None;
     }
 
     /// What the front end finds in `unit`, a unit inside a route scope's block standing in
@@ -293,15 +363,12 @@ impl UnitMemos {
         regexes: &mut RegexCache,
     ) -> ItemFindings {
         let start = item_start(unit);
-        let depth = unit.ancestors().count() - 1;
-        let green = green_key(depth, unit.kind(), &src[item_range(unit)]);
-        let generation = self.generation;
-        self.greens
-            .entry(green)
-            .and_modify(|(used, _)| *used = generation)
-            .or_insert_with(|| (generation, unit.green().into_owned()));
-        let key = unit_key(src, unit);
-        if let Some(findings) = self.memo(&key).and_then(|m| m.findings.as_ref()) {
+        self.keep_green(unit, src);
+        let around = self.context(src, unit);
+        if let Some(findings) = self
+            .memo(&around, unit, src)
+            .and_then(|m| m.findings.as_ref())
+        {
             let findings = findings.shifted(start as isize);
             self.reuse.reused += 1;
             return findings;
@@ -312,7 +379,7 @@ impl UnitMemos {
                 self.findings(u, c, src, kind, r)
             });
         if findings.lie_within(&item_range(unit)) {
-            self.remember(key).findings = Some(findings.shifted(-(start as isize)));
+            self.remember(around, unit, src).findings = Some(findings.shifted(-(start as isize)));
         }
         findings
     }
@@ -321,12 +388,16 @@ impl UnitMemos {
     /// capture ([`ItemSymbols::of_with`] asks only then): remembered, or indexed.
     fn symbols(&mut self, unit: &SyntaxNode, src: &str, regexes: &mut RegexCache) -> ItemSymbols {
         let start = item_start(unit);
-        let key = unit_key(src, unit);
-        if let Some(symbols) = self.memo(&key).and_then(|m| m.symbols.as_ref()) {
+        let context = self.context(src, unit);
+        if let Some(symbols) = self
+            .memo(&context, unit, src)
+            .and_then(|m| m.symbols.as_ref())
+        {
             return symbols.shifted(start as isize);
         }
         let found = ItemSymbols::of_with(unit, regexes, &mut |u, r| self.symbols(u, src, r));
-        self.remember(key).symbols = Some(Arc::new(found.shifted(-(start as isize))));
+        self.remember(context, unit, src).symbols =
+            Some(Arc::new(found.shifted(-(start as isize))));
         found
     }
 
@@ -341,8 +412,10 @@ impl UnitMemos {
         unit: &SyntaxNode,
     ) -> LoweredItem {
         let start = item_start(unit);
-        let key = unit_key(src, unit);
-        if let Some((memo_env, lowered)) = self.memo(&key).and_then(|m| m.lowered.as_ref())
+        let context = self.context(src, unit);
+        if let Some((memo_env, lowered)) = self
+            .memo(&context, unit, src)
+            .and_then(|m| m.lowered.as_ref())
             && Arc::ptr_eq(memo_env, kept_env)
         {
             return lowered.shifted(start as isize);
@@ -351,25 +424,18 @@ impl UnitMemos {
             self.lowered(kept_env, env, regexes, src, u)
         });
         if lowered.lies_within(&item_range(unit)) {
-            self.remember(key).lowered =
+            self.remember(context, unit, src).lowered =
                 Some((kept_env.clone(), lowered.shifted(-(start as isize))));
         }
         lowered
     }
 }
 
-/// What a unit's tree depends on: its depth, kind and text.
-fn green_key(depth: usize, kind: SyntaxKind, text: &str) -> String {
-    let mut key = format!("{depth}:{}:", kind as u16);
-    key.push_str(text);
-    key
-}
-
-/// What a unit's findings and routes depend on besides the document kind and the env: its kind
-/// and text, and the headers (selector and step) of the route scopes around it, up to the item
-/// of the `Bind` body.
-fn unit_key(src: &str, unit: &SyntaxNode) -> String {
-    // A kind as one character, so keys of different structure cannot collide.
+/// What a unit's findings and routes depend on besides the document kind, the env and its own
+/// kind and text: the kinds of the nodes around it and the headers (selector and step) of the
+/// route scopes among them, up to the item of the `Bind` body.
+fn unit_context(src: &str, unit: &SyntaxNode) -> String {
+    // A kind as one character, so contexts of different structure cannot collide.
     fn push_kind(key: &mut String, kind: SyntaxKind) {
         key.push(char::from_u32(kind as u32 + 0x100).unwrap_or('?'));
     }
@@ -386,9 +452,6 @@ fn unit_key(src: &str, unit: &SyntaxNode) -> String {
             key.push_str(&src[item_start(&ancestor)..header_end]);
         }
     }
-    push_kind(&mut key, unit.kind());
-    key.push('\u{0}');
-    key.push_str(&src[item_range(unit)]);
     key
 }
 
@@ -400,11 +463,17 @@ fn memo_for<'m>(
     generation: u64,
 ) -> Option<&'m mut ItemMemo> {
     let memo = items.get_mut(&src[item_range(item)])?;
-    if memo.kind != item.kind() {
+    if !same_tree(&memo.green, item) {
         return None;
     }
     memo.used = generation;
     Some(memo)
+}
+
+/// Whether `node` is the tree `kept` (the same one, shared, or an equal one).
+fn same_tree(kept: &GreenNode, node: &SyntaxNode) -> bool {
+    let here = node.green();
+    std::ptr::eq::<starlane_lang::GreenNodeData>(&**kept, &*here) || **kept == *here
 }
 
 fn item_range(item: &SyntaxNode) -> std::ops::Range<usize> {

@@ -6,9 +6,10 @@
 //! item whose kind and text are unchanged is not rebuilt (nor, later, freed) but shared with the
 //! previous tree. A route scope that changed is assembled around its block's units, which are
 //! reused the same way, so a long block is not rebuilt for one edited route. That is sound
-//! because such a tree is a function of its kind, text and depth — every block parses its
+//! because such a tree is a function of its kind, depth and tokens — every block parses its
 //! items from the same state but for the nesting limit — and debug builds check it on every
-//! reuse.
+//! reuse. The caller finds a tree by its text; the same text can lex into other tokens where
+//! the lexer's context rules apply, so a kept tree is used only if it holds this item's tokens.
 
 use rowan::{GreenNode, GreenNodeBuilder, GreenToken, NodeCache, NodeOrToken};
 
@@ -51,7 +52,13 @@ pub(super) fn build_tree(
                     _ => "",
                 };
                 let mut built = || build_subtree(src, item_tokens, &events[i..=end], &mut cache);
-                let node = match reuse.as_mut().and_then(|r| r(spine.len(), kind, text)) {
+                let kept = reuse
+                    .as_mut()
+                    .and_then(|r| r(spine.len(), kind, text))
+                    // The same text can lex differently where a context rule applies (inside
+                    // `[ … ]` a path regex does not start): the kept tree must hold these tokens.
+                    .filter(|kept| holds_tokens(kept, item_tokens));
+                let node = match kept {
                     Some(kept) => {
                         debug_assert!(kept == built(), "an item's tree is a function of its text");
                         kept
@@ -93,6 +100,29 @@ pub(super) fn build_tree(
         // The grammar always emits one root node; an empty tree is the safe answer otherwise.
         _ => GreenNode::new(SOURCE_FILE.into(), std::iter::empty()),
     }
+}
+
+/// Whether `green`'s tokens are `tokens`, kind for kind and length for length.
+fn holds_tokens(green: &GreenNode, tokens: &[Token]) -> bool {
+    let mut expected = tokens.iter();
+    let mut stack = vec![green.children()];
+    while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(NodeOrToken::Node(node)) => stack.push(node.children()),
+            Some(NodeOrToken::Token(token)) => {
+                let Some(t) = expected.next() else {
+                    return false;
+                };
+                if token.kind() != t.kind.into() || token.text().len() != t.range().len() {
+                    return false;
+                }
+            }
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    expected.next().is_none()
 }
 
 /// Adds `element` to the innermost open node, or makes it the root.
