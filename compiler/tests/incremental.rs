@@ -164,7 +164,7 @@ fn assert_same(checker: &mut IncrementalChecker, text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn edits_give_what_a_full_check_gives(
