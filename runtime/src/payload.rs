@@ -500,6 +500,42 @@ mod tests {
         .unwrap()
     }
 
+    /// What the kind check said when it parsed every body into a value.
+    fn through_a_value(kind: PayloadKind, body: &[u8]) -> Result<(), PayloadFailure> {
+        match kind {
+            PayloadKind::Bin | PayloadKind::Empty | PayloadKind::Text | PayloadKind::Point => {
+                kind_of_bytes(kind, &Body::new(body), true)
+            }
+            _ => match serde_json::from_slice::<Value>(body) {
+                Ok(v) => kind_of_value(kind, &v, ""),
+                Err(e) => Err(PayloadFailure::new(
+                    format!("expected {kind}, but the body is not JSON: {e}"),
+                    "",
+                )),
+            },
+        }
+    }
+
+    proptest::proptest! {
+        /// Skimming a body (no value built) judges every kind as parsing it does, with the
+        /// same message.
+        #[test]
+        fn a_skimmed_body_is_judged_as_a_parsed_one(
+            kind in proptest::sample::select(PayloadKind::ALL.to_vec()),
+            body in proptest::prop_oneof![
+                "[ \t\n]{0,2}(\\{\\}|\\[1\\]|true|false|null|-?[0-9]{1,3}(\\.5)?|\"x\"|\\{\"a\":\\[\\]\\})[ \n]{0,2}",
+                "[ -~]{0,6}",
+            ],
+        ) {
+            let skimmed = kind_of_bytes(kind, &Body::new(body.as_bytes()), false);
+            let parsed = through_a_value(kind, body.as_bytes());
+            proptest::prop_assert_eq!(
+                skimmed.map_err(|f| f.message),
+                parsed.map_err(|f| f.message)
+            );
+        }
+    }
+
     #[test]
     fn maps_name_the_missing_or_unexpected_key_with_a_pointer() {
         let patterns = vec![
