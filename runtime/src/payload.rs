@@ -406,7 +406,14 @@ fn kind_of_bytes(
             .map_err(not_json)
             .and_then(|v| kind_of_value(kind, v, "")),
         _ => {
-            let first = body.skim().map_err(|e| not_json(&e))?;
+            let Ok(first) = body.skim() else {
+                // Not JSON: the message is the parser's own, from the same parse as every other
+                // check (skimming words some errors otherwise, e.g. a lone `-`).
+                return body
+                    .value()
+                    .map_err(not_json)
+                    .and_then(|v| kind_of_value(kind, v, ""));
+            };
             let fits = match kind {
                 PayloadKind::Map => first == b'{',
                 PayloadKind::List => first == b'[',
