@@ -87,27 +87,16 @@ enum Key<'a> {
 
 impl Key<'_> {
     /// The key's text; a number is written into `buf` (no allocation per message).
-    fn text<'k>(&'k self, buf: &'k mut [u8; 20]) -> &'k str {
+    fn text<'k>(&'k self, buf: &'k mut itoa::Buffer) -> &'k str {
         match *self {
             Key::Name(name) => name,
-            Key::Number(mut n) => {
-                let mut at = buf.len();
-                loop {
-                    at -= 1;
-                    buf[at] = b'0' + (n % 10) as u8;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                std::str::from_utf8(&buf[at..]).unwrap_or("0")
-            }
+            Key::Number(n) => buf.format(n),
         }
     }
 
     /// Keys compare as their text does (a JSON object map's order: `"10"` before `"2"`).
     fn cmp_text(&self, other: &Key<'_>) -> std::cmp::Ordering {
-        let (mut a, mut b) = ([0; 20], [0; 20]);
+        let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
         self.text(&mut a).cmp(other.text(&mut b))
     }
 }
@@ -124,7 +113,7 @@ impl Serialize for Captures<'_> {
         // Stable: of a key given twice, the last stays last.
         entries.sort_by(|a, b| a.0.cmp_text(&b.0));
         let mut map = s.serialize_map(None)?;
-        let mut buf = [0; 20];
+        let mut buf = itoa::Buffer::new();
         for (i, (key, value)) in entries.iter().enumerate() {
             // A key given twice keeps its last value, as in a map.
             if entries

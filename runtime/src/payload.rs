@@ -346,18 +346,12 @@ impl<'b> Body<'b> {
             .map_err(String::as_str)
     }
 
-    /// Whether the body is JSON, and the first byte of its outermost value — without building
-    /// the value (serde's `IgnoredAny` reads and drops it).
-    fn skim(&self) -> Result<u8, String> {
-        if let Some(parsed) = self.value.get() {
-            return parsed
-                .as_ref()
-                .map(|_| self.first_byte())
-                .map_err(Clone::clone);
-        }
+    /// The first byte of the outermost value if the body is JSON — found without building the
+    /// value (serde's `IgnoredAny` reads and drops it).
+    fn skim(&self) -> Option<u8> {
         serde_json::from_slice::<serde::de::IgnoredAny>(self.bytes)
+            .ok()
             .map(|_| self.first_byte())
-            .map_err(|e| e.to_string())
     }
 
     fn first_byte(&self) -> u8 {
@@ -396,39 +390,27 @@ fn kind_of_bytes(
                 )
             })
         }
-        // Whether a number is an integer needs the number itself.
-        PayloadKind::Int => body
-            .value()
-            .map_err(not_json)
-            .and_then(|v| kind_of_value(kind, v, "")),
-        _ if wants_value => body
-            .value()
-            .map_err(not_json)
-            .and_then(|v| kind_of_value(kind, v, "")),
+        // Map, List, Boolean and the any-JSON kinds are judged by the first byte of the outermost
+        // value when that is all the pattern needs. Everything else goes by the value: an
+        // integer (the number itself decides), a schema to follow, a mismatch (the message
+        // names what was found) and a body that is not JSON (the message is the value
+        // parser's own; skimming words some errors otherwise, e.g. a lone `-`).
         _ => {
-            let Ok(first) = body.skim() else {
-                // Not JSON: the message is the parser's own, from the same parse as every other
-                // check (skimming words some errors otherwise, e.g. a lone `-`).
-                return body
-                    .value()
-                    .map_err(not_json)
-                    .and_then(|v| kind_of_value(kind, v, ""));
-            };
-            let fits = match kind {
-                PayloadKind::Map => first == b'{',
-                PayloadKind::List => first == b'[',
-                PayloadKind::Boolean => first == b't' || first == b'f',
-                // Json and the other Starlane substance kinds: any JSON value.
-                _ => true,
-            };
-            if fits {
-                Ok(())
-            } else {
-                // The rare way: the value, for a message that names what was found.
-                body.value()
-                    .map_err(not_json)
-                    .and_then(|v| kind_of_value(kind, v, ""))
+            let fits_skimmed = kind != PayloadKind::Int
+                && !wants_value
+                && body.skim().is_some_and(|first| match kind {
+                    PayloadKind::Map => first == b'{',
+                    PayloadKind::List => first == b'[',
+                    PayloadKind::Boolean => first == b't' || first == b'f',
+                    // Json and the other Starlane substance kinds: any JSON value.
+                    _ => true,
+                });
+            if fits_skimmed {
+                return Ok(());
             }
+            body.value()
+                .map_err(not_json)
+                .and_then(|v| kind_of_value(kind, v, ""))
         }
     }
 }

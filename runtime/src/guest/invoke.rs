@@ -188,11 +188,7 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
         store.data_mut().memory = memory;
     }
     for &(init, ref export) in &guest.linked.initialisers {
-        let Some(f) = instance
-            .get_module_export(&mut store, export)
-            .and_then(|e| e.into_func())
-            .and_then(|f| f.typed::<(), ()>(&store).ok())
-        else {
+        let Ok(f) = typed_export::<(), ()>(&instance, &mut store, init, export) else {
             continue;
         };
         let result = f.call(&mut store, ());
@@ -212,6 +208,21 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
     })
 }
 
+/// The function an export found at link time names in `instance`, with its signature checked.
+fn typed_export<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    instance: &wasmtime::Instance,
+    store: &mut Store<HostState>,
+    name: &str,
+    export: &ModuleExport,
+) -> Result<wasmtime::TypedFunc<P, R>, String> {
+    instance
+        .get_module_export(&mut *store, export)
+        .and_then(|e| e.into_func())
+        .ok_or_else(|| format!("`{name}` is not a function"))?
+        .typed::<P, R>(&*store)
+        .map_err(|e| format!("{e:#}"))
+}
+
 /// Instantiates and runs the initialisers, nothing else: what makes a mechtron Ready.
 pub fn probe(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<(), RuntimeError> {
     start(host, guest, call).map(|_| ())
@@ -229,15 +240,13 @@ pub fn invoke(
         op,
         exec: budget,
     } = start(host, guest, call)?;
-    let guest_call = instance
-        .get_module_export(&mut store, &guest.linked.guest_call)
-        .and_then(|e| e.into_func())
-        .ok_or_else(|| "`__guest_call` is not a function".to_string())
-        .and_then(|f| {
-            f.typed::<(i32, i32), i32>(&store)
-                .map_err(|e| format!("{e:#}"))
-        })
-        .map_err(|e| RuntimeError::new(codes::INVALID_MODULE, e))?;
+    let guest_call = typed_export::<(i32, i32), i32>(
+        &instance,
+        &mut store,
+        abi::GUEST_CALL.name,
+        &guest.linked.guest_call,
+    )
+    .map_err(|e| RuntimeError::new(codes::INVALID_MODULE, e))?;
     let (op_len, msg_len) = {
         let s = store.data();
         (s.op.len() as i32, s.request.len() as i32)
