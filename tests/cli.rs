@@ -246,6 +246,41 @@ fn check_of_a_project_finds_what_build_finds() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `check DIR` reports a project's binds as its build finds them, each finding once (the build
+/// checks every bind; the file is not checked a second time on its own), and `--deny warnings`
+/// denies a warning only the build can see (W0105) as it does a bind's own (W0103).
+#[test]
+fn check_of_a_project_reports_each_finding_once_and_denies_the_builds_warnings_too() {
+    let dir = std::env::temp_dir().join(format!("starlane-check-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(std::path::Path::new("examples/hello"), &dir);
+    let bind = dir.join("bind/hello.bind");
+    let text = std::fs::read_to_string(&bind)
+        .unwrap()
+        .replacen(
+            "Bind(version=1.1.0) {\n",
+            "Bind(version=1.1.0) {\n  Port unused { }\n",
+            1,
+        )
+        .replacen(
+            "    <Get>/missing",
+            "    <Get>/p/(.*) -> ${doc.bundle}:/private/${1} => &;\n    <Get>/missing",
+            1,
+        );
+    std::fs::write(&bind, text).unwrap();
+    let (code, out) = starlane(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("[W0103] Warning").count(), 1, "{out}");
+    assert_eq!(out.matches("[W0105] Warning").count(), 1, "{out}");
+    assert!(out.contains("0 errors, 2 warnings"), "{out}");
+    let (code, out) = starlane(&["check", dir.to_str().unwrap(), "--deny", "warnings"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("[W0103] Error").count(), 1, "{out}");
+    assert_eq!(out.matches("[W0105] Error").count(), 1, "{out}");
+    assert!(out.contains("2 errors, 0 warnings"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {

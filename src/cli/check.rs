@@ -50,7 +50,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| PathBuf::from("<stdin>"));
         inputs.insert(0, Input::Stdin(shown));
     }
-    let mut results = Vec::new();
+    let deny_warnings = args.deny.contains(&DenyWhat::Warnings);
+    // Read (and fix) every document first: a project's build reads the fixed files.
+    let mut documents = Vec::new();
     let (mut fixes, mut files_fixed) = (0, 0);
     let mut settings_seen = std::collections::HashSet::new();
     for input in &inputs {
@@ -71,8 +73,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             warn_unknown_lints(&settings);
         }
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
-        settings.check.deny_warnings |= args.deny.contains(&DenyWhat::Warnings);
-        let (mut src, mut utf8_diags) = source::decode(&bytes);
+        settings.check.deny_warnings |= deny_warnings;
+        let (mut src, utf8_diags) = source::decode(&bytes);
         let mut before_fixing = None;
         if args.fix && utf8_diags.is_empty() {
             let (fixed, applied) = fix::fix_and_format(&src, 8);
@@ -84,15 +86,48 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 files_fixed += 1;
             }
         }
-        let mut diagnostics = starlane_compiler::check_document(&src, &settings).diagnostics;
-        diagnostics.append(&mut utf8_diags);
+        documents.push(Document {
+            file: path.display().to_string(),
+            from_stdin: matches!(input, Input::Stdin(_)),
+            settings,
+            src,
+            utf8_diags,
+            before_fixing,
+        });
+    }
+    let mut builds = Vec::new();
+    for project in projects_under(&named) {
+        builds.push(build_project(&project, deny_warnings)?);
+    }
+    let mut results = Vec::new();
+    for document in documents {
+        // A `.bind` of a project was checked by its build, with the same settings: its report
+        // holds everything the file's own check finds, and more.
+        let built = if document.from_stdin {
+            None
+        } else {
+            builds
+                .iter_mut()
+                .find(|b| b.root.is_some() && b.root == document.settings.root)
+                .and_then(|b| b.take_bind_report(&document.file))
+        };
+        let mut diagnostics = match built {
+            Some(report) => report.diagnostics,
+            None => {
+                let mut d = starlane_compiler::check_document(&document.src, &document.settings)
+                    .diagnostics;
+                d.extend(document.utf8_diags);
+                d
+            }
+        };
         starlane_lang::diagnostic::sort(&mut diagnostics);
-        if let Some(original) = before_fixing {
-            let before = starlane_compiler::check_document(&original, &settings).diagnostics;
+        if let Some(original) = document.before_fixing {
+            let before =
+                starlane_compiler::check_document(&original, &document.settings).diagnostics;
             let vanished = unfixed_but_gone(before, &diagnostics);
             if !vanished.is_empty() {
                 results.push(Checked {
-                    file: format!("{} (before --fix)", path.display()),
+                    file: format!("{} (before --fix)", document.file),
                     src: original,
                     diagnostics: vanished,
                     before_fix: true,
@@ -100,14 +135,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
         results.push(Checked {
-            file: path.display().to_string(),
-            src,
+            file: document.file,
+            src: document.src,
             diagnostics,
             before_fix: false,
         });
     }
-    for project in projects_under(&named) {
-        add_bundle_checks(&project, &mut results)?;
+    for build in builds {
+        add_bundle_checks(build, &mut results);
     }
     print_results(&results, args.format)?;
     if args.fix {
@@ -151,20 +186,64 @@ fn projects_under(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// What building `project` finds beyond its files' own checks — files the bundle names but
+/// A document read (and fixed) for checking.
+struct Document {
+    file: String,
+    from_stdin: bool,
+    settings: settings::Settings,
+    src: String,
+    utf8_diags: Vec<Diagnostic>,
+    before_fixing: Option<String>,
+}
+
+/// A project's build: every check `build` runs, without writing the bundle.
+struct ProjectBuild {
+    /// The project's settings root, as `settings::load_for` gives it for the files in it.
+    root: Option<PathBuf>,
+    /// Each report under the name a file inside the project is shown by.
+    reports: Vec<(String, starlane_compiler::bundle::FileReport)>,
+}
+
+impl ProjectBuild {
+    /// The build's report of the `.bind` shown as `file`, taken out of the build's reports.
+    fn take_bind_report(&mut self, file: &str) -> Option<starlane_compiler::bundle::FileReport> {
+        let at = self
+            .reports
+            .iter()
+            .position(|(shown, r)| shown == file && r.path.ends_with(".bind"))?;
+        Some(self.reports.remove(at).1)
+    }
+}
+
+fn build_project(project: &Path, deny_warnings: bool) -> anyhow::Result<ProjectBuild> {
+    let mut settings = settings::load_for(project)?;
+    settings.check.deny_warnings |= deny_warnings;
+    let built = starlane_compiler::bundle::build(project, None, &settings, |_| {})
+        .with_context(|| format!("cannot build {}", project.display()))?;
+    let reports = built
+        .reports
+        .into_iter()
+        .map(|report| {
+            let shown = if report.path.is_empty() || report.path == "." {
+                project.display().to_string()
+            } else {
+                project.join(&report.path).display().to_string()
+            };
+            (shown, report)
+        })
+        .collect();
+    Ok(ProjectBuild {
+        root: settings.root,
+        reports,
+    })
+}
+
+/// What building a project finds beyond its files' own checks — files the bundle names but
 /// lacks (E0109), modules and schemas that do not verify (E0110, E0111), the manifest (E0112),
 /// files an `(auth)` route guards but another serves (W0105) — added to `results`: `check`
 /// runs every check `build` runs, without writing the bundle.
-fn add_bundle_checks(project: &Path, results: &mut Vec<Checked>) -> anyhow::Result<()> {
-    let settings = settings::load_for(project)?;
-    let built = starlane_compiler::bundle::build(project, None, &settings, |_| {})
-        .with_context(|| format!("cannot build {}", project.display()))?;
-    for report in built.reports {
-        let file = if report.path.is_empty() || report.path == "." {
-            project.display().to_string()
-        } else {
-            project.join(&report.path).display().to_string()
-        };
+fn add_bundle_checks(build: ProjectBuild, results: &mut Vec<Checked>) {
+    for (file, report) in build.reports {
         match results.iter_mut().find(|r| !r.before_fix && r.file == file) {
             Some(checked) => {
                 for d in report.diagnostics {
@@ -187,7 +266,6 @@ fn add_bundle_checks(project: &Path, results: &mut Vec<Checked>) -> anyhow::Resu
             None => {}
         }
     }
-    Ok(())
 }
 
 /// `[lints]` entries of a project's `starlane.toml` that name no lint (W0107), on stderr: once
