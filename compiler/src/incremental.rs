@@ -12,7 +12,9 @@
 //! in a block of 5,000 routes rechecks one route, whatever the file's shape. A unit whose
 //! findings point outside it (a capture clashing with an enclosing scope's) is not remembered.
 //!
-//! Parsing, the whole-document checks and the semantic checks run in full each time.
+//! An edit inside one item of the `Bind` body reparses only that item ([`starlane_lang::reparse_item`]);
+//! other edits parse the whole text. The whole-document checks and the semantic checks run in
+//! full each time.
 //!
 //! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
 //! unchanged item is neither rebuilt nor freed.
@@ -49,10 +51,14 @@ pub struct IncrementalChecker {
     units: UnitMemos,
     /// Regex analyses, shared by every phase and kept across checks.
     pub regexes: RegexCache,
+    /// The last version's parse: an edit inside one item reparses only that item.
+    last_parse: Option<starlane_lang::Parse>,
     /// How many items the last check reused and recomputed (for tests and benches).
     pub last_reuse: Reuse,
     /// How many units inside the recomputed items' route scopes it reused and recomputed.
     pub last_unit_reuse: Reuse,
+    /// Whether the last check reparsed one item only (the rest of the tree carried over).
+    pub last_reparsed_item: bool,
 }
 
 /// Units inside route scopes, by their [`unit_context`] and then their text; findings and
@@ -110,7 +116,7 @@ impl IncrementalChecker {
     /// [`crate::check_document`], computed again only for the items whose text is new.
     pub fn check(&mut self, src: &str, settings: &Settings) -> Checked {
         let (items, units) = (&self.items, &self.units);
-        let parse = starlane_lang::parse_reusing(src, &mut |depth, kind, text| {
+        let mut reuse = |depth, kind, text: &str| {
             if depth == starlane_lang::ITEM_DEPTH {
                 let memo = items.get(text).filter(|m| m.kind == kind)?;
                 Some(memo.green.clone())
@@ -121,7 +127,16 @@ impl IncrementalChecker {
                     .and_then(|by_text| by_text.get(text))
                     .map(|(_, green)| green.clone())
             }
-        });
+        };
+        let reparsed = self
+            .last_parse
+            .take()
+            .and_then(|old| starlane_lang::reparse_item(&old, src, &mut reuse));
+        self.last_reparsed_item = reparsed.is_some();
+        let parse = match reparsed {
+            Some(parse) => parse,
+            None => starlane_lang::parse_reusing(src, &mut reuse),
+        };
         if parse.kind != self.kind {
             self.items.clear();
             self.units.memos.clear();
@@ -232,6 +247,7 @@ impl IncrementalChecker {
         self.units.sweep(generation);
         self.last_unit_reuse = self.units.reuse;
         let is_bind = parse.kind == Some(DocumentKind::Bind);
+        self.last_parse = Some(parse.clone());
         Checked {
             parse,
             diagnostics,

@@ -151,6 +151,21 @@ fn assert_same(checker: &mut IncrementalChecker, text: &str) {
     let settings = Default::default();
     let incremental = checker.check(text, &settings);
     let full = starlane_compiler::check_document(text, &settings);
+    // The tree and tokens too: an edit inside one item reparses only that item.
+    assert_eq!(
+        incremental.parse.green(),
+        full.parse.green(),
+        "tree of:\n{text}"
+    );
+    assert_eq!(
+        incremental.parse.tokens(),
+        full.parse.tokens(),
+        "tokens of:\n{text}"
+    );
+    assert_eq!(
+        incremental.parse.diagnostics, full.parse.diagnostics,
+        "syntax diagnostics of:\n{text}"
+    );
     assert_eq!(
         incremental.diagnostics, full.diagnostics,
         "diagnostics of:\n{text}"
@@ -270,4 +285,105 @@ fn a_unit_whose_findings_point_outside_it_is_checked_again_each_time() {
         let edited = format!("{}{edit}{}", &text[..at], &text[at..]);
         assert_same(&mut checker, &edited);
     }
+}
+
+/// An edit strictly inside one item reparses that item alone, and the tree, tokens and
+/// diagnostics are a full parse's; an edit the item's new text cannot be parsed alone for (a
+/// syntax error, whose recovery may reach past it), one across items and one at an item's
+/// edge parse the whole text.
+#[test]
+fn an_edit_inside_one_item_reparses_that_item_alone() {
+    let text = generated(40);
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    assert!(!checker.last_reparsed_item, "the first check parses it all");
+    let inside = text.match_indices("/a20/p").next().unwrap().0 + 4;
+    let edited = format!("{}x{}", &text[..inside], &text[inside..]);
+    assert_same(&mut checker, &edited);
+    assert!(checker.last_reparsed_item);
+    // Back again: the item's old tree is reused.
+    assert_same(&mut checker, &text);
+    assert!(checker.last_reparsed_item);
+
+    let stop = text.find("((save-20))").unwrap();
+    let broken = format!("{}{{{}", &text[..stop], &text[stop..]);
+    assert_same(&mut checker, &broken);
+    assert!(!checker.last_reparsed_item, "a syntax error: parsed whole");
+    assert_same(&mut checker, &text);
+
+    let port = text.find("  Port save-21 ").unwrap();
+    let across = format!("{}{}", &text[..inside], &text[port..]);
+    assert_same(&mut checker, &across);
+    assert!(
+        !checker.last_reparsed_item,
+        "items cut and joined: parsed whole"
+    );
+    assert_same(&mut checker, &text);
+
+    let item_start = port + 2;
+    let at_edge = format!("{}x{}", &text[..item_start], &text[item_start..]);
+    assert_same(&mut checker, &at_edge);
+    assert!(
+        !checker.last_reparsed_item,
+        "an item's first character: parsed whole"
+    );
+}
+
+/// A file with a syntax error anywhere is parsed whole: recovery from an error can look into
+/// the next item, so where items end is not settled.
+#[test]
+fn a_file_with_a_syntax_error_is_parsed_whole() {
+    let text = generated(10).replacen(
+        "  Schema Profile = \"schema/profile.json\";\n",
+        "  Schema Profile = \"schema/profile.json\";\n  Port broken { request Text; }\n",
+        1,
+    );
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    assert!(
+        !checker
+            .check(&text, &Default::default())
+            .parse
+            .diagnostics
+            .is_empty()
+    );
+    for area in ["/a2/p", "/a8/p"] {
+        let at = text.find(area).unwrap() + 3;
+        let edited = format!("{}xy{}", &text[..at], &text[at..]);
+        assert_same(&mut checker, &edited);
+        assert!(!checker.last_reparsed_item, "{area}");
+        assert_same(&mut checker, &text);
+    }
+}
+
+/// A character typed at every few bytes of every corpus file, and taken out again: thousands land
+/// inside one item of a clean file and reparse it alone (most corpus files hold a syntax error
+/// on purpose, and are parsed whole), and every result is a full parse's.
+#[test]
+fn typing_anywhere_gives_what_a_full_parse_gives() {
+    let (mut reparsed, mut whole) = (0, 0);
+    for text in bind_files() {
+        let mut checker = IncrementalChecker::default();
+        assert_same(&mut checker, &text);
+        let step = (text.len() / 40).max(1);
+        for at in (0..text.len()).step_by(step) {
+            if !text.is_char_boundary(at) {
+                continue;
+            }
+            for typed in ["x", " ", "-", "1"] {
+                let edited = format!("{}{typed}{}", &text[..at], &text[at..]);
+                assert_same(&mut checker, &edited);
+                if checker.last_reparsed_item {
+                    reparsed += 1;
+                } else {
+                    whole += 1;
+                }
+                assert_same(&mut checker, &text);
+            }
+        }
+    }
+    assert!(
+        reparsed > 5_000,
+        "{reparsed} edits reparsed one item, {whole} the whole text"
+    );
 }

@@ -10,6 +10,7 @@ mod app;
 mod declaration;
 mod document;
 mod pipeline;
+mod reparse;
 mod router;
 mod scope;
 mod tree;
@@ -24,6 +25,7 @@ use crate::lexer::{self, LexMode, Token};
 use crate::syntax_kind::{SyntaxKind, SyntaxKind::*, SyntaxNode};
 
 pub use document::DocumentKind;
+pub use reparse::reparse_item;
 pub use tree::{ITEM_DEPTH, ReuseItem};
 
 /// Blocks (and generic or pattern brackets) may nest this deep; deeper input is one error.

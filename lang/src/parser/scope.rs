@@ -18,7 +18,7 @@ pub(super) fn items(p: &mut Parser) {
     }
 }
 
-fn item(p: &mut Parser) {
+pub(super) fn item(p: &mut Parser) {
     if declaration::at_declaration(p) {
         declaration::declaration(p);
         return;
