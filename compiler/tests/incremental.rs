@@ -260,7 +260,8 @@ fn an_edit_in_one_big_block_recomputes_only_the_route_it_touches() {
     let at = text.match_indices("/r150/").next().unwrap().0 + 3;
     let edited = format!("{}x{}", &text[..at], &text[at..]);
     assert_same(&mut checker, &edited);
-    // The block is the one item that changed; inside it, one route is checked again.
+    // The block is the one item that changed; inside it, one route is parsed and checked again.
+    assert!(checker.last_reparsed_item);
     assert_eq!(checker.last_reuse.computed, 1);
     assert_eq!(checker.last_unit_reuse.computed, 1);
     assert_eq!(checker.last_unit_reuse.reused, 599);

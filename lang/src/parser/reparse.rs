@@ -1,5 +1,5 @@
-//! Reparsing after an edit: when the edit lies inside one item of a `Bind` body, only that item
-//! is lexed and parsed again, and its new tree replaces the old one in the document's tree
+//! Reparsing after an edit: when the edit lies inside one item of a `Bind` body — or, deeper,
+//! inside one item of a route scope's block — only that item is lexed and parsed again, and its new tree replaces the old one in the document's tree
 //! (the rest of the tree and its tokens are carried over, moved by the edit's length).
 //!
 //! Where an item ends can depend on the tokens after it, and error recovery in one item looks
@@ -40,20 +40,37 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
     let (prefix, suffix) = common_ends(old_src.as_bytes(), new.as_bytes());
     let changed_end = old_src.len() - suffix;
     let root = old.syntax();
-    // Strictly inside: the item's first and last characters are unchanged.
-    let item = crate::check::body_items(&root).find(|item| {
-        let r = item.text_range();
+    let delta = new.len() as isize - old_src.len() as isize;
+    // The items (of the body, then of route scopes' blocks) that hold the edit strictly inside
+    // (their first and last characters unchanged), outermost first.
+    let holds_edit = |node: &SyntaxNode| {
+        let r = node.text_range();
         usize::from(r.start()) < prefix && changed_end < usize::from(r.end())
-    })?;
+    };
+    let mut candidates: Vec<SyntaxNode> = Vec::new();
+    let mut next = crate::check::body_items(&root).find(holds_edit);
+    while let Some(item) = next {
+        next = scope_items(&item).find(holds_edit);
+        candidates.push(item);
+    }
+    // The innermost on lines of its own is parsed again; if its new text does not parse alone,
+    // an outer one would not either (the same text is in it).
+    let (item, depth) = candidates
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(depth, item)| {
+            let start = usize::from(item.text_range().start());
+            let end = usize::from(item.text_range().end()).checked_add_signed(delta)?;
+            (starts_a_line(&new[..start]) && ends_a_line(new.get(end..)?)).then_some((item, depth))
+        })?;
+    let item = item.clone();
     let start = usize::from(item.text_range().start());
     let old_end = usize::from(item.text_range().end());
-    let delta = new.len() as isize - old_src.len() as isize;
     let end = old_end.checked_add_signed(delta)?;
-    if !starts_a_line(&new[..start]) || !ends_a_line(new.get(end..)?) {
-        return None;
-    }
     let text = new.get(start..end)?;
-    let (green, item_tokens) = parse_item_alone(&item, text, reuse)?;
+    // One block per level: the body's, then each enclosing scope's.
+    let (green, item_tokens) = parse_item_alone(&item, text, depth + 1, reuse)?;
 
     let mut spliced = green;
     let mut node = item;
@@ -77,6 +94,16 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
     })
 }
 
+/// The items of `item`'s block when it is a route scope with one (a block of items, as the
+/// body is).
+fn scope_items(item: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> + use<> {
+    (item.kind() == SyntaxKind::SCOPE)
+        .then(|| item.children().find(|c| c.kind() == SyntaxKind::BODY))
+        .flatten()
+        .into_iter()
+        .flat_map(|body| body.children())
+}
+
 /// The lengths of the longest common prefix and suffix of `a` and `b`, not overlapping.
 fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -92,11 +119,12 @@ fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
 }
 
 /// Parses `text`, the new text of `item`, as `item` was parsed: one item under the same
-/// ancestors, at the depth of a body's items. Its tree (to splice in) and tokens (relative to
+/// ancestors, inside `depth` blocks. Its tree (to splice in) and tokens (relative to
 /// `text`), or `None` unless it is one node of the same kind, whole, without a diagnostic.
 fn parse_item_alone(
     item: &SyntaxNode,
     text: &str,
+    depth: usize,
     reuse: ReuseItem,
 ) -> Option<(rowan::GreenNode, Vec<Token>)> {
     let ancestors: Vec<SyntaxKind> = item.ancestors().skip(1).map(|n| n.kind()).collect();
@@ -106,8 +134,8 @@ fn parse_item_alone(
     for kind in inner.iter().rev() {
         p.start(*kind);
     }
-    // Inside the body's block, as `items` parses them.
-    p.depth = 1;
+    // Inside as many blocks as where it stood, as `items` parses them there.
+    p.depth = depth;
     p.unwinding_too_deep = false;
     scope::item(&mut p);
     if !p.at(crate::syntax_kind::SyntaxKind::EOF) {
