@@ -3,7 +3,8 @@
 //! `Arc` so request handlers read it while the workspace moves on to the next edit.
 //!
 //! The document's [`IncrementalChecker`] redoes only what an edit touched. The symbols of the
-//! items are indexed after the diagnostics are published (or by a request that comes first), and
+//! items are indexed in the first quiet moment after the diagnostics are published (or by a
+//! request that comes first), and
 //! the index is assembled from them on first use, so diagnostics never wait for either.
 
 use std::sync::{Arc, OnceLock};
@@ -51,8 +52,8 @@ impl Analysis {
     }
 
     /// Indexes the symbols of each item with `checker` (the one that made this analysis), which
-    /// remembers those of unchanged items. Done once, by the workspace, after the diagnostics are
-    /// on their way.
+    /// remembers those of unchanged items. Done once, by the workspace, when no edit has come for a
+    /// moment after the diagnostics went out, or for the first request that needs them.
     pub fn index_symbols(&self, checker: &mut IncrementalChecker) {
         if self.symbol_items.get().is_none() {
             let items = checker.item_symbols(&self.text, &self.parse.syntax());
