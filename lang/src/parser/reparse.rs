@@ -22,6 +22,7 @@ use rowan::NodeOrToken;
 
 use super::tree::{self, ReuseItem};
 use super::{DocumentKind, Parse, Parser, router, scope};
+use crate::ast::{AstNode, SourceFile};
 use crate::lexer::{self, LexMode, Token};
 use crate::syntax_kind::{SyntaxKind, SyntaxNode};
 
@@ -47,10 +48,28 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
         let r = node.text_range();
         usize::from(r.start()) < prefix && changed_end < usize::from(r.end())
     };
+    let edit = rowan::TextRange::new(
+        rowan::TextSize::try_from(prefix).ok()?,
+        rowan::TextSize::try_from(changed_end).ok()?,
+    );
+    // Found by the children's offsets (a binary search), not by walking a block of thousands.
+    // (rowan's lookup panics on a range outside the node: asked only inside.)
+    let item_at = |block: SyntaxNode| {
+        block
+            .text_range()
+            .contains_range(edit)
+            .then(|| block.child_or_token_at_range(edit))
+            .flatten()
+            .and_then(|e| e.into_node())
+            .filter(holds_edit)
+    };
+    let body = SourceFile::cast(root.clone())
+        .and_then(|f| f.bind())
+        .and_then(|b| b.body())?;
     let mut candidates: Vec<SyntaxNode> = Vec::new();
-    let mut next = crate::check::body_items(&root).find(holds_edit);
+    let mut next = item_at(body.syntax().clone());
     while let Some(item) = next {
-        next = scope_items(&item).find(holds_edit);
+        next = scope_block(&item).and_then(item_at);
         candidates.push(item);
     }
     // The innermost on lines of its own is parsed again; if its new text does not parse alone,
@@ -94,14 +113,11 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
     })
 }
 
-/// The items of `item`'s block when it is a route scope with one (a block of items, as the
-/// body is).
-fn scope_items(item: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> + use<> {
+/// The block of `item` when it is a route scope with one (a block of items, as the body is).
+fn scope_block(item: &SyntaxNode) -> Option<SyntaxNode> {
     (item.kind() == SyntaxKind::SCOPE)
         .then(|| item.children().find(|c| c.kind() == SyntaxKind::BODY))
         .flatten()
-        .into_iter()
-        .flat_map(|body| body.children())
 }
 
 /// The lengths of the longest common prefix and suffix of `a` and `b`, not overlapping.
