@@ -5,7 +5,7 @@
 //! guarded route serves is tried against every unguarded file route: the capture groups its
 //! template uses stand for exactly what the route's regex lets them match.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use regex::Regex;
 use starlane_ir::{Bind, Filter, PathPattern, Route, Stop};
@@ -14,17 +14,29 @@ use starlane_model::template::{Part, Template, Var};
 
 use crate::codes;
 
-/// The files a route can serve from the bundle, as a matcher over bundle paths.
+/// The files a route can serve from the bundle: one file, or the pattern of bundle paths its
+/// template can name (compiled only when a guarded route makes the question arise).
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum Served {
     File(String),
-    Pattern(Regex),
+    Pattern(String),
 }
 
-impl Served {
-    fn serves(&self, file: &str) -> bool {
-        match self {
+/// Compiled patterns, each once: generated binds repeat the same file template on thousands of
+/// routes, and a regex takes tens of microseconds to build.
+#[derive(Default)]
+struct Matchers(HashMap<String, Option<Regex>>);
+
+impl Matchers {
+    fn serves(&mut self, served: &Served, file: &str) -> bool {
+        match served {
             Served::File(f) => f == file,
-            Served::Pattern(re) => re.is_match(file),
+            Served::Pattern(pattern) => self
+                .0
+                .entry(pattern.clone())
+                .or_insert_with(|| Regex::new(pattern).ok())
+                .as_ref()
+                .is_some_and(|re| re.is_match(file)),
         }
     }
 }
@@ -71,7 +83,7 @@ fn served(route: &Route, file: &Template) -> Option<Served> {
     }
     pattern.push('$');
     let pattern = pattern.strip_prefix("^:/").map(|p| format!("^{p}"))?;
-    Regex::new(&pattern).ok().map(Served::Pattern)
+    Some(Served::Pattern(pattern))
 }
 
 /// A stop that serves bundle files: whether its route needs `(auth)`, where it stands, and
@@ -105,10 +117,18 @@ fn file_stops(bind: &Bind) -> Vec<FileStop> {
 pub fn check(bind: &Bind, files: &BTreeMap<String, Vec<u8>>) -> Vec<Diagnostic> {
     let stops = file_stops(bind);
     let (guards, open): (Vec<&FileStop>, Vec<&FileStop>) = stops.iter().partition(|s| s.guarded);
+    let mut matchers = Matchers::default();
     let mut out = Vec::new();
+    // Without a guarded route nothing is compiled.
     for guard in guards {
-        for file in files.keys().filter(|f| guard.served.serves(f)) {
-            for open in open.iter().filter(|o| o.served.serves(file)) {
+        for file in files.keys() {
+            if !matchers.serves(&guard.served, file) {
+                continue;
+            }
+            for open in &open {
+                if !matchers.serves(&open.served, file) {
+                    continue;
+                }
                 out.push(
                     Diagnostic::new(
                         codes::GUARDED_FILE_EXPOSED,
