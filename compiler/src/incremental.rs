@@ -32,7 +32,7 @@ use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
 
 use crate::Checked;
 use crate::lower::{self, LowerCx, LowerEnv, LoweredItem};
-use crate::symbols::ItemSymbols;
+use crate::symbols::{ItemSymbols, SymbolIndex};
 
 /// One document's checker, kept by the language server from one version of the text to the
 /// next.
@@ -291,6 +291,38 @@ impl IncrementalChecker {
                 (symbols, delta(memo.start, start))
             })
             .collect()
+    }
+}
+
+impl IncrementalChecker {
+    /// Checks `text` with this checker and from scratch, and names the first part of the result
+    /// that differs — tree, tokens, syntax diagnostics, diagnostics, bind, patterns or symbols —
+    /// or `None`. The checker's contract, for its property tests and its fuzz target.
+    pub fn disagreement_with_full_check(
+        &mut self,
+        text: &str,
+        settings: &Settings,
+    ) -> Option<&'static str> {
+        let incremental = self.check(text, settings);
+        let full = crate::check_document(text, settings);
+        let parts = self.item_symbols(text, &incremental.parse.syntax());
+        let symbols = SymbolIndex::assemble(parts.iter().map(|(item, delta)| (&**item, *delta)));
+        let from_scratch = SymbolIndex::build(&full.parse.syntax(), &mut RegexCache::default());
+        let (a, b) = (&incremental, &full);
+        [
+            ("tree", a.parse.green() == b.parse.green()),
+            ("tokens", a.parse.tokens() == b.parse.tokens()),
+            (
+                "syntax diagnostics",
+                a.parse.diagnostics == b.parse.diagnostics,
+            ),
+            ("diagnostics", a.diagnostics == b.diagnostics),
+            ("bind", a.bind == b.bind),
+            ("patterns", a.patterns == b.patterns),
+            ("symbols", symbols == from_scratch),
+        ]
+        .into_iter()
+        .find_map(|(part, same)| (!same).then_some(part))
     }
 }
 

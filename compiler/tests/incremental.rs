@@ -8,8 +8,6 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use starlane_compiler::incremental::IncrementalChecker;
-use starlane_compiler::symbols::SymbolIndex;
-use starlane_lang::check::RegexCache;
 
 fn bind_files() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -148,34 +146,9 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 fn assert_same(checker: &mut IncrementalChecker, text: &str) {
-    let settings = Default::default();
-    let incremental = checker.check(text, &settings);
-    let full = starlane_compiler::check_document(text, &settings);
-    // The tree and tokens too: an edit inside one item reparses only that item.
-    assert_eq!(
-        incremental.parse.green(),
-        full.parse.green(),
-        "tree of:\n{text}"
-    );
-    assert_eq!(
-        incremental.parse.tokens(),
-        full.parse.tokens(),
-        "tokens of:\n{text}"
-    );
-    assert_eq!(
-        incremental.parse.diagnostics, full.parse.diagnostics,
-        "syntax diagnostics of:\n{text}"
-    );
-    assert_eq!(
-        incremental.diagnostics, full.diagnostics,
-        "diagnostics of:\n{text}"
-    );
-    assert_eq!(incremental.bind, full.bind, "bind of:\n{text}");
-    assert_eq!(incremental.patterns, full.patterns, "patterns of:\n{text}");
-    let parts = checker.item_symbols(text, &incremental.parse.syntax());
-    let symbols = SymbolIndex::assemble(parts.iter().map(|(item, delta)| (&**item, *delta)));
-    let from_scratch = SymbolIndex::build(&full.parse.syntax(), &mut RegexCache::default());
-    assert_eq!(symbols, from_scratch, "symbols of:\n{text}");
+    if let Some(part) = checker.disagreement_with_full_check(text, &Default::default()) {
+        panic!("the incremental check's {part} differ from a full check's, for:\n{text}");
+    }
 }
 
 proptest! {

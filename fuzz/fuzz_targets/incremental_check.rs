@@ -1,6 +1,6 @@
 //! The language server's incremental check (memos by item and unit, reparsing one item) against
 //! a check from scratch, after every edit of a sequence: the same tree, tokens, diagnostics,
-//! bind and patterns. Input: a document, then up to 16 edits, each after a NUL byte — two bytes
+//! bind, patterns and symbols. Input: a document, then up to 16 edits, each after a NUL byte — two bytes
 //! of position, one of length to delete, then the text to insert.
 #![no_main]
 
@@ -38,22 +38,7 @@ fn char_start(text: &str, mut at: usize) -> usize {
 }
 
 fn same(checker: &mut IncrementalChecker, text: &str, settings: &Settings) {
-    let incremental = checker.check(text, settings);
-    let full = starlane_compiler::check_document(text, settings);
-    assert_eq!(
-        incremental.parse.green(),
-        full.parse.green(),
-        "tree of {text:?}"
-    );
-    assert_eq!(
-        incremental.parse.tokens(),
-        full.parse.tokens(),
-        "tokens of {text:?}"
-    );
-    assert_eq!(
-        incremental.diagnostics, full.diagnostics,
-        "diagnostics of {text:?}"
-    );
-    assert_eq!(incremental.bind, full.bind, "bind of {text:?}");
-    assert_eq!(incremental.patterns, full.patterns, "patterns of {text:?}");
+    if let Some(part) = checker.disagreement_with_full_check(text, settings) {
+        panic!("the incremental check's {part} differ from a full check's, for {text:?}");
+    }
 }
