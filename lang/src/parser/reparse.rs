@@ -1,6 +1,7 @@
 //! Reparsing after an edit: when the edit lies inside one item of a `Bind` body — or, deeper,
-//! inside one item of a route scope's block — only that item is lexed and parsed again, and its new tree replaces the old one in the document's tree
-//! (the rest of the tree and its tokens are carried over, moved by the edit's length).
+//! inside one item of a route scope's block — only that item is lexed and parsed again, and its
+//! new tree replaces the old one in the document's tree (the rest of the tree and its tokens are
+//! carried over, moved by the edit's length).
 //!
 //! Where an item ends can depend on the tokens after it, and error recovery in one item looks
 //! ahead into the next (a `grant role` missing its name stops at a line that starts an item:
@@ -9,8 +10,9 @@
 //! unless recovering), the edit leaves its first and last characters alone, and its new text
 //! parses alone — as exactly one node of the same kind, whole, without a diagnostic. Anything
 //! else is parsed whole, as [`super::parse_reusing`] does. Typing inside an item of a clean
-//! file, the common case, is the fast one. Two tests hold the result to a parse from scratch:
-//! a property test of random edits and a sweep typing at every few bytes of the corpus.
+//! file, the common case, is the fast one. Tests hold the result to a parse from scratch: a
+//! property test of random edits, a sweep typing at every few bytes of the corpus, and the
+//! `incremental_check` fuzz target.
 //!
 //! The item is parsed where it stood: under the same ancestors, at the same nesting depth, in
 //! the lexer mode of a `Bind` body (an item starts outside any bracket, where lexing has no
@@ -27,9 +29,8 @@ use crate::lexer::{self, LexMode, Token};
 use crate::syntax_kind::{SyntaxKind, SyntaxNode};
 
 /// Parses `new`, the next version of `old`'s text, by reparsing only the item the edit lies
-/// in; `None` when that cannot be done (then parse the whole text,
-/// [`super::parse_reusing`]).
-/// Unchanged subtrees inside the item come from `reuse`.
+/// in, with unchanged subtrees inside it from `reuse`; `None` when that cannot be done (then
+/// parse the whole text, [`super::parse_reusing`]).
 pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
     if old.kind != Some(DocumentKind::Bind)
         || !old.diagnostics.is_empty()
