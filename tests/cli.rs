@@ -278,6 +278,13 @@ fn check_of_a_project_reports_each_finding_once_and_denies_the_builds_warnings_t
     assert_eq!(out.matches("[W0103] Error").count(), 1, "{out}");
     assert_eq!(out.matches("[W0105] Error").count(), 1, "{out}");
     assert!(out.contains("2 errors, 0 warnings"), "{out}");
+    // The note names what denied them: the flag, here.
+    assert_eq!(
+        out.matches("warnings are denied (`--deny warnings`)")
+            .count(),
+        2,
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -90,10 +90,14 @@ pub fn deny_warnings(diags: &mut [Diagnostic], settings: &Settings) {
     if !settings.check.deny_warnings {
         return;
     }
+    let why = if settings.check.denied_by_flag {
+        "warnings are denied (`--deny warnings`)"
+    } else {
+        "warnings are denied (`[check] deny_warnings` in starlane.toml)"
+    };
     for d in diags.iter_mut().filter(|d| d.severity == Severity::Warning) {
         d.severity = Severity::Error;
-        d.notes
-            .push("warnings are denied (`[check] deny_warnings` in starlane.toml)".into());
+        d.notes.push(why.into());
     }
 }
 

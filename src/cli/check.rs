@@ -74,6 +74,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
         settings.check.deny_warnings |= deny_warnings;
+        settings.check.denied_by_flag |= deny_warnings;
         let (mut src, utf8_diags) = source::decode(&bytes);
         let mut before_fixing = None;
         if args.fix && utf8_diags.is_empty() {
@@ -218,6 +219,7 @@ impl ProjectBuild {
 fn build_project(project: &Path, deny_warnings: bool) -> anyhow::Result<ProjectBuild> {
     let mut settings = settings::load_for(project)?;
     settings.check.deny_warnings |= deny_warnings;
+    settings.check.denied_by_flag |= deny_warnings;
     let built = starlane_compiler::bundle::build(project, None, &settings, |_| {})
         .with_context(|| format!("cannot build {}", project.display()))?;
     let reports = built

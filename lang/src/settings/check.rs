@@ -9,6 +9,10 @@ pub struct CheckSettings {
     /// Treat warnings as errors (as `--deny warnings`).
     #[serde(default)]
     pub deny_warnings: bool,
+    /// Set by `check --deny warnings` for one run, not read from a file: the note on a denied
+    /// warning then names the flag, not the file.
+    #[serde(skip)]
+    pub denied_by_flag: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
