@@ -16,7 +16,6 @@ use crate::codes;
 
 /// The files a route can serve from the bundle: one file, or the pattern of bundle paths its
 /// template can name (compiled only when a guarded route makes the question arise).
-#[derive(Clone, PartialEq, Eq, Hash)]
 enum Served {
     File(String),
     Pattern(String),
@@ -31,12 +30,13 @@ impl Matchers {
     fn serves(&mut self, served: &Served, file: &str) -> bool {
         match served {
             Served::File(f) => f == file,
-            Served::Pattern(pattern) => self
-                .0
-                .entry(pattern.clone())
-                .or_insert_with(|| Regex::new(pattern).ok())
-                .as_ref()
-                .is_some_and(|re| re.is_match(file)),
+            Served::Pattern(pattern) => {
+                // Looked up by reference: the key is copied only the first time.
+                if !self.0.contains_key(pattern) {
+                    self.0.insert(pattern.clone(), Regex::new(pattern).ok());
+                }
+                self.0[pattern].as_ref().is_some_and(|re| re.is_match(file))
+            }
         }
     }
 }

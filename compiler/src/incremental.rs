@@ -12,9 +12,10 @@
 //! in a block of 5,000 routes rechecks one route, whatever the file's shape. A unit whose
 //! findings point outside it (a capture clashing with an enclosing scope's) is not remembered.
 //!
-//! An edit inside one item of the `Bind` body reparses only that item ([`starlane_lang::reparse_item`]);
-//! other edits parse the whole text. The whole-document checks and the semantic checks run in
-//! full each time.
+//! Parsing is incremental too: in a document without syntax errors, an edit inside one item
+//! (of the body, or of a route scope's block) reparses only that item
+//! ([`starlane_lang::reparse_item`]); other edits parse the whole text. The whole-document checks
+//! and the semantic checks run in full each time.
 //!
 //! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
 //! unchanged item is neither rebuilt nor freed.

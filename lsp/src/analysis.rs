@@ -4,8 +4,8 @@
 //!
 //! The document's [`IncrementalChecker`] redoes only what an edit touched. The symbols of the
 //! items are indexed in the first quiet moment after the diagnostics are published (or by a
-//! request that comes first), and
-//! the index is assembled from them on first use, so diagnostics never wait for either.
+//! request that comes first), and the index is assembled from them on first use, so diagnostics
+//! never wait for either.
 
 use std::sync::{Arc, OnceLock};
 

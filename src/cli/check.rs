@@ -73,8 +73,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             warn_unknown_lints(&settings);
         }
         // `--deny warnings` is the project setting, given for this run; the compiler applies it.
-        settings.check.deny_warnings |= deny_warnings;
-        settings.check.denied_by_flag |= deny_warnings;
+        if deny_warnings {
+            settings.check.deny_warnings_by_flag();
+        }
         let (mut src, utf8_diags) = source::decode(&bytes);
         let mut before_fixing = None;
         if args.fix && utf8_diags.is_empty() {
@@ -218,8 +219,9 @@ impl ProjectBuild {
 
 fn build_project(project: &Path, deny_warnings: bool) -> anyhow::Result<ProjectBuild> {
     let mut settings = settings::load_for(project)?;
-    settings.check.deny_warnings |= deny_warnings;
-    settings.check.denied_by_flag |= deny_warnings;
+    if deny_warnings {
+        settings.check.deny_warnings_by_flag();
+    }
     let built = starlane_compiler::bundle::build(project, None, &settings, |_| {})
         .with_context(|| format!("cannot build {}", project.display()))?;
     let reports = built

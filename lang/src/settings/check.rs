@@ -15,6 +15,14 @@ pub struct CheckSettings {
     pub denied_by_flag: bool,
 }
 
+impl CheckSettings {
+    /// `--deny warnings` given for this run: warnings are errors, and their note says so.
+    pub fn deny_warnings_by_flag(&mut self) {
+        self.deny_warnings = true;
+        self.denied_by_flag = true;
+    }
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LintLevel {
