@@ -68,7 +68,7 @@ impl Parse {
     }
 }
 
-/// One step of the parse, replayed into a rowan builder by [`build_tree`].
+/// One step of the parse, replayed into green nodes by [`build_tree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Event {
     /// Opens a node; `TOMBSTONE` marks a checkpoint no node was started at.
