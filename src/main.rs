@@ -6,11 +6,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc, not glibc's malloc: checking builds and frees a tree of many small nodes, where it
-/// cut the whole check by 15–20% (compiler/benches/check.rs measures with the same allocator).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let args = cli::Cli::parse();

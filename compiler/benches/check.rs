@@ -5,11 +5,6 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-/// The `starlane` binary's allocator, so the bench measures what `starlane check` does (both
-/// sides of the comparison run on it).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// A bind of about `bytes` bytes: ports with grants and calls, and routes of every common form
 /// (regex captures, literal paths, payload checks, bundle files, calls).
 pub fn bind_of_size(bytes: usize) -> String {
