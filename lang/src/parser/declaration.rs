@@ -4,7 +4,7 @@
 
 use super::{Parser, pipeline};
 use crate::codes;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::syntax_kind::SyntaxKind::*;
 
 pub(super) fn at_declaration(p: &Parser) -> bool {
@@ -132,7 +132,9 @@ fn port_field(p: &mut Parser) {
                 } else {
                     expected(p, codes::UNEXPECTED_TOKEN, "`json` or `none`");
                 }
-            } else if !p.at(SEMICOLON) {
+            } else if p.at(SEMICOLON) {
+                missing_pattern(p, field);
+            } else {
                 pipeline::payload_pattern(p, 0);
             }
             terminate(p, "the port field");
@@ -161,6 +163,29 @@ fn port_field(p: &mut Parser) {
             p.recover(&[]);
         }
     }
+}
+
+/// `request: ;`: the grammar needs a pattern, and a port that silently checked nothing would hide
+/// the slip. `*` says "any payload" on purpose.
+fn missing_pattern(p: &mut Parser, field: &str) {
+    let at = p.current_span().start;
+    p.report(
+        Diagnostic::new(
+            codes::INVALID_PAYLOAD_PATTERN,
+            p.current_span(),
+            format!("expected a payload pattern after `{field}:`, found `;`"),
+        )
+        .label("expected a payload pattern such as `Json` or `Map{name<Text>}`")
+        .help(format!(
+            "write `{field}: *;` to accept any payload, or remove the field"
+        ))
+        .fix(
+            "accept any payload",
+            at..at,
+            "*",
+            Applicability::MaybeIncorrect,
+        ),
+    );
 }
 
 /// `exec 500ms, total 2s`
