@@ -486,3 +486,46 @@ fn mechtrons_go_through_their_lifecycle() {
         "{status}"
     );
 }
+
+/// A guest that answers with what the last message could have left behind — its data segment
+/// byte, a byte in its first page and one in its last, its memory size in pages — and then
+/// overwrites all of them and grows its memory.
+fn snooper() -> String {
+    guest(
+        r#"(i32.store8 (i32.const 70000) (i32.load8_u (i32.const 60000)))
+    (i32.store8 (i32.const 70001) (i32.add (i32.const 48) (i32.load8_u (i32.const 30000))))
+    (i32.store8 (i32.const 70002) (i32.add (i32.const 48) (i32.load8_u (i32.const 200000))))
+    (i32.store8 (i32.const 70003) (i32.add (i32.const 48) (memory.size)))
+    (call $guest_response (i32.const 70000) (i32.const 4))
+    (i32.store8 (i32.const 60000) (i32.const 66))
+    (i32.store8 (i32.const 30000) (i32.const 1))
+    (i32.store8 (i32.const 200000) (i32.const 1))
+    (drop (memory.grow (i32.const 1)))
+    (i32.const 1)"#,
+        r#"(data (i32.const 60000) "A")"#,
+    )
+}
+
+#[test]
+fn no_message_sees_what_the_last_one_left_in_memory() {
+    // Pool slots are reused and part of each memory is kept resident between instances
+    // (`runtime/src/engine.rs`): whatever the reset strategy, every message starts from the
+    // module's own image, inside and beyond the resident part.
+    for pooling in [true, false] {
+        let mut options = options(ExecClock::Epoch);
+        options.engine.pooling = pooling;
+        let rt = load(
+            build(&[mechtron("snoop", GOOD_BIND, &snooper())], &[]),
+            options,
+        );
+        let i = rt.mechtron_named("snoop").unwrap();
+        for n in 0..20 {
+            let reply = rt.serve(i, get()).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&reply.body),
+                "A004",
+                "message {n} (pooling {pooling}) saw another's memory"
+            );
+        }
+    }
+}

@@ -39,7 +39,11 @@ impl RawGuest {
         pool.total_core_instances(64)
             .total_memories(64)
             .total_tables(64)
-            .max_memory_size(16 << 20);
+            .max_memory_size(16 << 20)
+            // As the runtime's pool (`runtime/src/engine.rs`): the reference gets the same
+            // engine tuning, so the ratio measures what routing adds.
+            .linear_memory_keep_resident(64 << 10)
+            .table_keep_resident(4 << 10);
         let mut config = Config::new();
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         config.epoch_interruption(true);
