@@ -234,8 +234,13 @@ impl IncrementalChecker {
                                 units.lowered(kept_env, env, regexes, src, unit)
                             },
                         );
-                        let relative = lowered.shifted(delta(start, memo.start));
-                        memo.lowered = Some((kept_env.clone(), relative));
+                        // A route scope's block is kept unit by unit, and assembling it from
+                        // those memos costs what a copy of the whole would: keeping one too
+                        // would copy every route once more per edit of the block.
+                        if !has_block(item) {
+                            let relative = lowered.shifted(delta(start, memo.start));
+                            memo.lowered = Some((kept_env.clone(), relative));
+                        }
                         lowered
                     }
                 }
@@ -523,6 +528,11 @@ fn memo_for<'m>(
 fn same_tree(kept: &GreenNode, node: &SyntaxNode) -> bool {
     let here = node.green();
     std::ptr::eq::<starlane_lang::GreenNodeData>(&**kept, &*here) || **kept == *here
+}
+
+/// Whether `item` is a route scope with a block (whose units are memoised one by one).
+fn has_block(item: &SyntaxNode) -> bool {
+    starlane_lang::ast::Scope::cast(item.clone()).is_some_and(|s| s.body().is_some())
 }
 
 fn item_range(item: &SyntaxNode) -> std::ops::Range<usize> {
