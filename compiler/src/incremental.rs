@@ -107,6 +107,8 @@ struct ItemMemo {
     /// Made on demand (the language server's symbol index), relative to `start`.
     symbols: Option<Arc<ItemSymbols>>,
     used: u64,
+    /// The generation that first saw this text.
+    made: u64,
     /// The item's tree, shared with the next version's tree when the text is unchanged
     /// ([`starlane_lang::parse_reusing`]).
     green: GreenNode,
@@ -186,6 +188,7 @@ impl IncrementalChecker {
                                 lowered: None,
                                 symbols: None,
                                 used: generation,
+                                made: generation,
                                 green: item.green().into_owned(),
                             },
                         );
@@ -234,10 +237,11 @@ impl IncrementalChecker {
                                 units.lowered(kept_env, env, regexes, src, unit)
                             },
                         );
-                        // A route scope's block is kept unit by unit, and assembling it from
-                        // those memos costs what a copy of the whole would: keeping one too
-                        // would copy every route once more per edit of the block.
-                        if !has_block(item) {
+                        // A route scope's block is kept unit by unit; a copy of the whole
+                        // too would cost one more copy of every route on each edit of the
+                        // block. So a block keeps one only once its text has outlived a check
+                        // (it is then likely not the one being edited).
+                        if !has_block(item) || memo.made < generation {
                             let relative = lowered.shifted(delta(start, memo.start));
                             memo.lowered = Some((kept_env.clone(), relative));
                         }
