@@ -4,6 +4,32 @@
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 
+/// What an edit from `old` to `new` left alone: the lengths of their longest common prefix and
+/// suffix, on character boundaries and not overlapping. Used to reparse only the edited item
+/// and to send an editor the smallest edit.
+pub fn common_ends(old: &str, new: &str) -> (usize, usize) {
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let room = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(room)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    (prefix, suffix)
+}
+
 /// The text to parse, and one diagnostic per run of invalid bytes.
 pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
     match std::str::from_utf8(bytes) {

@@ -75,25 +75,7 @@ pub fn minimal_edit(analysis: &Analysis, new: &str) -> Option<TextEdit> {
     if old == new {
         return None;
     }
-    let mut prefix = old
-        .bytes()
-        .zip(new.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
-    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
-        prefix -= 1;
-    }
-    let max_suffix = old.len().min(new.len()) - prefix;
-    let mut suffix = old
-        .bytes()
-        .rev()
-        .zip(new.bytes().rev())
-        .take(max_suffix)
-        .take_while(|(a, b)| a == b)
-        .count();
-    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
-        suffix -= 1;
-    }
+    let (prefix, suffix) = starlane_lang::source::common_ends(old, new);
     let span: Span = prefix..old.len() - suffix;
     Some(TextEdit {
         range: analysis.range(&span),

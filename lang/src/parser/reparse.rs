@@ -39,7 +39,7 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
         return None;
     }
     let old_src: &str = &old.src;
-    let (prefix, suffix) = common_ends(old_src.as_bytes(), new.as_bytes());
+    let (prefix, suffix) = crate::source::common_ends(old_src, new);
     let changed_end = old_src.len() - suffix;
     let root = old.syntax();
     let delta = new.len() as isize - old_src.len() as isize;
@@ -119,20 +119,6 @@ fn scope_block(item: &SyntaxNode) -> Option<SyntaxNode> {
     (item.kind() == SyntaxKind::SCOPE)
         .then(|| item.children().find(|c| c.kind() == SyntaxKind::BODY))
         .flatten()
-}
-
-/// The lengths of the longest common prefix and suffix of `a` and `b`, not overlapping.
-fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let room = a.len().min(b.len()) - prefix;
-    let suffix = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take(room)
-        .take_while(|(x, y)| x == y)
-        .count();
-    (prefix, suffix)
 }
 
 /// Parses `text`, the new text of `item`, as `item` was parsed: one item under the same
