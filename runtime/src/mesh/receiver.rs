@@ -150,45 +150,62 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
             replied: Arc::clone(&replied),
         });
     }
-    // Run and answer on a blocking thread: the guest may run up to its `exec` limit, and the
-    // reply is published from there without another hand-off to an async worker.
+    // The guest may run up to its `exec` limit, so it must not hold up an async worker. On a
+    // multi-threaded runtime it runs in place, on a task of its own: the worker hands its other
+    // tasks to another thread and this message goes on at once, where a hand-off to a blocking
+    // thread would first wait for that thread to wake. A runtime with one thread has no worker
+    // to hand on: there it runs on a blocking thread.
+    let multi_threaded = mesh.handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
     let (mesh, rt) = (Arc::clone(mesh), Arc::clone(rt));
-    tokio::task::spawn_blocking(move || {
-        let attempt = envelope.attempt;
-        let outcome = {
-            let _in_flight = in_flight;
-            bump(&mesh.counters.executed);
-            match rt.mechtron_named(&envelope.to) {
-                None => Err(RuntimeError::new(
-                    codes::ADDRESS_NOT_HOSTED,
-                    format!(
-                        "host `{}` serves no mechtron `{}`",
-                        mesh.options.host, envelope.to
-                    ),
-                )),
-                Some(to) => {
-                    let deadline = Instant::now()
-                        + Duration::from_millis(envelope.remaining_ms)
-                            .min(crate::message::MAX_EXCHANGE);
-                    let exchange = Exchange {
-                        deadline,
-                        depth: envelope.depth,
-                    };
-                    rt.serve_within(to, envelope.message(), exchange)
-                }
-            }
-        };
-        let frame = wire::encode(&Frame::Reply {
-            id,
-            outcome: outcome
-                .map(WireReply::from)
-                .map_err(|e| WireError::from(&e)),
-        });
+    let attempt = envelope.attempt;
+    let run = move || {
+        let _in_flight = in_flight;
+        let frame = run(&mesh, &rt, envelope);
         mesh.dedupe.done(id, frame.clone());
         replied.store(true, Ordering::Release);
-        mesh.handle
-            .block_on(answer(&mesh, &reply_to, attempt, frame));
-    });
+        (mesh, frame)
+    };
+    if multi_threaded {
+        tokio::spawn(async move {
+            let (mesh, frame) = tokio::task::block_in_place(run);
+            answer(&mesh, &reply_to, attempt, frame).await;
+        });
+    } else {
+        tokio::task::spawn_blocking(move || {
+            let (mesh, frame) = run();
+            mesh.handle
+                .block_on(answer(&mesh, &reply_to, attempt, frame));
+        });
+    }
+}
+
+/// Runs a message from another host here; its reply frame.
+fn run(mesh: &Mesh, rt: &Arc<Runtime>, envelope: Envelope) -> Vec<u8> {
+    bump(&mesh.counters.executed);
+    let outcome = match rt.mechtron_named(&envelope.to) {
+        None => Err(RuntimeError::new(
+            codes::ADDRESS_NOT_HOSTED,
+            format!(
+                "host `{}` serves no mechtron `{}`",
+                mesh.options.host, envelope.to
+            ),
+        )),
+        Some(to) => {
+            let deadline = Instant::now()
+                + Duration::from_millis(envelope.remaining_ms).min(crate::message::MAX_EXCHANGE);
+            let exchange = Exchange {
+                deadline,
+                depth: envelope.depth,
+            };
+            rt.serve_within(to, envelope.message(), exchange)
+        }
+    };
+    wire::encode(&Frame::Reply {
+        id: envelope.id,
+        outcome: outcome
+            .map(WireReply::from)
+            .map_err(|e| WireError::from(&e)),
+    })
 }
 
 /// An ack to send unless the reply goes out first.
