@@ -185,6 +185,16 @@ fn main() {
         );
         took
     };
+    // `ONLY=routed` (or `raw`) runs one side alone, e.g. under `perf record`.
+    let only = std::env::var("ONLY").ok();
+    if let Some(only) = only.as_deref() {
+        for _ in 0..rounds {
+            measure(only, if only == "raw" { &raw } else { &routed });
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     for _ in 0..rounds {
         let r = measure("raw", &raw);
         let m = measure("routed", &routed);
