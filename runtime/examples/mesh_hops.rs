@@ -187,18 +187,24 @@ fn main() {
     };
     // `ONLY=routed` (or `raw`) runs one side alone, e.g. under `perf record`.
     let only = std::env::var("ONLY").ok();
-    if let Some(only) = only.as_deref() {
-        for _ in 0..rounds {
-            measure(only, if only == "raw" { &raw } else { &routed });
-        }
-        let _ = server.kill();
-        let _ = server.wait();
-        return;
-    }
     for _ in 0..rounds {
-        let r = measure("raw", &raw);
-        let m = measure("routed", &routed);
-        println!("  ratio {:.2}", m.as_secs_f64() / r.as_secs_f64());
+        match only.as_deref() {
+            None => {
+                let r = measure("raw", &raw);
+                let m = measure("routed", &routed);
+                println!("  ratio {:.2}", m.as_secs_f64() / r.as_secs_f64());
+            }
+            Some("raw") => {
+                measure("raw", &raw);
+            }
+            Some("routed") => {
+                measure("routed", &routed);
+            }
+            Some(other) => {
+                eprintln!("ONLY must be `raw` or `routed`, not `{other}`");
+                break;
+            }
+        }
     }
     let _ = server.kill();
     let _ = server.wait();
