@@ -4,13 +4,21 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Top-level messages in flight, at most `capacity`; nested calls ride on their caller's slot
 /// (so a full house of callers can never deadlock waiting for slots for their callees).
 pub struct Slots {
-    free: Mutex<usize>,
+    state: Mutex<SlotState>,
     freed: Condvar,
+}
+
+struct SlotState {
+    free: usize,
+    /// Threads blocked in `acquire`: a slot given back wakes one only when there is one, since
+    /// `Condvar::notify_one` is a `futex` system call even with nobody waiting — on every
+    /// message (`benches/routed.rs`).
+    waiting: usize,
 }
 
 /// One top-level message's place; dropping it frees the place.
@@ -18,32 +26,52 @@ pub struct Slot<'a>(&'a Slots);
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        if let Ok(mut free) = self.0.free.lock() {
-            *free += 1;
+        let Ok(mut state) = self.0.state.lock() else {
+            return;
+        };
+        state.free += 1;
+        if state.waiting > 0 {
+            self.0.freed.notify_one();
         }
-        self.0.freed.notify_one();
     }
 }
 
 impl Slots {
     pub fn new(capacity: usize) -> Slots {
         Slots {
-            free: Mutex::new(capacity.max(1)),
+            state: Mutex::new(SlotState {
+                free: capacity.max(1),
+                waiting: 0,
+            }),
             freed: Condvar::new(),
         }
     }
 
-    /// Waits for a slot until `deadline`.
-    pub fn acquire(&self, deadline: Instant) -> Option<Slot<'_>> {
-        let mut free = self.free.lock().ok()?;
-        loop {
-            if *free > 0 {
-                *free -= 1;
-                return Some(Slot(self));
-            }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            free = self.freed.wait_timeout(free, left).ok()?.0;
+    /// A slot, waiting at most `patience` for one; the clock is read only if it must wait.
+    pub fn acquire(&self, patience: Duration) -> Option<Slot<'_>> {
+        let mut state = self.state.lock().ok()?;
+        if state.free > 0 {
+            state.free -= 1;
+            return Some(Slot(self));
         }
+        let deadline = Instant::now() + patience;
+        state.waiting += 1;
+        let slot = loop {
+            if state.free > 0 {
+                state.free -= 1;
+                break Some(Slot(self));
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break None;
+            };
+            state = match self.freed.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                // Poisoned: no slot can be trusted any more; nobody is left to count.
+                Err(_) => return None,
+            };
+        };
+        state.waiting -= 1;
+        slot
     }
 }
 
@@ -114,9 +142,36 @@ mod tests {
     #[test]
     fn a_slot_is_given_back_when_dropped() {
         let s = Slots::new(1);
-        let slot = s.acquire(Instant::now()).unwrap();
-        assert!(s.acquire(Instant::now()).is_none(), "none free, no wait");
+        let slot = s.acquire(Duration::ZERO).unwrap();
+        assert!(s.acquire(Duration::ZERO).is_none(), "none free, no wait");
         drop(slot);
-        assert!(s.acquire(Instant::now()).is_some());
+        assert!(s.acquire(Duration::ZERO).is_some());
+    }
+
+    #[test]
+    fn a_slot_given_back_wakes_a_waiting_caller_at_once() {
+        let s = Arc::new(Slots::new(1));
+        let held = s.acquire(Duration::ZERO).unwrap();
+        let waiter = {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                let asked = Instant::now();
+                let got = s.acquire(Duration::from_secs(30)).is_some();
+                (got, asked.elapsed())
+            })
+        };
+        // Let the waiter block first, so the release must wake it rather than it finding the
+        // slot free on arrival.
+        while s.state.lock().unwrap().waiting == 0 {
+            std::thread::yield_now();
+        }
+        drop(held);
+        let (got, waited) = waiter.join().unwrap();
+        assert!(got, "the waiter gets the slot");
+        assert!(
+            waited < Duration::from_secs(10),
+            "woken, not timed out: {waited:?}"
+        );
+        assert_eq!(s.state.lock().unwrap().waiting, 0);
     }
 }

@@ -64,6 +64,11 @@ impl Mechtron {
             .map_or(MechtronState::Unknown, |s| s.clone())
     }
 
+    /// Whether the state is as `test` wants, read in place (a message checks it on its way).
+    pub fn state_is(&self, test: impl FnOnce(&MechtronState) -> bool) -> bool {
+        self.state.read().is_ok_and(|s| test(&s))
+    }
+
     pub(crate) fn set(&self, state: MechtronState) {
         if let Ok(mut s) = self.state.write() {
             tracing::debug!(mechtron = %self.name, from = ?*s, to = ?state, "state");

@@ -49,6 +49,16 @@ impl TimeSource {
         }
     }
 
+    /// This clock's now and the machine's, from one read of the machine's clock when they are
+    /// the same clock (a message reads the time on its path often enough for it to show).
+    pub fn now_and_wall(&self) -> (Instant, Instant) {
+        let wall = Instant::now();
+        match self {
+            TimeSource::Wall => (wall, wall),
+            TimeSource::Virtual(v) => (v.origin + v.elapsed(), wall),
+        }
+    }
+
     /// `now + ms`, saturating: a bundle's timeouts are not trusted not to overflow an `Instant`.
     pub fn after(&self, ms: u64) -> Instant {
         let now = self.now();

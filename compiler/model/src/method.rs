@@ -65,6 +65,20 @@ impl Method {
 }
 
 /// `Http<Get>`.
+impl Method {
+    /// `Kind<Name>`, the waPC operation a core call names: as `to_string`, without the
+    /// formatting machinery (it is built for every guest call).
+    pub fn op_name(&self) -> String {
+        let (kind, name) = (self.kind().name(), self.name());
+        let mut op = String::with_capacity(kind.len() + name.len() + 2);
+        op.push_str(kind);
+        op.push('<');
+        op.push_str(name);
+        op.push('>');
+        op
+    }
+}
+
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}<{}>", self.kind(), self.name())
@@ -144,6 +158,20 @@ impl std::fmt::Display for MethodPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_op_name_is_the_method_as_written() {
+        for text in [
+            "Http<Post>",
+            "Ext<SaveProfile>",
+            "Cmd<Bounce>",
+            "Hyp<Assign>",
+        ] {
+            let method = Method::parse(text).unwrap();
+            assert_eq!(method.op_name(), text);
+            assert_eq!(method.op_name(), method.to_string());
+        }
+    }
 
     #[test]
     fn methods_belong_to_their_kind() {

@@ -117,7 +117,10 @@ struct Started {
 }
 
 fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, RuntimeError> {
-    let started = Instant::now();
+    let (now, started) = call.time.now_and_wall();
+    if now >= call.deadline {
+        return Err(not_started(&call.op));
+    }
     let fuel_mode = match host.clock {
         ExecClock::Fuel { per_ms } => Some(per_ms),
         ExecClock::Epoch => None,
@@ -140,8 +143,7 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
     store.limiter(|s| s);
     if let Some(per_ms) = fuel_mode {
         let fuel = if virtual_time {
-            let account =
-                fuel_time::start(call.exec, call.deadline, store.data().time.now(), per_ms);
+            let account = fuel_time::start(call.exec, call.deadline, now, per_ms);
             store.data_mut().fuel_time = Some(account);
             account.synced
         } else {
@@ -151,7 +153,7 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
     }
     // The deadline callback decides, from the clock, whether `exec` or `total` ran out; it
     // re-arms for whichever comes first.
-    let first = arm(store.data(), store.data().time.now());
+    let first = arm(store.data(), now);
     store.set_epoch_deadline(first);
     store.epoch_deadline_callback(|mut ctx| {
         let state = ctx.data_mut();
@@ -306,6 +308,14 @@ fn arm(state: &HostState, now: Instant) -> u64 {
         None => total_left,
     };
     ticks(left)
+}
+
+/// `op` was due to start after the exchange's `total` had run out.
+pub fn not_started(op: &str) -> RuntimeError {
+    RuntimeError::new(
+        codes::TOTAL_TIMEOUT,
+        format!("`{op}` was not started: the exchange's `total` time had run out"),
+    )
 }
 
 /// `op` ran past the exchange's `total` (stopped at a deadline, out of fuel that `total` bounded,
