@@ -33,7 +33,8 @@ ast_node! {
     Point => POINT, CallTarget => CALL_TARGET, RouterLine => ROUTER_LINE,
     PortDecl => PORT_DECL, GrantStmt => GRANT_STMT, CallStmt => CALL_STMT,
     RequiresBlock => REQUIRES_BLOCK, Requirement => REQUIREMENT, SchemaDecl => SCHEMA_DECL,
-    RoleDecl => ROLE_DECL, LimitsBlock => LIMITS_BLOCK,
+    RoleDecl => ROLE_DECL, LimitsBlock => LIMITS_BLOCK, PortField => PORT_FIELD,
+    TimeoutSpec => TIMEOUT_SPEC, Limit => LIMIT, AppSection => APP_SECTION,
 }
 
 /// A declaration of a `Bind` body (1.1.0). The one place that tells declarations apart: the
@@ -93,6 +94,27 @@ impl Declaration {
         token(self.syntax(), IDENT)
     }
 
+    /// The words of the grammar the declaration itself is written with — its keyword, a
+    /// grant's form and `on`/`to`, a call's options, a port's field names and `exec`/`total`, a
+    /// limit's name — as opposed to names and values. Declarations nested inside (a port's
+    /// grants and calls) are declarations of their own and give their own words.
+    pub fn words(&self) -> Vec<SyntaxToken> {
+        let mut words: Vec<SyntaxToken> = self.keyword().into_iter().collect();
+        match self {
+            Declaration::Grant(g) => words.extend(g.words()),
+            Declaration::Call(c) => words.extend(c.options().into_iter().map(|(w, _)| w)),
+            Declaration::Port(p) => {
+                for field in p.fields() {
+                    words.extend(field.name());
+                    words.extend(field.timeouts().flat_map(|t| t.words()));
+                }
+            }
+            Declaration::Limits(l) => words.extend(l.limits().filter_map(|l| l.name())),
+            Declaration::Requires(_) | Declaration::Schema(_) | Declaration::Role(_) => {}
+        }
+        words
+    }
+
     /// The name a `Schema`, `Port` or `Role` declares, as written (glued identifier, `-` and
     /// digit tokens after the keyword), with its span; `None` for the others.
     pub fn declared_name(&self) -> Option<(String, crate::Span)> {
@@ -135,6 +157,20 @@ impl GrantStmt {
             ),
             _ => return None,
         })
+    }
+
+    /// The grant's own words after `grant`: its form (`perm`, `priv`, `super`, `role`) and
+    /// `on`/`to` (a role's name after `role` is a name, not a word).
+    pub fn words(&self) -> impl Iterator<Item = SyntaxToken> {
+        let tokens = significant_tokens(&self.0);
+        let form = tokens
+            .get(1)
+            .filter(|t| t.kind() == IDENT && crate::vocabulary::GRANT_FORMS.contains(&t.text()))
+            .cloned();
+        let joints = tokens
+            .into_iter()
+            .filter(|t| t.kind() == IDENT && matches!(t.text(), "on" | "to"));
+        form.into_iter().chain(joints)
     }
 
     /// The `on` selector's node.
@@ -261,6 +297,58 @@ impl PortDecl {
     /// Every `call` entry of the port.
     pub fn calls(&self) -> impl Iterator<Item = CallStmt> {
         self.0.descendants().filter_map(CallStmt::cast)
+    }
+}
+
+impl PortDecl {
+    /// The port's fields (`request:`, `timeout:`, …), not its grants and calls.
+    pub fn fields(&self) -> impl Iterator<Item = PortField> {
+        self.0
+            .children()
+            .flat_map(|n| n.children())
+            .filter_map(PortField::cast)
+    }
+}
+
+impl PortField {
+    /// The field's name (`request`, `timeout`, …).
+    pub fn name(&self) -> Option<SyntaxToken> {
+        token(&self.0, IDENT)
+    }
+
+    /// The `exec 50ms, total 2s` of a `timeout:` field.
+    pub fn timeouts(&self) -> impl Iterator<Item = TimeoutSpec> {
+        self.0.children().filter_map(TimeoutSpec::cast)
+    }
+}
+
+impl TimeoutSpec {
+    /// `exec` and `total`, as written.
+    pub fn words(&self) -> Vec<SyntaxToken> {
+        significant_tokens(&self.0)
+            .into_iter()
+            .filter(|t| t.kind() == IDENT && matches!(t.text(), "exec" | "total"))
+            .collect()
+    }
+}
+
+impl LimitsBlock {
+    pub fn limits(&self) -> impl Iterator<Item = Limit> {
+        self.0.descendants().filter_map(Limit::cast)
+    }
+}
+
+impl Limit {
+    /// What is limited (`memory`, `payload`, `headers`).
+    pub fn name(&self) -> Option<SyntaxToken> {
+        token(&self.0, IDENT)
+    }
+}
+
+impl AppSection {
+    /// `Set` or `Install`.
+    pub fn name(&self) -> Option<SyntaxToken> {
+        token(&self.0, IDENT)
     }
 }
 

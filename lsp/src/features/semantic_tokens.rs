@@ -3,7 +3,11 @@
 
 use starlane_compiler::symbols::SymbolKind;
 use starlane_lang::vocabulary::{KINDS, PAYLOAD_KINDS};
-use starlane_lang::{SyntaxKind::*, SyntaxToken};
+use std::collections::HashSet;
+
+use rowan::TextSize;
+use starlane_lang::ast::{AppSection, AstNode, Declaration};
+use starlane_lang::{SyntaxKind::*, SyntaxNode, SyntaxToken};
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
 };
@@ -119,6 +123,7 @@ pub fn semantic_tokens(a: &Analysis) -> Vec<SemanticToken> {
         }))
         .collect();
     symbols.sort_by_key(|(s, _, _)| s.start);
+    let words = grammar_words(&root);
     let mut next_symbol = 0;
     for token in root
         .descendants_with_tokens()
@@ -138,7 +143,7 @@ pub fn semantic_tokens(a: &Analysis) -> Vec<SemanticToken> {
             }
             continue;
         }
-        if let Some((ty, modifiers)) = classify(&token) {
+        if let Some((ty, modifiers)) = classify(&token, &words) {
             emit(span, ty, modifiers);
         }
     }
@@ -156,7 +161,23 @@ fn symbol_style(kind: SymbolKind) -> (Ty, u32) {
     }
 }
 
-fn classify(token: &SyntaxToken) -> Option<(Ty, u32)> {
+/// Where each word of a declaration's grammar starts (`grant`, `perm`, `on`, `timeout`,
+/// `memory`, an App's `Set`…), found through the typed tree: a word is a keyword where the
+/// grammar puts it, and a name anywhere else.
+fn grammar_words(root: &SyntaxNode) -> HashSet<TextSize> {
+    root.descendants()
+        .flat_map(|node| match Declaration::cast(node.clone()) {
+            Some(declaration) => declaration.words(),
+            None => AppSection::cast(node)
+                .and_then(|s| s.name())
+                .into_iter()
+                .collect(),
+        })
+        .map(|word| word.text_range().start())
+        .collect()
+}
+
+fn classify(token: &SyntaxToken, words: &HashSet<TextSize>) -> Option<(Ty, u32)> {
     let parent = token.parent()?.kind();
     let text = token.text();
     Some(match token.kind() {
@@ -186,7 +207,7 @@ fn classify(token: &SyntaxToken) -> Option<(Ty, u32)> {
             DURATION => (Ty::Number, 0),
             ERR_STOP => (Ty::Keyword, 0),
             KIND_EXPR => (Ty::Type, 0),
-            _ if is_keyword(text) => (Ty::Keyword, 0),
+            _ if words.contains(&token.text_range().start()) => (Ty::Keyword, 0),
             _ => return None,
         },
         _ => return None,
@@ -197,16 +218,4 @@ fn classify(token: &SyntaxToken) -> Option<(Ty, u32)> {
 /// method that happens to share its name.
 fn is_kind_level(token: &SyntaxToken) -> bool {
     super::syntax::enclosing_kind(token).is_none()
-}
-
-fn is_keyword(text: &str) -> bool {
-    use starlane_lang::vocabulary::*;
-    DECLARATION_KEYWORDS.contains(&text)
-        || PORT_FIELDS.contains(&text)
-        || LIMITS.contains(&text)
-        || GRANT_FORMS.contains(&text)
-        || matches!(
-            text,
-            "on" | "to" | "exec" | "total" | "Set" | "Install" | "timeout" | "ack" | "retries"
-        )
 }
