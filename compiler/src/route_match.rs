@@ -19,7 +19,10 @@ pub fn explain(bundle: &Bundle, bind: &Bind, method: &Method, path: &str) -> (St
             Verdict::Matched(captures) => {
                 let _ = writeln!(s, "  route #{i} {sel} matches  [{here}]");
                 for c in &captures {
-                    let name = c.name.clone().unwrap_or_else(|| c.number.to_string());
+                    let name = c
+                        .name
+                        .as_deref()
+                        .map_or_else(|| c.number.to_string(), str::to_string);
                     let _ = writeln!(s, "    capture {name} = {:?}", c.value);
                 }
                 if !route.filters.is_empty() {

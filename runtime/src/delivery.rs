@@ -29,6 +29,11 @@ enum Way {
     Back,
 }
 
+/// The body a pipeline step works on: the last step's answer, or the message's own body.
+fn body<'a>(current: &'a Option<Reply>, message: &'a Message) -> &'a [u8] {
+    current.as_ref().map_or(&message.body, |reply| &reply.body)
+}
+
 /// One route being run for one message.
 struct Flow<'a> {
     mechtron: usize,
@@ -323,8 +328,8 @@ impl Runtime {
             _ => None,
         });
         let target = match first_point {
-            Some(p) => self.fill(flow, p)?,
-            None => m.address.clone(),
+            Some(p) => std::borrow::Cow::Owned(self.fill(flow, p)?),
+            None => std::borrow::Cow::Borrowed(m.address.as_str()),
         };
         let needed = access::needed(&flow.message.method);
         let caller = flow.message.caller.as_ref();
@@ -359,7 +364,9 @@ impl Runtime {
     /// Runs the route's pipeline.
     fn run(self: &Arc<Self>, flow: &Flow<'_>) -> Result<Reply, RuntimeError> {
         let name = &self.registry.mechtrons[flow.mechtron].name;
-        let mut current = Reply::new(200, flow.message.body.clone());
+        // The body each step works on: the message's own until a step answers with another
+        // (borrowed, not copied, on the way to the first guest).
+        let mut current: Option<Reply> = None;
         for seg in &flow.route.segments {
             // Formatted only for an error: locating is text work no good message needs.
             let here = || Some(self.registry.bundle.locate(seg.span));
@@ -368,11 +375,22 @@ impl Runtime {
                 starlane_ir::Direction::Response => Way::Back,
             };
             if let Some(p) = seg.payload {
-                self.check_payload(flow, p, &current.body, way, None, flow.exchange.deadline)
-                    .map_err(|e| e.at(here()))?;
+                self.check_payload(
+                    flow,
+                    p,
+                    body(&current, flow.message),
+                    way,
+                    None,
+                    flow.exchange.deadline,
+                )
+                .map_err(|e| e.at(here()))?;
             }
             let step = match &seg.stop {
-                Stop::Reflect => return Ok(current),
+                Stop::Reflect => {
+                    return Ok(
+                        current.unwrap_or_else(|| Reply::new(200, flow.message.body.clone()))
+                    );
+                }
                 Stop::Err { status, reason } => {
                     let mut reply =
                         Reply::new(*status, reason.clone().unwrap_or_default().into_bytes());
@@ -382,20 +400,25 @@ impl Runtime {
                 Stop::Core => self.call_guest(
                     flow,
                     None,
-                    &current,
+                    body(&current, flow.message),
                     flow.exchange
                         .deadline
                         .min(self.time.after(starlane_ir::DEFAULT_TOTAL_MS)),
                 ),
-                Stop::Port(i) => self.call_port(flow, *i as usize, &current),
-                Stop::Point(p) => self.forward(flow, p, None, &current),
+                Stop::Port(i) => self.call_port(flow, *i as usize, body(&current, flow.message)),
+                Stop::Point(p) => self.forward(flow, p, None, body(&current, flow.message)),
                 Stop::Call {
                     point,
                     method,
                     path,
-                } => self.forward(flow, point, Some((method, path.as_ref())), &current),
+                } => self.forward(
+                    flow,
+                    point,
+                    Some((method, path.as_ref())),
+                    body(&current, flow.message),
+                ),
             };
-            current = step.map_err(|e| e.mechtron(name).at(here()))?;
+            current = Some(step.map_err(|e| e.mechtron(name).at(here()))?);
         }
         Ok(Reply::new(202, Vec::new()))
     }
@@ -405,7 +428,7 @@ impl Runtime {
         self: &Arc<Self>,
         flow: &Flow<'_>,
         i: usize,
-        current: &Reply,
+        current: &[u8],
     ) -> Result<Reply, RuntimeError> {
         let Some(port) = flow.bind.ports.get(i) else {
             return Err(RuntimeError::new(
@@ -420,15 +443,8 @@ impl Runtime {
         // included), the guest, and response checks all spend the same `total`.
         let deadline = flow.exchange.deadline.min(self.time.after(port.total_ms));
         if let Some(check) = &port.request {
-            self.check_payload(
-                flow,
-                check.pattern,
-                &current.body,
-                Way::In,
-                Some(port),
-                deadline,
-            )
-            .map_err(|e| e.port(Some(&port.name)).at(at_check(check)))?;
+            self.check_payload(flow, check.pattern, current, Way::In, Some(port), deadline)
+                .map_err(|e| e.port(Some(&port.name)).at(at_check(check)))?;
         }
         let reply = self
             .call_guest(flow, Some((i, port)), current, deadline)
@@ -453,7 +469,7 @@ impl Runtime {
         self: &Arc<Self>,
         flow: &Flow<'_>,
         port: Option<(usize, &Port)>,
-        current: &Reply,
+        current: &[u8],
         deadline: Instant,
     ) -> Result<Reply, RuntimeError> {
         let m = &self.registry.mechtrons[flow.mechtron];
@@ -504,9 +520,9 @@ impl Runtime {
         // the rest of the request waits for the guest's `@request` host call.
         let raw = port.is_some_and(|(_, p)| p.envelope == starlane_ir::Envelope::None);
         let (request, described) = if raw {
-            (current.body.clone(), Some(Arc::from(envelope_of(&[]))))
+            (current.to_vec(), Some(Arc::from(envelope_of(&[]))))
         } else {
-            (envelope_of(&current.body), None)
+            (envelope_of(current), None)
         };
         let outbound = GuestOutbound {
             rt: Arc::clone(self),
@@ -515,7 +531,7 @@ impl Runtime {
             depth: flow.exchange.depth,
             request: described,
         };
-        let _active = self.metrics.instance(&m.name);
+        let mut active = self.metrics.instance(&m.name);
         let output = invoke::invoke(
             &self.engine,
             guest,
@@ -531,7 +547,8 @@ impl Runtime {
                 time: self.time.clone(),
             },
         )?;
-        self.metrics.guest_time(&m.name, output.exec);
+        active.ran(output.exec);
+        drop(active);
         if raw {
             // The guest's answer is the reply body; its content type comes from the body.
             let mut reply = Reply::new(200, output.response);
@@ -559,7 +576,7 @@ impl Runtime {
         flow: &Flow<'_>,
         port: Option<(usize, &Port)>,
         op: &str,
-        current: &Reply,
+        current: &[u8],
     ) -> Option<Result<Reply, RuntimeError>> {
         let harness = self.harness.as_ref()?;
         harness.stand_in(&crate::harness::GuestRequest {
@@ -567,7 +584,7 @@ impl Runtime {
             port: port.map(|(_, p)| p.name.as_str()),
             op,
             message: flow.message,
-            body: &current.body,
+            body: current,
         })
     }
 
@@ -599,7 +616,7 @@ impl Runtime {
         flow: &Flow<'_>,
         point: &Template,
         call: Option<(&Method, Option<&Template>)>,
-        current: &Reply,
+        current: &[u8],
     ) -> Result<Reply, RuntimeError> {
         // A bundle file only when the bind wrote `${doc.bundle}` first: a capture that holds
         // that text is a point like any other.
@@ -620,13 +637,13 @@ impl Runtime {
                     method: method.clone(),
                     path,
                     headers: msg.headers.clone(),
-                    body: current.body.clone(),
+                    body: current.to_vec(),
                     caller: msg.caller.clone(),
                     origin: msg.origin,
                 }
             }
             None => Message {
-                body: current.body.clone(),
+                body: current.to_vec(),
                 ..msg.clone()
             },
         };

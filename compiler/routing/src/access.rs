@@ -3,6 +3,7 @@
 //! all `+`), `super` gives everything, `priv NAME` gives a named privilege, `role NAME` gives the
 //! role's grants. A grant whose selector cannot be read grants nothing (fail closed).
 
+use smallvec::SmallVec;
 use starlane_ir::{Grant, GrantKind, Method, Role, SelectorPattern};
 use starlane_model::vocabulary::{CmdMethod, HttpMethod};
 
@@ -72,8 +73,9 @@ pub fn needed(method: &Method) -> Bits {
 pub struct Access {
     pub bits: Bits,
     pub privileges: Vec<String>,
-    /// The grants (by index into the list evaluated) that contributed, for audit lines.
-    pub because: Vec<usize>,
+    /// The grants (by index into the list evaluated) that contributed, for audit lines. Inline
+    /// for the usual few: every message with a caller evaluates grants.
+    pub because: SmallVec<[usize; 4]>,
 }
 
 impl Access {
@@ -307,7 +309,7 @@ mod tests {
         let a = evaluate(&grants, &[], "localhost:files:a", None, None, &expand);
         assert_eq!(a.bits.mask(), "cSd-Rwx");
         assert!(a.allows(Bits::R) && !a.allows(Bits::X));
-        assert_eq!(a.because, [0, 2]);
+        assert_eq!(a.because.as_slice(), [0, 2]);
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! The routes of one bind, compiled once: first match in document order on kind, method and the
 //! whole (percent-decoded, query-less) path.
 
-use regex::Regex;
+use std::sync::Arc;
+
+use regex_automata::Input;
+use regex_automata::meta::Regex;
+use regex_automata::util::primitives::NonMaxUsize;
+use smallvec::SmallVec;
 use starlane_ir::{Kind, Method, MethodPattern, PathPattern, Route};
 use starlane_model::template::Var;
 
@@ -10,7 +15,8 @@ use starlane_model::template::Var;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capture {
     pub number: usize,
-    pub name: Option<String>,
+    /// Shared with the route's compiled regex: a match copies no name.
+    pub name: Option<Arc<str>>,
     pub value: String,
 }
 
@@ -52,7 +58,8 @@ struct Compiled {
 enum PathRule {
     Any,
     Exact(String),
-    Regex(Regex),
+    /// The regex, and its groups' names (group 0 first) made once.
+    Regex(Regex, Vec<Option<Arc<str>>>),
     Bad(String),
 }
 
@@ -80,7 +87,14 @@ impl RouteTable {
                     PathPattern::Exact(text) => PathRule::Exact(text.clone()),
                     PathPattern::Regex { regex: text, .. } => {
                         match Regex::new(&format!("^(?:{text})$")) {
-                            Ok(re) => PathRule::Regex(re),
+                            Ok(re) => {
+                                let names = re
+                                    .group_info()
+                                    .pattern_names(regex_automata::PatternID::ZERO)
+                                    .map(|n| n.map(Arc::from))
+                                    .collect();
+                                PathRule::Regex(re, names)
+                            }
                             Err(e) => {
                                 let message = e.to_string();
                                 bad.push(BadRoute {
@@ -148,24 +162,31 @@ impl RouteTable {
         if !route.methods.matches(method) {
             return Verdict::WrongMethod;
         }
-        let regex = match &route.path {
+        let (regex, names) = match &route.path {
             PathRule::Any => return Verdict::Matched(Vec::new()),
             PathRule::Exact(text) if text == path => return Verdict::Matched(Vec::new()),
             PathRule::Exact(_) => return Verdict::PathMismatch,
-            PathRule::Regex(re) => re,
+            PathRule::Regex(re, names) => (re, names),
             PathRule::Bad(e) => return Verdict::BadRegex(e.clone()),
         };
-        let Some(caps) = regex.captures(path) else {
+        // The groups' spans go into slots on the stack: a match allocates only what it keeps.
+        let mut slots: SmallVec<[Option<NonMaxUsize>; 8]> =
+            smallvec::smallvec![None; regex.group_info().slot_len()];
+        if regex.search_slots(&Input::new(path), &mut slots).is_none() {
             return Verdict::PathMismatch;
+        }
+        let group = |i: usize| match (slots[2 * i], slots[2 * i + 1]) {
+            (Some(start), Some(end)) => &path[start.get()..end.get()],
+            _ => "",
         };
-        let out = regex
-            .capture_names()
+        let out = names
+            .iter()
             .enumerate()
             .skip(1)
             .map(|(i, name)| Capture {
                 number: i,
-                name: name.map(str::to_string),
-                value: caps.get(i).map_or("", |m| m.as_str()).to_string(),
+                name: name.clone(),
+                value: group(i).to_string(),
             })
             .collect();
         Verdict::Matched(out)
@@ -243,5 +264,43 @@ mod tests {
             RouteTable::new(&[route("Http", "Get", Some("(")), route("Http", "Get", None)]);
         assert_eq!(bad.len(), 1);
         assert_eq!(table.find(&m("Http", "Get"), "/").unwrap().route, 1);
+    }
+
+    proptest::proptest! {
+        /// The routing match and the `regex` crate (which the checker and every reader of the
+        /// language know) agree on whether a path matches and on every group's text, unmatched
+        /// optional groups and non-ASCII paths included.
+        #[test]
+        fn routing_captures_agree_with_the_regex_crate(
+            pattern in proptest::sample::select(vec![
+                "/users/(?P<id>[^/]+)/(.*)",
+                "/(a|(?P<b>b+))?(?P<rest>/.*)?",
+                "/(\\d+)-(?P<name>\\w*)",
+                "/é(x)?",
+                ".*",
+            ]),
+            path in "/[a-bé/0-9x-]{0,8}",
+        ) {
+            let (table, bad) = RouteTable::new(&[route("Http", "Get", Some(pattern))]);
+            proptest::prop_assert!(bad.is_empty());
+            let reference = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
+            let expected = reference.captures(&path).map(|caps| {
+                reference
+                    .capture_names()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, name)| Capture {
+                        number: i,
+                        name: name.map(Arc::from),
+                        value: caps.get(i).map_or("", |m| m.as_str()).to_string(),
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let got = match table.judge(0, &m("Http", "Get"), &path) {
+                Verdict::Matched(captures) => Some(captures),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 }

@@ -112,8 +112,13 @@ fn ticks(d: Duration) -> u64 {
 struct Started {
     store: Store<HostState>,
     instance: wasmtime::Instance,
-    op: String,
     exec: Duration,
+}
+
+/// The operation being called, for a message about it (the store holds it as the guest reads
+/// it; it is copied only when something went wrong).
+fn op_of(store: &Store<HostState>) -> String {
+    String::from_utf8_lossy(&store.data().op).into_owned()
 }
 
 fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, RuntimeError> {
@@ -132,7 +137,7 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
         deadline: call.deadline,
     };
     let mut state = HostState::new(guest.name.clone(), call.port.clone(), clock);
-    state.op = call.op.clone().into_bytes();
+    state.op = call.op.into_bytes();
     state.request = call.request;
     state.memory_limit = call.memory_limit;
     state.payload_limit = call.payload_limit;
@@ -180,7 +185,8 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
                     format!("no free instance slot: {message}"),
                 ));
             }
-            return Err(translate(&mut store, e, &call.op, call.exec));
+            let op = op_of(&store);
+            return Err(translate(&mut store, e, &op, call.exec));
         }
     };
     if let Some(export) = &guest.linked.memory {
@@ -205,7 +211,6 @@ fn start(host: &EngineHost, guest: &Guest, call: GuestCall) -> Result<Started, R
     Ok(Started {
         store,
         instance,
-        op: call.op,
         exec: call.exec,
     })
 }
@@ -239,7 +244,6 @@ pub fn invoke(
     let Started {
         mut store,
         instance,
-        op,
         exec: budget,
     } = start(host, guest, call)?;
     let guest_call = typed_export::<(i32, i32), i32>(
@@ -266,7 +270,10 @@ pub fn invoke(
         Err(e) if e.downcast_ref::<ProcExit>() == Some(&ProcExit(0)) => {
             Ok(if store.data().error.is_some() { 0 } else { 1 })
         }
-        Err(e) => Err(translate(&mut store, e, &op, budget)),
+        Err(e) => {
+            let op = op_of(&store);
+            Err(translate(&mut store, e, &op, budget))
+        }
     }?;
     let state = store.data_mut();
     let logs = std::mem::take(&mut state.logs);
@@ -280,7 +287,8 @@ pub fn invoke(
             None => Err(RuntimeError::new(
                 codes::GUEST_BROKE_ABI,
                 format!(
-                    "`__guest_call` returned success for `{op}` without calling `__guest_response`"
+                    "`__guest_call` returned success for `{}` without calling `__guest_response`",
+                    String::from_utf8_lossy(&state.op)
                 ),
             )),
         },
@@ -289,7 +297,8 @@ pub fn invoke(
             None => Err(RuntimeError::new(
                 codes::GUEST_BROKE_ABI,
                 format!(
-                    "`__guest_call` returned failure for `{op}` without calling `__guest_error`"
+                    "`__guest_call` returned failure for `{}` without calling `__guest_error`",
+                    String::from_utf8_lossy(&state.op)
                 ),
             )),
         },

@@ -19,8 +19,8 @@ pub struct Metrics {
     /// By mechtron: keyed so a message's counts are found without allocating.
     requests: Mutex<BTreeMap<String, Answered>>,
     errors: Mutex<BTreeMap<(String, String), u64>>,
-    guest_nanos: Mutex<BTreeMap<String, u128>>,
-    instances: Mutex<BTreeMap<String, u64>>,
+    /// Instances and time inside wasm, by mechtron: one entry, updated once per instance.
+    guests: Mutex<BTreeMap<String, GuestCounts>>,
     denied_calls: Mutex<BTreeMap<String, u64>>,
     active: AtomicI64,
     /// The listeners' connections, by listener name (`http`, `admin`).
@@ -89,12 +89,35 @@ fn update_named<V: Default>(map: &Mutex<BTreeMap<String, V>>, name: &str, f: imp
     }
 }
 
-/// Decrements the active-instance gauge when dropped.
-pub struct ActiveInstance<'a>(&'a Metrics);
+#[derive(Default)]
+struct GuestCounts {
+    instances: u64,
+    nanos: u128,
+}
+
+/// One running instance: counted as running while it lives; when dropped, counted as an
+/// instance of its mechtron with the guest time it [ran](ActiveInstance::ran) — in one update.
+pub struct ActiveInstance<'a> {
+    metrics: &'a Metrics,
+    mechtron: &'a str,
+    exec: Duration,
+}
+
+impl ActiveInstance<'_> {
+    /// The time the instance spent inside wasm.
+    pub fn ran(&mut self, exec: Duration) {
+        self.exec = exec;
+    }
+}
 
 impl Drop for ActiveInstance<'_> {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::Relaxed);
+        let nanos = self.exec.as_nanos();
+        update_named(&self.metrics.guests, self.mechtron, |g| {
+            g.instances += 1;
+            g.nanos += nanos;
+        });
+        self.metrics.active.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -116,14 +139,13 @@ impl Metrics {
     }
 
     /// A new instance of `mechtron` starts; the guard ends it.
-    pub fn instance(&self, mechtron: &str) -> ActiveInstance<'_> {
-        update_named(&self.instances, mechtron, |n| *n += 1);
+    pub fn instance<'a>(&'a self, mechtron: &'a str) -> ActiveInstance<'a> {
         self.active.fetch_add(1, Ordering::Relaxed);
-        ActiveInstance(self)
-    }
-
-    pub fn guest_time(&self, mechtron: &str, time: Duration) {
-        update_named(&self.guest_nanos, mechtron, |n| *n += time.as_nanos());
+        ActiveInstance {
+            metrics: self,
+            mechtron,
+            exec: Duration::ZERO,
+        }
     }
 
     pub fn connection(&self, listener: &'static str, event: ConnectionEvent) {
@@ -208,16 +230,16 @@ impl Metrics {
                 "starlane_guest_seconds",
                 "Time spent inside guests (exec time).",
             ),
-            &self.guest_nanos,
-            |nanos| Value::Seconds(*nanos as f64 / 1e9),
+            &self.guests,
+            |g| Value::Seconds(g.nanos as f64 / 1e9),
         );
         let instances = per_mechtron(
             Family::counter(
                 "starlane_instances",
                 "Guest instances created (one per message).",
             ),
-            &self.instances,
-            |n| Value::Count(*n),
+            &self.guests,
+            |g| Value::Count(g.instances),
         );
         let active = Family::gauge("starlane_instances_active", "Guest instances running now.")
             .sample(&[], Value::Level(self.active_instances()));
@@ -306,8 +328,10 @@ mod tests {
         m.request("a\"b", 200, Duration::from_millis(20));
         m.error("route", "E0201");
         m.denied_call("a");
-        drop(m.instance("a"));
-        m.guest_time("a", Duration::from_micros(1500));
+        let mut instance = m.instance("a");
+        assert_eq!(m.active_instances(), 1);
+        instance.ran(Duration::from_micros(1500));
+        drop(instance);
         m.connection("http", ConnectionEvent::Opened);
         m.connection("http", ConnectionEvent::HeaderTimeout);
         m.connection("http", ConnectionEvent::Closed);
