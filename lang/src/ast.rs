@@ -303,26 +303,56 @@ impl PortDecl {
 impl PortDecl {
     /// The port's fields (`request:`, `timeout:`, …), not its grants and calls.
     pub fn fields(&self) -> impl Iterator<Item = PortField> {
-        self.0
-            .children()
-            .flat_map(|n| n.children())
-            .filter_map(PortField::cast)
+        self.0.descendants().filter_map(PortField::cast)
     }
 }
 
 impl PortField {
-    /// The field's name (`request`, `timeout`, …).
+    /// The field's name (`request`, `timeout`, …): its first token, when that is a word.
     pub fn name(&self) -> Option<SyntaxToken> {
-        token(&self.0, IDENT)
+        significant_tokens(&self.0)
+            .into_iter()
+            .next()
+            .filter(|t| t.kind() == IDENT)
     }
 
     /// The `exec 50ms, total 2s` of a `timeout:` field.
     pub fn timeouts(&self) -> impl Iterator<Item = TimeoutSpec> {
         self.0.children().filter_map(TimeoutSpec::cast)
     }
+
+    /// The pattern of a `request:` or `response:` field.
+    pub fn pattern(&self) -> Option<PayloadPattern> {
+        child(&self.0)
+    }
+
+    /// The word after the colon (`json` in `envelope: json`).
+    pub fn word(&self) -> Option<SyntaxToken> {
+        significant_tokens(&self.0)
+            .get(2)
+            .filter(|t| t.kind() == IDENT)
+            .cloned()
+    }
 }
 
 impl TimeoutSpec {
+    /// Each duration with the word before it (`exec`, `total`, or whatever was written there;
+    /// the checker reports the rest), in source order.
+    pub fn entries(&self) -> Vec<(Option<SyntaxToken>, SyntaxNode)> {
+        let mut word = None;
+        let mut out = Vec::new();
+        for el in self.0.children_with_tokens() {
+            match el {
+                rowan::NodeOrToken::Token(t) if t.kind() == IDENT => word = Some(t),
+                rowan::NodeOrToken::Node(n) if n.kind() == DURATION => {
+                    out.push((word.clone(), n));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// `exec` and `total`, as written.
     pub fn words(&self) -> Vec<SyntaxToken> {
         significant_tokens(&self.0)
@@ -341,7 +371,12 @@ impl LimitsBlock {
 impl Limit {
     /// What is limited (`memory`, `payload`, `headers`).
     pub fn name(&self) -> Option<SyntaxToken> {
-        token(&self.0, IDENT)
+        significant_tokens(&self.0).into_iter().next()
+    }
+
+    /// The size's node (`16MiB`).
+    pub fn size(&self) -> Option<SyntaxNode> {
+        self.0.children().find(|n| n.kind() == DURATION)
     }
 }
 

@@ -159,24 +159,18 @@ impl<'a> ItemLowerer<'a> {
         let mut exec_set = false;
         // Where `exec` and `total` were written, for E0106.
         let (mut exec_span, mut total_span) = (None, None);
-        for field in node.descendants().filter(|n| n.kind() == PORT_FIELD) {
-            let Some(name) = significant_tokens(&field)
-                .first()
-                .map(|t| t.text().to_string())
-            else {
+        for field in decl.fields() {
+            let Some(name) = field.name() else {
                 continue;
             };
-            match name.as_str() {
-                "request" | "response" => {
-                    let span = self.span(span_of(&field));
-                    let pattern = field
-                        .children()
-                        .find_map(ast::PayloadPattern::cast)
-                        .map(|p| PortCheck {
-                            pattern: self.pattern(&p),
-                            span,
-                        });
-                    if name == "request" {
+            match name.text() {
+                which @ ("request" | "response") => {
+                    let span = self.span(span_of(field.syntax()));
+                    let pattern = field.pattern().map(|p| PortCheck {
+                        pattern: self.pattern(&p),
+                        span,
+                    });
+                    if which == "request" {
                         port.request = pattern
                     } else {
                         port.response = pattern
@@ -184,38 +178,27 @@ impl<'a> ItemLowerer<'a> {
                 }
                 "envelope" => {
                     // An unknown word was reported by the checker; the port keeps the default.
-                    if let Some(envelope) = significant_tokens(&field)
-                        .get(2)
+                    if let Some(envelope) = field
+                        .word()
                         .and_then(|t| starlane_ir::Envelope::parse(t.text()))
                     {
                         port.envelope = envelope;
                     }
                 }
                 "timeout" => {
-                    let Some(spec) = field.children().find(|n| n.kind() == TIMEOUT_SPEC) else {
-                        continue;
-                    };
-                    let mut which = String::new();
-                    for el in spec.children_with_tokens() {
-                        match el {
-                            starlane_lang::syntax_kind::NodeOrToken::Token(t)
-                                if t.kind() == IDENT =>
-                            {
-                                which = t.text().to_string()
+                    for (word, duration) in field.timeouts().flat_map(|t| t.entries()) {
+                        let Ok(ms) = quantity::duration_ms(&text(self.src, &duration)) else {
+                            continue;
+                        };
+                        match word.as_ref().map(|w| w.text()) {
+                            Some("exec") => {
+                                port.exec_ms = ms;
+                                exec_set = true;
+                                exec_span = Some(span_of(&duration));
                             }
-                            starlane_lang::syntax_kind::NodeOrToken::Node(n)
-                                if n.kind() == DURATION =>
-                            {
-                                if let Ok(ms) = quantity::duration_ms(&text(self.src, &n)) {
-                                    if which == "exec" {
-                                        port.exec_ms = ms;
-                                        exec_set = true;
-                                        exec_span = Some(span_of(&n));
-                                    } else if which == "total" {
-                                        port.total_ms = ms;
-                                        total_span = Some(span_of(&n));
-                                    }
-                                }
+                            Some("total") => {
+                                port.total_ms = ms;
+                                total_span = Some(span_of(&duration));
                             }
                             _ => {}
                         }

@@ -224,10 +224,11 @@ fn schema(cx: &mut LowerCx, node: &SyntaxNode, bind: &mut Bind) {
 }
 
 fn limits(src: &str, node: &SyntaxNode, bind: &mut Bind) {
-    for limit in node.descendants().filter(|n| n.kind() == LIMIT) {
-        let tokens = significant_tokens(&limit);
-        let Some(name) = tokens.first() else { continue };
-        let Some(value) = limit.children().find(|n| n.kind() == DURATION) else {
+    let Some(block) = ast::LimitsBlock::cast(node.clone()) else {
+        return;
+    };
+    for limit in block.limits() {
+        let (Some(name), Some(value)) = (limit.name(), limit.size()) else {
             continue;
         };
         let Ok(bytes) = quantity::size_bytes(&text(src, &value)) else {
