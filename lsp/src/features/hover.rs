@@ -6,7 +6,7 @@ use starlane_lang::ast;
 use starlane_lang::{SyntaxKind::*, SyntaxNode, SyntaxToken};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
-use super::syntax::{enclosing_kind, token_at, token_span};
+use super::syntax::{enclosing_kind, is_grammar_word, token_at, token_span};
 use crate::analysis::Analysis;
 use crate::knowledge;
 
@@ -267,7 +267,8 @@ fn ident_hover(
         FILTER => knowledge::filter(text).map(str::to_string),
         ERR_STOP => knowledge::keyword("Err").map(str::to_string),
         HEADER | HEADER_ARGS => knowledge::keyword(text).map(str::to_string),
-        _ => knowledge::keyword(text).map(str::to_string),
+        _ if is_grammar_word(token) => knowledge::keyword(text).map(str::to_string),
+        _ => None,
     }
 }
 
