@@ -1,6 +1,8 @@
 //! Semantic checks over a lowered bind (language.md §6). They run even when the file has syntax
 //! errors elsewhere: lowering skips only what did not parse.
 
+use std::collections::BTreeSet;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use starlane_ir::{
@@ -130,6 +132,10 @@ fn roles(bind: &Bind, out: &mut Vec<Diagnostic>) {
 
 /// Every `${…}` / `$N` with its offset inside `text` (`starlane_model::template` scans).
 fn variables_in(text: &str) -> Vec<(usize, usize, &str)> {
+    // Every variable starts with `$`: most text has none, and a byte search says so fastest.
+    if !text.contains('$') {
+        return Vec::new();
+    }
     starlane_model::template::variables(text)
         .map(|(span, name)| (span.start, span.end, name))
         .collect()
@@ -176,7 +182,8 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 );
             }
         }
-        let groups = match &route.path {
+        // Looked up only for a route that uses `${N}`.
+        let groups = |regexes: &mut RegexCache| match &route.path {
             PathPattern::Regex { regex, .. } => regexes.capture_count(regex),
             _ => 0,
         };
@@ -186,7 +193,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 let at = seg.span.start as usize + start..seg.span.start as usize + end;
                 let root = name.split('.').next().unwrap_or("");
                 let ok = if name.chars().all(|c| c.is_ascii_digit()) {
-                    name.parse::<usize>().is_ok_and(|n| n <= groups)
+                    name.parse::<usize>().is_ok_and(|n| n <= groups(regexes))
                 } else {
                     captures(route).iter().any(|c| c == name)
                         || context.contains(&name)
@@ -200,6 +207,7 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                     )
                     .label("not a capture of this route, a context name or a built-in");
                     if name.chars().all(|c| c.is_ascii_digit()) {
+                        let groups = groups(regexes);
                         d = d.note(format!(
                             "this route's path regex has {groups} capture group{}",
                             if groups == 1 { "" } else { "s" }
@@ -276,6 +284,9 @@ struct GroupCover<'a> {
     exact: HashMap<&'a str, usize>,
     /// Earlier "literal prefix, then anything" regexes, by prefix.
     prefixes: HashMap<&'a str, usize>,
+    /// The lengths those prefixes have: a later route looks its own prefix up at these lengths
+    /// only (a handful), not at every length (hashing O(length²) bytes per route).
+    prefix_lengths: BTreeSet<usize>,
 }
 
 impl<'a> GroupCover<'a> {
@@ -290,11 +301,12 @@ impl<'a> GroupCover<'a> {
         if regex.contains('|') || self.prefixes.is_empty() {
             return None;
         }
-        // Every prefix of the later route's literal prefix is looked up: O(its length).
+        // Its literal prefix is looked up cut at each length an earlier prefix has.
         let later_prefix = literal_prefix(regex).0;
-        (1..=later_prefix.len())
-            .filter(|&end| later_prefix.is_char_boundary(end))
-            .filter_map(|end| self.prefixes.get(&later_prefix[..end]).copied())
+        self.prefix_lengths
+            .range(1..=later_prefix.len())
+            .filter(|&&end| later_prefix.is_char_boundary(end))
+            .filter_map(|&end| self.prefixes.get(&later_prefix[..end]).copied())
             .min()
     }
 
@@ -310,6 +322,7 @@ impl<'a> GroupCover<'a> {
                 self.everything.get_or_insert(index);
             } else {
                 self.prefixes.entry(prefix).or_insert(index);
+                self.prefix_lengths.insert(prefix.len());
             }
         }
     }

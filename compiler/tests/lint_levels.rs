@@ -56,3 +56,39 @@ fn ten_thousand_routes_report_only_certain_unreachable_ones() {
         "only `/r/5/abc` is certainly shadowed (by `/r/(.*)`)"
     );
 }
+
+#[test]
+fn a_route_is_shadowed_by_the_earliest_prefix_route_at_any_length() {
+    let src = "Bind(version=1.0.0) {\n  Route -> {\n\
+        Http<Get>/a/bc/(.*) -> (()) => &;\n\
+        Http<Get>/é/(.*) -> (()) => &;\n\
+        Http<Get>/a/(.*) -> (()) => &;\n\
+        Http<Get>/a/bc/d -> (()) => &;\n\
+        Http<Get>/é/x -> (()) => &;\n\
+        Http<Get>/ab -> (()) => &;\n\
+        Http<Get>/z -> (()) => &;\n  }\n}\n";
+    let d = check_document(src, &Settings::default()).diagnostics;
+    let shadowed: Vec<(&str, &str)> = d
+        .iter()
+        .filter(|d| d.code.name == "unreachable-route")
+        .map(|d| {
+            let by = &d.secondary.first().expect("the earlier route").span;
+            (src[d.primary.span.clone()].trim(), src[by.clone()].trim())
+        })
+        .collect();
+    assert_eq!(
+        shadowed,
+        [
+            // Both `/a/(.*)` and `/a/bc/(.*)` cover it: the earlier one is named.
+            (
+                "Http<Get>/a/bc/d -> (()) => &;",
+                "Http<Get>/a/bc/(.*) -> (()) => &;"
+            ),
+            (
+                "Http<Get>/é/x -> (()) => &;",
+                "Http<Get>/é/(.*) -> (()) => &;"
+            ),
+        ],
+        "`/ab` and `/z` are reachable"
+    );
+}
