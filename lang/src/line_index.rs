@@ -15,9 +15,13 @@ pub struct Position {
 }
 
 impl LineIndex {
+    /// Made again for every version of an open document: counted first, so the starts are
+    /// written once into a vector of the right size (no regrowth of a large buffer per edit).
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes());
+        let mut starts = Vec::with_capacity(newlines.count() + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 

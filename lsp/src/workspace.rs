@@ -113,11 +113,11 @@ struct Owner {
 
 /// Freeing a large syntax tree takes milliseconds; an old analysis is handed to this thread so
 /// the next edit's diagnostics do not wait for it (rust-analyzer does the same).
-struct Garbage(mpsc::Sender<Arc<Analysis>>);
+struct Garbage(mpsc::Sender<Box<dyn Send>>);
 
 impl Default for Garbage {
     fn default() -> Self {
-        let (tx, rx) = mpsc::channel::<Arc<Analysis>>();
+        let (tx, rx) = mpsc::channel::<Box<dyn Send>>();
         let _ = std::thread::Builder::new()
             .name("starlane-drop".into())
             .spawn(move || rx.into_iter().for_each(drop));
@@ -128,9 +128,13 @@ impl Default for Garbage {
 impl Garbage {
     fn discard(&self, analysis: Option<Arc<Analysis>>) {
         if let Some(a) = analysis {
-            // If the thread is gone, dropping here is merely slower.
-            let _ = self.0.send(a);
+            self.free(a);
         }
+    }
+
+    fn free(&self, what: impl Send + 'static) {
+        // If the thread is gone, dropping here is merely slower.
+        let _ = self.0.send(Box::new(what));
     }
 }
 
@@ -242,16 +246,20 @@ impl Owner {
     /// The current analysis of `uri`, computed if the text changed since the last one.
     fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
         let open = self.documents.get_mut(uri)?;
-        let analysis = open.analysis.get_or_insert_with(|| {
-            Arc::new(Analysis::new(
-                uri.clone(),
-                open.document.version,
-                &open.document.text,
-                &open.settings,
-                &mut open.checker,
-            ))
-        });
-        Some(analysis.clone())
+        if let Some(analysis) = &open.analysis {
+            return Some(analysis.clone());
+        }
+        let (analysis, leftovers) = Analysis::with_leftovers(
+            uri.clone(),
+            open.document.version,
+            &open.document.text,
+            &open.settings,
+            &mut open.checker,
+        );
+        self.garbage.free(leftovers);
+        let analysis = Arc::new(analysis);
+        open.analysis = Some(analysis.clone());
+        Some(analysis)
     }
 
     fn publish(&mut self, uri: &Uri, publish: &tokio::sync::mpsc::UnboundedSender<Publication>) {
