@@ -15,7 +15,7 @@ use tower_lsp_server::ls_types::{
     MarkupContent, MarkupKind, TextEdit,
 };
 
-use super::syntax::{levels_around, token_before};
+use super::syntax::{is_grammar_word, levels_around, token_before};
 use crate::analysis::Analysis;
 use crate::knowledge;
 
@@ -171,14 +171,21 @@ fn after_token(
             .iter()
             .map(|f| item(f, CompletionItemKind::KEYWORD, knowledge::filter(f)))
             .collect(),
-        (IDENT, "grant") => GRANT_FORMS
-            .iter()
-            .map(|f| item(f, CompletionItemKind::KEYWORD, knowledge::keyword(f)))
-            .collect(),
+        // Only where the word may be the grammar's — a grant's, one being typed (it reads as a
+        // scope's name until more follows), or one the parser could not place — not a name or
+        // value spelled the same (an App's `+mechtron.name=grant`).
+        (IDENT, "grant")
+            if is_grammar_word(prev) || matches!(parent_kind, Some(SELECTOR_NAME | ERROR)) =>
+        {
+            GRANT_FORMS
+                .iter()
+                .map(|f| item(f, CompletionItemKind::KEYWORD, knowledge::keyword(f)))
+                .collect()
+        }
         (IDENT, "role") if before_prev.as_ref().is_some_and(|t| t.text() == "grant") => {
             names(a, SymbolKind::Role, CompletionItemKind::INTERFACE)
         }
-        (IDENT, "on" | "to" | "call") => a
+        (IDENT, "on" | "to" | "call") if is_grammar_word(prev) || parent_kind == Some(ERROR) => a
             .symbols()
             .of_kind(SymbolKind::Context)
             .map(|d| {
