@@ -289,6 +289,11 @@ impl CallTarget {
 }
 
 impl PortDecl {
+    /// The port's fields (`request:`, `timeout:`, …), not its grants and calls.
+    pub fn fields(&self) -> impl Iterator<Item = PortField> {
+        self.0.descendants().filter_map(PortField::cast)
+    }
+
     /// Every `grant` of the port.
     pub fn grants(&self) -> impl Iterator<Item = GrantStmt> {
         self.0.descendants().filter_map(GrantStmt::cast)
@@ -297,13 +302,6 @@ impl PortDecl {
     /// Every `call` entry of the port.
     pub fn calls(&self) -> impl Iterator<Item = CallStmt> {
         self.0.descendants().filter_map(CallStmt::cast)
-    }
-}
-
-impl PortDecl {
-    /// The port's fields (`request:`, `timeout:`, …), not its grants and calls.
-    pub fn fields(&self) -> impl Iterator<Item = PortField> {
-        self.0.descendants().filter_map(PortField::cast)
     }
 }
 
