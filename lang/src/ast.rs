@@ -128,6 +128,16 @@ impl Declaration {
     }
 }
 
+/// The words of the grammar `node` itself is written with, when it is a node that has its own:
+/// a declaration's ([`Declaration::words`]) or an App section's name (`Set`, `Install`). Every
+/// other word of its text is a name or a value.
+pub fn own_words(node: &SyntaxNode) -> Option<Vec<SyntaxToken>> {
+    if let Some(declaration) = Declaration::cast(node.clone()) {
+        return Some(declaration.words());
+    }
+    AppSection::cast(node.clone()).map(|s| s.name().into_iter().collect())
+}
+
 /// What a `grant` gives: `perm MASK`, `priv NAME`, `super` or `role NAME`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GrantForm {

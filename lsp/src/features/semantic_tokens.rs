@@ -6,7 +6,7 @@ use starlane_lang::vocabulary::{KINDS, PAYLOAD_KINDS};
 use std::collections::HashSet;
 
 use rowan::TextSize;
-use starlane_lang::ast::{AppSection, AstNode, Declaration};
+use starlane_lang::ast;
 use starlane_lang::{SyntaxKind::*, SyntaxNode, SyntaxToken};
 use tower_lsp_server::ls_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
@@ -166,13 +166,8 @@ fn symbol_style(kind: SymbolKind) -> (Ty, u32) {
 /// grammar puts it, and a name anywhere else.
 fn grammar_words(root: &SyntaxNode) -> HashSet<TextSize> {
     root.descendants()
-        .flat_map(|node| match Declaration::cast(node.clone()) {
-            Some(declaration) => declaration.words(),
-            None => AppSection::cast(node)
-                .and_then(|s| s.name())
-                .into_iter()
-                .collect(),
-        })
+        .filter_map(|node| ast::own_words(&node))
+        .flatten()
         .map(|word| word.text_range().start())
         .collect()
 }

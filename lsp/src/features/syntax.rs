@@ -2,7 +2,7 @@
 //! which route levels enclose a position.
 
 use rowan::TokenAtOffset;
-use starlane_lang::ast::{AstNode, Declaration, Scope};
+use starlane_lang::ast::{self, AstNode, Scope};
 use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
 
 pub fn token_span(t: &SyntaxToken) -> Span {
@@ -83,11 +83,11 @@ pub fn enclosing_kind(token: &SyntaxToken) -> Option<String> {
     i.checked_sub(1).map(|k| levels[k].0.clone())
 }
 
-/// Whether `token` is a word of its declaration's grammar (`grant`, `on`, `timeout`, `memory`…),
-/// as the typed tree says, rather than a name or value that is spelled the same.
+/// Whether `token` is a word of the grammar (`grant`, `on`, `timeout`, `memory`, `Set`…) where
+/// it stands, as the typed tree says, rather than a name or value that is spelled the same.
 pub fn is_grammar_word(token: &SyntaxToken) -> bool {
     token
         .parent_ancestors()
-        .find_map(Declaration::cast)
-        .is_some_and(|d| d.words().contains(token))
+        .find_map(|node| ast::own_words(&node))
+        .is_some_and(|words| words.contains(token))
 }
