@@ -156,8 +156,8 @@ impl GrantStmt {
         let tokens = significant_tokens(&self.0);
         let word = tokens.get(1).filter(|t| t.kind() == IDENT)?;
         Some(match word.text() {
-            "perm" => GrantForm::Perm(self.0.children().find(|n| n.kind() == PERM_MASK)?),
-            "priv" => GrantForm::Priv(self.0.children().find(|n| n.kind() == PRIV_NAME)?),
+            "perm" => GrantForm::Perm(self.0.first_child_by_kind(&|k| k == PERM_MASK)?),
+            "priv" => GrantForm::Priv(self.0.first_child_by_kind(&|k| k == PRIV_NAME)?),
             "super" => GrantForm::Super,
             "role" => GrantForm::Role(
                 tokens
@@ -195,7 +195,7 @@ impl GrantStmt {
 
     /// Whether the statement holds a syntax error (a broken grant is never lowered).
     pub fn has_error(&self) -> bool {
-        self.0.children().any(|n| n.kind() == ERROR)
+        self.0.first_child_by_kind(&|k| k == ERROR).is_some()
     }
 
     fn selector_after(&self, keyword: &str) -> Option<SyntaxNode> {
@@ -220,7 +220,7 @@ impl GrantStmt {
 impl CallStmt {
     /// The selector of what may be called.
     pub fn selector(&self) -> Option<SyntaxNode> {
-        self.0.children().find(|n| n.kind() == POINT_SELECTOR)
+        self.0.first_child_by_kind(&|k| k == POINT_SELECTOR)
     }
 
     pub fn target(&self) -> Option<CallTarget> {
@@ -384,7 +384,7 @@ impl Limit {
 
     /// The size's node (`16MiB`).
     pub fn size(&self) -> Option<SyntaxNode> {
-        self.0.children().find(|n| n.kind() == DURATION)
+        self.0.first_child_by_kind(&|k| k == DURATION)
     }
 }
 
@@ -407,12 +407,36 @@ impl RequiresBlock {
     }
 }
 
-/// The significant (non-trivia) tokens directly under `node`.
+/// The significant (non-trivia) tokens directly under `node`. Only those are made into cursors:
+/// rowan allocates one for each element visited, and trees are mostly trivia.
 pub fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
     node.children_with_tokens()
+        .by_kind(|k| k.is_token() && !k.is_trivia())
         .filter_map(|e| e.into_token())
-        .filter(|t| !t.kind().is_trivia())
         .collect()
+}
+
+/// Calls `f` with the kind and text of each token directly under `node`, in order. Read from the
+/// green tree: no cursor is made per token.
+pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, &str)) {
+    for child in node.green().children() {
+        if let rowan::NodeOrToken::Token(t) = child {
+            f(SyntaxKind::from_raw(t.kind()), t.text());
+        }
+    }
+}
+
+/// The kind of the last token directly under `node` that `matches` (from the green tree).
+pub fn last_token_kind(
+    node: &SyntaxNode,
+    matches: impl Fn(SyntaxKind) -> bool,
+) -> Option<SyntaxKind> {
+    node.green()
+        .children()
+        .rev()
+        .filter_map(|c| c.into_token())
+        .map(|t| SyntaxKind::from_raw(t.kind()))
+        .find(|&k| matches(k))
 }
 
 /// `tokens[0]` glued with the directly adjacent identifier, `-` and digit tokens after it, as
@@ -433,42 +457,67 @@ pub fn glued(tokens: &[SyntaxToken]) -> (String, crate::Span) {
 }
 
 pub(crate) fn child<N: AstNode>(parent: &SyntaxNode) -> Option<N> {
-    parent.children().find_map(N::cast)
+    parent.first_child_by_kind(&N::can_cast).and_then(N::cast)
 }
 
 pub(crate) fn children<N: AstNode>(parent: &SyntaxNode) -> impl Iterator<Item = N> {
-    parent.children().filter_map(N::cast)
+    parent.children().by_kind(N::can_cast).filter_map(N::cast)
 }
 
 /// The first significant token of `kind` directly under `node`.
 pub fn token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .find(|t| t.kind() == kind)
+    node.first_child_or_token_by_kind(&|k| k == kind)
+        .and_then(|e| e.into_token())
 }
 
-/// The byte span of a node without its leading and trailing trivia (no allocation: walks from
-/// the first and last tokens inward).
+/// The byte span of a node without its leading and trailing trivia. Read from the green tree:
+/// no cursor is made (rowan allocates one per node or token visited).
 pub fn trimmed_span(node: &SyntaxNode) -> crate::Span {
-    let range = node.text_range();
-    let (lo, hi) = (usize::from(range.start()), usize::from(range.end()));
-    let within = |t: &SyntaxToken| {
-        usize::from(t.text_range().start()) >= lo && usize::from(t.text_range().end()) <= hi
+    let start = usize::from(node.text_range().start());
+    let green = node.green();
+    match (
+        trivia_len(&green, Edge::Leading),
+        trivia_len(&green, Edge::Trailing),
+    ) {
+        (Some(lead), Some(trail)) => start + lead..start + usize::from(green.text_len()) - trail,
+        _ => start..start,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Edge {
+    Leading,
+    Trailing,
+}
+
+/// The length of the trivia at one edge of `node`, or `None` when it holds nothing else.
+fn trivia_len(node: &crate::GreenNodeData, edge: Edge) -> Option<usize> {
+    let mut len = 0;
+    let mut visit =
+        |child: rowan::NodeOrToken<&crate::GreenNodeData, &rowan::GreenTokenData>| match child {
+            rowan::NodeOrToken::Token(t) => {
+                if !SyntaxKind::from_raw(t.kind()).is_trivia() {
+                    return true;
+                }
+                len += usize::from(t.text_len());
+                false
+            }
+            rowan::NodeOrToken::Node(n) => match trivia_len(n, edge) {
+                Some(inner) => {
+                    len += inner;
+                    true
+                }
+                None => {
+                    len += usize::from(n.text_len());
+                    false
+                }
+            },
+        };
+    let found = match edge {
+        Edge::Leading => node.children().any(&mut visit),
+        Edge::Trailing => node.children().rev().any(&mut visit),
     };
-    let mut first = node.first_token();
-    while let Some(t) = first.clone().filter(|t| t.kind().is_trivia() && within(t)) {
-        first = t.next_token();
-    }
-    let mut last = node.last_token();
-    while let Some(t) = last.clone().filter(|t| t.kind().is_trivia() && within(t)) {
-        last = t.prev_token();
-    }
-    match (first.filter(within), last.filter(within)) {
-        (Some(f), Some(l)) if f.text_range().start() <= l.text_range().end() => {
-            usize::from(f.text_range().start())..usize::from(l.text_range().end())
-        }
-        _ => lo..lo,
-    }
+    found.then_some(len)
 }
 
 /// The node's text without leading or trailing trivia (its tokens are glued for atoms).
@@ -505,13 +554,11 @@ impl Header {
     /// The version node inside `(version=…)`, if written.
     pub fn version(&self) -> Option<SyntaxNode> {
         self.0
-            .children()
-            .find(|n| n.kind() == HEADER_ARGS)?
-            .children()
-            .find(|n| n.kind() == VERSION)
+            .first_child_by_kind(&|k| k == HEADER_ARGS)?
+            .first_child_by_kind(&|k| k == VERSION)
     }
     pub fn has_args(&self) -> bool {
-        self.0.children().any(|n| n.kind() == HEADER_ARGS)
+        self.0.first_child_by_kind(&|k| k == HEADER_ARGS).is_some()
     }
     /// The 2022 `->` between header and body.
     pub fn legacy_arrow(&self) -> Option<SyntaxToken> {
@@ -554,24 +601,21 @@ impl Selector {
         while let Some(name) = current {
             if let Some(tok) = name
                 .0
-                .children_with_tokens()
-                .filter_map(|e| e.into_token())
-                .find(|t| matches!(t.kind(), IDENT | STAR | VARIABLE))
+                .first_child_or_token_by_kind(&|k| matches!(k, IDENT | STAR | VARIABLE))
+                .and_then(|e| e.into_token())
             {
                 out.push(tok);
             }
             current = name
                 .0
-                .children()
-                .find(|n| n.kind() == GENERIC_ARG)
+                .first_child_by_kind(&|k| k == GENERIC_ARG)
                 .and_then(|g| child::<SelectorName>(&g));
         }
         out
     }
     pub fn filters(&self) -> Vec<Filter> {
         self.0
-            .children()
-            .find(|n| n.kind() == FILTER_LIST)
+            .first_child_by_kind(&|k| k == FILTER_LIST)
             .map(|l| children(&l).collect())
             .unwrap_or_default()
     }
@@ -599,9 +643,9 @@ impl Segment {
     }
     /// The stop node (any of the stop kinds).
     pub fn stop(&self) -> Option<SyntaxNode> {
-        self.0.children().find(|n| {
+        self.0.first_child_by_kind(&|k| {
             matches!(
-                n.kind(),
+                k,
                 CORE_STOP
                     | LEGACY_CORE_STOP
                     | PORT_STOP
@@ -630,9 +674,8 @@ impl PayloadPattern {
     /// The kind name (`Text`, `Map`) or `*`.
     pub fn kind(&self) -> Option<SyntaxToken> {
         self.0
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| matches!(t.kind(), IDENT | STAR))
+            .first_child_or_token_by_kind(&|k| matches!(k, IDENT | STAR))
+            .and_then(|e| e.into_token())
     }
     pub fn validators(&self) -> impl Iterator<Item = Validator> {
         children(&self.0)

@@ -170,6 +170,11 @@ impl SyntaxKind {
     pub fn is_token(self) -> bool {
         self < SOURCE_FILE
     }
+
+    /// The kind of a green node or token of a tree built by this crate.
+    pub fn from_raw(raw: rowan::SyntaxKind) -> SyntaxKind {
+        <BindLanguage as rowan::Language>::kind_from_raw(raw)
+    }
 }
 
 impl From<SyntaxKind> for rowan::SyntaxKind {

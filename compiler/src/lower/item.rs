@@ -131,10 +131,14 @@ impl<'a> ItemLowerer<'a> {
                 walk.skip_subtree();
                 let unit = units(self.env, self.regexes, &inner);
                 self.out.absorb(unit);
-            } else if let Some(pipeline) = ast::Pipeline::cast(inner)
-                && let Some(route) = self.route(&pipeline)
-            {
-                self.out.routes.push(route);
+            } else if inner.kind() == SELECTOR {
+                // Holds no pipeline: not walked (rowan allocates a cursor per node visited).
+                walk.skip_subtree();
+            } else if let Some(pipeline) = ast::Pipeline::cast(inner) {
+                walk.skip_subtree();
+                if let Some(route) = self.route(&pipeline) {
+                    self.out.routes.push(route);
+                }
             }
         }
     }
@@ -346,13 +350,11 @@ impl<'a> ItemLowerer<'a> {
         let mut segments = Vec::new();
         for seg in pipeline.segments() {
             let step = seg.step();
-            let direction = match step.as_ref().and_then(|s| {
-                significant_tokens(s.syntax())
-                    .into_iter()
-                    .rev()
-                    .find(|t| matches!(t.kind(), ARROW | FAT_ARROW))
-            }) {
-                Some(t) if t.kind() == FAT_ARROW => Direction::Response,
+            let arrow = step
+                .as_ref()
+                .and_then(|s| ast::last_token_kind(s.syntax(), |k| matches!(k, ARROW | FAT_ARROW)));
+            let direction = match arrow {
+                Some(FAT_ARROW) => Direction::Response,
                 _ => Direction::Request,
             };
             let payload = step
@@ -392,12 +394,12 @@ impl<'a> ItemLowerer<'a> {
             CORE_STOP | LEGACY_CORE_STOP => Stop::Core,
             REFLECT_STOP => Stop::Reflect,
             PORT_STOP => {
-                let tokens = significant_tokens(node);
-                let name: String = tokens
-                    .iter()
-                    .filter(|t| matches!(t.kind(), IDENT | MINUS | INT))
-                    .map(|t| t.text())
-                    .collect();
+                let mut name = String::new();
+                ast::for_each_token(node, |kind, text| {
+                    if matches!(kind, IDENT | MINUS | INT) {
+                        name.push_str(text)
+                    }
+                });
                 match self.env.port_index(&name) {
                     Some(i) => Stop::Port(i),
                     None => {
@@ -433,11 +435,14 @@ impl<'a> ItemLowerer<'a> {
                     .map(|t| unquote(t.text()));
                 Stop::Err { status, reason }
             }
-            POINT_STOP => Stop::Point(self.template(node.children().find(|n| n.kind() == POINT)?)?),
+            POINT_STOP => Stop::Point(self.template(node.first_child_by_kind(&|k| k == POINT)?)?),
             CALL_STOP => {
-                let point = self.template(node.children().find(|n| n.kind() == POINT)?)?;
-                let (kind, method, path) =
-                    call_target(&node.children().find_map(ast::CallTarget::cast)?);
+                let point = self.template(node.first_child_by_kind(&|k| k == POINT)?)?;
+                let (kind, method, path) = call_target(
+                    &node
+                        .first_child_by_kind(&|k| k == CALL_TARGET)
+                        .and_then(ast::CallTarget::cast)?,
+                );
                 let path = match path {
                     Some(p) => Some(Template::parse(&p).ok()?),
                     None => None,
@@ -467,10 +472,10 @@ impl<'a> ItemLowerer<'a> {
     fn pattern(&mut self, p: &ast::PayloadPattern) -> PatternId {
         let node = p.syntax();
         let kind = p.kind().map(|t| t.text().to_string());
-        let shape = if let Some(map) = node.children().find(|n| n.kind() == MAP_PATTERN) {
+        let shape = if let Some(map) = node.first_child_by_kind(&|k| k == MAP_PATTERN) {
             let mut entries = Vec::new();
             let mut other = None;
-            for entry in map.children().filter(|n| n.kind() == MAP_ENTRY) {
+            for entry in map.children().by_kind(|k| k == MAP_ENTRY) {
                 let tokens = significant_tokens(&entry);
                 let optional = tokens.iter().any(|t| t.kind() == QUESTION);
                 let inner = entry
@@ -493,7 +498,7 @@ impl<'a> ItemLowerer<'a> {
                 });
             }
             Shape::Map { entries, other }
-        } else if let Some(c) = node.children().find(|n| n.kind() == PAYLOAD_COUNT) {
+        } else if let Some(c) = node.first_child_by_kind(&|k| k == PAYLOAD_COUNT) {
             let inner = text(self.src, &c);
             let inner = inner.trim_start_matches('[').trim_end_matches(']');
             let count = count::parse(inner).unwrap_or(count::Count { min: 0, max: None });
@@ -522,8 +527,7 @@ impl<'a> ItemLowerer<'a> {
             };
             if target.kind() == CALL_STOP {
                 let point = target
-                    .children()
-                    .find(|n| n.kind() == POINT)
+                    .first_child_by_kind(&|k| k == POINT)
                     .and_then(|n| self.template(n));
                 let method = target
                     .children()

@@ -189,8 +189,7 @@ fn requires(src: &str, node: &SyntaxNode, bind: &mut Bind) {
             .map(|t| t.text())
             .collect();
         let kind = req
-            .children()
-            .find(|n| n.kind() == KIND_EXPR)
+            .first_child_by_kind(&|k| k == KIND_EXPR)
             .map(|k| text(src, &k))
             .unwrap_or_default();
         bind.requires.push(Requirement {

@@ -16,7 +16,7 @@ mod regex;
 mod routes;
 mod variables;
 
-use rowan::{NodeOrToken, WalkEvent};
+use rowan::WalkEvent;
 
 use crate::ast::{AstNode, SourceFile};
 use crate::atoms::AtomError;
@@ -112,11 +112,8 @@ pub fn check_with(
     };
     let mut cx = Checker::new(src, cache);
     let Some(bind) = file.bind() else {
-        for token in root
-            .descendants_with_tokens()
-            .filter_map(NodeOrToken::into_token)
-        {
-            variables::check_token(&mut cx, &token, parse.kind);
+        for node in root.descendants() {
+            variables::check_tokens_of(&mut cx, &node, parse.kind);
         }
         if let Some(app) = file.app() {
             legacy_docs::check_app(&mut cx, &app);
@@ -129,23 +126,18 @@ pub fn check_with(
     let facts = header::check_bind(&mut cx, &bind);
     let body = bind.body();
     // What stands outside the items: the header, the body's own tokens, trailing text.
-    let mut walk = root.preorder_with_tokens();
+    let mut walk = root.preorder();
     while let Some(event) = walk.next() {
-        match event {
-            WalkEvent::Enter(NodeOrToken::Node(node)) => {
-                let is_item = body
-                    .as_ref()
-                    .is_some_and(|b| node.parent().as_ref() == Some(b.syntax()));
-                if is_item {
-                    walk.skip_subtree();
-                } else {
-                    pipeline::check_node(&mut cx, &node);
-                }
+        if let WalkEvent::Enter(node) = event {
+            let is_item = body
+                .as_ref()
+                .is_some_and(|b| node.parent().as_ref() == Some(b.syntax()));
+            if is_item {
+                walk.skip_subtree();
+            } else {
+                pipeline::check_node(&mut cx, &node);
+                variables::check_tokens_of(&mut cx, &node, parse.kind);
             }
-            WalkEvent::Enter(NodeOrToken::Token(token)) => {
-                variables::check_token(&mut cx, &token, parse.kind)
-            }
-            WalkEvent::Leave(_) => {}
         }
     }
     let mut newer_forms = Vec::new();
@@ -258,19 +250,16 @@ fn check_unit_in(
     let block = routes::check_unit(cx, unit, context);
     let block_items = block.as_ref().map(|(body, _)| body.syntax().clone());
     // Every node and token of the unit except those inside its block's items.
-    let mut walk = unit.preorder_with_tokens();
+    let mut walk = unit.preorder();
     while let Some(event) = walk.next() {
-        match event {
-            WalkEvent::Enter(NodeOrToken::Node(node)) => {
-                if block_items.is_some() && node.parent() == block_items {
-                    walk.skip_subtree();
-                    continue;
-                }
-                declarations::check_node(cx, &node);
-                pipeline::check_node(cx, &node);
+        if let WalkEvent::Enter(node) = event {
+            if block_items.is_some() && node.parent() == block_items {
+                walk.skip_subtree();
+                continue;
             }
-            WalkEvent::Enter(NodeOrToken::Token(token)) => variables::check_token(cx, &token, kind),
-            WalkEvent::Leave(_) => {}
+            declarations::check_node(cx, &node);
+            pipeline::check_node(cx, &node);
+            variables::check_tokens_of(cx, &node, kind);
         }
     }
     if let Some((body, inner)) = block {

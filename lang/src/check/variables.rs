@@ -1,22 +1,51 @@
 //! Variable references: `${name}`, `${doc.bundle}`, `${1}`, `$1` (legacy), `$(x)` (App only).
 
-use super::{Checker, token_span};
+use super::Checker;
 use crate::codes;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::parser::DocumentKind;
-use crate::syntax_kind::{SyntaxKind::*, SyntaxToken};
+use crate::syntax_kind::{NodeOrToken, SyntaxKind, SyntaxKind::*, SyntaxNode};
 
-/// Checks one token: variable references, and the `$1` of call paths.
-pub(super) fn check_token(cx: &mut Checker, token: &SyntaxToken, kind: Option<DocumentKind>) {
-    match token.kind() {
-        VARIABLE => {
-            let in_selector = token.parent().is_some_and(|p| p.kind() == SELECTOR_NAME);
-            variable(cx, token.text(), token_span(token), kind, in_selector)
+/// Checks the tokens directly under `node`: variable references, and the `$1` of call paths.
+/// Tokens are read from the green tree, so no cursor is made for them (rowan allocates one per
+/// element visited, and most tokens are trivia or punctuation).
+pub(super) fn check_tokens_of(cx: &mut Checker, node: &SyntaxNode, kind: Option<DocumentKind>) {
+    let parent = node.kind();
+    let mut offset = usize::from(node.text_range().start());
+    for child in node.green().children() {
+        let (token, len) = match child {
+            NodeOrToken::Node(n) => (None, n.text_len()),
+            NodeOrToken::Token(t) => (Some(t), t.text_len()),
+        };
+        let span = offset..offset + usize::from(len);
+        offset = span.end;
+        if let Some(token) = token {
+            check_token(
+                cx,
+                SyntaxKind::from_raw(token.kind()),
+                token.text(),
+                span,
+                parent,
+                kind,
+            );
         }
-        PATH_REGEX if token.parent().is_some_and(|p| p.kind() == CALL_TARGET) => {
+    }
+}
+
+/// Checks one token of kind `token_kind` whose parent node is of kind `parent`.
+fn check_token(
+    cx: &mut Checker,
+    token_kind: SyntaxKind,
+    text: &str,
+    span: crate::diagnostic::Span,
+    parent: SyntaxKind,
+    kind: Option<DocumentKind>,
+) {
+    match token_kind {
+        VARIABLE => variable(cx, text, span, kind, parent == SELECTOR_NAME),
+        PATH_REGEX if parent == CALL_TARGET => {
             // call paths carry `$1` too
-            let base = token_span(token).start;
-            let text = token.text();
+            let base = span.start;
             for (span, name) in starlane_model::template::variables(text) {
                 if !text[span.clone()].starts_with("${") {
                     bare_number(cx, base + span.start..base + span.end, name);
