@@ -112,10 +112,10 @@ fn check_point(cx: &mut Checker, node: &SyntaxNode) {
         return;
     }
     // A malformed variable inside is reported on its own; one mistake, one error.
-    let bad_variable = node
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .any(|t| t.kind() == VARIABLE && !super::variables::is_well_formed(t.text()));
+    let mut bad_variable = false;
+    ast::for_each_token(node, |kind, text| {
+        bad_variable |= kind == VARIABLE && !super::variables::is_well_formed(text);
+    });
     if bad_variable {
         return;
     }
