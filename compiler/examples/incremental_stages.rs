@@ -21,7 +21,7 @@ fn main() {
     for i in 0..200 {
         let src = if i % 2 == 0 { &edited } else { &text };
         let t = Instant::now();
-        let checked = checker.check(src, &settings);
+        let (checked, _leftovers) = checker.check_without_bind(src, &settings);
         times.push(t.elapsed());
         let t = Instant::now();
         let symbols = checker.item_symbols(src, &checked.parse.syntax());
@@ -35,11 +35,12 @@ fn main() {
         symbol_times[symbol_times.len() / 2]
     );
     println!(
-        "{path}: {} bytes, median {:?}, p90 {:?}; last reuse {:?}, units {:?}",
+        "{path}: {} bytes, median {:?}, p90 {:?}; last reuse {:?}, units {:?}, loans {:?}",
         text.len(),
         times[times.len() / 2],
         times[times.len() * 9 / 10],
         checker.last_reuse,
-        checker.last_unit_reuse
+        checker.last_unit_reuse,
+        checker.last_loans
     );
 }

@@ -32,6 +32,7 @@ use starlane_lang::settings::Settings;
 use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
 
 use crate::Checked;
+use crate::lower::lend::{Receipt, collect_returns};
 use crate::lower::{self, LowerCx, LowerEnv, LoweredItem};
 use crate::symbols::{ItemSymbols, SymbolIndex};
 
@@ -60,6 +61,15 @@ pub struct IncrementalChecker {
     pub last_unit_reuse: Reuse,
     /// Whether the last check reparsed one item only (the rest of the tree carried over).
     pub last_reparsed_item: bool,
+    /// How many loans the last check gave back, and how many came back other than lent.
+    pub last_loans: Loaned,
+}
+
+/// Loans of one check ([`crate::lower::lend`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loaned {
+    pub given_back: usize,
+    pub refused: usize,
 }
 
 /// Units inside route scopes, by their [`unit_context`] and then their text; findings and
@@ -72,6 +82,7 @@ struct UnitMemos {
     /// The units' trees, by depth and kind and then text, with the generation that last saw
     /// them: shared with the next version's tree ([`starlane_lang::parse_reusing`]).
     greens: FxHashMap<(usize, SyntaxKind), KeptTrees>,
+    lowerings: LoweringSlots,
     /// The block whose units were asked about last, and their context.
     last_context: Option<(SyntaxNode, Box<str>)>,
     generation: u64,
@@ -86,10 +97,91 @@ struct UnitMemo {
     /// otherwise in another place).
     green: GreenNode,
     findings: Option<ItemFindings>,
-    lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
+    /// Its slot in [`UnitMemos::lowerings`].
+    lowered: Option<usize>,
     symbols: Option<Arc<ItemSymbols>>,
     used: u64,
 }
+
+/// The units' lowerings, each in a slot its memo names, and a loan too: giving one back needs
+/// no lookup by text (thousands per check in a big block). A slot is freed only when its memo
+/// is forgotten, after the check.
+#[derive(Default)]
+struct LoweringSlots {
+    slots: Vec<Option<KeptLowering>>,
+    free: Vec<usize>,
+}
+
+impl LoweringSlots {
+    /// Keeps `kept` in the slot `slot` names, taking a slot first if it names none.
+    fn put(&mut self, slot: &mut Option<usize>, kept: KeptLowering) {
+        let i = *slot.get_or_insert_with(|| {
+            self.free.pop().unwrap_or_else(|| {
+                self.slots.push(None);
+                self.slots.len() - 1
+            })
+        });
+        self.slots[i] = Some(kept);
+    }
+
+    fn get_mut(&mut self, slot: Option<usize>) -> Option<&mut KeptLowering> {
+        self.slots.get_mut(slot?)?.as_mut()
+    }
+
+    fn release(&mut self, slot: Option<usize>) {
+        if let Some(i) = slot {
+            self.slots[i] = None;
+            self.free.push(i);
+        }
+    }
+}
+
+/// A lowering kept relative to its item's start, against the env it was made with (compared by
+/// pointer); `lent` while the check under way holds its routes ([`crate::lower::lend`]).
+struct KeptLowering {
+    env: Arc<LowerEnv>,
+    item: LoweredItem,
+    lent: bool,
+}
+
+impl KeptLowering {
+    fn new(env: &Arc<LowerEnv>, item: LoweredItem) -> Self {
+        KeptLowering {
+            env: env.clone(),
+            item,
+            lent: false,
+        }
+    }
+
+    /// Whether this lowering may serve a check against `env` now.
+    fn serves(&self, env: &Arc<LowerEnv>) -> bool {
+        !self.lent && Arc::ptr_eq(&self.env, env)
+    }
+}
+
+/// The loans of one check, in text order: each receipt with the memo to give back to.
+#[derive(Default)]
+struct Loans {
+    receipts: Vec<Receipt>,
+    lenders: Vec<Lender>,
+}
+
+enum Lender {
+    /// An item of the `Bind` body (its memo is found by its text).
+    Item,
+    /// A unit of a block, by its slot in [`UnitMemos::lowerings`].
+    Unit(usize),
+}
+
+impl Loans {
+    fn record(&mut self, receipt: Receipt, lender: Lender) {
+        self.receipts.push(receipt);
+        self.lenders.push(lender);
+    }
+}
+
+/// What a check made that its result does not hold: dropping it frees it.
+pub struct Leftovers(#[allow(dead_code)] starlane_ir::Bind);
 
 /// Items reused and recomputed by one check.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -103,7 +195,7 @@ struct ItemMemo {
     /// Where the item stood when its results were computed: they are shifted from here.
     start: usize,
     findings: ItemFindings,
-    lowered: Option<(Arc<LowerEnv>, LoweredItem)>,
+    lowered: Option<KeptLowering>,
     /// Made on demand (the language server's symbol index), relative to `start`.
     symbols: Option<Arc<ItemSymbols>>,
     used: u64,
@@ -118,6 +210,23 @@ impl IncrementalChecker {
     /// Checks `src`, a new version of the document: the same result as
     /// [`crate::check_document`], computed again only for the items whose text is new.
     pub fn check(&mut self, src: &str, settings: &Settings) -> Checked {
+        self.check_keeping(src, settings, true).0
+    }
+
+    /// [`IncrementalChecker::check`] without the lowered bind (`Checked::bind` is `None`): what
+    /// the remembered items lent it is given back instead of copied. For the language server,
+    /// which wants the diagnostics; it frees the [`Leftovers`] (the rest of the bind, the lowering
+    /// of the items that changed) where freeing does not delay them.
+    pub fn check_without_bind(&mut self, src: &str, settings: &Settings) -> (Checked, Leftovers) {
+        self.check_keeping(src, settings, false)
+    }
+
+    fn check_keeping(
+        &mut self,
+        src: &str,
+        settings: &Settings,
+        keep_bind: bool,
+    ) -> (Checked, Leftovers) {
         let (items, units) = (&self.items, &self.units);
         let mut reuse = |depth, kind, text: &str| {
             if depth == starlane_lang::ITEM_DEPTH {
@@ -201,12 +310,14 @@ impl IncrementalChecker {
             regexes: std::mem::take(&mut self.regexes),
             ..Default::default()
         };
-        let bind = {
-            let (items, generation, kept_env, units) = (
+        let mut loans = Loans::default();
+        let mut bind = {
+            let (items, generation, kept_env, units, loans) = (
                 &mut self.items,
                 self.generation,
                 &mut self.env,
                 &mut self.units,
+                &mut loans,
             );
             let mut env_compared = false;
             lower::lower_bind_with(&mut cx, src, &root, 0, |env, regexes, item| {
@@ -223,9 +334,13 @@ impl IncrementalChecker {
                     // the two walks disagree about what an item is.
                     return lower::lower_item(env, regexes, src, item);
                 };
-                match &memo.lowered {
-                    Some((memo_env, lowered)) if Arc::ptr_eq(memo_env, kept_env) => {
-                        lowered.shifted(delta(memo.start, start))
+                match &mut memo.lowered {
+                    Some(kept) if kept.serves(kept_env) => {
+                        kept.lent = true;
+                        let (lent, receipt) =
+                            kept.item.lend(delta(memo.start, start), item_range(item));
+                        loans.record(receipt, Lender::Item);
+                        lent
                     }
                     _ => {
                         let lowered = lower::lower_item_with(
@@ -234,7 +349,7 @@ impl IncrementalChecker {
                             src,
                             item,
                             &mut |env, regexes, unit| {
-                                units.lowered(kept_env, env, regexes, src, unit)
+                                units.lowered(kept_env, env, regexes, src, unit, loans)
                             },
                         );
                         // A route scope's block is kept unit by unit; a copy of the whole
@@ -243,7 +358,7 @@ impl IncrementalChecker {
                         // (it is then likely not the one being edited).
                         if !has_block(item) || memo.made < generation {
                             let relative = lowered.shifted(delta(start, memo.start));
-                            memo.lowered = Some((kept_env.clone(), relative));
+                            memo.lowered = Some(KeptLowering::new(kept_env, relative));
                         }
                         lowered
                     }
@@ -251,18 +366,50 @@ impl IncrementalChecker {
             })
         };
         let diagnostics = crate::finish(&parse, front, &bind, src, &mut cx, settings);
+        let is_bind = parse.kind == Some(DocumentKind::Bind);
+        let kept_bind = (keep_bind && is_bind).then(|| bind.clone());
+        self.give_back(&mut bind, loans, src);
         self.regexes = std::mem::take(&mut cx.regexes);
         let generation = self.generation;
         self.items.retain(|_, memo| memo.used == generation);
         self.units.sweep(generation);
         self.last_unit_reuse = self.units.reuse;
-        let is_bind = parse.kind == Some(DocumentKind::Bind);
         self.last_parse = Some(parse.clone());
-        Checked {
+        let checked = Checked {
             parse,
             diagnostics,
-            bind: is_bind.then_some(bind),
+            bind: kept_bind,
             patterns: cx.patterns,
+        };
+        (checked, Leftovers(bind))
+    }
+
+    /// Gives each memo back what it lent `bind`; a memo whose loan does not come back whole
+    /// forgets its lowering (the item is lowered again when next needed).
+    fn give_back(&mut self, bind: &mut starlane_ir::Bind, loans: Loans, src: &str) {
+        self.last_loans = Loaned::default();
+        let returns = collect_returns(bind, &loans.receipts);
+        for ((receipt, lender), returned) in loans.receipts.iter().zip(&loans.lenders).zip(returns)
+        {
+            let text = &src[receipt.range.clone()];
+            let slot = match lender {
+                Lender::Item => self.items.get_mut(text).map(|m| &mut m.lowered),
+                Lender::Unit(slot) => self.units.lowerings.slots.get_mut(*slot),
+            };
+            // Not lent: replaced in this check by a lowering of its own.
+            let Some(slot) = slot.filter(|s| s.as_ref().is_some_and(|k| k.lent)) else {
+                continue;
+            };
+            let given = slot.as_mut().is_some_and(|kept| {
+                kept.lent = false;
+                kept.item.give_back(returned, receipt)
+            });
+            if given {
+                self.last_loans.given_back += 1;
+            } else {
+                self.last_loans.refused += 1;
+                *slot = None;
+            }
         }
     }
 
@@ -364,6 +511,16 @@ impl UnitMemos {
     /// The memo to keep for `unit`, marked used; a new, empty one if there was none (or one
     /// for another tree of the same text).
     fn remember(&mut self, context: Box<str>, unit: &SyntaxNode, src: &str) -> &mut UnitMemo {
+        self.remember_with_lowerings(context, unit, src).0
+    }
+
+    /// [`UnitMemos::remember`], with the lowerings beside it.
+    fn remember_with_lowerings(
+        &mut self,
+        context: Box<str>,
+        unit: &SyntaxNode,
+        src: &str,
+    ) -> (&mut UnitMemo, &mut LoweringSlots) {
         let fresh = || UnitMemo {
             green: unit.green().into_owned(),
             findings: None,
@@ -378,10 +535,16 @@ impl UnitMemos {
             .entry(src[item_range(unit)].into())
             .or_insert_with(fresh);
         if !same_tree(&memo.green, unit) {
+            // The slot stays the memo's (it may be lent in this check), emptied.
+            let slot = memo.lowered;
+            if let Some(i) = slot {
+                self.lowerings.slots[i] = None;
+            }
             *memo = fresh();
+            memo.lowered = slot;
         }
         memo.used = self.generation;
-        memo
+        (memo, &mut self.lowerings)
     }
 
     /// Keeps `unit`'s tree for the next version's parse.
@@ -399,8 +562,15 @@ impl UnitMemos {
 
     /// Forgets what the check of `generation` did not see.
     fn sweep(&mut self, generation: u64) {
+        let lowerings = &mut self.lowerings;
         self.memos.retain(|_, by_text| {
-            by_text.retain(|_, memo| memo.used == generation);
+            by_text.retain(|_, memo| {
+                let used = memo.used == generation;
+                if !used {
+                    lowerings.release(memo.lowered);
+                }
+                used
+            });
             !by_text.is_empty()
         });
         self.greens.retain(|_, by_text| {
@@ -468,22 +638,29 @@ impl UnitMemos {
         regexes: &mut RegexCache,
         src: &str,
         unit: &SyntaxNode,
+        loans: &mut Loans,
     ) -> LoweredItem {
         let start = item_start(unit);
         let context = self.context(src, unit);
-        if let Some((memo_env, lowered)) = self
-            .memo(&context, unit, src)
-            .and_then(|m| m.lowered.as_ref())
-            && Arc::ptr_eq(memo_env, kept_env)
+        let slot = self.memo(&context, unit, src).and_then(|m| m.lowered);
+        if let Some(kept) = self
+            .lowerings
+            .get_mut(slot)
+            .filter(|kept| kept.serves(kept_env))
+            && let Some(slot) = slot
         {
-            return lowered.shifted(start as isize);
+            kept.lent = true;
+            let (lent, receipt) = kept.item.lend(start as isize, item_range(unit));
+            loans.record(receipt, Lender::Unit(slot));
+            return lent;
         }
         let lowered = lower::lower_unit(env, regexes, src, unit, &mut |env, regexes, u| {
-            self.lowered(kept_env, env, regexes, src, u)
+            self.lowered(kept_env, env, regexes, src, u, loans)
         });
         if lowered.lies_within(&item_range(unit)) {
-            self.remember(context, unit, src).lowered =
-                Some((kept_env.clone(), lowered.shifted(-(start as isize))));
+            let kept = KeptLowering::new(kept_env, lowered.shifted(-(start as isize)));
+            let (memo, lowerings) = self.remember_with_lowerings(context, unit, src);
+            lowerings.put(&mut memo.lowered, kept);
         }
         lowered
     }

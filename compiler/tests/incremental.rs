@@ -361,3 +361,30 @@ fn typing_anywhere_gives_what_a_full_parse_gives() {
         "{reparsed} edits reparsed one item, {whole} the whole text"
     );
 }
+
+/// A remembered lowering is lent to the check that reuses it and given back after
+/// (`starlane_compiler::lower::lend`): items and units whose text appears twice lend once and
+/// are lowered again the second time, and what comes back serves the next check as before.
+#[test]
+fn items_lent_twice_in_one_check_and_given_back_serve_the_next_check() {
+    let twice = "  Port p { request: Map{name<Text>}; }\n  Port p { request: Map{name<Text>}; }\n  Route -> {\n    Http<Post>/a -[ Map{name<Text>} ]-> ((p)) => &;\n    Http<Post>/a -[ Map{name<Text>} ]-> ((p)) => &;\n    Http<Get>/b -> (()) => &;\n  }\n  Route -> {\n    Http<Post>/a -[ Map{name<Text>} ]-> ((p)) => &;\n    Http<Get>/b -> (()) => &;\n  }\n";
+    let text = format!("Bind(version=1.1.0) {{\n{twice}}}\n");
+    let mut checker = IncrementalChecker::default();
+    assert_same(&mut checker, &text);
+    // Typing into the second block, then the first, and back: each check lends what it reuses.
+    let second = text.rfind("/b").unwrap() + 1;
+    let first = text.find("/b").unwrap() + 1;
+    for at in [second, first, second, first] {
+        let edited = format!("{}x{}", &text[..at], &text[at..]);
+        assert_same(&mut checker, &edited);
+        let (without, _) = checker.check_without_bind(&text, &Default::default());
+        let full = starlane_compiler::check_document(&text, &Default::default());
+        assert_eq!(without.diagnostics, full.diagnostics);
+        assert!(without.bind.is_none());
+        let loans = checker.last_loans;
+        // What was reused was lent (twins and the route typed in are lowered again), and all
+        // of it came back.
+        assert!(loans.given_back >= 1 && loans.refused == 0, "{loans:?}");
+        assert_same(&mut checker, &text);
+    }
+}

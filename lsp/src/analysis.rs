@@ -42,8 +42,9 @@ impl Analysis {
     }
 
     /// As [`Analysis::new`], also giving back what the check made that the analysis does not
-    /// keep (the lowered bind): freeing it is the caller's to schedule, off the path to the
-    /// diagnostics (for a large document it costs as much as a tenth of the check).
+    /// keep (the lowering of what changed): freeing it is the caller's to schedule, off the path
+    /// to the diagnostics (after the first check of a large document it costs as much as a
+    /// tenth of the check).
     pub fn with_leftovers(
         uri: Uri,
         version: i32,
@@ -51,7 +52,7 @@ impl Analysis {
         settings: &Settings,
         checker: &mut IncrementalChecker,
     ) -> (Analysis, impl Send + 'static) {
-        let checked = checker.check(text, settings);
+        let (checked, leftovers) = checker.check_without_bind(text, settings);
         let analysis = Analysis {
             uri,
             version,
@@ -62,7 +63,7 @@ impl Analysis {
             symbol_items: OnceLock::new(),
             symbols: OnceLock::new(),
         };
-        (analysis, (checked.bind, checked.patterns))
+        (analysis, (leftovers, checked.patterns))
     }
 
     /// Indexes the symbols of each item with `checker` (the one that made this analysis), which

@@ -7,6 +7,7 @@
 //! keep it across edits (`crate::incremental`).
 
 mod item;
+pub mod lend;
 mod relocate;
 
 use std::collections::{BTreeMap, HashMap};

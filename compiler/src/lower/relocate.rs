@@ -38,16 +38,7 @@ impl LoweredItem {
         for pattern in &mut self.patterns {
             for_each_pattern_ref(pattern, renumber);
         }
-        for port in &mut self.ports {
-            for check in port.request.iter_mut().chain(port.response.iter_mut()) {
-                renumber(&mut check.pattern);
-            }
-        }
-        for route in &mut self.routes {
-            for segment in &mut route.segments {
-                segment.payload.iter_mut().for_each(renumber);
-            }
-        }
+        self.for_each_pattern_use(renumber);
     }
 
     /// Adds `unit`, lowered from inside this item, after what the item holds so far.
@@ -88,8 +79,14 @@ impl LoweredItem {
     /// are.
     pub fn shifted(&self, delta: isize) -> LoweredItem {
         let mut item = self.clone();
+        item.shift(delta);
+        item
+    }
+
+    /// Moves the item by `delta` bytes, in place.
+    pub(super) fn shift(&mut self, delta: isize) {
         if delta == 0 {
-            return item;
+            return;
         }
         let shift = |s: &mut SourceSpan| {
             let at = |o: u32| (o as usize).saturating_add_signed(delta) as u32;
@@ -97,7 +94,7 @@ impl LoweredItem {
             s.end = at(s.end);
         };
         let shift_grant = |g: &mut Grant| shift(&mut g.span);
-        item.ports.iter_mut().for_each(|p: &mut Port| {
+        self.ports.iter_mut().for_each(|p: &mut Port| {
             shift(&mut p.span);
             for check in p.request.iter_mut().chain(p.response.iter_mut()) {
                 shift(&mut check.span);
@@ -105,20 +102,35 @@ impl LoweredItem {
             p.grants.iter_mut().for_each(shift_grant);
             p.calls.iter_mut().for_each(|c| shift(&mut c.span));
         });
-        item.roles.iter_mut().for_each(|r: &mut Role| {
+        self.roles.iter_mut().for_each(|r: &mut Role| {
             shift(&mut r.span);
             r.grants.iter_mut().for_each(shift_grant);
         });
-        item.grants.iter_mut().for_each(shift_grant);
-        item.routes.iter_mut().for_each(|r: &mut Route| {
+        self.grants.iter_mut().for_each(shift_grant);
+        self.routes.iter_mut().for_each(|r: &mut Route| {
             shift(&mut r.span);
             r.segments.iter_mut().for_each(|s| shift(&mut s.span));
         });
-        item.diagnostics = item
-            .diagnostics
-            .into_iter()
-            .map(|d| d.shifted(delta))
-            .collect();
-        item
+        if !self.diagnostics.is_empty() {
+            self.diagnostics = std::mem::take(&mut self.diagnostics)
+                .into_iter()
+                .map(|d| d.shifted(delta))
+                .collect();
+        }
+    }
+
+    /// Calls `f` on every pattern id the item's ports and routes refer to, in order (not those
+    /// inside its patterns).
+    pub(super) fn for_each_pattern_use(&mut self, mut f: impl FnMut(&mut PatternId)) {
+        for port in &mut self.ports {
+            for check in port.request.iter_mut().chain(port.response.iter_mut()) {
+                f(&mut check.pattern);
+            }
+        }
+        for route in &mut self.routes {
+            for segment in &mut route.segments {
+                segment.payload.iter_mut().for_each(&mut f);
+            }
+        }
     }
 }
