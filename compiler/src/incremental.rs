@@ -181,7 +181,10 @@ impl Loans {
 }
 
 /// What a check made that its result does not hold: dropping it frees it.
-pub struct Leftovers(#[allow(dead_code)] starlane_ir::Bind);
+pub struct Leftovers(
+    #[allow(dead_code)] starlane_ir::Bind,
+    #[allow(dead_code)] Vec<starlane_ir::PayloadPattern>,
+);
 
 /// Items reused and recomputed by one check.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -213,7 +216,8 @@ impl IncrementalChecker {
         self.check_keeping(src, settings, true).0
     }
 
-    /// [`IncrementalChecker::check`] without the lowered bind (`Checked::bind` is `None`): what
+    /// [`IncrementalChecker::check`] without the lowered bind (`Checked::bind` is `None`, and
+    /// `Checked::patterns` empty): what
     /// the remembered items lent it is given back instead of copied. For the language server,
     /// which wants the diagnostics; it frees the [`Leftovers`] (the rest of the bind, the lowering
     /// of the items that changed) where freeing does not delay them.
@@ -368,7 +372,12 @@ impl IncrementalChecker {
         let diagnostics = crate::finish(&parse, front, &bind, src, &mut cx, settings);
         let is_bind = parse.kind == Some(DocumentKind::Bind);
         let kept_bind = (keep_bind && is_bind).then(|| bind.clone());
-        self.give_back(&mut bind, loans, src);
+        let kept_patterns = if keep_bind {
+            cx.patterns.clone()
+        } else {
+            Vec::new()
+        };
+        self.give_back(&mut bind, &mut cx.patterns, loans, src);
         self.regexes = std::mem::take(&mut cx.regexes);
         let generation = self.generation;
         self.items.retain(|_, memo| memo.used == generation);
@@ -379,14 +388,20 @@ impl IncrementalChecker {
             parse,
             diagnostics,
             bind: kept_bind,
-            patterns: cx.patterns,
+            patterns: kept_patterns,
         };
-        (checked, Leftovers(bind))
+        (checked, Leftovers(bind, cx.patterns))
     }
 
     /// Gives each memo back what it lent `bind`; a memo whose loan does not come back whole
     /// forgets its lowering (the item is lowered again when next needed).
-    fn give_back(&mut self, bind: &mut starlane_ir::Bind, loans: Loans, src: &str) {
+    fn give_back(
+        &mut self,
+        bind: &mut starlane_ir::Bind,
+        arena: &mut [starlane_ir::PayloadPattern],
+        loans: Loans,
+        src: &str,
+    ) {
         self.last_loans = Loaned::default();
         let returns = collect_returns(bind, &loans.receipts);
         for ((receipt, lender), returned) in loans.receipts.iter().zip(&loans.lenders).zip(returns)
@@ -402,7 +417,7 @@ impl IncrementalChecker {
             };
             let given = slot.as_mut().is_some_and(|kept| {
                 kept.lent = false;
-                kept.item.give_back(returned, receipt)
+                kept.item.give_back(returned, receipt, arena)
             });
             if given {
                 self.last_loans.given_back += 1;

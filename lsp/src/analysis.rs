@@ -63,7 +63,7 @@ impl Analysis {
             symbol_items: OnceLock::new(),
             symbols: OnceLock::new(),
         };
-        (analysis, (leftovers, checked.patterns))
+        (analysis, leftovers)
     }
 
     /// Indexes the symbols of each item with `checker` (the one that made this analysis), which

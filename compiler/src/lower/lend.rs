@@ -3,19 +3,29 @@
 //! The language server's checker remembers each item's (and each block unit's) lowering, and
 //! every check assembles a whole bind from them for the semantic checks. Copying every route of
 //! a 5,000-route document on each keystroke was a quarter of the check. So a remembered lowering
-//! is *lent*: its routes, ports, roles and grants are moved into the bind (shifted to where the
-//! item stands now), and once the semantic checks have read the bind they are *given back*,
-//! found by their spans (each lies inside the item it came from) and shifted back. Patterns and
-//! diagnostics are copied instead: they are few, and the bind's arena renumbers patterns.
+//! is *lent*: its routes, ports, roles, grants and payload patterns are moved into the bind
+//! (shifted to where the item stands now, patterns renumbered into the bind's arena), and once
+//! the semantic checks have read the bind they are *given back*: found by their spans (each lies
+//! inside the item it came from) and the patterns by the ids the item's routes use now, then
+//! moved back. Diagnostics are copied: they are few.
 //!
 //! What comes back is checked against the [`Receipt`]: a loan that does not come back whole is
 //! not given back at all, and the item is simply lowered again next time.
 
 use std::ops::Range;
 
-use starlane_ir::{Bind, PatternId, SourceSpan};
+use starlane_ir::{Bind, PatternId, PayloadPattern, Shape, SourceSpan};
 
 use super::LoweredItem;
+use super::relocate::for_each_pattern_ref;
+
+/// What a pattern given back leaves in the arena (no allocation).
+fn stand_in() -> PayloadPattern {
+    PayloadPattern {
+        shape: Shape::Nothing,
+        validators: Vec::new(),
+    }
+}
 
 /// What one loan took, and where the lent item stands in the text being checked.
 #[derive(Debug, Clone)]
@@ -27,40 +37,60 @@ pub struct Receipt {
     counts: [usize; 4],
     /// The first pattern id the item's ports and routes use, before the bind renumbered it.
     first_pattern: Option<PatternId>,
+    /// How many patterns were lent (moved into the bind's arena): none when the item has no
+    /// pattern its ports and routes use (the arena's position of those could not be found).
+    patterns: usize,
 }
 
 impl LoweredItem {
-    /// Lends the item, moved by `delta` to stand at `range`: its routes, ports, roles and grants
-    /// are moved out (the item is left without them until [`LoweredItem::give_back`]), its
-    /// patterns and diagnostics copied.
+    /// Lends the item, moved by `delta` to stand at `range`: its routes, ports, roles, grants
+    /// and patterns are moved out (the item is left without them until
+    /// [`LoweredItem::give_back`]), its diagnostics copied.
     pub fn lend(&mut self, delta: isize, range: Range<usize>) -> (LoweredItem, Receipt) {
         let mut lent = LoweredItem {
             ports: std::mem::take(&mut self.ports),
             roles: std::mem::take(&mut self.roles),
             grants: std::mem::take(&mut self.grants),
             routes: std::mem::take(&mut self.routes),
-            patterns: self.patterns.clone(),
+            patterns: Vec::new(),
             diagnostics: self.diagnostics.clone(),
+        };
+        // Ports and routes use the item's own patterns only.
+        let first_pattern = if self.patterns.is_empty() {
+            None
+        } else {
+            lent.first_pattern_use()
+        };
+        lent.patterns = if first_pattern.is_some() {
+            std::mem::take(&mut self.patterns)
+        } else {
+            self.patterns.clone()
         };
         let receipt = Receipt {
             range,
             delta,
             counts: lent.counts(),
-            // Ports and routes use the item's own patterns only.
-            first_pattern: if lent.patterns.is_empty() {
-                None
+            first_pattern,
+            patterns: if first_pattern.is_some() {
+                lent.patterns.len()
             } else {
-                lent.first_pattern_use()
+                0
             },
         };
         lent.shift(delta);
         (lent, receipt)
     }
 
-    /// Takes back what was lent under `receipt` (`returned`, from [`collect_returns`]): moved
-    /// back and its pattern ids made relative to the item again. `false`, taking nothing, when
-    /// `returned` is not exactly what was lent.
-    pub fn give_back(&mut self, mut returned: LoweredItem, receipt: &Receipt) -> bool {
+    /// Takes back what was lent under `receipt`: `returned` (from [`collect_returns`]) and its
+    /// patterns from `arena`, the bind's (left there as empty stand-ins), moved back and their
+    /// pattern ids made relative to the item again. `false`, taking nothing, when what is found
+    /// is not exactly what was lent.
+    pub fn give_back(
+        &mut self,
+        mut returned: LoweredItem,
+        receipt: &Receipt,
+        arena: &mut [PayloadPattern],
+    ) -> bool {
         if returned.counts() != receipt.counts {
             return false;
         }
@@ -71,14 +101,29 @@ impl LoweredItem {
                 _ => return false,
             },
         };
+        let Some(lent_patterns) = arena.get_mut(base as usize..base as usize + receipt.patterns)
+        else {
+            return false;
+        };
+        let mut patterns: Vec<PayloadPattern> = lent_patterns
+            .iter_mut()
+            .map(|p| std::mem::replace(p, stand_in()))
+            .collect();
         if base > 0 {
-            returned.for_each_pattern_use(|id| *id -= base);
+            let relative = |id: &mut PatternId| *id -= base;
+            returned.for_each_pattern_use(relative);
+            for pattern in &mut patterns {
+                for_each_pattern_ref(pattern, relative);
+            }
         }
         returned.shift(-receipt.delta);
         self.ports = returned.ports;
         self.roles = returned.roles;
         self.grants = returned.grants;
         self.routes = returned.routes;
+        if receipt.patterns > 0 {
+            self.patterns = patterns;
+        }
         true
     }
 
@@ -208,7 +253,7 @@ mod tests {
         receipts[0].range.end = receipts[1].range.start;
         let returns = collect_returns(&mut bind, &receipts);
         for (((item, _), returned), receipt) in kept.iter_mut().zip(returns).zip(&receipts) {
-            assert!(item.give_back(returned, receipt));
+            assert!(item.give_back(returned, receipt, &mut []));
         }
         let after: Vec<LoweredItem> = kept.into_iter().map(|(item, _)| item).collect();
         assert_eq!(before, after);
@@ -225,6 +270,6 @@ mod tests {
             to: None,
             span: SourceSpan::default(),
         });
-        assert!(!item.give_back(returned, &receipt));
+        assert!(!item.give_back(returned, &receipt, &mut []));
     }
 }

@@ -18,7 +18,10 @@ pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
 }
 
 /// Calls `f` on every pattern id `pattern` refers to.
-fn for_each_pattern_ref(pattern: &mut PayloadPattern, mut f: impl FnMut(&mut PatternId)) {
+pub(super) fn for_each_pattern_ref(
+    pattern: &mut PayloadPattern,
+    mut f: impl FnMut(&mut PatternId),
+) {
     if let Shape::Map { entries, other } = &mut pattern.shape {
         entries
             .iter_mut()
