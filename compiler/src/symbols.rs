@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use starlane_lang::ast::{self, AstNode};
+use starlane_lang::ast::{self, AstNode, token_span};
 use starlane_lang::diagnostic::shift_span;
 use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken, WalkEvent};
 
@@ -552,10 +552,6 @@ impl SymbolIndex {
             .min_by_key(|r| r.span.len())
             .map_or(&[], |r| r.captures.as_slice())
     }
-}
-
-fn token_span(t: &SyntaxToken) -> Span {
-    usize::from(t.text_range().start())..usize::from(t.text_range().end())
 }
 
 /// The name made of the glued identifier, `-` and digit tokens starting at significant token

@@ -416,6 +416,27 @@ pub fn significant_tokens(node: &SyntaxNode) -> Vec<SyntaxToken> {
         .collect()
 }
 
+/// The first node of `kind` directly under `node` (which starts at `start`), with its start.
+fn green_child(
+    node: &crate::GreenNodeData,
+    start: usize,
+    kind: SyntaxKind,
+) -> Option<(&crate::GreenNodeData, usize)> {
+    let mut offset = start;
+    for child in node.children() {
+        match child {
+            rowan::NodeOrToken::Node(n) => {
+                if SyntaxKind::from_raw(n.kind()) == kind {
+                    return Some((n, offset));
+                }
+                offset += usize::from(n.text_len());
+            }
+            rowan::NodeOrToken::Token(t) => offset += usize::from(t.text_len()),
+        }
+    }
+    None
+}
+
 /// Calls `f` with the kind and text of each token directly under `node`, in order. Read from the
 /// green tree: no cursor is made per token.
 pub fn for_each_token(node: &SyntaxNode, mut f: impl FnMut(SyntaxKind, &str)) {
@@ -468,6 +489,12 @@ pub(crate) fn children<N: AstNode>(parent: &SyntaxNode) -> impl Iterator<Item = 
 pub fn token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
     node.first_child_or_token_by_kind(&|k| k == kind)
         .and_then(|e| e.into_token())
+}
+
+/// The byte span of a token.
+pub fn token_span(token: &SyntaxToken) -> crate::Span {
+    let r = token.text_range();
+    usize::from(r.start())..usize::from(r.end())
 }
 
 /// The byte span of a node without its leading and trailing trivia. Read from the green tree:
@@ -610,6 +637,33 @@ impl Selector {
                 .0
                 .first_child_by_kind(&|k| k == GENERIC_ARG)
                 .and_then(|g| child::<SelectorName>(&g));
+        }
+        out
+    }
+    /// The spans of [`Selector::names`], read from the green tree: no cursor is made for each
+    /// level of nesting (the lowering of every route reads them).
+    pub fn name_spans(&self) -> Vec<crate::Span> {
+        let mut out = Vec::new();
+        let green = self.0.green();
+        let start = usize::from(self.0.text_range().start());
+        let mut current = green_child(&green, start, SELECTOR_NAME);
+        while let Some((name, at)) = current {
+            let mut offset = at;
+            for child in name.children() {
+                let len = usize::from(match child {
+                    rowan::NodeOrToken::Node(n) => n.text_len(),
+                    rowan::NodeOrToken::Token(t) => t.text_len(),
+                });
+                if let rowan::NodeOrToken::Token(t) = child
+                    && matches!(SyntaxKind::from_raw(t.kind()), IDENT | STAR | VARIABLE)
+                {
+                    out.push(offset..offset + len);
+                    break;
+                }
+                offset += len;
+            }
+            current = green_child(name, at, GENERIC_ARG)
+                .and_then(|(arg, at)| green_child(arg, at, SELECTOR_NAME));
         }
         out
     }

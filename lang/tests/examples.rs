@@ -46,6 +46,9 @@ fn meaning(src: &str) -> Vec<String> {
         for scope in pipeline.syntax().ancestors().filter_map(ast::Scope::cast) {
             if let Some(sel) = scope.selector() {
                 let mut n: Vec<String> = sel.names().iter().map(|t| t.text().to_string()).collect();
+                // The green-tree reading the lowering uses says the same.
+                let spans: Vec<&str> = sel.name_spans().into_iter().map(|s| &src[s]).collect();
+                assert_eq!(spans, n, "name spans of `{}`", sel.syntax());
                 n.reverse();
                 names.extend(n);
                 regexes.extend(sel.regex().map(|r| r.text().to_string()));

@@ -303,8 +303,8 @@ impl<'a> ItemLowerer<'a> {
     }
 
     fn route(&mut self, pipeline: &ast::Pipeline) -> Option<Route> {
-        let mut names = Vec::new();
-        let mut regexes = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut regexes: Vec<&str> = Vec::new();
         let mut filters = Vec::new();
         let scopes: Vec<ast::Scope> = pipeline
             .syntax()
@@ -313,13 +313,13 @@ impl<'a> ItemLowerer<'a> {
             .collect();
         for scope in scopes.iter().rev() {
             let selector = scope.selector()?;
-            for n in selector.names() {
-                match n.text() {
+            for n in selector.name_spans() {
+                match &self.src[n] {
                     "Route" | "Pipelines" => {}
-                    other => names.push(other.to_string()),
+                    other => names.push(other),
                 }
             }
-            regexes.extend(selector.regex().map(|r| r.text().to_string()));
+            regexes.extend(selector.regex().map(|r| &self.src[ast::token_span(&r)]));
             for f in selector.filters().iter().filter_map(|f| f.name()) {
                 // An unknown filter was reported by the checker; the route is dropped rather
                 // than served without it.
@@ -328,7 +328,7 @@ impl<'a> ItemLowerer<'a> {
         }
         let methods = match names.as_slice() {
             [kind, method] => MethodPattern::new(kind, method)?,
-            [star] if star == "*" => MethodPattern::Any,
+            [star] if *star == "*" => MethodPattern::Any,
             _ => return None, // misplaced pipeline: reported by the checker
         };
         let path = if regexes.is_empty() {

@@ -348,9 +348,4 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(crate) use crate::ast::trimmed_span;
-
-pub(crate) fn token_span(token: &crate::syntax_kind::SyntaxToken) -> Span {
-    let r = token.text_range();
-    usize::from(r.start())..usize::from(r.end())
-}
+pub(crate) use crate::ast::{token_span, trimmed_span};

@@ -3,11 +3,9 @@
 
 use rowan::TokenAtOffset;
 use starlane_lang::ast::{self, AstNode, Scope};
-use starlane_lang::{Span, SyntaxKind::*, SyntaxNode, SyntaxToken};
+use starlane_lang::{SyntaxKind::*, SyntaxNode, SyntaxToken};
 
-pub fn token_span(t: &SyntaxToken) -> Span {
-    usize::from(t.text_range().start())..usize::from(t.text_range().end())
-}
+pub use starlane_lang::ast::token_span;
 
 /// The significant token under `offset`. Between two tokens the one that is a word wins (the
 /// cursor right after `Get` is on `Get`), then the right one.
