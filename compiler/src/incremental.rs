@@ -72,13 +72,18 @@ pub struct Loaned {
     pub refused: usize,
 }
 
-/// Units inside route scopes, by their [`unit_context`] and then their text; findings and
-/// routes kept relative to the unit's start. Two levels, so a lookup borrows the document's
-/// text instead of building a key, and the units of one block compute their shared context
-/// once.
+/// Units inside route scopes, by their [`unit_context`] and then their tree; findings and
+/// routes kept relative to the unit's start. Two levels, so the units of one block compute their
+/// shared context once.
+///
+/// A unit is known by its tree's address ([`TreeKey`]): the parse shares an unchanged unit's
+/// tree with the last version's ([`starlane_lang::parse_reusing`], through
+/// [`UnitMemos::greens`]), so the same text is the same tree, and a lookup hashes one word
+/// instead of the unit's text (thousands of lookups per check in a big block). A unit whose text
+/// was parsed afresh is only checked again, never mistaken for another.
 #[derive(Default)]
 struct UnitMemos {
-    memos: FxHashMap<Box<str>, FxHashMap<Box<str>, UnitMemo>>,
+    memos: FxHashMap<Box<str>, FxHashMap<TreeKey, UnitMemo>>,
     /// The units' trees, by depth and kind and then text, with the generation that last saw
     /// them: shared with the next version's tree ([`starlane_lang::parse_reusing`]).
     greens: FxHashMap<(usize, SyntaxKind), KeptTrees>,
@@ -92,9 +97,17 @@ struct UnitMemos {
 /// Trees by their text, each with the generation that last saw it.
 type KeptTrees = FxHashMap<Box<str>, (u64, GreenNode)>;
 
+/// The address of a unit's tree; its memo holds the tree, so no other takes the address while
+/// the memo lives.
+type TreeKey = usize;
+
+fn tree_key(unit: &SyntaxNode) -> TreeKey {
+    let green = unit.green();
+    std::ptr::from_ref::<starlane_lang::GreenNodeData>(&green) as TreeKey
+}
+
 struct UnitMemo {
-    /// Keyed by text, so the tree must agree too (kind and tokens: the same text can lex
-    /// otherwise in another place).
+    /// The tree its key is the address of.
     green: GreenNode,
     findings: Option<ItemFindings>,
     /// Its slot in [`UnitMemos::lowerings`].
@@ -184,6 +197,7 @@ impl Loans {
 pub struct Leftovers(
     #[allow(dead_code)] starlane_ir::Bind,
     #[allow(dead_code)] Vec<starlane_ir::PayloadPattern>,
+    #[allow(dead_code)] Vec<ItemMemo>,
 );
 
 /// Items reused and recomputed by one check.
@@ -380,7 +394,13 @@ impl IncrementalChecker {
         self.give_back(&mut bind, &mut cx.patterns, loans, src);
         self.regexes = std::mem::take(&mut cx.regexes);
         let generation = self.generation;
-        self.items.retain(|_, memo| memo.used == generation);
+        // Forgotten items go with the leftovers: freeing a big block's memo (its findings and
+        // symbols) is not the diagnostics' to wait for.
+        let forgotten: Vec<ItemMemo> = self
+            .items
+            .extract_if(|_, memo| memo.used != generation)
+            .map(|(_, memo)| memo)
+            .collect();
         self.units.sweep(generation);
         self.last_unit_reuse = self.units.reuse;
         self.last_parse = Some(parse.clone());
@@ -390,7 +410,7 @@ impl IncrementalChecker {
             bind: kept_bind,
             patterns: kept_patterns,
         };
-        (checked, Leftovers(bind, cx.patterns))
+        (checked, Leftovers(bind, cx.patterns, forgotten))
     }
 
     /// Gives each memo back what it lent `bind`; a memo whose loan does not come back whole
@@ -513,20 +533,16 @@ impl UnitMemos {
     }
 
     /// The memo kept for `unit` (standing in `context`), marked used.
-    fn memo(&mut self, context: &str, unit: &SyntaxNode, src: &str) -> Option<&mut UnitMemo> {
-        let memo = self
-            .memos
-            .get_mut(context)?
-            .get_mut(&src[item_range(unit)])
-            .filter(|m| same_tree(&m.green, unit))?;
+    fn memo(&mut self, context: &str, unit: &SyntaxNode) -> Option<&mut UnitMemo> {
+        let memo = self.memos.get_mut(context)?.get_mut(&tree_key(unit))?;
         memo.used = self.generation;
         Some(memo)
     }
 
     /// The memo to keep for `unit`, marked used; a new, empty one if there was none (or one
     /// for another tree of the same text).
-    fn remember(&mut self, context: Box<str>, unit: &SyntaxNode, src: &str) -> &mut UnitMemo {
-        self.remember_with_lowerings(context, unit, src).0
+    fn remember(&mut self, context: Box<str>, unit: &SyntaxNode) -> &mut UnitMemo {
+        self.remember_with_lowerings(context, unit).0
     }
 
     /// [`UnitMemos::remember`], with the lowerings beside it.
@@ -534,35 +550,25 @@ impl UnitMemos {
         &mut self,
         context: Box<str>,
         unit: &SyntaxNode,
-        src: &str,
     ) -> (&mut UnitMemo, &mut LoweringSlots) {
-        let fresh = || UnitMemo {
-            green: unit.green().into_owned(),
-            findings: None,
-            lowered: None,
-            symbols: None,
-            used: 0,
-        };
         let memo = self
             .memos
             .entry(context)
             .or_default()
-            .entry(src[item_range(unit)].into())
-            .or_insert_with(fresh);
-        if !same_tree(&memo.green, unit) {
-            // The slot stays the memo's (it may be lent in this check), emptied.
-            let slot = memo.lowered;
-            if let Some(i) = slot {
-                self.lowerings.slots[i] = None;
-            }
-            *memo = fresh();
-            memo.lowered = slot;
-        }
+            .entry(tree_key(unit))
+            .or_insert_with(|| UnitMemo {
+                green: unit.green().into_owned(),
+                findings: None,
+                lowered: None,
+                symbols: None,
+                used: 0,
+            });
         memo.used = self.generation;
         (memo, &mut self.lowerings)
     }
 
-    /// Keeps `unit`'s tree for the next version's parse.
+    /// Keeps `unit`'s tree for the next version's parse (one found again through its memo is
+    /// kept by the memo: see [`UnitMemos::sweep`]).
     fn keep_green(&mut self, unit: &SyntaxNode, src: &str) {
         let depth = unit.ancestors().count() - 1;
         let by_text = self.greens.entry((depth, unit.kind())).or_default();
@@ -588,8 +594,21 @@ impl UnitMemos {
             });
             !by_text.is_empty()
         });
+        // A tree is kept while this check saw it: as a unit found again (its memo used) or as
+        // one checked anew (marked by `keep_green`).
+        let seen: rustc_hash::FxHashSet<TreeKey> = self
+            .memos
+            .values()
+            .flat_map(|by_tree| by_tree.values())
+            .map(|memo| std::ptr::from_ref::<starlane_lang::GreenNodeData>(&memo.green) as TreeKey)
+            .collect();
         self.greens.retain(|_, by_text| {
-            by_text.retain(|_, (used, _)| *used == generation);
+            by_text.retain(|_, (used, green)| {
+                *used == generation
+                    || seen.contains(
+                        &(std::ptr::from_ref::<starlane_lang::GreenNodeData>(green) as TreeKey),
+                    )
+            });
             !by_text.is_empty()
         });
         self.last_context = None;
@@ -606,23 +625,20 @@ impl UnitMemos {
         regexes: &mut RegexCache,
     ) -> ItemFindings {
         let start = item_start(unit);
-        self.keep_green(unit, src);
         let around = self.context(src, unit);
-        if let Some(findings) = self
-            .memo(&around, unit, src)
-            .and_then(|m| m.findings.as_ref())
-        {
+        if let Some(findings) = self.memo(&around, unit).and_then(|m| m.findings.as_ref()) {
             let findings = findings.shifted(start as isize);
             self.reuse.reused += 1;
             return findings;
         }
         self.reuse.computed += 1;
+        self.keep_green(unit, src);
         let findings =
             starlane_lang::check::check_unit(unit, src, kind, context, regexes, &mut |u, c, r| {
                 self.findings(u, c, src, kind, r)
             });
         if findings.lie_within(&item_range(unit)) {
-            self.remember(around, unit, src).findings = Some(findings.shifted(-(start as isize)));
+            self.remember(around, unit).findings = Some(findings.shifted(-(start as isize)));
         }
         findings
     }
@@ -632,15 +648,11 @@ impl UnitMemos {
     fn symbols(&mut self, unit: &SyntaxNode, src: &str, regexes: &mut RegexCache) -> ItemSymbols {
         let start = item_start(unit);
         let context = self.context(src, unit);
-        if let Some(symbols) = self
-            .memo(&context, unit, src)
-            .and_then(|m| m.symbols.as_ref())
-        {
+        if let Some(symbols) = self.memo(&context, unit).and_then(|m| m.symbols.as_ref()) {
             return symbols.shifted(start as isize);
         }
         let found = ItemSymbols::of_with(unit, regexes, &mut |u, r| self.symbols(u, src, r));
-        self.remember(context, unit, src).symbols =
-            Some(Arc::new(found.shifted(-(start as isize))));
+        self.remember(context, unit).symbols = Some(Arc::new(found.shifted(-(start as isize))));
         found
     }
 
@@ -657,7 +669,7 @@ impl UnitMemos {
     ) -> LoweredItem {
         let start = item_start(unit);
         let context = self.context(src, unit);
-        let slot = self.memo(&context, unit, src).and_then(|m| m.lowered);
+        let slot = self.memo(&context, unit).and_then(|m| m.lowered);
         if let Some(kept) = self
             .lowerings
             .get_mut(slot)
@@ -674,7 +686,7 @@ impl UnitMemos {
         });
         if lowered.lies_within(&item_range(unit)) {
             let kept = KeptLowering::new(kept_env, lowered.shifted(-(start as isize)));
-            let (memo, lowerings) = self.remember_with_lowerings(context, unit, src);
+            let (memo, lowerings) = self.remember_with_lowerings(context, unit);
             lowerings.put(&mut memo.lowered, kept);
         }
         lowered
