@@ -286,43 +286,49 @@ impl IncrementalChecker {
                 &mut self.units,
             );
             let kind = parse.kind;
-            starlane_lang::check::check_with(&parse, src, &mut self.regexes, |item, regexes| {
-                let memo = memo_for(items, item, src, generation);
-                let start = item_start(item);
-                match memo {
-                    Some(memo) => {
-                        reuse.reused += 1;
-                        memo.findings.shifted(delta(memo.start, start))
+            starlane_lang::check::check_with(
+                &parse,
+                src,
+                &mut self.regexes,
+                |item, regexes, newer| {
+                    let memo = memo_for(items, item, src, generation);
+                    let start = item_start(item);
+                    match memo {
+                        Some(memo) => {
+                            reuse.reused += 1;
+                            memo.findings
+                                .shifted_reading(delta(memo.start, start), newer)
+                        }
+                        None => {
+                            reuse.computed += 1;
+                            let findings = starlane_lang::check::check_item_with(
+                                item,
+                                src,
+                                kind,
+                                regexes,
+                                &mut |unit, context, regexes| {
+                                    units.findings(unit, context, src, kind, regexes, newer)
+                                },
+                            );
+                            let text = &src[item_range(item)];
+                            items.insert(
+                                text.into(),
+                                ItemMemo {
+                                    kind: item.kind(),
+                                    start,
+                                    findings: findings.clone(),
+                                    lowered: None,
+                                    symbols: None,
+                                    used: generation,
+                                    made: generation,
+                                    green: item.green().into_owned(),
+                                },
+                            );
+                            findings
+                        }
                     }
-                    None => {
-                        reuse.computed += 1;
-                        let findings = starlane_lang::check::check_item_with(
-                            item,
-                            src,
-                            kind,
-                            regexes,
-                            &mut |unit, context, regexes| {
-                                units.findings(unit, context, src, kind, regexes)
-                            },
-                        );
-                        let text = &src[item_range(item)];
-                        items.insert(
-                            text.into(),
-                            ItemMemo {
-                                kind: item.kind(),
-                                start,
-                                findings: findings.clone(),
-                                lowered: None,
-                                symbols: None,
-                                used: generation,
-                                made: generation,
-                                green: item.green().into_owned(),
-                            },
-                        );
-                        findings
-                    }
-                }
-            })
+                },
+            )
         };
         let mut cx = LowerCx {
             regexes: std::mem::take(&mut self.regexes),
@@ -623,11 +629,12 @@ impl UnitMemos {
         src: &str,
         kind: Option<DocumentKind>,
         regexes: &mut RegexCache,
+        newer_forms: bool,
     ) -> ItemFindings {
         let start = item_start(unit);
         let around = self.context(src, unit);
         if let Some(findings) = self.memo(&around, unit).and_then(|m| m.findings.as_ref()) {
-            let findings = findings.shifted(start as isize);
+            let findings = findings.shifted_reading(start as isize, newer_forms);
             self.reuse.reused += 1;
             return findings;
         }
@@ -635,7 +642,7 @@ impl UnitMemos {
         self.keep_green(unit, src);
         let findings =
             starlane_lang::check::check_unit(unit, src, kind, context, regexes, &mut |u, c, r| {
-                self.findings(u, c, src, kind, r)
+                self.findings(u, c, src, kind, r, newer_forms)
             });
         if findings.lie_within(&item_range(unit)) {
             self.remember(around, unit).findings = Some(findings.shifted(-(start as isize)));

@@ -45,7 +45,7 @@ pub fn check_front_end(src: &str) -> (Parse, Vec<Diagnostic>) {
 /// Runs every check over a parsed document. `cache` keeps compiled regexes between files.
 pub fn check(parse: &Parse, src: &str, cache: &mut RegexCache) -> Vec<Diagnostic> {
     let kind = parse.kind;
-    check_with(parse, src, cache, |item, cache| {
+    check_with(parse, src, cache, |item, cache, _| {
         check_item(item, src, kind, cache)
     })
 }
@@ -64,17 +64,26 @@ pub struct ItemFindings {
 impl ItemFindings {
     /// The findings moved by `delta` bytes, for an item that now stands elsewhere.
     pub fn shifted(&self, delta: isize) -> ItemFindings {
+        self.shifted_reading(delta, true)
+    }
+
+    /// [`ItemFindings::shifted`], without the `newer_forms` unless `newer_forms` (a document
+    /// whose version allows them does not read them: one copy fewer per unit per edit).
+    pub fn shifted_reading(&self, delta: isize, newer_forms: bool) -> ItemFindings {
         ItemFindings {
             diagnostics: self
                 .diagnostics
                 .iter()
                 .map(|d| d.clone().shifted(delta))
                 .collect(),
-            newer_forms: self
-                .newer_forms
-                .iter()
-                .map(|(span, what)| (shift_span(span, delta), *what))
-                .collect(),
+            newer_forms: if newer_forms {
+                self.newer_forms
+                    .iter()
+                    .map(|(span, what)| (shift_span(span, delta), *what))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             first_regex: self.first_regex.as_ref().map(|s| shift_span(s, delta)),
         }
     }
@@ -99,12 +108,13 @@ pub fn body_items(root: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> + use<>
 }
 
 /// [`check`], with each body item's findings supplied by `item_findings` — [`check_item`], or a
-/// memo of it.
+/// memo of it. Its last argument says whether the item's `newer_forms` are read (only when the
+/// document's version predates them): a memo need not copy them otherwise.
 pub fn check_with(
     parse: &Parse,
     src: &str,
     cache: &mut RegexCache,
-    mut item_findings: impl FnMut(&SyntaxNode, &mut RegexCache) -> ItemFindings,
+    mut item_findings: impl FnMut(&SyntaxNode, &mut RegexCache, bool) -> ItemFindings,
 ) -> Vec<Diagnostic> {
     let root = parse.syntax();
     let Some(file) = SourceFile::cast(root.clone()) else {
@@ -145,7 +155,7 @@ pub fn check_with(
     if let Some(body) = &body {
         declarations::check_requires_placement(&mut cx, body);
         for item in body.syntax().children() {
-            let found = item_findings(&item, cx.regex_cache);
+            let found = item_findings(&item, cx.regex_cache, !facts.allows_extensions());
             cx.diags.extend(found.diagnostics);
             newer_forms.extend(found.newer_forms);
             if let Some(regex) = found.first_regex
