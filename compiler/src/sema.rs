@@ -331,13 +331,24 @@ impl<'a> GroupCover<'a> {
 fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
     // A later route is compared with its own (kind, method) group and the wildcard groups only.
     let mut groups: HashMap<(&str, &str), GroupCover> = HashMap::default();
+    // Whether any group of every method (`Kind<*>`) or of every kind (`*`) exists yet: most
+    // binds have none, and then one lookup per route does instead of four.
+    let (mut any_method_groups, mut any_kind_groups) = (false, false);
     for (i, route) in bind.routes.iter().enumerate() {
         let (kind, method) = group(route);
-        let candidates = [(kind, method), (kind, "*"), ("*", method), ("*", "*")];
+        let candidates = [
+            Some((kind, method)),
+            any_method_groups.then_some((kind, "*")),
+            any_kind_groups.then_some(("*", method)),
+            any_kind_groups.then_some(("*", "*")),
+        ];
         let blocker = candidates
             .iter()
+            .flatten()
             .filter_map(|key| groups.get(key)?.find(route))
             .min();
+        any_method_groups |= method == "*";
+        any_kind_groups |= kind == "*";
         if let Some(j) = blocker {
             let first = &bind.routes[j];
             out.push(
