@@ -42,8 +42,10 @@ pub const MAX_PATTERN_DEPTH: usize = 32;
 #[derive(Debug, Clone)]
 pub struct Parse {
     src: Arc<str>,
-    // `Arc<Vec<_>>`, not `Arc<[_]>`: converting a Vec into a slice Arc would copy it.
-    tokens: Arc<Vec<Token>>,
+    // `Arc<Vec<_>>`, not `Arc<[_]>`: converting a Vec into a slice Arc would copy it. Unset for
+    // a tree spliced by `reparse_item` (read from the tree when asked for: copying every token of
+    // the document on each edit was a tenth of the language server's edit).
+    tokens: OnceLock<Arc<Vec<Token>>>,
     events: Arc<Vec<Event>>,
     green: OnceLock<GreenNode>,
     pub diagnostics: Vec<Diagnostic>,
@@ -54,7 +56,7 @@ impl Parse {
     /// The lossless green tree, built once.
     pub fn green(&self) -> GreenNode {
         self.green
-            .get_or_init(|| tree::build_tree(&self.src, &self.tokens, &self.events, None))
+            .get_or_init(|| tree::build_tree(&self.src, self.tokens(), &self.events, None))
             .clone()
     }
 
@@ -64,7 +66,14 @@ impl Parse {
 
     /// The tokens of the file, trivia included, tiling the source.
     pub fn tokens(&self) -> &[Token] {
-        &self.tokens
+        self.tokens.get_or_init(|| {
+            // Only a spliced parse has none yet, and its tree is built already.
+            let green = self
+                .green
+                .get()
+                .expect("a parse has its tokens or its tree");
+            Arc::new(tree::tokens_of(green))
+        })
     }
 }
 
@@ -94,7 +103,7 @@ pub fn parse(src: &str) -> Parse {
 /// language server hands in the items of the document's previous tree).
 pub fn parse_reusing(src: &str, reuse: ReuseItem) -> Parse {
     let parse = parse_events(src);
-    let green = tree::build_tree(src, &parse.tokens, &parse.events, Some(reuse));
+    let green = tree::build_tree(src, parse.tokens(), &parse.events, Some(reuse));
     let _ = parse.green.set(green);
     parse
 }
@@ -111,7 +120,7 @@ fn parse_events(src: &str) -> Parse {
     let (events, tokens, diagnostics) = p.finish_events();
     Parse {
         src: Arc::from(src),
-        tokens: Arc::new(tokens),
+        tokens: OnceLock::from(Arc::new(tokens)),
         events: Arc::new(events),
         green: OnceLock::new(),
         diagnostics,

@@ -25,7 +25,7 @@ use rowan::NodeOrToken;
 use super::tree::{self, ReuseItem};
 use super::{DocumentKind, Parse, Parser, router, scope};
 use crate::ast::{AstNode, SourceFile};
-use crate::lexer::{self, LexMode, Token};
+use crate::lexer::{self, LexMode};
 use crate::syntax_kind::{SyntaxKind, SyntaxNode};
 
 /// Parses `new`, the next version of `old`'s text, by reparsing only the item the edit lies
@@ -90,7 +90,7 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
     let end = old_end.checked_add_signed(delta)?;
     let text = new.get(start..end)?;
     // One block per level: the body's, then each enclosing scope's.
-    let (green, item_tokens) = parse_item_alone(&item, text, depth + 1, reuse)?;
+    let green = parse_item_alone(&item, text, depth + 1, reuse)?;
 
     let mut spliced = green;
     let mut node = item;
@@ -100,12 +100,11 @@ pub fn reparse_item(old: &Parse, new: &str, reuse: ReuseItem) -> Option<Parse> {
             .replace_child(node.index(), NodeOrToken::Node(spliced));
         node = parent;
     }
-    let tokens = spliced_tokens(&old.tokens, &item_tokens, start, old_end, delta);
     let green = OnceLock::new();
     let _ = green.set(spliced);
     Some(Parse {
         src: Arc::from(new),
-        tokens: Arc::new(tokens),
+        tokens: OnceLock::new(),
         // The tree is built already; events are only ever replayed to build it.
         events: Arc::new(Vec::new()),
         green,
@@ -122,14 +121,14 @@ fn scope_block(item: &SyntaxNode) -> Option<SyntaxNode> {
 }
 
 /// Parses `text`, the new text of `item`, as `item` was parsed: one item under the same
-/// ancestors, inside `depth` blocks. Its tree (to splice in) and tokens (relative to
-/// `text`), or `None` unless it is one node of the same kind, whole, without a diagnostic.
+/// ancestors, inside `depth` blocks. Its tree (to splice in), or `None` unless it is one node of
+/// the same kind, whole, without a diagnostic.
 fn parse_item_alone(
     item: &SyntaxNode,
     text: &str,
     depth: usize,
     reuse: ReuseItem,
-) -> Option<(rowan::GreenNode, Vec<Token>)> {
+) -> Option<rowan::GreenNode> {
     let ancestors: Vec<SyntaxKind> = item.ancestors().skip(1).map(|n| n.kind()).collect();
     let mut p = Parser::new(text, lexer::lex(text, LexMode::Bind));
     let (root_kind, inner) = ancestors.split_last()?;
@@ -161,7 +160,7 @@ fn parse_item_alone(
     let parsed = only_child(&node)?;
     let whole = usize::from(parsed.text_range().start()) == 0
         && usize::from(parsed.text_range().end()) == text.len();
-    (whole && parsed.kind() == item.kind()).then(|| (parsed.green().into_owned(), tokens))
+    (whole && parsed.kind() == item.kind()).then(|| parsed.green().into_owned())
 }
 
 /// The node that is `node`'s one child (tokens included), if that is what it has.
@@ -181,27 +180,4 @@ fn starts_a_line(before: &str) -> bool {
 fn ends_a_line(after: &str) -> bool {
     let line = after.split('\n').next().unwrap_or("").trim_start();
     after.contains('\n') && (line.is_empty() || line.starts_with('#'))
-}
-
-/// The old tokens before the item, the item's new ones moved to `start`, and the old ones after
-/// it (which ended at `old_end`) moved by `delta`.
-fn spliced_tokens(
-    old: &[Token],
-    item: &[Token],
-    start: usize,
-    old_end: usize,
-    delta: isize,
-) -> Vec<Token> {
-    let before = old.partition_point(|t| (t.end as usize) <= start);
-    let after = old.partition_point(|t| (t.start as usize) < old_end);
-    let moved = |t: &Token, by: isize| Token {
-        kind: t.kind,
-        start: (t.start as usize).saturating_add_signed(by) as u32,
-        end: (t.end as usize).saturating_add_signed(by) as u32,
-    };
-    let mut tokens = Vec::with_capacity(before + item.len() + (old.len() - after));
-    tokens.extend_from_slice(&old[..before]);
-    tokens.extend(item.iter().map(|t| moved(t, start as isize)));
-    tokens.extend(old[after..].iter().map(|t| moved(t, delta)));
-    tokens
 }

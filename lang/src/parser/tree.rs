@@ -11,7 +11,7 @@
 //! reuse. The caller finds a tree by its text; the same text can lex into other tokens where
 //! the lexer's context rules apply, so a kept tree is used only if it holds this item's tokens.
 
-use rowan::{GreenNode, GreenToken, NodeOrToken};
+use rowan::{GreenNode, GreenNodeData, GreenToken, NodeOrToken};
 use rustc_hash::FxHashMap;
 
 use super::{Event, TOMBSTONE};
@@ -104,6 +104,29 @@ pub(super) fn build_tree(
 }
 
 /// Whether `green`'s tokens are `tokens`, kind for kind and length for length.
+/// The tokens of a tree, in order (the tree is lossless: they tile its text).
+pub(super) fn tokens_of(green: &GreenNodeData) -> Vec<Token> {
+    fn walk(node: &GreenNodeData, offset: &mut u32, out: &mut Vec<Token>) {
+        for child in node.children() {
+            match child {
+                NodeOrToken::Node(n) => walk(n, offset, out),
+                NodeOrToken::Token(t) => {
+                    let start = *offset;
+                    *offset += u32::from(t.text_len());
+                    out.push(Token {
+                        kind: SyntaxKind::from_raw(t.kind()),
+                        start,
+                        end: *offset,
+                    });
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(green, &mut 0, &mut out);
+    out
+}
+
 fn holds_tokens(green: &GreenNode, tokens: &[Token]) -> bool {
     let mut expected = tokens.iter();
     let mut stack = vec![green.children()];
@@ -256,8 +279,8 @@ mod tests {
 
     fn assert_same_tree(name: &str, src: &str) {
         let parse = crate::parser::parse(src);
-        let ours = build_tree(src, &parse.tokens, &parse.events, None);
-        let reference = built_by_rowan(src, &parse.tokens, &parse.events);
+        let ours = build_tree(src, parse.tokens(), &parse.events, None);
+        let reference = built_by_rowan(src, parse.tokens(), &parse.events);
         assert!(
             ours == reference,
             "{name}: the tree differs from rowan's builder's"
