@@ -263,8 +263,28 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
 /// The literal prefix of a regex (up to its first metacharacter), and whether the whole regex is
 /// that prefix followed by "anything" (`.*`, `(.*)`, `(?P<x>.*)`).
 fn literal_prefix(regex: &str) -> (&str, bool) {
+    // Every metacharacter is ASCII, so the first one's byte is a character boundary.
     let end = regex
-        .find(|c: char| "\\.+*?()|[]{}^$".contains(c))
+        .bytes()
+        .position(|b| {
+            matches!(
+                b,
+                b'\\'
+                    | b'.'
+                    | b'+'
+                    | b'*'
+                    | b'?'
+                    | b'('
+                    | b')'
+                    | b'|'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'^'
+                    | b'$'
+            )
+        })
         .unwrap_or(regex.len());
     let (prefix, rest) = regex.split_at(end);
     let rest_is_anything = matches!(rest, ".*" | "(.*)" | "(.*)$" | ".*$")

@@ -8,26 +8,53 @@ use crate::diagnostic::Diagnostic;
 /// suffix, on character boundaries and not overlapping. Used to reparse only the edited item
 /// and to send an editor the smallest edit.
 pub fn common_ends(old: &str, new: &str) -> (usize, usize) {
-    let mut prefix = old
-        .bytes()
-        .zip(new.bytes())
-        .take_while(|(a, b)| a == b)
-        .count();
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = common_prefix_len(a, b);
     while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
         prefix -= 1;
     }
     let room = old.len().min(new.len()) - prefix;
-    let mut suffix = old
-        .bytes()
-        .rev()
-        .zip(new.bytes().rev())
-        .take(room)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let mut suffix = common_suffix_len(&a[a.len() - room..], &b[b.len() - room..]);
     while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
         suffix -= 1;
     }
     (prefix, suffix)
+}
+
+/// Compared a block at a time (the compiler turns a slice comparison into `memcmp`), then byte
+/// by byte inside the first block that differs: the language server asks on every edit, of the
+/// whole document.
+const BLOCK: usize = 64;
+
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut matched = 0;
+    while matched + BLOCK <= len
+        && a[len - matched - BLOCK..len - matched] == b[len - matched - BLOCK..len - matched]
+    {
+        matched += BLOCK;
+    }
+    matched
+        + a[..len - matched]
+            .iter()
+            .rev()
+            .zip(b[..len - matched].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 /// The text to parse, and one diagnostic per run of invalid bytes.
@@ -81,6 +108,51 @@ pub fn decode(bytes: &[u8]) -> (String, Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// The byte-by-byte definition the block comparison must agree with.
+    fn common_ends_bytewise(old: &str, new: &str) -> (usize, usize) {
+        let mut prefix = old
+            .bytes()
+            .zip(new.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let room = old.len().min(new.len()) - prefix;
+        let mut suffix = (old.bytes().rev().zip(new.bytes().rev()))
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix)
+        {
+            suffix -= 1;
+        }
+        (prefix, suffix)
+    }
+
+    proptest! {
+        #[test]
+        fn common_ends_agree_with_a_byte_by_byte_comparison(
+            base in "[a-cé\\n]{0,300}",
+            at in any::<prop::sample::Index>(),
+            removed in 0usize..80,
+            inserted in "[a-cé]{0,80}",
+        ) {
+            let mut cut = at.index(base.len() + 1);
+            while !base.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut end = (cut + removed).min(base.len());
+            while !base.is_char_boundary(end) {
+                end -= 1;
+            }
+            let edited = format!("{}{}{}", &base[..cut], inserted, &base[end..]);
+            prop_assert_eq!(super::common_ends(&base, &edited), common_ends_bytewise(&base, &edited));
+        }
+    }
+
     #[test]
     fn invalid_bytes_keep_offsets() {
         let (text, diags) = super::decode(b"Bind {\xff\xfe}");
