@@ -149,50 +149,37 @@ impl LoweredItem {
 /// ports, roles and grants lying inside a loan's range, in order, one [`LoweredItem`] per
 /// receipt. What lies inside no loan's range is dropped with the bind's vectors.
 pub fn collect_returns(bind: &mut Bind, receipts: &[Receipt]) -> Vec<LoweredItem> {
-    let mut returns: Vec<LoweredItem> = receipts
-        .iter()
-        .map(|r| LoweredItem {
-            ports: Vec::with_capacity(r.counts[0]),
-            roles: Vec::with_capacity(r.counts[1]),
-            grants: Vec::with_capacity(r.counts[2]),
-            routes: Vec::with_capacity(r.counts[3]),
+    let ports = distribute(std::mem::take(&mut bind.ports), receipts, 0, |p| p.span);
+    let roles = distribute(std::mem::take(&mut bind.roles), receipts, 1, |r| r.span);
+    let grants = distribute(std::mem::take(&mut bind.grants), receipts, 2, |g| g.span);
+    let routes = distribute(std::mem::take(&mut bind.routes), receipts, 3, |r| r.span);
+    ports
+        .into_iter()
+        .zip(roles)
+        .zip(grants)
+        .zip(routes)
+        .map(|(((ports, roles), grants), routes)| LoweredItem {
+            ports,
+            roles,
+            grants,
+            routes,
             ..Default::default()
         })
-        .collect();
-    distribute(
-        std::mem::take(&mut bind.ports),
-        receipts,
-        |p| p.span,
-        |k, e| returns[k].ports.push(e),
-    );
-    distribute(
-        std::mem::take(&mut bind.roles),
-        receipts,
-        |r| r.span,
-        |k, e| returns[k].roles.push(e),
-    );
-    distribute(
-        std::mem::take(&mut bind.grants),
-        receipts,
-        |g| g.span,
-        |k, e| returns[k].grants.push(e),
-    );
-    distribute(
-        std::mem::take(&mut bind.routes),
-        receipts,
-        |r| r.span,
-        |k, e| returns[k].routes.push(e),
-    );
-    returns
+        .collect()
 }
 
-/// Hands each element of `elements` (in text order) to the receipt whose range holds its span.
+/// Hands each element of `elements` (in text order) to the receipt whose range holds its span:
+/// one vector per receipt, sized by the receipt's count number `count`.
 fn distribute<T>(
     elements: Vec<T>,
     receipts: &[Receipt],
+    count: usize,
     span: impl Fn(&T) -> SourceSpan,
-    mut give: impl FnMut(usize, T),
-) {
+) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = receipts
+        .iter()
+        .map(|r| Vec::with_capacity(r.counts[count]))
+        .collect();
     let mut k = 0;
     for element in elements {
         let s = span(&element);
@@ -204,9 +191,10 @@ fn distribute<T>(
             && receipt.range.start <= start
             && end <= receipt.range.end
         {
-            give(k, element);
+            out[k].push(element);
         }
     }
+    out
 }
 
 #[cfg(test)]
