@@ -102,13 +102,17 @@ type KeptTrees = FxHashMap<Box<str>, (u64, GreenNode)>;
 type TreeKey = usize;
 
 fn tree_key(unit: &SyntaxNode) -> TreeKey {
-    let green = unit.green();
-    std::ptr::from_ref::<starlane_lang::GreenNodeData>(&green) as TreeKey
+    key_of(&unit.green())
+}
+
+fn key_of(green: &starlane_lang::GreenNodeData) -> TreeKey {
+    std::ptr::from_ref(green) as TreeKey
 }
 
 struct UnitMemo {
-    /// The tree its key is the address of.
-    green: GreenNode,
+    /// The tree its key is the address of, held so no other tree takes the address while the
+    /// memo lives.
+    _tree: GreenNode,
     findings: Option<ItemFindings>,
     /// Its slot in [`UnitMemos::lowerings`].
     lowered: Option<usize>,
@@ -193,12 +197,14 @@ impl Loans {
     }
 }
 
-/// What a check made that its result does not hold: dropping it frees it.
-pub struct Leftovers(
-    #[allow(dead_code)] starlane_ir::Bind,
-    #[allow(dead_code)] Vec<starlane_ir::PayloadPattern>,
-    #[allow(dead_code)] Vec<ItemMemo>,
-);
+/// What a check made that its result does not hold — the rest of the bind and its patterns
+/// (the lowering of what changed), the memos of items no longer in the document: held only to
+/// be dropped where freeing them delays nothing.
+pub struct Leftovers {
+    _bind: starlane_ir::Bind,
+    _patterns: Vec<starlane_ir::PayloadPattern>,
+    _forgotten: Vec<ItemMemo>,
+}
 
 /// Items reused and recomputed by one check.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -230,11 +236,10 @@ impl IncrementalChecker {
         self.check_keeping(src, settings, true).0
     }
 
-    /// [`IncrementalChecker::check`] without the lowered bind (`Checked::bind` is `None`, and
-    /// `Checked::patterns` empty): what
-    /// the remembered items lent it is given back instead of copied. For the language server,
-    /// which wants the diagnostics; it frees the [`Leftovers`] (the rest of the bind, the lowering
-    /// of the items that changed) where freeing does not delay them.
+    /// [`IncrementalChecker::check`] without the lowered bind (`Checked::bind` is `None` and
+    /// `Checked::patterns` empty): what the remembered items lent it is given back instead of
+    /// copied. For the language server, which wants the diagnostics, and frees the
+    /// [`Leftovers`] where freeing them does not delay the diagnostics.
     pub fn check_without_bind(&mut self, src: &str, settings: &Settings) -> (Checked, Leftovers) {
         self.check_keeping(src, settings, false)
     }
@@ -416,7 +421,12 @@ impl IncrementalChecker {
             bind: kept_bind,
             patterns: kept_patterns,
         };
-        (checked, Leftovers(bind, cx.patterns, forgotten))
+        let leftovers = Leftovers {
+            _bind: bind,
+            _patterns: cx.patterns,
+            _forgotten: forgotten,
+        };
+        (checked, leftovers)
     }
 
     /// Gives each memo back what it lent `bind`; a memo whose loan does not come back whole
@@ -545,8 +555,7 @@ impl UnitMemos {
         Some(memo)
     }
 
-    /// The memo to keep for `unit`, marked used; a new, empty one if there was none (or one
-    /// for another tree of the same text).
+    /// The memo to keep for `unit`, marked used; a new, empty one if there was none.
     fn remember(&mut self, context: Box<str>, unit: &SyntaxNode) -> &mut UnitMemo {
         self.remember_with_lowerings(context, unit).0
     }
@@ -563,7 +572,7 @@ impl UnitMemos {
             .or_default()
             .entry(tree_key(unit))
             .or_insert_with(|| UnitMemo {
-                green: unit.green().into_owned(),
+                _tree: unit.green().into_owned(),
                 findings: None,
                 lowered: None,
                 symbols: None,
@@ -605,16 +614,10 @@ impl UnitMemos {
         let seen: rustc_hash::FxHashSet<TreeKey> = self
             .memos
             .values()
-            .flat_map(|by_tree| by_tree.values())
-            .map(|memo| std::ptr::from_ref::<starlane_lang::GreenNodeData>(&memo.green) as TreeKey)
+            .flat_map(|by_tree| by_tree.keys().copied())
             .collect();
         self.greens.retain(|_, by_text| {
-            by_text.retain(|_, (used, green)| {
-                *used == generation
-                    || seen.contains(
-                        &(std::ptr::from_ref::<starlane_lang::GreenNodeData>(green) as TreeKey),
-                    )
-            });
+            by_text.retain(|_, (used, green)| *used == generation || seen.contains(&key_of(green)));
             !by_text.is_empty()
         });
         self.last_context = None;
