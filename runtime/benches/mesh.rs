@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::StreamExt;
 use starlane_runtime::mesh::{Mesh, MeshOptions};
-use starlane_runtime::{Identity, Message, Runtime, RuntimeOptions};
+use starlane_runtime::{Runtime, RuntimeOptions};
 
 const FRONT: &str = "Bind(version=1.1.0) {\n  Route<Ext<Hello>> -> localhost:worker => &;\n}\n";
 const WORKER: &str = r#"Bind(version=1.1.0) {
@@ -86,18 +86,7 @@ fn bench(c: &mut Criterion) {
         assert!(Instant::now() < deadline, "no heartbeat from the worker");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let message = || {
-        let mut m = Message::new(
-            starlane_ir::Method::parse("Ext<Hello>").unwrap(),
-            "/",
-            PAYLOAD.to_vec(),
-        );
-        m.caller = Some(Identity {
-            point: "localhost:users:ada".into(),
-            kind: None,
-        });
-        m
-    };
+    let message = || common::message_from_ada("Ext<Hello>", "/", PAYLOAD);
     assert_eq!(front.serve(0, message()).unwrap().body, b"hello");
 
     // The reference: a responder on its own connection (as the worker host has its own) that

@@ -6,7 +6,7 @@ mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use starlane_runtime::engine::EngineOptions;
-use starlane_runtime::{Identity, Message, Runtime, RuntimeOptions};
+use starlane_runtime::{Runtime, RuntimeOptions};
 
 const BIND: &str = r#"Bind(version=1.1.0) {
   grant perm +csd-rWx on localhost:bench to localhost:users:**;
@@ -24,16 +24,7 @@ fn bench(c: &mut Criterion) {
         },
     )
     .unwrap();
-    let caller = Identity {
-        point: "localhost:users:ada".into(),
-        kind: None,
-    };
-    let mut prototype = Message::new(
-        starlane_ir::Method::parse("Http<Post>").unwrap(),
-        "/hello/ada",
-        br#"{"greeting":"hi"}"#.to_vec(),
-    );
-    prototype.caller = Some(caller);
+    let prototype = common::message_from_ada("Http<Post>", "/hello/ada", br#"{"greeting":"hi"}"#);
     // Each message is a copy of a prepared one — its path, body and caller copied, as the
     // reference copies its operation and payload into the store — so what is timed is routing
     // and the call, not turning method text into a `Method` (an ingress maps its own enum).

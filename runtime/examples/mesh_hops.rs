@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use starlane_runtime::mesh::{Mesh, MeshOptions};
-use starlane_runtime::{Identity, Message, Runtime, RuntimeOptions};
+use starlane_runtime::{Runtime, RuntimeOptions};
 
 const FRONT: &str = "Bind(version=1.1.0) {\n  Route<Ext<Hello>> -> localhost:worker => &;\n}\n";
 const WORKER: &str = r#"Bind(version=1.1.0) {
@@ -112,18 +112,7 @@ fn main() {
     while mesh.status()["hosts"].as_array().is_none_or(Vec::is_empty) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let message = || {
-        let mut m = Message::new(
-            starlane_ir::Method::parse("Ext<Hello>").unwrap(),
-            "/",
-            PAYLOAD.to_vec(),
-        );
-        m.caller = Some(Identity {
-            point: "localhost:users:ada".into(),
-            kind: None,
-        });
-        m
-    };
+    let message = || common::message_from_ada("Ext<Hello>", "/", PAYLOAD);
     let client = tokio.block_on(async {
         let client = async_nats::connect(&url).await.unwrap();
         let responder = async_nats::connect(&url).await.unwrap();

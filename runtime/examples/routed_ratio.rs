@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Instant;
 
-use starlane_runtime::{Identity, Message, Runtime, RuntimeOptions};
+use starlane_runtime::{Runtime, RuntimeOptions};
 
 const BIND: &str = r#"Bind(version=1.1.0) {
   grant perm +csd-rWx on localhost:bench to localhost:users:**;
@@ -23,15 +23,7 @@ fn main() {
     let n = args.next().and_then(Result::ok).unwrap_or(20_000);
     let rounds = args.next().and_then(Result::ok).unwrap_or(15);
     let rt = Runtime::load(common::bench_bundle(BIND), RuntimeOptions::default()).unwrap();
-    let mut prototype = Message::new(
-        starlane_ir::Method::parse("Http<Post>").unwrap(),
-        "/hello/ada",
-        PAYLOAD.to_vec(),
-    );
-    prototype.caller = Some(Identity {
-        point: "localhost:users:ada".into(),
-        kind: None,
-    });
+    let prototype = common::message_from_ada("Http<Post>", "/hello/ada", PAYLOAD);
     assert_eq!(rt.serve(0, prototype.clone()).unwrap().body, b"hello");
     let raw = common::RawGuest::new(&common::hello_wasm());
     assert_eq!(raw.call(b"Http<Post>", PAYLOAD), b"hello");

@@ -11,6 +11,20 @@ use wasmtime::{
     PoolingAllocationConfig, Store,
 };
 
+/// A message from `localhost:users:ada`, the caller the bench binds grant their calls to.
+pub fn message_from_ada(method: &str, path: &str, body: &[u8]) -> starlane_runtime::Message {
+    let mut message = starlane_runtime::Message::new(
+        starlane_ir::Method::parse(method).expect("a method the bench names"),
+        path,
+        body.to_vec(),
+    );
+    message.caller = Some(starlane_runtime::Identity {
+        point: "localhost:users:ada".into(),
+        kind: None,
+    });
+    message
+}
+
 /// The example's WAT guest: `__guest_request`, then `__guest_response("hello")`.
 pub fn hello_wasm() -> Vec<u8> {
     std::fs::read(
