@@ -411,6 +411,98 @@ fn lost_acks_and_replies_are_resent_and_every_message_runs_exactly_once() {
     assert_eq!(executions(&[&worker], "token-in-1-end"), 1);
 }
 
+/// Logs the request, then answers with it — or, for a request over 3,000 bytes, spins until
+/// its `exec` limit stops it: a mechtron that is quick until it is not.
+fn quick_until_big() -> String {
+    format!(
+        r#"(module {IMPORTS}
+  (memory (export "memory") 4)
+  (func (export "__guest_call") (param $op_len i32) (param $msg_len i32) (result i32)
+    (call $guest_request (i32.const 0) (i32.const 1024))
+    (call $console_log (i32.const 1024) (local.get $msg_len))
+    (if (i32.gt_u (local.get $msg_len) (i32.const 3000))
+      (then (loop $spin (br $spin))))
+    (call $guest_response (i32.const 1024) (local.get $msg_len))
+    (i32.const 1)))"#
+    )
+}
+
+/// A quick mechtron's messages run on the async worker that received them, one at a time; one
+/// that turns slow holds that worker once, while the host goes on serving, and never runs
+/// there again.
+#[test]
+fn a_quick_mechtron_runs_in_place_until_it_turns_slow() {
+    let nats = Nats::start();
+    // The spin is cut off after 4 s of running: long enough to serve the quick ones beside it.
+    let bind = "Bind(version=1.1.0) {\n  Port work { timeout: exec 4s, total 5s; }\n  \
+                Route<Ext<Work>> -> ((work)) => &;\n}\n";
+    // Quick is under 200 ms here, so a loaded machine still counts every echo as quick.
+    let toml = format!("{QUICK}in_place_under = \"200ms\"\n");
+    let worker = host(
+        &nats,
+        &project("inplace-w", "worker", bind, &quick_until_big(), &toml),
+        "w1",
+        &[],
+    );
+    let front = host(&nats, &front_project("inplace-f"), "front", &[]);
+    wait_for_hosts(&front, &["w1"]);
+    let quick = |token: &str| {
+        let answer = post(&front.url("/work"), token.as_bytes());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.body.contains(token), "{}", answer.body);
+    };
+    for i in 0..12 {
+        quick(&format!("token-quick-{i}-end"));
+    }
+    // The first eight earn the streak; the four after them run in place.
+    let in_place = metric(&worker, "starlane_mesh_in_place_total");
+    if in_place == 0 {
+        // A host with one async worker never runs a message in place.
+        assert_eq!(
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            1,
+            "no message ran in place after 12 quick ones"
+        );
+        return;
+    }
+    std::thread::scope(|s| {
+        let url = front.url("/work");
+        let spinning =
+            s.spawn(move || post(&url, format!("token-spin-{}", "x".repeat(4000)).as_bytes()));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while executions(&[&worker], "token-spin-") == 0 {
+            assert!(Instant::now() < deadline, "the spinning message never ran");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // While it holds one worker, the host serves messages, its admin listener and its
+        // heartbeats on the other.
+        for i in 0..5 {
+            quick(&format!("token-during-{i}-end"));
+        }
+        assert_eq!(worker.admin_get("/status").status, 200);
+        assert!(
+            !spinning.is_finished(),
+            "the spinning message ended before the quick ones were served"
+        );
+        let answer = spinning.join().unwrap();
+        assert_ne!(answer.status, 200, "{}", answer.body);
+    });
+    // The spinning message ran in place (the only one then), the quick ones beside it did not,
+    // and the mechtron never runs in place again.
+    assert_eq!(
+        metric(&worker, "starlane_mesh_in_place_total"),
+        in_place + 1
+    );
+    for i in 0..12 {
+        quick(&format!("token-after-{i}-end"));
+    }
+    assert_eq!(
+        metric(&worker, "starlane_mesh_in_place_total"),
+        in_place + 1
+    );
+    assert_eq!(executions(&[&worker], "token-spin-"), 1);
+}
+
 #[test]
 fn a_message_no_host_acknowledges_ends_in_a_typed_timeout_and_never_runs() {
     let nats = Nats::start();

@@ -320,6 +320,9 @@ fn mesh_options(
     if let Some(v) = settings.per_host_in_flight {
         o.per_host_in_flight = v;
     }
+    if let Some(v) = settings.in_place_under {
+        o.in_place_under = v;
+    }
     o.faults = Faults::from_env().map_err(anyhow::Error::msg)?;
     o.check().map_err(anyhow::Error::msg)?;
     Ok(Some(o))

@@ -116,6 +116,10 @@ pub struct MeshSettings {
     /// Messages from one other host run at once here (default 16).
     #[serde(default)]
     pub per_host_in_flight: Option<usize>,
+    /// A mechtron whose runs all take at most this long may run a message from another host on
+    /// the async worker that received it, one at a time (default `1ms`; `0ms` never).
+    #[serde(default, deserialize_with = "duration")]
+    pub in_place_under: Option<Duration>,
 }
 
 /// `"10s"`, `"500ms"`: the language's duration syntax.

@@ -13,6 +13,7 @@
 mod dedupe;
 mod faults;
 mod hosts;
+mod in_place;
 mod receiver;
 mod sender;
 pub mod wire;
@@ -64,6 +65,9 @@ pub struct MeshOptions {
     /// Messages from one other host run at once here (the rest are refused, to be sent
     /// elsewhere), so a flood from one host cannot take every slot.
     pub per_host_in_flight: usize,
+    /// Runs this short are quick: a mechtron whose last runs all were may run a message from
+    /// another host on the async worker that received it (`in_place`); zero never.
+    pub in_place_under: Duration,
     /// Test and diagnosis only: frames to drop on purpose (`STARLANE_MESH_FAULTS`).
     pub faults: Faults,
 }
@@ -101,6 +105,7 @@ impl MeshOptions {
             heartbeat: Duration::from_secs(1),
             gone_after: Duration::from_secs(3),
             per_host_in_flight: 16,
+            in_place_under: in_place::QUICK,
             faults: Faults::default(),
         }
     }
@@ -213,6 +218,7 @@ pub struct MeshCounters {
     pub received: AtomicU64,
     pub executed: AtomicU64,
     pub duplicates: AtomicU64,
+    pub in_place: AtomicU64,
     pub malformed: AtomicU64,
 }
 
@@ -238,6 +244,8 @@ pub struct Mesh {
     pub(crate) in_flight: Mutex<HashMap<String, usize>>,
     /// Acks waiting for their time (in the order they fall due), unless the reply goes first.
     pub(crate) pending_acks: Mutex<std::collections::VecDeque<receiver::PendingAck>>,
+    /// Which messages from other hosts may run on the async worker that received them.
+    pub(crate) in_place: in_place::InPlace,
     /// Kept by the NATS connection's event callback.
     pub(crate) connected: Arc<AtomicBool>,
     pub(crate) reconnects: Arc<AtomicU64>,
@@ -323,6 +331,10 @@ impl Mesh {
             pending_acks: Mutex::new(std::collections::VecDeque::new()),
             connected,
             reconnects,
+            in_place: in_place::InPlace::new(
+                &tokio::runtime::Handle::current(),
+                options.in_place_under,
+            ),
             handle: tokio::runtime::Handle::current(),
             client,
             options,
@@ -341,7 +353,8 @@ impl Mesh {
     }
 
     /// Delivers `message` to mechtron `name` on another host; `None` when no live host
-    /// announces it. Blocks the calling (guest or blocking) thread, never an async one.
+    /// announces it. Blocks the calling thread: a guest's, a blocking one, or an async worker
+    /// running a quick guest in place (`in_place`), which first hands its other tasks on.
     pub fn deliver(
         self: &Arc<Self>,
         name: &str,
@@ -354,7 +367,8 @@ impl Mesh {
         // a plain NATS request would be: no hand-off to a task and back.
         let schedule = self.options.schedule_for(delivery);
         let send = Arc::clone(self).send(first, name.to_string(), message, exchange, schedule);
-        Some(self.handle.block_on(send))
+        // Outside an async worker `block_in_place` just calls its closure.
+        Some(tokio::task::block_in_place(|| self.handle.block_on(send)))
     }
 
     /// Announces that this host leaves: others route nothing new here, and messages that still
@@ -437,6 +451,11 @@ impl Mesh {
                 "starlane_mesh_duplicates_suppressed",
                 "Resends of a message already running or run here: acked or answered again, never run again.",
                 &c.duplicates,
+            ),
+            (
+                "starlane_mesh_in_place",
+                "Messages from other hosts run on the async worker that received them (quick mechtrons, one at a time).",
+                &c.in_place,
             ),
             (
                 "starlane_mesh_malformed",

@@ -150,29 +150,43 @@ async fn receive(mesh: &Arc<Mesh>, rt: &Arc<Runtime>, reply_to: String, envelope
             replied: Arc::clone(&replied),
         });
     }
-    // The guest may run up to its `exec` limit, so it must not hold up an async worker. On a
-    // multi-threaded runtime it runs in place, on a task of its own: the worker hands its other
-    // tasks to another thread and this message goes on at once, where a hand-off to a blocking
-    // thread would first wait for that thread to wake. A runtime with one thread has no worker
-    // to hand on: there it runs on a blocking thread.
+    // The guest may run up to its `exec` limit, so it must not hold up an async worker unless
+    // `in_place` allows it (a mechtron known to be quick, one message at a time). Otherwise, on
+    // a multi-threaded runtime it runs on a task of its own under `block_in_place`: the worker
+    // hands its other tasks to another thread and this message goes on at once, where a hand-off
+    // to a blocking thread would first wait for that thread to wake. A runtime with one thread
+    // has no worker to hand on: there it runs on a blocking thread.
     let multi_threaded = mesh.handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
     let (mesh, rt) = (Arc::clone(mesh), Arc::clone(rt));
     let attempt = envelope.attempt;
-    let run = move || {
+    let mechtron = envelope.to.clone();
+    let to = mechtron.clone();
+    let deciding = Arc::clone(&mesh);
+    let run = move |in_place: bool| {
         let _in_flight = in_flight;
+        let started = Instant::now();
         let frame = run(&mesh, &rt, envelope);
+        mesh.in_place.ran(&mechtron, started.elapsed(), in_place);
         mesh.dedupe.done(id, frame.clone());
         replied.store(true, Ordering::Release);
         (mesh, frame)
     };
     if multi_threaded {
         tokio::spawn(async move {
-            let (mesh, frame) = tokio::task::block_in_place(run);
+            let claim = deciding.in_place.claim(&to);
+            let (mesh, frame) = match claim {
+                Some(_) => {
+                    bump(&deciding.counters.in_place);
+                    run(true)
+                }
+                None => tokio::task::block_in_place(|| run(false)),
+            };
+            drop(claim);
             answer(&mesh, &reply_to, attempt, frame).await;
         });
     } else {
         tokio::task::spawn_blocking(move || {
-            let (mesh, frame) = run();
+            let (mesh, frame) = run(false);
             mesh.handle
                 .block_on(answer(&mesh, &reply_to, attempt, frame));
         });
