@@ -146,6 +146,20 @@ fn front_project(tag: &str) -> PathBuf {
     )
 }
 
+/// A worker host `w1` serving `worker_dir` (with extra environment) and a front host `front`
+/// of [`front_project`] in `front_tag`, once the front sees the worker.
+fn worker_and_front(
+    nats: &Nats,
+    worker_dir: &Path,
+    env: &[(&str, &str)],
+    front_tag: &str,
+) -> (Server, Server) {
+    let worker = host(nats, worker_dir, "w1", env);
+    let front = host(nats, &front_project(front_tag), "front", &[]);
+    wait_for_hosts(&front, &["w1"]);
+    (worker, front)
+}
+
 /// `starlane run DIR --mesh URL --host NAME` with the mesh password (and extra environment).
 fn host(nats: &Nats, dir: &Path, name: &str, env: &[(&str, &str)]) -> Server {
     let mut cmd = Command::new(binary());
@@ -222,9 +236,7 @@ fn executions(servers: &[&Server], token: &str) -> usize {
 #[test]
 fn a_message_reaches_a_mechtron_on_another_host_and_grants_hold_on_the_caller() {
     let nats = Nats::start();
-    let worker = host(&nats, &worker_project("basic-w"), "w1", &[]);
-    let front = host(&nats, &front_project("basic-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
+    let (worker, front) = worker_and_front(&nats, &worker_project("basic-w"), &[], "basic-f");
     // Joining is not reconnecting.
     assert_eq!(metric(&front, "starlane_mesh_reconnects_total"), 0);
 
@@ -287,14 +299,12 @@ fn the_receiving_host_keeps_its_own_rules_and_limits() {
     let worker_bind =
         "Bind(version=1.1.0) {\n  limits { payload 1KiB; }\n  Route<Ext<Work>> -> (( )) => &;\n}\n";
     let toml = format!("{QUICK}per_host_in_flight = 1\n");
-    let worker = host(
+    let (worker, front) = worker_and_front(
         &nats,
         &project("rules-w", "worker", worker_bind, &slow_echo(), &toml),
-        "w1",
         &[],
+        "rules-f",
     );
-    let front = host(&nats, &front_project("rules-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
 
     // `starlane send` on the front host reaches the worker host, whose bind admits no outside
     // caller.
@@ -362,14 +372,12 @@ fn lost_acks_and_replies_are_resent_and_every_message_runs_exactly_once() {
     let nats = Nats::start();
     // The worker drops its ack and reply for the first two attempts of every message: the
     // first attempt runs, the resends must not run it again.
-    let worker = host(
+    let (worker, front) = worker_and_front(
         &nats,
         &worker_project("lost-w"),
-        "w1",
         &[("STARLANE_MESH_FAULTS", "drop-out=2")],
+        "lost-f",
     );
-    let front = host(&nats, &front_project("lost-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
     let n = 20;
     for i in 0..n {
         let token = format!("token-lost-{i}-end");
@@ -438,14 +446,12 @@ fn a_quick_mechtron_runs_in_place_until_it_turns_slow() {
                 Route<Ext<Work>> -> ((work)) => &;\n}\n";
     // Quick is under 200 ms here, so a loaded machine still counts every echo as quick.
     let toml = format!("{QUICK}in_place_under = \"200ms\"\n");
-    let worker = host(
+    let (worker, front) = worker_and_front(
         &nats,
         &project("inplace-w", "worker", bind, &quick_until_big(), &toml),
-        "w1",
         &[],
+        "inplace-f",
     );
-    let front = host(&nats, &front_project("inplace-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
     let quick = |token: &str| {
         let answer = post(&front.url("/work"), token.as_bytes());
         assert_eq!(answer.status, 200, "{}", answer.body);
@@ -506,14 +512,12 @@ fn a_quick_mechtron_runs_in_place_until_it_turns_slow() {
 #[test]
 fn a_message_no_host_acknowledges_ends_in_a_typed_timeout_and_never_runs() {
     let nats = Nats::start();
-    let worker = host(
+    let (worker, front) = worker_and_front(
         &nats,
         &worker_project("timeout-w"),
-        "w1",
         &[("STARLANE_MESH_FAULTS", "drop-in=100")],
+        "timeout-f",
     );
-    let front = host(&nats, &front_project("timeout-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
     let answer = post(&front.url("/work"), b"token-never");
     assert_eq!(answer.status, 504, "{}", answer.body);
     assert_eq!(answer.headers["x-starlane-error"], "E0231");
@@ -653,9 +657,7 @@ fn a_host_killed_under_traffic_loses_nothing_and_runs_nothing_twice() {
 #[test]
 fn hosts_reconnect_after_nats_restarts() {
     let mut nats = Nats::start();
-    let worker = host(&nats, &worker_project("restart-w"), "w1", &[]);
-    let front = host(&nats, &front_project("restart-f"), "front", &[]);
-    wait_for_hosts(&front, &["w1"]);
+    let (worker, front) = worker_and_front(&nats, &worker_project("restart-w"), &[], "restart-f");
     assert_eq!(post(&front.url("/work"), b"token-r-0").status, 200);
     nats.restart();
     // No restart of the hosts: they reconnect, re-subscribe and heartbeat again.

@@ -170,12 +170,16 @@ mod tests {
     use super::*;
 
     fn in_place(workers: usize) -> (tokio::runtime::Runtime, InPlace) {
+        in_place_under(workers, QUICK)
+    }
+
+    fn in_place_under(workers: usize, quick: Duration) -> (tokio::runtime::Runtime, InPlace) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .enable_all()
             .build()
             .unwrap();
-        let in_place = InPlace::new(rt.handle(), QUICK);
+        let in_place = InPlace::new(rt.handle(), quick);
         (rt, in_place)
     }
 
@@ -274,11 +278,7 @@ mod tests {
 
     #[test]
     fn zero_turns_running_in_place_off() {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
-        let p = InPlace::new(rt.handle(), Duration::ZERO);
+        let (_rt, p) = in_place_under(2, Duration::ZERO);
         for _ in 0..STREAK {
             p.ran("worker", Duration::ZERO, false);
         }
