@@ -27,12 +27,18 @@ const IMPORTS: &str = r#"
 
 /// Logs the request it runs (so executions can be counted), then answers with it.
 fn recording_echo() -> String {
+    recording_echo_after("")
+}
+
+/// [`recording_echo`], running the WAT instructions `between` after logging and before answering.
+fn recording_echo_after(between: &str) -> String {
     format!(
         r#"(module {IMPORTS}
   (memory (export "memory") 4)
   (func (export "__guest_call") (param $op_len i32) (param $msg_len i32) (result i32)
     (call $guest_request (i32.const 0) (i32.const 1024))
     (call $console_log (i32.const 1024) (local.get $msg_len))
+    {between}
     (call $guest_response (i32.const 1024) (local.get $msg_len))
     (i32.const 1)))"#
     )
@@ -422,16 +428,8 @@ fn lost_acks_and_replies_are_resent_and_every_message_runs_exactly_once() {
 /// Logs the request, then answers with it — or, for a request over 3,000 bytes, spins until
 /// its `exec` limit stops it: a mechtron that is quick until it is not.
 fn quick_until_big() -> String {
-    format!(
-        r#"(module {IMPORTS}
-  (memory (export "memory") 4)
-  (func (export "__guest_call") (param $op_len i32) (param $msg_len i32) (result i32)
-    (call $guest_request (i32.const 0) (i32.const 1024))
-    (call $console_log (i32.const 1024) (local.get $msg_len))
-    (if (i32.gt_u (local.get $msg_len) (i32.const 3000))
-      (then (loop $spin (br $spin))))
-    (call $guest_response (i32.const 1024) (local.get $msg_len))
-    (i32.const 1)))"#
+    recording_echo_after(
+        "(if (i32.gt_u (local.get $msg_len) (i32.const 3000)) (then (loop $spin (br $spin))))",
     )
 }
 
