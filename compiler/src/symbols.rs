@@ -333,12 +333,10 @@ impl ItemSymbols {
                     }
                 }
                 GRANT_STMT => {
-                    let tokens = ast::significant_tokens(&node);
-                    if let Some(i) = tokens.iter().position(|t| t.text() == "role")
-                        && let Some(t) = tokens.get(i + 1)
-                        && t.kind() == IDENT
+                    if let Some(ast::GrantForm::Role(name, span)) =
+                        ast::GrantStmt::cast(node.clone()).and_then(|g| g.form())
                     {
-                        let (name, span) = glued_from(&tokens[i + 1..]);
+                        let (name, span) = without_trailing_dash(name, span);
                         symbols.reference(SymbolKind::Role, name, span);
                     }
                     symbols.context_variables(&node);
@@ -568,8 +566,12 @@ fn glued_name(node: &SyntaxNode, skip: usize) -> Option<(String, Span)> {
 
 /// Glues `tokens[0]` with the directly adjacent identifier, `-` and digit tokens after it.
 fn glued_from(tokens: &[SyntaxToken]) -> (String, Span) {
-    let (mut name, mut span) = ast::glued(tokens);
-    // A name never ends in `-` (`app->` splits): give the dash back.
+    let (name, span) = ast::glued(tokens);
+    without_trailing_dash(name, span)
+}
+
+/// A name never ends in `-` (`app->` splits): gives the dash back.
+fn without_trailing_dash(mut name: String, mut span: Span) -> (String, Span) {
     while name.ends_with('-') {
         name.pop();
         span.end -= 1;

@@ -146,8 +146,8 @@ pub enum GrantForm {
     /// The `PRIV_NAME` node (`props:email:read`, `*`).
     Priv(SyntaxNode),
     Super,
-    /// The role's name, glued as written.
-    Role(String),
+    /// The role's name, glued as written, and its span.
+    Role(String, crate::Span),
 }
 
 impl GrantStmt {
@@ -159,12 +159,13 @@ impl GrantStmt {
             "perm" => GrantForm::Perm(self.0.first_child_by_kind(&|k| k == PERM_MASK)?),
             "priv" => GrantForm::Priv(self.0.first_child_by_kind(&|k| k == PRIV_NAME)?),
             "super" => GrantForm::Super,
-            "role" => GrantForm::Role(
-                tokens
+            "role" => {
+                let (name, span) = tokens
                     .get(2)
                     .filter(|t| t.kind() == IDENT)
-                    .map(|_| glued(&tokens[2..]).0)?,
-            ),
+                    .map(|_| glued(&tokens[2..]))?;
+                GrantForm::Role(name, span)
+            }
             _ => return None,
         })
     }

@@ -280,7 +280,7 @@ impl<'a> ItemLowerer<'a> {
             }
             ast::GrantForm::Priv(name) => GrantKind::Priv(text(self.src, &name)),
             ast::GrantForm::Super => GrantKind::Super,
-            ast::GrantForm::Role(name) => GrantKind::Role(name),
+            ast::GrantForm::Role(name, _) => GrantKind::Role(name),
         };
         // A selector that does not parse was reported by the checker; the grant is dropped
         // (fail closed: a broken `to` must not widen the grant).

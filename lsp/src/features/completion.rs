@@ -4,7 +4,7 @@
 //! declaration keyword at the start of an item).
 
 use starlane_compiler::symbols::SymbolKind;
-use starlane_lang::ast;
+use starlane_lang::ast::{self, AstNode};
 use starlane_lang::vocabulary::{
     DECLARATION_KEYWORDS, FILTERS, FORMATS, GRANT_FORMS, KINDS, LIMITS, PAYLOAD_KINDS, PORT_FIELDS,
     methods_of,
@@ -145,14 +145,16 @@ fn after_token(
     match (prev.kind(), prev.text()) {
         (L_BRACKET, _) if parent_kind == Some(PAYLOAD_BLOCK) => payload_kinds(),
         (L_ANGLE, _) if parent_kind == Some(MAP_ENTRY) => payload_kinds(),
-        (COLON, _) if parent_kind == Some(PORT_FIELD) => {
-            match first_word(parent.as_ref().expect("checked above")) {
+        (COLON, _) if let Some(field) = parent.clone().and_then(ast::PortField::cast) => {
+            match field.name().as_ref().map(|t| t.text()) {
                 Some("timeout") => keywords(&["exec", "total"]),
                 Some("envelope") => keywords(starlane_lang::vocabulary::ENVELOPES),
                 _ => payload_kinds(),
             }
         }
-        (COMMA, _) if parent_kind == Some(TIMEOUT_SPEC) => keywords(&["total"]),
+        (COMMA, _) if parent.clone().and_then(ast::TimeoutSpec::cast).is_some() => {
+            keywords(&["total"])
+        }
         (L_ANGLE, _) => angle(before_prev.as_ref(), root, word_start),
         (CARET, _) => KINDS
             .iter()
@@ -203,14 +205,6 @@ fn after_token(
         (L_BRACE | SEMICOLON | R_BRACE, _) => item_start(a, prev),
         _ => Vec::new(),
     }
-}
-
-fn first_word(node: &SyntaxNode) -> Option<&'static str> {
-    let t = node
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .find(|t| t.kind() == IDENT)?;
-    PORT_FIELDS.iter().copied().find(|f| *f == t.text())
 }
 
 fn prev_significant(t: &SyntaxToken) -> Option<SyntaxToken> {
