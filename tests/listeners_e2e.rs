@@ -194,7 +194,10 @@ fn with_descriptors_exhausted_the_server_sheds_idle_connections_and_serves() {
         held.len() > 256,
         "the clients hold more than the server can"
     );
-    std::thread::sleep(Duration::from_millis(500));
+    // The server has run out of descriptors once `accept` has failed; CPU is measured from then.
+    eventually("accept to fail for want of descriptors", || {
+        sample(&s, "starlane_accept_errors_total{listener=\"http\"}") >= 1.0
+    });
     let (cpu0, t0) = (cpu_seconds(pid), Instant::now());
     std::thread::sleep(Duration::from_secs(3));
     let busy = (cpu_seconds(pid) - cpu0) / t0.elapsed().as_secs_f64();
@@ -243,12 +246,18 @@ fn unfinished_uploads_cannot_hold_more_than_the_body_budget() {
         }
         uploads.push(c);
     }
-    std::thread::sleep(Duration::from_secs(1));
+    let refused_now = || {
+        sample(
+            &s,
+            "starlane_errors_total{stage=\"instantiate\",code=\"E0225\"}",
+        )
+    };
+    // Every upload has been seen once most are refused; only then is the growth measured.
+    eventually("the uploads over the budget to be refused", || {
+        refused_now() >= 150.0
+    });
     let during = rss_bytes(pid);
-    let refused = sample(
-        &s,
-        "starlane_errors_total{stage=\"instantiate\",code=\"E0225\"}",
-    );
+    let refused = refused_now();
     let grown = during.saturating_sub(before);
     assert!(
         grown < (8 << 20) + (24 << 20),
@@ -439,14 +448,13 @@ fn the_admin_listener_refuses_everything_its_operator_did_not_allow() {
         .unwrap();
         held.push(c);
     }
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(
-        admin(&s, "GET", "/status", &[auth], ""),
-        (503, "E0225".into())
-    );
+    eventually("the held requests to fill the admin listener", || {
+        admin(&s, "GET", "/status", &[auth], "") == (503, "E0225".into())
+    });
     drop(held);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(admin(&s, "GET", "/status", &[auth], "").0, 200);
+    eventually("the admin listener to serve again", || {
+        admin(&s, "GET", "/status", &[auth], "").0 == 200
+    });
     assert!(s.stop().success());
 }
 

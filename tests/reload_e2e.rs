@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::{Server, copy_dir, get, hello, scratch_dir, starlane_in};
+use support::{Server, copy_dir, eventually, get, hello, scratch_dir, starlane_in};
 
 /// A copy of the hello example whose hello guest (built from its WAT) answers `word`
 /// (five letters, the length the guest's code assumes).
@@ -94,6 +94,14 @@ impl Load {
         }
     }
 
+    /// Waits until at least `n` answers say `body`.
+    fn wait_for(&self, n: usize, body: &str) {
+        eventually(&format!("{n} answers saying {body:?}"), || {
+            let answers = self.answers.lock().unwrap();
+            answers.iter().filter(|(_, b)| b == body).count() >= n
+        });
+    }
+
     fn finish(self) -> Vec<(u16, String)> {
         self.stop.store(true, Ordering::Relaxed);
         for t in self.threads {
@@ -116,14 +124,14 @@ fn deploy_switches_bundles_under_load_without_dropping_a_request() {
     assert_eq!(get(&server.url("/hello")).body, "hello");
 
     let load = Load::start(server.url("/hello"), 4);
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_for(20, "hello");
     let started = Instant::now();
     let (code, out, err) = deploy(&server, &dir, &dir.join("v2.bundle"), &[]);
     let took = started.elapsed();
     assert_eq!(code, 0, "{out}{err}");
     // The profiles guest did not change: kept compiled; the hello guest is new.
     assert!(out.contains("1 module(s) kept compiled, 1 loaded"), "{out}");
-    std::thread::sleep(Duration::from_millis(300));
+    load.wait_for(20, "hallo");
     let answers = load.finish();
 
     let failed: Vec<_> = answers.iter().filter(|(s, _)| *s != 200).collect();
@@ -248,14 +256,6 @@ fn a_bundle_that_does_not_decode_or_verify_leaves_the_old_one_serving() {
     assert_eq!(answer.status, 401);
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn run_watch_rebuilds_on_change_and_keeps_serving_through_a_broken_edit() {
     let dir = scratch_dir("reload-watch");
@@ -267,7 +267,7 @@ fn run_watch_rebuilds_on_change_and_keeps_serving_through_a_broken_edit() {
     let wat = project.join("guests/hello.wat");
     let text = std::fs::read_to_string(&wat).unwrap();
     std::fs::write(&wat, text.replace("\"hello\")", "\"howdy\")")).unwrap();
-    wait_for("the rebuilt guest", || {
+    eventually("the rebuilt guest", || {
         get(&server.url("/hello")).body == "howdy"
     });
 
@@ -275,7 +275,7 @@ fn run_watch_rebuilds_on_change_and_keeps_serving_through_a_broken_edit() {
     let bind = project.join("bind/hello.bind");
     let good = std::fs::read_to_string(&bind).unwrap();
     std::fs::write(&bind, good.replace("Route<Http>", "Route<Http")).unwrap();
-    wait_for("the failed rebuild", || {
+    eventually("the failed rebuild", || {
         server.logs().contains("does not build")
     });
     assert_eq!(get(&server.url("/hello")).body, "howdy");
@@ -283,7 +283,7 @@ fn run_watch_rebuilds_on_change_and_keeps_serving_through_a_broken_edit() {
 
     std::fs::write(&bind, &good).unwrap();
     std::fs::write(&wat, text.replace("\"hello\")", "\"again\")")).unwrap();
-    wait_for("the repaired project", || {
+    eventually("the repaired project", || {
         get(&server.url("/hello")).body == "again"
     });
 }

@@ -16,6 +16,16 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+/// Waits until `ready` holds, polling; fails the test naming `what` after 30 s. Tests wait on the
+/// event they need, not for a fixed time, so a slow or loaded machine cannot make them flaky.
+pub fn eventually(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 pub fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_starlane"))
 }
