@@ -83,13 +83,13 @@ pub struct Loaned {
 /// was parsed afresh is only checked again, never mistaken for another.
 #[derive(Default)]
 struct UnitMemos {
-    memos: FxHashMap<Box<str>, FxHashMap<TreeKey, UnitMemo>>,
+    memos: FxHashMap<Arc<str>, FxHashMap<TreeKey, UnitMemo>>,
     /// The units' trees, by depth and kind and then text, with the generation that last saw
     /// them: shared with the next version's tree ([`starlane_lang::parse_reusing`]).
     greens: FxHashMap<(usize, SyntaxKind), KeptTrees>,
     lowerings: LoweringSlots,
     /// The block whose units were asked about last, and their context.
-    last_context: Option<(SyntaxNode, Box<str>)>,
+    last_context: Option<(SyntaxNode, Arc<str>)>,
     generation: u64,
     reuse: Reuse,
 }
@@ -536,14 +536,14 @@ impl IncrementalChecker {
 
 impl UnitMemos {
     /// The context of `unit`, computed once per block.
-    fn context(&mut self, src: &str, unit: &SyntaxNode) -> Box<str> {
+    fn context(&mut self, src: &str, unit: &SyntaxNode) -> Arc<str> {
         let parent = unit.parent();
         if let (Some((block, context)), Some(parent)) = (&self.last_context, &parent)
             && block == parent
         {
             return context.clone();
         }
-        let context: Box<str> = unit_context(src, unit).into();
+        let context: Arc<str> = unit_context(src, unit).into();
         self.last_context = parent.map(|p| (p, context.clone()));
         context
     }
@@ -556,14 +556,14 @@ impl UnitMemos {
     }
 
     /// The memo to keep for `unit`, marked used; a new, empty one if there was none.
-    fn remember(&mut self, context: Box<str>, unit: &SyntaxNode) -> &mut UnitMemo {
+    fn remember(&mut self, context: Arc<str>, unit: &SyntaxNode) -> &mut UnitMemo {
         self.remember_with_lowerings(context, unit).0
     }
 
     /// [`UnitMemos::remember`], with the lowerings beside it.
     fn remember_with_lowerings(
         &mut self,
-        context: Box<str>,
+        context: Arc<str>,
         unit: &SyntaxNode,
     ) -> (&mut UnitMemo, &mut LoweringSlots) {
         let memo = self
