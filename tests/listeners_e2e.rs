@@ -434,23 +434,32 @@ fn the_admin_listener_refuses_everything_its_operator_did_not_allow() {
     );
     assert!(big.starts_with("HTTP/1.1 413 "), "{big}");
     assert!(big.contains("x-starlane-error: E0206"), "{big}");
-    // Requests in service at once are capped: 8 unfinished ones hold every place.
+    // Requests in service at once are capped: 8 unfinished ones hold every place. Each is
+    // known to be in service when the server asks for its body (`100 Continue`); a request
+    // sent before that could take one of the places itself, so none is sent until all 8 hold.
     let mut held = Vec::new();
     for _ in 0..8 {
         let mut c = TcpStream::connect(s.admin).unwrap();
         c.write_all(
             format!(
-                "POST /messages HTTP/1.1\r\nHost: {}\r\nAuthorization: {token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+                "POST /messages HTTP/1.1\r\nHost: {}\r\nAuthorization: {token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n",
                 s.admin
             )
             .as_bytes(),
         )
         .unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut answer = [0u8; 64];
+        let n = c.read(&mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+        c.write_all(b"{").unwrap();
         held.push(c);
     }
-    eventually("the held requests to fill the admin listener", || {
-        admin(&s, "GET", "/status", &[auth], "") == (503, "E0225".into())
-    });
+    assert_eq!(
+        admin(&s, "GET", "/status", &[auth], ""),
+        (503, "E0225".into())
+    );
     drop(held);
     eventually("the admin listener to serve again", || {
         admin(&s, "GET", "/status", &[auth], "").0 == 200
