@@ -37,7 +37,7 @@ fn main() {
             let bind = starlane_compiler::lower::lower_bind(&mut cx, &src, &root, 0);
             time(t);
             let t = Instant::now();
-            let sema = starlane_compiler::sema::check(&bind, &src, &cx.patterns, &mut cx.regexes);
+            let sema = starlane_compiler::sema::check(&bind, &src, &cx.patterns);
             time(t);
             let t = Instant::now();
             drop((root, parse, bind, cx));

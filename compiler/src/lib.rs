@@ -62,7 +62,7 @@ fn finish(
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse.diagnostics.clone();
     diagnostics.extend(front);
-    diagnostics.extend(sema::check(bind, src, &cx.patterns, &mut cx.regexes));
+    diagnostics.extend(sema::check(bind, src, &cx.patterns));
     let mut lowering = std::mem::take(&mut cx.diagnostics);
     // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
     if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {

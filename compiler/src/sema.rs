@@ -1,13 +1,13 @@
 //! Semantic checks over a lowered bind (language.md §6). They run even when the file has syntax
 //! errors elsewhere: lowering skips only what did not parse.
 
-use std::collections::BTreeSet;
-
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use rustc_hash::FxHashMap as HashMap;
 
 use starlane_ir::{
-    Bind, GrantKind, PathPattern, Route, SelectorPart, SelectorPattern, Shape, SourceSpan, Stop,
-    Var,
+    Bind, GrantKind, PathPattern, Requirement, Route, SelectorPart, SelectorPattern, Shape,
+    SourceSpan, Stop, Var,
 };
 use starlane_lang::{Diagnostic, Span};
 use starlane_model::template::Part;
@@ -38,18 +38,13 @@ fn group(route: &Route) -> (&'static str, &str) {
     )
 }
 
-/// Every semantic check of one lowered bind. `regexes` is the cache the checker and lowering
-/// filled, so no path regex is parsed again.
-pub fn check(
-    bind: &Bind,
-    src: &str,
-    patterns: &[starlane_ir::PayloadPattern],
-    regexes: &mut RegexCache,
-) -> Vec<Diagnostic> {
+/// Every semantic check of one lowered bind that looks beyond one route (a route's own are
+/// made as it is lowered: [`route_variables`]).
+pub fn check(bind: &Bind, src: &str, patterns: &[starlane_ir::PayloadPattern]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     duplicates(bind, &mut out);
     roles(bind, &mut out);
-    variables(bind, src, regexes, &mut out);
+    variables(bind, src, &mut out);
     unreachable_routes(bind, &mut out);
     ports_never_routed(bind, &mut out);
     grants(bind, &mut out);
@@ -141,21 +136,101 @@ fn variables_in(text: &str) -> Vec<(usize, usize, &str)> {
         .collect()
 }
 
-fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Diagnostic>) {
-    // A context name spelled with `-` is already an error (E0042); its `_` spelling resolves, so
-    // the uses written the way the fix-it suggests are not reported a second time.
-    let respelled: Vec<String> = bind
-        .requires
+/// The names a `${…}` may use besides captures and built-ins: the context names, and the `_`
+/// spelling of one written with `-` (already an error, E0042; the uses written the way its
+/// fix-it suggests are not reported a second time).
+pub(crate) fn context_names(requires: &[Requirement]) -> Vec<String> {
+    let respelled = requires
         .iter()
         .filter(|r| r.name.contains('-'))
-        .map(|r| r.name.replace('-', "_"))
-        .collect();
-    let context: Vec<&str> = bind
-        .requires
+        .map(|r| r.name.replace('-', "_"));
+    requires
         .iter()
-        .map(|r| r.name.as_str())
-        .chain(respelled.iter().map(String::as_str))
-        .collect();
+        .map(|r| r.name.clone())
+        .chain(respelled)
+        .collect()
+}
+
+/// The variables of one route: its captures must not clash with context names or built-ins, and
+/// every `${…}` in its steps must name a capture, a context name or a built-in. Run as the
+/// route is lowered, so the language server remembers the result with the route.
+pub(crate) fn route_variables(
+    route: &Route,
+    src: &str,
+    context: &[String],
+    regexes: &mut RegexCache,
+    out: &mut Vec<Diagnostic>,
+) {
+    let is_context = |name: &str| context.iter().any(|c| c == name);
+    for c in captures(route) {
+        if is_context(c) || BUILTINS.contains(&c.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    codes::NAME_CLASH,
+                    span(route.span),
+                    format!("capture `{c}` has the name of a context name or built-in"),
+                )
+                .label("captures, context names and built-ins share one namespace")
+                .help("rename the capture"),
+            );
+        }
+    }
+    // Looked up only for a route that uses `${N}`.
+    let groups = |regexes: &mut RegexCache| match &route.path {
+        PathPattern::Regex { regex, .. } => regexes.capture_count(regex),
+        _ => 0,
+    };
+    for seg in &route.segments {
+        let seg_text = src.get(span(seg.span)).unwrap_or("");
+        for (start, end, name) in variables_in(seg_text) {
+            let at = seg.span.start as usize + start..seg.span.start as usize + end;
+            let root = name.split('.').next().unwrap_or("");
+            let ok = if name.chars().all(|c| c.is_ascii_digit()) {
+                name.parse::<usize>().is_ok_and(|n| n <= groups(regexes))
+            } else {
+                captures(route).iter().any(|c| c == name)
+                    || is_context(name)
+                    || BUILTINS.contains(&root)
+            };
+            if !ok {
+                let mut d = Diagnostic::new(
+                    codes::UNRESOLVED_VARIABLE,
+                    at,
+                    format!("`{}` is not defined here", &seg_text[start..end]),
+                )
+                .label("not a capture of this route, a context name or a built-in");
+                if name.chars().all(|c| c.is_ascii_digit()) {
+                    let groups = groups(regexes);
+                    d = d.note(format!(
+                        "this route's path regex has {groups} capture group{}",
+                        if groups == 1 { "" } else { "s" }
+                    ));
+                } else if !matches!(route.path, PathPattern::Regex { .. }) {
+                    d = d.help(format!(
+                        "capture it in the route's path regex, e.g. `/(?P<{name}>[^/]+)`"
+                    ));
+                } else {
+                    d = d.note(format!(
+                        "captures of this route: {}",
+                        if captures(route).is_empty() {
+                            "none".to_string()
+                        } else {
+                            captures(route).join(", ")
+                        }
+                    ));
+                }
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// The variables of what is not a route: context names must not clash with built-ins, and the
+/// `${…}` of grants and calls must name a context name or a built-in (a route's are checked as
+/// it is lowered: [`route_variables`]).
+fn variables(bind: &Bind, src: &str, out: &mut Vec<Diagnostic>) {
+    let names = context_names(&bind.requires);
+    let context: Vec<&str> = names.iter().map(String::as_str).collect();
     for r in &bind.requires {
         if BUILTINS.contains(&r.name.as_str()) {
             out.push(
@@ -166,69 +241,6 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
                 )
                 .label("a built-in variable"),
             );
-        }
-    }
-    for route in &bind.routes {
-        for c in captures(route) {
-            if context.contains(&c.as_str()) || BUILTINS.contains(&c.as_str()) {
-                out.push(
-                    Diagnostic::new(
-                        codes::NAME_CLASH,
-                        span(route.span),
-                        format!("capture `{c}` has the name of a context name or built-in"),
-                    )
-                    .label("captures, context names and built-ins share one namespace")
-                    .help("rename the capture"),
-                );
-            }
-        }
-        // Looked up only for a route that uses `${N}`.
-        let groups = |regexes: &mut RegexCache| match &route.path {
-            PathPattern::Regex { regex, .. } => regexes.capture_count(regex),
-            _ => 0,
-        };
-        for seg in &route.segments {
-            let seg_text = src.get(span(seg.span)).unwrap_or("");
-            for (start, end, name) in variables_in(seg_text) {
-                let at = seg.span.start as usize + start..seg.span.start as usize + end;
-                let root = name.split('.').next().unwrap_or("");
-                let ok = if name.chars().all(|c| c.is_ascii_digit()) {
-                    name.parse::<usize>().is_ok_and(|n| n <= groups(regexes))
-                } else {
-                    captures(route).iter().any(|c| c == name)
-                        || context.contains(&name)
-                        || BUILTINS.contains(&root)
-                };
-                if !ok {
-                    let mut d = Diagnostic::new(
-                        codes::UNRESOLVED_VARIABLE,
-                        at,
-                        format!("`{}` is not defined here", &seg_text[start..end]),
-                    )
-                    .label("not a capture of this route, a context name or a built-in");
-                    if name.chars().all(|c| c.is_ascii_digit()) {
-                        let groups = groups(regexes);
-                        d = d.note(format!(
-                            "this route's path regex has {groups} capture group{}",
-                            if groups == 1 { "" } else { "s" }
-                        ));
-                    } else if !matches!(route.path, PathPattern::Regex { .. }) {
-                        d = d.help(format!(
-                            "capture it in the route's path regex, e.g. `/(?P<{name}>[^/]+)`"
-                        ));
-                    } else {
-                        d = d.note(format!(
-                            "captures of this route: {}",
-                            if captures(route).is_empty() {
-                                "none".to_string()
-                            } else {
-                                captures(route).join(", ")
-                            }
-                        ));
-                    }
-                    out.push(d);
-                }
-            }
         }
     }
     let selectors = bind.all_grants().map(|g| g.span).chain(
@@ -263,28 +275,21 @@ fn variables(bind: &Bind, src: &str, regexes: &mut RegexCache, out: &mut Vec<Dia
 /// The literal prefix of a regex (up to its first metacharacter), and whether the whole regex is
 /// that prefix followed by "anything" (`.*`, `(.*)`, `(?P<x>.*)`).
 fn literal_prefix(regex: &str) -> (&str, bool) {
-    // Every metacharacter is ASCII, so the first one's byte is a character boundary.
+    // Every metacharacter is ASCII, so the first one's byte is a character boundary. A table,
+    // not a `match`: this runs for every route on every edit in the language server.
+    const META: [bool; 256] = {
+        let mut table = [false; 256];
+        let metas = b"\\.+*?()|[]{}^$";
+        let mut i = 0;
+        while i < metas.len() {
+            table[metas[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
     let end = regex
         .bytes()
-        .position(|b| {
-            matches!(
-                b,
-                b'\\'
-                    | b'.'
-                    | b'+'
-                    | b'*'
-                    | b'?'
-                    | b'('
-                    | b')'
-                    | b'|'
-                    | b'['
-                    | b']'
-                    | b'{'
-                    | b'}'
-                    | b'^'
-                    | b'$'
-            )
-        })
+        .position(|b| META[b as usize])
         .unwrap_or(regex.len());
     let (prefix, rest) = regex.split_at(end);
     let rest_is_anything = matches!(rest, ".*" | "(.*)" | "(.*)$" | ".*$")
@@ -294,78 +299,136 @@ fn literal_prefix(regex: &str) -> (&str, bool) {
     (prefix, rest_is_anything)
 }
 
+/// What the cover checks need of one route's path, worked out once per route.
+struct PathProbe<'a> {
+    /// The regex (or exact path); `None` for a route with none, which matches every path.
+    regex: Option<&'a str>,
+    /// `regex`'s hash, shared by the lookup and the insertion.
+    hash: u64,
+    /// The literal prefix, and whether the regex is that prefix followed by "anything".
+    prefix: &'a str,
+    anything: bool,
+}
+
+fn hash_of(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(text)
+}
+
+impl<'a> PathProbe<'a> {
+    fn new(route: &'a Route) -> Self {
+        let regex = route.path.text();
+        let (prefix, anything) = regex.map_or(("", false), literal_prefix);
+        PathProbe {
+            regex,
+            hash: regex.map_or(0, hash_of),
+            prefix,
+            anything,
+        }
+    }
+}
+
 /// What earlier routes of one (kind, method) group cover, indexed so each later route is checked
-/// in time independent of how many routes came before it (10,000-route binds stay fast).
+/// in time independent of how many routes came before it (10,000-route binds stay fast). Tables
+/// hold route indexes hashed by text, so each route's regex is hashed once (this pass runs on
+/// every edit in the language server).
 #[derive(Default)]
-struct GroupCover<'a> {
+struct GroupCover {
     /// An earlier route with no regex (or a bare catch-all): covers everything.
     everything: Option<usize>,
     /// Earlier regexes, by text: an identical later regex is covered.
-    exact: HashMap<&'a str, usize>,
-    /// Earlier "literal prefix, then anything" regexes, by prefix.
-    prefixes: HashMap<&'a str, usize>,
-    /// The lengths those prefixes have: a later route looks its own prefix up at these lengths
-    /// only (a handful), not at every length (hashing O(length²) bytes per route).
-    prefix_lengths: BTreeSet<usize>,
+    exact: HashTable<usize>,
+    /// Earlier "literal prefix, then anything" regexes, by prefix: (route, prefix length).
+    prefixes: HashTable<(usize, usize)>,
+    /// The lengths those prefixes have, sorted: a later route looks its own prefix up at these
+    /// lengths only (a handful), not at every length (hashing O(length²) bytes per route).
+    prefix_lengths: Vec<usize>,
 }
 
-impl<'a> GroupCover<'a> {
-    fn find(&self, later: &Route) -> Option<usize> {
-        if let Some(i) = self.everything {
-            return Some(i);
-        }
-        let regex = later.path.text()?;
-        if let Some(&i) = self.exact.get(regex) {
-            return Some(i);
-        }
-        if regex.contains('|') || self.prefixes.is_empty() {
-            return None;
+impl GroupCover {
+    fn find(&self, routes: &[Route], later: &PathProbe) -> Option<usize> {
+        // The earliest cover is named: a catch-all, an identical regex and a prefix of it may
+        // each have come first.
+        let Some(regex) = later.regex else {
+            return self.everything;
+        };
+        let text = |j: usize| routes[j].path.text().unwrap_or("");
+        let same = self.exact.find(later.hash, |&j| text(j) == regex).copied();
+        let same = same.into_iter().chain(self.everything).min();
+        if self.prefix_lengths.is_empty() || regex.contains('|') {
+            return same;
         }
         // Its literal prefix is looked up cut at each length an earlier prefix has.
-        let later_prefix = literal_prefix(regex).0;
+        let later_prefix = later.prefix;
         self.prefix_lengths
-            .range(1..=later_prefix.len())
+            .iter()
+            .take_while(|&&end| end <= later_prefix.len())
             .filter(|&&end| later_prefix.is_char_boundary(end))
-            .filter_map(|&end| self.prefixes.get(&later_prefix[..end]).copied())
+            .filter_map(|&end| {
+                let cut = &later_prefix[..end];
+                self.prefixes
+                    .find(hash_of(cut), |&(j, len)| text(j).get(..len) == Some(cut))
+                    .map(|&(j, _)| j)
+            })
+            .chain(same)
             .min()
     }
 
-    fn add(&mut self, route: &'a Route, index: usize) {
-        let Some(regex) = route.path.text() else {
+    fn add(&mut self, routes: &[Route], probe: &PathProbe, index: usize) {
+        let Some(regex) = probe.regex else {
             self.everything.get_or_insert(index);
             return;
         };
-        self.exact.entry(regex).or_insert(index);
-        let (prefix, anything) = literal_prefix(regex);
-        if anything {
+        let text = |j: usize| routes[j].path.text().unwrap_or("");
+        let hash = |&j: &usize| hash_of(text(j));
+        if let Entry::Vacant(slot) = self.exact.entry(probe.hash, |&j| text(j) == regex, hash) {
+            slot.insert(index);
+        }
+        if probe.anything {
+            let prefix = probe.prefix;
             if prefix.is_empty() {
                 self.everything.get_or_insert(index);
-            } else {
-                self.prefixes.entry(prefix).or_insert(index);
-                self.prefix_lengths.insert(prefix.len());
+                return;
+            }
+            let eq = |&(j, len): &(usize, usize)| text(j).get(..len) == Some(prefix);
+            let rehash = |&(j, len): &(usize, usize)| hash_of(&text(j)[..len]);
+            if let Entry::Vacant(slot) = self.prefixes.entry(hash_of(prefix), eq, rehash) {
+                slot.insert((index, prefix.len()));
+                if let Err(at) = self.prefix_lengths.binary_search(&prefix.len()) {
+                    self.prefix_lengths.insert(at, prefix.len());
+                }
             }
         }
     }
 }
 
 fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
+    let routes = &bind.routes;
     // A later route is compared with its own (kind, method) group and the wildcard groups only.
-    let mut groups: HashMap<(&str, &str), GroupCover> = HashMap::default();
+    let mut group_index: HashMap<(&str, &str), usize> = HashMap::default();
+    let mut covers: Vec<GroupCover> = Vec::new();
     // Whether any group of every method (`Kind<*>`) or of every kind (`*`) exists yet: most
     // binds have none, and then one lookup per route does instead of four.
     let (mut any_method_groups, mut any_kind_groups) = (false, false);
-    for (i, route) in bind.routes.iter().enumerate() {
+    for (i, route) in routes.iter().enumerate() {
         let (kind, method) = group(route);
-        let candidates = [
-            Some((kind, method)),
+        let next = covers.len();
+        let own = *group_index.entry((kind, method)).or_insert(next);
+        if own == next {
+            covers.push(GroupCover::default());
+        }
+        let wildcards = [
             any_method_groups.then_some((kind, "*")),
             any_kind_groups.then_some(("*", method)),
             any_kind_groups.then_some(("*", "*")),
         ];
-        let blocker = candidates
+        let probe = PathProbe::new(route);
+        let blocker = wildcards
             .iter()
             .flatten()
-            .filter_map(|key| groups.get(key)?.find(route))
+            .filter_map(|key| group_index.get(key).copied())
+            .chain([own])
+            .filter_map(|g| covers[g].find(routes, &probe))
             .min();
         any_method_groups |= method == "*";
         any_kind_groups |= kind == "*";
@@ -385,7 +448,7 @@ fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
                 .help("routes are tried in order: move the more specific route first"),
             );
         }
-        groups.entry(group(route)).or_default().add(route, i);
+        covers[own].add(routes, &probe, i);
     }
 }
 
@@ -614,5 +677,83 @@ mod tests {
         assert_eq!(literal_prefix("/app/(.*)"), ("/app/", true));
         assert_eq!(literal_prefix("/index.html"), ("/index", false));
         assert_eq!(literal_prefix("/users/(?P<user>.*)"), ("/users/", true));
+    }
+
+    /// What `unreachable_routes` decides, written the obvious quadratic way: route `i` is
+    /// blocked by the first earlier route of its group (or a wildcard group over it) that
+    /// matches every path it matches.
+    fn blockers_by_definition(routes: &[Route]) -> Vec<Option<usize>> {
+        let covers = |earlier: &Route, later: &Route| {
+            let (ek, em) = group(earlier);
+            let (lk, lm) = group(later);
+            let same_group = (ek == lk || ek == "*") && (em == lm || em == "*");
+            let Some(e) = earlier.path.text() else {
+                return same_group;
+            };
+            let (prefix, anything) = literal_prefix(e);
+            same_group
+                && (later.path.text() == Some(e)
+                    || (anything && prefix.is_empty())
+                    || (anything
+                        && later.path.text().is_some_and(|l| {
+                            !l.contains('|') && literal_prefix(l).0.starts_with(prefix)
+                        })))
+        };
+        (0..routes.len())
+            .map(|i| (0..i).find(|&j| covers(&routes[j], &routes[i])))
+            .collect()
+    }
+
+    fn route(methods: &str, path: Option<&str>, at: u32) -> Route {
+        let (kind, method) = methods.split_once('/').unwrap_or(("*", "*"));
+        Route {
+            methods: starlane_ir::MethodPattern::new(kind, method).unwrap(),
+            path: match path {
+                None => PathPattern::Any,
+                Some(p) => PathPattern::Regex {
+                    regex: p.to_string(),
+                    captures: vec![],
+                },
+            },
+            filters: vec![],
+            segments: vec![],
+            span: SourceSpan {
+                source: 0,
+                start: at,
+                end: at + 1,
+            },
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_indexed_pass_finds_what_the_definition_does(
+            picks in proptest::collection::vec((0..5usize, 0..12usize), 0..40)
+        ) {
+            const METHODS: [&str; 5] = ["Http/Get", "Http/Post", "Http/*", "*", "Ext/Save"];
+            const PATHS: [Option<&str>; 12] = [
+                None, Some("/a/(.*)"), Some("/a/b"), Some("/a/b/(.*)"), Some("/a/(.*)|/c"),
+                Some("/(.*)"), Some("/a/b/c"), Some("/c/(?P<x>.*)"), Some("/c/d"), Some(".*"),
+                Some("/a/(?P<id>[^/]+)"), Some("/ab/(.*)"),
+            ];
+            let routes: Vec<Route> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, &(m, p))| route(METHODS[m], PATHS[p], i as u32))
+                .collect();
+            let bind = Bind { routes, ..Default::default() };
+            let mut found = Vec::new();
+            unreachable_routes(&bind, &mut found);
+            let expected: Vec<(usize, usize)> = blockers_by_definition(&bind.routes)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, j)| Some((i, j?)))
+                .collect();
+            let found: Vec<(usize, usize)> = found
+                .iter()
+                .map(|d| (d.primary.span.start, d.secondary[0].span.start))
+                .collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 }

@@ -380,13 +380,21 @@ impl<'a> ItemLowerer<'a> {
                 span: self.span(span_of(seg.syntax())),
             });
         }
-        Some(Route {
+        let route = Route {
             methods,
             path,
             filters,
             segments,
             span: self.span(route_span),
-        })
+        };
+        crate::sema::route_variables(
+            &route,
+            self.src,
+            &self.env.context,
+            self.regexes,
+            &mut self.out.diagnostics,
+        );
+        Some(route)
     }
 
     fn stop(&mut self, node: &SyntaxNode) -> Option<Stop> {

@@ -50,11 +50,20 @@ pub struct LowerEnv {
     pub ports: Vec<String>,
     /// Declared schemas in declaration order: (name, index in the bundle's schema list).
     pub schemas: Vec<(String, u32)>,
+    /// The context names a route's `${…}` may use (a name written with `-` also in its `_`
+    /// spelling): its variables are checked as it is lowered, so the check is remembered with
+    /// the route ([`crate::sema::route_variables`]).
+    pub context: Vec<String>,
     port_index: HashMap<String, u32>,
 }
 
 impl LowerEnv {
-    pub fn new(source: u32, ports: Vec<String>, schemas: Vec<(String, u32)>) -> LowerEnv {
+    pub fn new(
+        source: u32,
+        ports: Vec<String>,
+        schemas: Vec<(String, u32)>,
+        context: Vec<String>,
+    ) -> LowerEnv {
         let mut port_index = HashMap::with_capacity(ports.len());
         for (i, name) in ports.iter().enumerate() {
             port_index.entry(name.clone()).or_insert(i as u32);
@@ -63,6 +72,7 @@ impl LowerEnv {
             source,
             ports,
             schemas,
+            context,
             port_index,
         }
     }
@@ -82,7 +92,8 @@ impl LowerEnv {
 impl PartialEq for LowerEnv {
     fn eq(&self, other: &Self) -> bool {
         // The index is derived from `ports`.
-        (self.source, &self.ports, &self.schemas) == (other.source, &other.ports, &other.schemas)
+        (self.source, &self.ports, &self.schemas, &self.context)
+            == (other.source, &other.ports, &other.schemas, &other.context)
     }
 }
 
@@ -178,7 +189,12 @@ fn declarations(cx: &mut LowerCx, src: &str, body: &SyntaxNode, bind: &mut Bind)
         .iter()
         .map(|s| (s.name.clone(), s.schema))
         .collect();
-    LowerEnv::new(bind.source, ports, schemas)
+    LowerEnv::new(
+        bind.source,
+        ports,
+        schemas,
+        crate::sema::context_names(&bind.requires),
+    )
 }
 
 fn requires(src: &str, node: &SyntaxNode, bind: &mut Bind) {
