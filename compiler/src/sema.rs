@@ -406,17 +406,34 @@ fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
     let routes = &bind.routes;
     // A later route is compared with its own (kind, method) group and the wildcard groups only.
     let mut group_index: HashMap<(&str, &str), usize> = HashMap::default();
-    let mut covers: Vec<GroupCover> = Vec::new();
+    let mut sizes: Vec<usize> = Vec::new();
+    let own_groups: Vec<usize> = routes
+        .iter()
+        .map(|route| {
+            let next = sizes.len();
+            let own = *group_index.entry(group(route)).or_insert(next);
+            if own == next {
+                sizes.push(0);
+            }
+            sizes[own] += 1;
+            own
+        })
+        .collect();
+    // Sized up front: growing a table hashes every regex in it again. A group's cover holds
+    // only earlier routes, so one whose first route comes later is empty when looked up.
+    let mut covers: Vec<GroupCover> = sizes
+        .iter()
+        .map(|&n| GroupCover {
+            exact: HashTable::with_capacity(n),
+            ..GroupCover::default()
+        })
+        .collect();
     // Whether any group of every method (`Kind<*>`) or of every kind (`*`) exists yet: most
     // binds have none, and then one lookup per route does instead of four.
     let (mut any_method_groups, mut any_kind_groups) = (false, false);
     for (i, route) in routes.iter().enumerate() {
         let (kind, method) = group(route);
-        let next = covers.len();
-        let own = *group_index.entry((kind, method)).or_insert(next);
-        if own == next {
-            covers.push(GroupCover::default());
-        }
+        let own = own_groups[i];
         let wildcards = [
             any_method_groups.then_some((kind, "*")),
             any_kind_groups.then_some(("*", method)),
