@@ -328,6 +328,11 @@ impl<'a> PathProbe<'a> {
     }
 }
 
+/// The regex (or exact path) of route `j`, as the cover tables compare it.
+fn path_text(routes: &[Route], j: usize) -> &str {
+    routes[j].path.text().unwrap_or("")
+}
+
 /// What earlier routes of one (kind, method) group cover, indexed so each later route is checked
 /// in time independent of how many routes came before it (10,000-route binds stay fast). Tables
 /// hold route indexes hashed by text, so each route's regex is hashed once (this pass runs on
@@ -352,7 +357,7 @@ impl GroupCover {
         let Some(regex) = later.regex else {
             return self.everything;
         };
-        let text = |j: usize| routes[j].path.text().unwrap_or("");
+        let text = |j| path_text(routes, j);
         let same = self.exact.find(later.hash, |&j| text(j) == regex).copied();
         let same = same.into_iter().chain(self.everything).min();
         if self.prefix_lengths.is_empty() || regex.contains('|') {
@@ -379,7 +384,7 @@ impl GroupCover {
             self.everything.get_or_insert(index);
             return;
         };
-        let text = |j: usize| routes[j].path.text().unwrap_or("");
+        let text = |j| path_text(routes, j);
         let hash = |&j: &usize| hash_of(text(j));
         if let Entry::Vacant(slot) = self.exact.entry(probe.hash, |&j| text(j) == regex, hash) {
             slot.insert(index);
