@@ -15,7 +15,9 @@
 //! Parsing is incremental too: in a document without syntax errors, an edit inside one item
 //! (of the body, or of a route scope's block) reparses only that item
 //! ([`starlane_lang::reparse_item`]); other edits parse the whole text. The whole-document checks
-//! and the semantic checks run in full each time.
+//! and the semantic checks run in full each time, except the search for unreachable routes: it
+//! judges again only the routes an edit changed and those they cover
+//! ([`crate::reachability::ReachMemo`]).
 //!
 //! The items' trees are shared the same way (see [`starlane_lang::parse_reusing`]), so an
 //! unchanged item is neither rebuilt nor freed.
@@ -34,6 +36,7 @@ use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
 use crate::Checked;
 use crate::lower::lend::{Receipt, collect_returns};
 use crate::lower::{self, LowerCx, LowerEnv, LoweredItem};
+use crate::reachability::ReachMemo;
 use crate::symbols::{ItemSymbols, SymbolIndex};
 
 /// One document's checker, kept by the language server from one version of the text to the
@@ -53,6 +56,8 @@ pub struct IncrementalChecker {
     units: UnitMemos,
     /// Regex analyses, shared by every phase and kept across checks.
     pub regexes: RegexCache,
+    /// What the last check found unreachable: the next judges again only what changed.
+    reach: ReachMemo,
     /// The last version's parse: an edit inside one item reparses only that item.
     last_parse: Option<starlane_lang::Parse>,
     /// How many items the last check reused and recomputed (for tests and benches).
@@ -394,7 +399,15 @@ impl IncrementalChecker {
                 }
             })
         };
-        let diagnostics = crate::finish(&parse, front, &bind, src, &mut cx, settings);
+        let diagnostics = crate::finish(
+            &parse,
+            front,
+            &bind,
+            src,
+            &mut cx,
+            settings,
+            Some(&mut self.reach),
+        );
         let is_bind = parse.kind == Some(DocumentKind::Bind);
         let kept_bind = (keep_bind && is_bind).then(|| bind.clone());
         let kept_patterns = if keep_bind {

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod incremental;
 pub mod lints;
 pub mod lower;
+pub mod reachability;
 pub mod sema;
 
 use starlane_lang::settings::Settings;
@@ -46,12 +47,13 @@ pub fn check_into(
     let parse = starlane_lang::parse(src);
     let front = starlane_lang::check::check(&parse, src, &mut cx.regexes);
     let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
-    let diagnostics = finish(&parse, front, &bind, src, cx, settings);
+    let diagnostics = finish(&parse, front, &bind, src, cx, settings, None);
     (parse, diagnostics, bind)
 }
 
 /// Every diagnostic of a checked and lowered document: syntax, the front end's `front`,
-/// lowering's and the semantic checks', with lint levels applied, in order.
+/// lowering's and the semantic checks', with lint levels applied, in order. `reach`: what the
+/// last check of the same document found unreachable, when it is kept.
 fn finish(
     parse: &Parse,
     front: Vec<Diagnostic>,
@@ -59,10 +61,11 @@ fn finish(
     src: &str,
     cx: &mut lower::LowerCx,
     settings: &Settings,
+    reach: Option<&mut reachability::ReachMemo>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse.diagnostics.clone();
     diagnostics.extend(front);
-    diagnostics.extend(sema::check(bind, src, &cx.patterns));
+    diagnostics.extend(sema::check_remembering(bind, src, &cx.patterns, reach));
     let mut lowering = std::mem::take(&mut cx.diagnostics);
     // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
     if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {

@@ -1,8 +1,6 @@
 //! Semantic checks over a lowered bind (language.md §6). They run even when the file has syntax
 //! errors elsewhere: lowering skips only what did not parse.
 
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
 use rustc_hash::FxHashMap as HashMap;
 
 use starlane_ir::{
@@ -13,6 +11,7 @@ use starlane_lang::{Diagnostic, Span};
 use starlane_model::template::Part;
 
 use crate::codes;
+use crate::reachability::{self, ReachMemo};
 use starlane_lang::check::RegexCache;
 
 /// Built-in variables, usable in every bind.
@@ -30,22 +29,28 @@ fn captures(route: &Route) -> &[String] {
     }
 }
 
-/// The (kind, method) group of a route, by name (`*` for any).
-fn group(route: &Route) -> (&'static str, &str) {
-    (
-        route.methods.kind().map_or("*", |k| k.name()),
-        route.methods.method_name(),
-    )
-}
-
 /// Every semantic check of one lowered bind that looks beyond one route (a route's own are
 /// made as it is lowered: [`route_variables`]).
 pub fn check(bind: &Bind, src: &str, patterns: &[starlane_ir::PayloadPattern]) -> Vec<Diagnostic> {
+    check_remembering(bind, src, patterns, None)
+}
+
+/// [`check`], with the unreachable routes worked out from `reach`, what the last check of the
+/// same document found, when there is one (the language server's checker keeps it).
+pub fn check_remembering(
+    bind: &Bind,
+    src: &str,
+    patterns: &[starlane_ir::PayloadPattern],
+    reach: Option<&mut ReachMemo>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     duplicates(bind, &mut out);
     roles(bind, &mut out);
     variables(bind, src, &mut out);
-    unreachable_routes(bind, &mut out);
+    match reach {
+        Some(memo) => unreachable_routes(bind, memo.blockers(&bind.routes), &mut out),
+        None => unreachable_routes(bind, &reachability::blockers(&bind.routes), &mut out),
+    }
     ports_never_routed(bind, &mut out);
     grants(bind, &mut out);
     calls(bind, &mut out);
@@ -272,205 +277,25 @@ fn variables(bind: &Bind, src: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The literal prefix of a regex (up to its first metacharacter), and whether the whole regex is
-/// that prefix followed by "anything" (`.*`, `(.*)`, `(?P<x>.*)`).
-fn literal_prefix(regex: &str) -> (&str, bool) {
-    // Every metacharacter is ASCII, so the first one's byte is a character boundary. A table,
-    // not a `match`: this runs for every route on every edit in the language server.
-    const META: [bool; 256] = {
-        let mut table = [false; 256];
-        let metas = b"\\.+*?()|[]{}^$";
-        let mut i = 0;
-        while i < metas.len() {
-            table[metas[i] as usize] = true;
-            i += 1;
-        }
-        table
-    };
-    let end = regex
-        .bytes()
-        .position(|b| META[b as usize])
-        .unwrap_or(regex.len());
-    let (prefix, rest) = regex.split_at(end);
-    let rest_is_anything = matches!(rest, ".*" | "(.*)" | "(.*)$" | ".*$")
-        || (rest.starts_with("(?P<")
-            && rest.ends_with(">.*)")
-            && !rest[4..rest.len() - 4].contains(|c: char| !c.is_alphanumeric() && c != '_'));
-    (prefix, rest_is_anything)
-}
-
-/// What the cover checks need of one route's path, worked out once per route.
-struct PathProbe<'a> {
-    /// The regex (or exact path); `None` for a route with none, which matches every path.
-    regex: Option<&'a str>,
-    /// `regex`'s hash, shared by the lookup and the insertion.
-    hash: u64,
-    /// The literal prefix, and whether the regex is that prefix followed by "anything".
-    prefix: &'a str,
-    anything: bool,
-}
-
-fn hash_of(text: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(text)
-}
-
-impl<'a> PathProbe<'a> {
-    fn new(route: &'a Route) -> Self {
-        let regex = route.path.text();
-        let (prefix, anything) = regex.map_or(("", false), literal_prefix);
-        PathProbe {
-            regex,
-            hash: regex.map_or(0, hash_of),
-            prefix,
-            anything,
-        }
-    }
-}
-
-/// The regex (or exact path) of route `j`, as the cover tables compare it.
-fn path_text(routes: &[Route], j: usize) -> &str {
-    routes[j].path.text().unwrap_or("")
-}
-
-/// What earlier routes of one (kind, method) group cover, indexed so each later route is checked
-/// in time independent of how many routes came before it (10,000-route binds stay fast). Tables
-/// hold route indexes hashed by text, so each route's regex is hashed once (this pass runs on
-/// every edit in the language server).
-#[derive(Default)]
-struct GroupCover {
-    /// An earlier route with no regex (or a bare catch-all): covers everything.
-    everything: Option<usize>,
-    /// Earlier regexes, by text: an identical later regex is covered.
-    exact: HashTable<usize>,
-    /// Earlier "literal prefix, then anything" regexes, by prefix: (route, prefix length).
-    prefixes: HashTable<(usize, usize)>,
-    /// The lengths those prefixes have, sorted: a later route looks its own prefix up at these
-    /// lengths only (a handful), not at every length (hashing O(length²) bytes per route).
-    prefix_lengths: Vec<usize>,
-}
-
-impl GroupCover {
-    fn find(&self, routes: &[Route], later: &PathProbe) -> Option<usize> {
-        // The earliest cover is named: a catch-all, an identical regex and a prefix of it may
-        // each have come first.
-        let Some(regex) = later.regex else {
-            return self.everything;
+/// Reports each route `blockers` (one per route of `bind`) says is blocked.
+fn unreachable_routes(bind: &Bind, blockers: &[Option<usize>], out: &mut Vec<Diagnostic>) {
+    for (route, blocker) in bind.routes.iter().zip(blockers) {
+        let Some(first) = blocker.map(|j| &bind.routes[j]) else {
+            continue;
         };
-        let text = |j| path_text(routes, j);
-        let same = self.exact.find(later.hash, |&j| text(j) == regex).copied();
-        let same = same.into_iter().chain(self.everything).min();
-        if self.prefix_lengths.is_empty() || regex.contains('|') {
-            return same;
-        }
-        // Its literal prefix is looked up cut at each length an earlier prefix has.
-        let later_prefix = later.prefix;
-        self.prefix_lengths
-            .iter()
-            .take_while(|&&end| end <= later_prefix.len())
-            .filter(|&&end| later_prefix.is_char_boundary(end))
-            .filter_map(|&end| {
-                let cut = &later_prefix[..end];
-                self.prefixes
-                    .find(hash_of(cut), |&(j, len)| text(j).get(..len) == Some(cut))
-                    .map(|&(j, _)| j)
-            })
-            .chain(same)
-            .min()
-    }
-
-    fn add(&mut self, routes: &[Route], probe: &PathProbe, index: usize) {
-        let Some(regex) = probe.regex else {
-            self.everything.get_or_insert(index);
-            return;
-        };
-        let text = |j| path_text(routes, j);
-        let hash = |&j: &usize| hash_of(text(j));
-        if let Entry::Vacant(slot) = self.exact.entry(probe.hash, |&j| text(j) == regex, hash) {
-            slot.insert(index);
-        }
-        if probe.anything {
-            let prefix = probe.prefix;
-            if prefix.is_empty() {
-                self.everything.get_or_insert(index);
-                return;
-            }
-            let eq = |&(j, len): &(usize, usize)| text(j).get(..len) == Some(prefix);
-            let rehash = |&(j, len): &(usize, usize)| hash_of(&text(j)[..len]);
-            if let Entry::Vacant(slot) = self.prefixes.entry(hash_of(prefix), eq, rehash) {
-                slot.insert((index, prefix.len()));
-                if let Err(at) = self.prefix_lengths.binary_search(&prefix.len()) {
-                    self.prefix_lengths.insert(at, prefix.len());
-                }
-            }
-        }
-    }
-}
-
-fn unreachable_routes(bind: &Bind, out: &mut Vec<Diagnostic>) {
-    let routes = &bind.routes;
-    // A later route is compared with its own (kind, method) group and the wildcard groups only.
-    let mut group_index: HashMap<(&str, &str), usize> = HashMap::default();
-    let mut sizes: Vec<usize> = Vec::new();
-    let own_groups: Vec<usize> = routes
-        .iter()
-        .map(|route| {
-            let next = sizes.len();
-            let own = *group_index.entry(group(route)).or_insert(next);
-            if own == next {
-                sizes.push(0);
-            }
-            sizes[own] += 1;
-            own
-        })
-        .collect();
-    // Sized up front: growing a table hashes every regex in it again. A group's cover holds
-    // only earlier routes, so one whose first route comes later is empty when looked up.
-    let mut covers: Vec<GroupCover> = sizes
-        .iter()
-        .map(|&n| GroupCover {
-            exact: HashTable::with_capacity(n),
-            ..GroupCover::default()
-        })
-        .collect();
-    // Whether any group of every method (`Kind<*>`) or of every kind (`*`) exists yet: most
-    // binds have none, and then one lookup per route does instead of four.
-    let (mut any_method_groups, mut any_kind_groups) = (false, false);
-    for (i, route) in routes.iter().enumerate() {
-        let (kind, method) = group(route);
-        let own = own_groups[i];
-        let wildcards = [
-            any_method_groups.then_some((kind, "*")),
-            any_kind_groups.then_some(("*", method)),
-            any_kind_groups.then_some(("*", "*")),
-        ];
-        let probe = PathProbe::new(route);
-        let blocker = wildcards
-            .iter()
-            .flatten()
-            .filter_map(|key| group_index.get(key).copied())
-            .chain([own])
-            .filter_map(|g| covers[g].find(routes, &probe))
-            .min();
-        any_method_groups |= method == "*";
-        any_kind_groups |= kind == "*";
-        if let Some(j) = blocker {
-            let first = &bind.routes[j];
-            out.push(
-                Diagnostic::new(
-                    codes::UNREACHABLE_ROUTE,
-                    span(route.span),
-                    "this route can never be reached",
-                )
-                .label("unreachable")
-                .secondary(
-                    span(first.span),
-                    "this earlier route matches everything it matches",
-                )
-                .help("routes are tried in order: move the more specific route first"),
-            );
-        }
-        covers[own].add(routes, &probe, i);
+        out.push(
+            Diagnostic::new(
+                codes::UNREACHABLE_ROUTE,
+                span(route.span),
+                "this route can never be reached",
+            )
+            .label("unreachable")
+            .secondary(
+                span(first.span),
+                "this earlier route matches everything it matches",
+            )
+            .help("routes are tried in order: move the more specific route first"),
+        );
     }
 }
 
@@ -685,97 +510,6 @@ fn payload_mismatches(
                     .secondary(span(port.span), "the port is declared here"),
                 );
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn literal_prefixes() {
-        assert_eq!(literal_prefix("/(.*)"), ("/", true));
-        assert_eq!(literal_prefix("/app/(.*)"), ("/app/", true));
-        assert_eq!(literal_prefix("/index.html"), ("/index", false));
-        assert_eq!(literal_prefix("/users/(?P<user>.*)"), ("/users/", true));
-    }
-
-    /// What `unreachable_routes` decides, written the obvious quadratic way: route `i` is
-    /// blocked by the first earlier route of its group (or a wildcard group over it) that
-    /// matches every path it matches.
-    fn blockers_by_definition(routes: &[Route]) -> Vec<Option<usize>> {
-        let covers = |earlier: &Route, later: &Route| {
-            let (ek, em) = group(earlier);
-            let (lk, lm) = group(later);
-            let same_group = (ek == lk || ek == "*") && (em == lm || em == "*");
-            let Some(e) = earlier.path.text() else {
-                return same_group;
-            };
-            let (prefix, anything) = literal_prefix(e);
-            same_group
-                && (later.path.text() == Some(e)
-                    || (anything && prefix.is_empty())
-                    || (anything
-                        && later.path.text().is_some_and(|l| {
-                            !l.contains('|') && literal_prefix(l).0.starts_with(prefix)
-                        })))
-        };
-        (0..routes.len())
-            .map(|i| (0..i).find(|&j| covers(&routes[j], &routes[i])))
-            .collect()
-    }
-
-    fn route(methods: &str, path: Option<&str>, at: u32) -> Route {
-        let (kind, method) = methods.split_once('/').unwrap_or(("*", "*"));
-        Route {
-            methods: starlane_ir::MethodPattern::new(kind, method).unwrap(),
-            path: match path {
-                None => PathPattern::Any,
-                Some(p) => PathPattern::Regex {
-                    regex: p.to_string(),
-                    captures: vec![],
-                },
-            },
-            filters: vec![],
-            segments: vec![],
-            span: SourceSpan {
-                source: 0,
-                start: at,
-                end: at + 1,
-            },
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_indexed_pass_finds_what_the_definition_does(
-            picks in proptest::collection::vec((0..5usize, 0..12usize), 0..40)
-        ) {
-            const METHODS: [&str; 5] = ["Http/Get", "Http/Post", "Http/*", "*", "Ext/Save"];
-            const PATHS: [Option<&str>; 12] = [
-                None, Some("/a/(.*)"), Some("/a/b"), Some("/a/b/(.*)"), Some("/a/(.*)|/c"),
-                Some("/(.*)"), Some("/a/b/c"), Some("/c/(?P<x>.*)"), Some("/c/d"), Some(".*"),
-                Some("/a/(?P<id>[^/]+)"), Some("/ab/(.*)"),
-            ];
-            let routes: Vec<Route> = picks
-                .iter()
-                .enumerate()
-                .map(|(i, &(m, p))| route(METHODS[m], PATHS[p], i as u32))
-                .collect();
-            let bind = Bind { routes, ..Default::default() };
-            let mut found = Vec::new();
-            unreachable_routes(&bind, &mut found);
-            let expected: Vec<(usize, usize)> = blockers_by_definition(&bind.routes)
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, j)| Some((i, j?)))
-                .collect();
-            let found: Vec<(usize, usize)> = found
-                .iter()
-                .map(|d| (d.primary.span.start, d.secondary[0].span.start))
-                .collect();
-            proptest::prop_assert_eq!(found, expected);
         }
     }
 }
