@@ -89,6 +89,9 @@ pub struct Loaned {
 #[derive(Default)]
 struct UnitMemos {
     memos: FxHashMap<Arc<str>, FxHashMap<TreeKey, UnitMemo>>,
+    /// What each chunk of a block ([`Chunk`]) was found to hold, by its units' context and then
+    /// the hash of its layout.
+    chunks: FxHashMap<Arc<str>, FxHashMap<u64, ChunkMemo>>,
     /// The units' trees, by depth and kind and then text, with the generation that last saw
     /// them: shared with the next version's tree ([`starlane_lang::parse_reusing`]).
     greens: FxHashMap<(usize, SyntaxKind), KeptTrees>,
@@ -123,6 +126,114 @@ struct UnitMemo {
     lowered: Option<usize>,
     symbols: Option<Arc<ItemSymbols>>,
     used: u64,
+}
+
+/// A run of consecutive units of one block, remembered as one: an unchanged run is one lookup
+/// and one loan however many units it holds (a block can hold thousands, and an edit changes
+/// one). What a run holds is a function of its units' trees, where each stands in the run, and
+/// their context, so that is its key.
+struct ChunkMemo {
+    /// The units' trees, held so no other tree takes their addresses while the memo lives.
+    _trees: Vec<GreenNode>,
+    layout: Vec<(TreeKey, usize)>,
+    findings: Option<ItemFindings>,
+    /// Its slot in [`UnitMemos::lowerings`].
+    lowered: Option<usize>,
+    used: u64,
+    /// The generation that first saw this chunk.
+    made: u64,
+}
+
+/// One chunk of a block as it stands in the text being checked.
+struct Chunk {
+    /// Each unit's tree and start, relative to the chunk's start.
+    layout: Vec<(TreeKey, usize)>,
+    /// Each unit's range in the text.
+    units: Vec<std::ops::Range<usize>>,
+    range: std::ops::Range<usize>,
+    hash: u64,
+}
+
+/// A chunk ends after a unit whose tree's address hashes to a multiple of this (so a cut moves
+/// with its unit, and an edit changes only the chunks around the unit it touches)...
+const CHUNK_CUT: u64 = 64;
+/// ...or after this many units.
+const MOST_IN_CHUNK: usize = 256;
+
+/// The units of `block` (every node directly inside it), cut into chunks; `None` if a unit is
+/// empty (its range would not tell it from a neighbour). Read from the green tree: no cursor is
+/// made for a unit (a lookup needs its address and place only).
+fn chunks_of(block: &SyntaxNode) -> Option<Vec<Chunk>> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut chunks = Vec::new();
+    let mut offset = item_start(block);
+    let mut current: Option<Chunk> = None;
+    for child in block.green().children() {
+        let len = usize::from(child.text_len());
+        let at = offset;
+        offset += len;
+        let starlane_lang::NodeOrToken::Node(tree) = child else {
+            continue;
+        };
+        if len == 0 {
+            return None;
+        }
+        let key = key_of(tree);
+        let chunk = current.get_or_insert_with(|| Chunk {
+            layout: Vec::new(),
+            units: Vec::new(),
+            range: at..at,
+            hash: 0,
+        });
+        chunk.layout.push((key, at - chunk.range.start));
+        chunk.units.push(at..at + len);
+        chunk.range.end = at + len;
+        let cut = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        if cut.is_multiple_of(CHUNK_CUT) || chunk.layout.len() == MOST_IN_CHUNK {
+            chunks.extend(current.take());
+        }
+    }
+    chunks.extend(current);
+    for chunk in &mut chunks {
+        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+        for &(key, at) in &chunk.layout {
+            hasher.write_usize(key);
+            hasher.write_usize(at);
+        }
+        chunk.hash = hasher.finish();
+    }
+    Some(chunks)
+}
+
+impl Chunk {
+    /// The chunk's units, found in `block` by their ranges (a binary search each), or, should
+    /// one not be found so, among all of the block's units (no two have the same range: none is
+    /// empty).
+    fn units_in(&self, block: &SyntaxNode) -> Vec<SyntaxNode> {
+        let found: Vec<SyntaxNode> = self
+            .units
+            .iter()
+            .map_while(|range| unit_at(block, range))
+            .collect();
+        if found.len() == self.units.len() {
+            return found;
+        }
+        let inside = |unit: &SyntaxNode| {
+            let range = item_range(unit);
+            self.range.start <= range.start && range.end <= self.range.end
+        };
+        block.children().filter(inside).collect()
+    }
+}
+
+/// The unit of `block` standing at `range`.
+fn unit_at(block: &SyntaxNode, range: &std::ops::Range<usize>) -> Option<SyntaxNode> {
+    let to_size = |o: usize| starlane_lang::TextSize::try_from(o).ok();
+    let wanted = starlane_lang::TextRange::new(to_size(range.start)?, to_size(range.end)?);
+    block
+        .child_or_token_at_range(wanted)
+        .and_then(|c| c.into_node())
+        .filter(|n| n.text_range() == wanted)
 }
 
 /// The units' lowerings, each in a slot its memo names, and a loan too: giving one back needs
@@ -280,6 +391,8 @@ impl IncrementalChecker {
         if parse.kind != self.kind {
             self.items.clear();
             self.units.memos.clear();
+            self.units.chunks.clear();
+            self.units.lowerings = LoweringSlots::default();
             self.units.greens.clear();
             self.kind = parse.kind;
         }
@@ -316,8 +429,8 @@ impl IncrementalChecker {
                                 src,
                                 kind,
                                 regexes,
-                                &mut |unit, context, regexes| {
-                                    units.findings(unit, context, src, kind, regexes, newer)
+                                &mut |block, context, regexes| {
+                                    units.block_findings(block, context, src, kind, regexes, newer)
                                 },
                             );
                             let text = &src[item_range(item)];
@@ -382,8 +495,8 @@ impl IncrementalChecker {
                             regexes,
                             src,
                             item,
-                            &mut |env, regexes, unit| {
-                                units.lowered(kept_env, env, regexes, src, unit, loans)
+                            &mut |env, regexes, block| {
+                                units.block_lowered(kept_env, env, regexes, src, block, loans)
                             },
                         );
                         // A route scope's block is kept unit by unit; a copy of the whole
@@ -550,14 +663,21 @@ impl IncrementalChecker {
 impl UnitMemos {
     /// The context of `unit`, computed once per block.
     fn context(&mut self, src: &str, unit: &SyntaxNode) -> Arc<str> {
-        let parent = unit.parent();
-        if let (Some((block, context)), Some(parent)) = (&self.last_context, &parent)
-            && block == parent
+        match unit.parent() {
+            Some(block) => self.block_context(src, &block),
+            None => Arc::from(""),
+        }
+    }
+
+    /// The context of the units of `block`, computed once per block.
+    fn block_context(&mut self, src: &str, block: &SyntaxNode) -> Arc<str> {
+        if let Some((last, context)) = &self.last_context
+            && last == block
         {
             return context.clone();
         }
-        let context: Arc<str> = unit_context(src, unit).into();
-        self.last_context = parent.map(|p| (p, context.clone()));
+        let context: Arc<str> = unit_context(src, block).into();
+        self.last_context = Some((block.clone(), context.clone()));
         context
     }
 
@@ -612,28 +732,192 @@ impl UnitMemos {
     /// Forgets what the check of `generation` did not see.
     fn sweep(&mut self, generation: u64) {
         let lowerings = &mut self.lowerings;
-        self.memos.retain(|_, by_text| {
-            by_text.retain(|_, memo| {
+        self.chunks.retain(|_, by_hash| {
+            by_hash.retain(|_, memo| {
                 let used = memo.used == generation;
                 if !used {
                     lowerings.release(memo.lowered);
                 }
                 used
             });
-            !by_text.is_empty()
+            !by_hash.is_empty()
         });
-        // A tree is kept while this check saw it: as a unit found again (its memo used) or as
-        // one checked anew (marked by `keep_green`).
-        let seen: rustc_hash::FxHashSet<TreeKey> = self
-            .memos
+        // A unit of a chunk found again is kept with it (the next edit there needs it).
+        let in_chunks: rustc_hash::FxHashSet<TreeKey> = self
+            .chunks
             .values()
-            .flat_map(|by_tree| by_tree.keys().copied())
+            .flat_map(|by_hash| by_hash.values())
+            .flat_map(|memo| memo.layout.iter().map(|&(key, _)| key))
             .collect();
+        self.memos.retain(|_, by_tree| {
+            by_tree.retain(|key, memo| {
+                let used = memo.used == generation || in_chunks.contains(key);
+                if !used {
+                    lowerings.release(memo.lowered);
+                }
+                used
+            });
+            !by_tree.is_empty()
+        });
+        // A tree is kept while this check saw it: as a unit found again (its memo used, or its
+        // chunk's) or as one checked anew (marked by `keep_green`).
+        let mut seen = in_chunks;
+        seen.extend(
+            self.memos
+                .values()
+                .flat_map(|by_tree| by_tree.keys().copied()),
+        );
         self.greens.retain(|_, by_text| {
             by_text.retain(|_, (used, green)| *used == generation || seen.contains(&key_of(green)));
             !by_text.is_empty()
         });
         self.last_context = None;
+    }
+
+    /// The memo kept for `chunk` of a block whose units stand in `context`, marked used.
+    fn chunk_memo(&mut self, context: &str, chunk: &Chunk) -> Option<&mut ChunkMemo> {
+        let memo = self.chunks.get_mut(context)?.get_mut(&chunk.hash)?;
+        if memo.layout != chunk.layout {
+            return None;
+        }
+        memo.used = self.generation;
+        Some(memo)
+    }
+
+    /// The memo to keep for `chunk` (whose units, `units`, stand in `context`), marked used,
+    /// with the lowerings beside it; a new, empty one if there was none.
+    fn remember_chunk(
+        &mut self,
+        context: Arc<str>,
+        units: &[SyntaxNode],
+        chunk: &Chunk,
+    ) -> (&mut ChunkMemo, &mut LoweringSlots) {
+        let by_hash = self.chunks.entry(context).or_default();
+        let stale = by_hash
+            .get(&chunk.hash)
+            .is_some_and(|m| m.layout != chunk.layout);
+        if stale && let Some(old) = by_hash.remove(&chunk.hash) {
+            self.lowerings.release(old.lowered);
+        }
+        let memo = by_hash.entry(chunk.hash).or_insert_with(|| ChunkMemo {
+            _trees: units.iter().map(|unit| unit.green().into_owned()).collect(),
+            layout: chunk.layout.clone(),
+            findings: None,
+            lowered: None,
+            used: 0,
+            made: self.generation,
+        });
+        memo.used = self.generation;
+        (memo, &mut self.lowerings)
+    }
+
+    /// What the front end finds in the units of `block`, a route scope's block whose units
+    /// stand in `context`: chunk by chunk, remembered, or computed unit by unit (through their
+    /// own memos).
+    fn block_findings(
+        &mut self,
+        block: &SyntaxNode,
+        context: &ScopeContext,
+        src: &str,
+        kind: Option<DocumentKind>,
+        regexes: &mut RegexCache,
+        newer_forms: bool,
+    ) -> ItemFindings {
+        let around = self.block_context(src, block);
+        let mut out = ItemFindings::default();
+        let Some(chunks) = chunks_of(block) else {
+            for unit in block.children() {
+                out.absorb(self.findings(&unit, context, src, kind, regexes, newer_forms));
+            }
+            return out;
+        };
+        for chunk in chunks {
+            let start = chunk.range.start as isize;
+            if let Some(found) = self
+                .chunk_memo(&around, &chunk)
+                .and_then(|m| m.findings.as_ref())
+            {
+                out.absorb(found.shifted_reading(start, newer_forms));
+                self.reuse.reused += chunk.units.len();
+                continue;
+            }
+            let units = chunk.units_in(block);
+            let mut found = ItemFindings::default();
+            for unit in &units {
+                // Every form kept, whatever this document reads: the memo may serve another.
+                found.absorb(self.findings(unit, context, src, kind, regexes, true));
+            }
+            if found.lie_within(&chunk.range) {
+                let kept = found.shifted(-start);
+                self.remember_chunk(around.clone(), &units, &chunk)
+                    .0
+                    .findings = Some(kept);
+            }
+            out.absorb(found);
+        }
+        out
+    }
+
+    /// The routes of the units of `block`, a route scope's block, lowered against `env` (equal
+    /// to `kept_env`, which memos compare by pointer): chunk by chunk, remembered, or lowered
+    /// unit by unit (through their own memos).
+    fn block_lowered(
+        &mut self,
+        kept_env: &Arc<LowerEnv>,
+        env: &LowerEnv,
+        regexes: &mut RegexCache,
+        src: &str,
+        block: &SyntaxNode,
+        loans: &mut Loans,
+    ) -> LoweredItem {
+        let around = self.block_context(src, block);
+        let mut out = LoweredItem::default();
+        let Some(chunks) = chunks_of(block) else {
+            for unit in block.children() {
+                out.absorb(self.lowered(kept_env, env, regexes, src, &unit, loans));
+            }
+            return out;
+        };
+        for chunk in chunks {
+            let start = chunk.range.start as isize;
+            let generation = self.generation;
+            let memo = self.chunk_memo(&around, &chunk);
+            let slot = memo.as_ref().and_then(|m| m.lowered);
+            let outlived_a_check = memo.is_some_and(|m| m.made < generation);
+            if let Some(kept) = self
+                .lowerings
+                .get_mut(slot)
+                .filter(|kept| kept.serves(kept_env))
+                && let Some(slot) = slot
+            {
+                kept.lent = true;
+                let (lent, receipt) = kept.item.lend(start, chunk.range.clone());
+                loans.record(receipt, Lender::Unit(slot));
+                out.absorb(lent);
+                continue;
+            }
+            let units = chunk.units_in(block);
+            // The units' loans stay theirs, and the chunk keeps a copy: one more copy of every
+            // route in it. So only once the chunk has outlived a check (it is then likely not
+            // the one being edited, whose units are lent one by one).
+            if !outlived_a_check {
+                for unit in &units {
+                    out.absorb(self.lowered(kept_env, env, regexes, src, unit, loans));
+                }
+                continue;
+            }
+            let mut lowered = LoweredItem::default();
+            for unit in &units {
+                lowered.absorb(self.lowered(kept_env, env, regexes, src, unit, loans));
+            }
+            if lowered.lies_within(&chunk.range) {
+                let kept = KeptLowering::new(kept_env, lowered.shifted(-start));
+                let (memo, lowerings) = self.remember_chunk(around.clone(), &units, &chunk);
+                lowerings.put(&mut memo.lowered, kept);
+            }
+            out.absorb(lowered);
+        }
+        out
     }
 
     /// What the front end finds in `unit`, a unit inside a route scope's block standing in
@@ -657,8 +941,8 @@ impl UnitMemos {
         self.reuse.computed += 1;
         self.keep_green(unit, src);
         let findings =
-            starlane_lang::check::check_unit(unit, src, kind, context, regexes, &mut |u, c, r| {
-                self.findings(u, c, src, kind, r, newer_forms)
+            starlane_lang::check::check_unit(unit, src, kind, context, regexes, &mut |b, c, r| {
+                self.block_findings(b, c, src, kind, r, newer_forms)
             });
         if findings.lie_within(&item_range(unit)) {
             self.remember(around, unit).findings = Some(findings.shifted(-(start as isize)));
@@ -704,8 +988,8 @@ impl UnitMemos {
             loans.record(receipt, Lender::Unit(slot));
             return lent;
         }
-        let lowered = lower::lower_unit(env, regexes, src, unit, &mut |env, regexes, u| {
-            self.lowered(kept_env, env, regexes, src, u, loans)
+        let lowered = lower::lower_unit(env, regexes, src, unit, &mut |env, regexes, b| {
+            self.block_lowered(kept_env, env, regexes, src, b, loans)
         });
         if lowered.lies_within(&item_range(unit)) {
             let kept = KeptLowering::new(kept_env, lowered.shifted(-(start as isize)));
@@ -716,16 +1000,16 @@ impl UnitMemos {
     }
 }
 
-/// What a unit's findings and routes depend on besides the document kind, the env and its own
-/// kind and text: the kinds of the nodes around it and the headers (selector and step) of the
-/// route scopes among them, up to the item of the `Bind` body.
-fn unit_context(src: &str, unit: &SyntaxNode) -> String {
+/// What the findings and routes of a unit of `block` depend on besides the document kind, the
+/// env and the unit's own kind and text: the kinds of the nodes around it and the headers
+/// (selector and step) of the route scopes among them, up to the item of the `Bind` body.
+fn unit_context(src: &str, block: &SyntaxNode) -> String {
     // A kind as one character, so contexts of different structure cannot collide.
     fn push_kind(key: &mut String, kind: SyntaxKind) {
         key.push(char::from_u32(kind as u32 + 0x100).unwrap_or('?'));
     }
     let mut key = String::new();
-    for ancestor in unit.ancestors().skip(1) {
+    for ancestor in block.ancestors() {
         if ancestor.kind() == SyntaxKind::BIND_DOC {
             break;
         }

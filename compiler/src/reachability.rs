@@ -219,21 +219,46 @@ pub fn blockers(routes: &[Route]) -> Vec<Option<usize>> {
 /// Whether `earlier`, standing before `later`, matches every path `later` matches: the rule
 /// [`blockers`] indexes, stated route against route (for the few pairs [`ReachMemo`] judges).
 fn covers(earlier: &Route, later: &Route) -> bool {
-    let (ek, em) = group(earlier);
-    let (lk, lm) = group(later);
-    if !((ek == lk || ek == "*") && (em == lm || em == "*")) {
-        return false;
+    Earlier::of(earlier).covers(group(later), later.path.text())
+}
+
+/// What [`covers`] needs of the earlier route of a pair, worked out once for the many later
+/// routes it is compared with.
+struct Earlier<'a> {
+    group: (&'static str, &'a str),
+    regex: Option<&'a str>,
+    prefix: &'a str,
+    anything: bool,
+}
+
+impl<'a> Earlier<'a> {
+    fn of(route: &'a Route) -> Self {
+        let regex = route.path.text();
+        let (prefix, anything) = regex.map_or(("", false), literal_prefix);
+        Earlier {
+            group: group(route),
+            regex,
+            prefix,
+            anything,
+        }
     }
-    let Some(e) = earlier.path.text() else {
-        return true;
-    };
-    let (prefix, anything) = literal_prefix(e);
-    let l = later.path.text();
-    // A regex starting with `prefix`, which has no metacharacter, has a literal prefix that
-    // starts with it.
-    l == Some(e)
-        || (anything && prefix.is_empty())
-        || (anything && l.is_some_and(|l| l.starts_with(prefix) && !l.contains('|')))
+
+    /// Whether this route covers a later one of group `(lk, lm)` and regex `later`.
+    fn covers(&self, (lk, lm): (&str, &str), later: Option<&str>) -> bool {
+        let (ek, em) = self.group;
+        if !((ek == lk || ek == "*") && (em == lm || em == "*")) {
+            return false;
+        }
+        let Some(e) = self.regex else {
+            return true;
+        };
+        // A regex starting with `prefix`, which has no metacharacter, has a literal prefix
+        // that starts with it.
+        later == Some(e)
+            || (self.anything && self.prefix.is_empty())
+            || (self.anything
+                && later.is_some_and(|l| l.starts_with(self.prefix) && !l.contains('|')))
+    }
 }
 
 /// The blockers of the last check's routes, and a fingerprint of each route's group and path
@@ -304,12 +329,14 @@ impl ReachMemo {
             return None;
         }
         let old_tail = old - tail;
+        let replacements: Vec<Earlier> = routes[replaced.clone()].iter().map(Earlier::of).collect();
         let mut judged_alone: Vec<usize> = Vec::new();
         let mut out: Vec<Option<usize>> = Vec::with_capacity(new);
         out.extend_from_slice(&self.blockers[..head]);
         out.resize(replaced.end, None);
-        for i in replaced.end..new {
-            let had = match self.blockers[i + old - new] {
+        let tail_routes = routes.iter().enumerate().skip(replaced.end);
+        for ((i, route), &was) in tail_routes.zip(&self.blockers[old_tail..]) {
+            let had = match was {
                 Some(j) if j < head => {
                     out.push(Some(j));
                     continue;
@@ -325,7 +352,11 @@ impl ReachMemo {
                 }
                 None => None,
             };
-            let by_replaced = replaced.clone().find(|&j| covers(&routes[j], &routes[i]));
+            let (later_group, later) = (group(route), route.path.text());
+            let by_replaced = replacements
+                .iter()
+                .position(|earlier| earlier.covers(later_group, later))
+                .map(|k| replaced.start + k);
             out.push(by_replaced.or(had));
         }
         for i in replaced.chain(judged_alone) {

@@ -170,6 +170,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A block long enough to be remembered in several chunks of units: edits anywhere, each
+    /// checked, then (when `revisit`) the text before it and the edit again, so remembered
+    /// chunks are found again, lent and given back.
+    #[test]
+    fn edits_in_a_long_block_give_what_a_full_check_gives(
+        edits in prop::collection::vec(edit(), 1..8),
+        revisit in any::<bool>(),
+    ) {
+        let mut text = one_block(150);
+        let mut checker = IncrementalChecker::default();
+        assert_same(&mut checker, &text);
+        for e in &edits {
+            let before = text;
+            text = apply(&before, e);
+            assert_same(&mut checker, &text);
+            if revisit {
+                assert_same(&mut checker, &before);
+                assert_same(&mut checker, &text);
+            }
+        }
+    }
+}
+
 /// Found by the property above: two items with the same text (`->`) but different kinds (an
 /// error and a pipeline) must not share symbols.
 #[test]
@@ -238,6 +264,14 @@ fn an_edit_in_one_big_block_recomputes_only_the_route_it_touches() {
     assert_eq!(checker.last_reuse.computed, 1);
     assert_eq!(checker.last_unit_reuse.computed, 1);
     assert_eq!(checker.last_unit_reuse.reused, 599);
+    // Typed back and forth: the unchanged runs of routes are lent a chunk at a time, not route
+    // by route (600 loans); only the routes of the chunk typed in are lent one by one.
+    for _ in 0..2 {
+        assert_same(&mut checker, &text);
+        assert_same(&mut checker, &edited);
+    }
+    let loans = checker.last_loans;
+    assert!(loans.given_back < 300 && loans.refused == 0, "{loans:?}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub use starlane_model::vocabulary;
 
 pub use diagnostic::{Applicability, Diagnostic, Edit, Label, Severity, Span, Suggestion};
 pub use parser::{DocumentKind, ITEM_DEPTH, Parse, ReuseItem, parse, parse_reusing, reparse_item};
-pub use rowan::{GreenNode, GreenNodeData, WalkEvent};
+pub use rowan::{GreenNode, GreenNodeData, NodeOrToken, TextRange, TextSize, WalkEvent};
 pub use syntax_kind::{SyntaxKind, SyntaxNode, SyntaxToken};
 pub mod fix;
 pub mod line_index;

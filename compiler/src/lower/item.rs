@@ -32,22 +32,23 @@ pub fn lower_item(
     src: &str,
     item: &SyntaxNode,
 ) -> LoweredItem {
-    lower_item_with(env, regexes, src, item, &mut |env, regexes, unit| {
-        lower_unit_fully(env, regexes, src, unit)
+    lower_item_with(env, regexes, src, item, &mut |env, regexes, block| {
+        lower_block(env, regexes, src, block)
     })
 }
 
-/// Supplies each unit inside a route scope's block lowered: [`lower_unit`], or a memo of it.
-/// A unit's routes depend on its text, the selectors of the scopes around it and the env.
-pub type LowerUnit<'a> = dyn FnMut(&LowerEnv, &mut RegexCache, &SyntaxNode) -> LoweredItem + 'a;
+/// Supplies the units of a route scope's block (the block's node is given) lowered:
+/// [`lower_block`], or a memo of them. A unit's routes depend on its text, the selectors of the
+/// scopes around it and the env.
+pub type LowerBlock<'a> = dyn FnMut(&LowerEnv, &mut RegexCache, &SyntaxNode) -> LoweredItem + 'a;
 
-/// [`lower_item`], with the units inside the item's route scopes lowered by `units`.
+/// [`lower_item`], with the units of the item's route scopes' blocks lowered by `blocks`.
 pub fn lower_item_with(
     env: &LowerEnv,
     regexes: &mut RegexCache,
     src: &str,
     item: &SyntaxNode,
-    units: &mut LowerUnit,
+    blocks: &mut LowerBlock,
 ) -> LoweredItem {
     let mut l = ItemLowerer::new(env, regexes, src);
     match Declaration::cast(item.clone()) {
@@ -70,33 +71,42 @@ pub fn lower_item_with(
         }
         _ => {}
     }
-    l.routes(item, units);
+    l.routes(item, blocks);
     l.out
 }
 
-/// The routes of one unit inside a route scope's block; the units inside it, if it is a scope
-/// with a block, from `units`.
+/// The routes of one unit inside a route scope's block; the units of its own block, if it is a
+/// scope with one, from `blocks`.
 pub fn lower_unit(
     env: &LowerEnv,
     regexes: &mut RegexCache,
     src: &str,
     unit: &SyntaxNode,
-    units: &mut LowerUnit,
+    blocks: &mut LowerBlock,
 ) -> LoweredItem {
     let mut l = ItemLowerer::new(env, regexes, src);
-    l.routes(unit, units);
+    l.routes(unit, blocks);
     l.out
 }
 
-fn lower_unit_fully(
+/// The routes of every unit of `block`, a route scope's block, and of every unit inside them.
+pub fn lower_block(
     env: &LowerEnv,
     regexes: &mut RegexCache,
     src: &str,
-    unit: &SyntaxNode,
+    block: &SyntaxNode,
 ) -> LoweredItem {
-    lower_unit(env, regexes, src, unit, &mut |env, regexes, unit| {
-        lower_unit_fully(env, regexes, src, unit)
-    })
+    let mut out = LoweredItem::default();
+    for unit in block.children() {
+        out.absorb(lower_unit(
+            env,
+            regexes,
+            src,
+            &unit,
+            &mut |env, regexes, block| lower_block(env, regexes, src, block),
+        ));
+    }
+    out
 }
 
 struct ItemLowerer<'a> {
@@ -118,7 +128,7 @@ impl<'a> ItemLowerer<'a> {
 
     /// The routes of `node`'s pipelines in document order; the items of a route scope's block
     /// come from `units`.
-    fn routes(&mut self, node: &SyntaxNode, units: &mut LowerUnit) {
+    fn routes(&mut self, node: &SyntaxNode, blocks: &mut LowerBlock) {
         let block = ast::Scope::cast(node.clone())
             .and_then(|s| s.body())
             .map(|b| b.syntax().clone());
@@ -127,10 +137,10 @@ impl<'a> ItemLowerer<'a> {
             let WalkEvent::Enter(inner) = event else {
                 continue;
             };
-            if block.is_some() && inner.parent() == block {
+            if block.as_ref() == Some(&inner) {
                 walk.skip_subtree();
-                let unit = units(self.env, self.regexes, &inner);
-                self.out.absorb(unit);
+                let units = blocks(self.env, self.regexes, &inner);
+                self.out.absorb(units);
             } else if inner.kind() == SELECTOR {
                 // Holds no pipeline: not walked (rowan allocates a cursor per node visited).
                 walk.skip_subtree();

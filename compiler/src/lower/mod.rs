@@ -18,7 +18,7 @@ use starlane_lang::atoms::quantity;
 use starlane_lang::check::RegexCache;
 use starlane_lang::{Diagnostic, Span, SyntaxKind::*, SyntaxNode};
 
-pub use item::{LowerUnit, lower_item, lower_item_with, lower_unit};
+pub use item::{LowerBlock, lower_block, lower_item, lower_item_with, lower_unit};
 
 /// Bundle-wide state shared by the binds being lowered.
 #[derive(Default)]

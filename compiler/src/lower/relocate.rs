@@ -17,6 +17,16 @@ pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
     cx.diagnostics.append(&mut item.diagnostics);
 }
 
+/// Appends `more` to `to`; into an empty `to` without moving an element (a block's thousands
+/// of routes pass up through every scope around them).
+fn take_all<T>(to: &mut Vec<T>, mut more: Vec<T>) {
+    if to.is_empty() {
+        *to = more;
+    } else {
+        to.append(&mut more);
+    }
+}
+
 /// Calls `f` on every pattern id `pattern` refers to.
 pub(super) fn for_each_pattern_ref(
     pattern: &mut PayloadPattern,
@@ -45,14 +55,14 @@ impl LoweredItem {
     }
 
     /// Adds `unit`, lowered from inside this item, after what the item holds so far.
-    pub(super) fn absorb(&mut self, mut unit: LoweredItem) {
+    pub(crate) fn absorb(&mut self, mut unit: LoweredItem) {
         unit.renumber_patterns(self.patterns.len() as PatternId);
-        self.patterns.append(&mut unit.patterns);
-        self.ports.append(&mut unit.ports);
-        self.roles.append(&mut unit.roles);
-        self.grants.append(&mut unit.grants);
-        self.routes.append(&mut unit.routes);
-        self.diagnostics.append(&mut unit.diagnostics);
+        take_all(&mut self.patterns, unit.patterns);
+        take_all(&mut self.ports, unit.ports);
+        take_all(&mut self.roles, unit.roles);
+        take_all(&mut self.grants, unit.grants);
+        take_all(&mut self.routes, unit.routes);
+        take_all(&mut self.diagnostics, unit.diagnostics);
     }
 
     /// Whether every span of the item lies in `range`, so the item can move with its text.

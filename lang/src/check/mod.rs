@@ -88,6 +88,21 @@ impl ItemFindings {
         }
     }
 
+    /// Adds the findings of what follows (or lies inside) what these were found in: the first
+    /// regex is the earlier of the two.
+    pub fn absorb(&mut self, found: ItemFindings) {
+        self.diagnostics.extend(found.diagnostics);
+        self.newer_forms.extend(found.newer_forms);
+        if let Some(regex) = found.first_regex
+            && self
+                .first_regex
+                .as_ref()
+                .is_none_or(|f| regex.start < f.start)
+        {
+            self.first_regex = Some(regex);
+        }
+    }
+
     /// Whether every span of the findings lies in `range`: only then can they move with the
     /// text that produced them (a clash with a capture of an enclosing scope also points there).
     pub fn lie_within(&self, range: &Span) -> bool {
@@ -185,8 +200,8 @@ pub fn check_item(
     kind: Option<DocumentKind>,
     cache: &mut RegexCache,
 ) -> ItemFindings {
-    check_item_with(item, src, kind, cache, &mut |unit, context, cache| {
-        check_unit_fully(unit, src, kind, context, cache)
+    check_item_with(item, src, kind, cache, &mut |block, context, cache| {
+        check_block(block, src, kind, context, cache)
     })
 }
 
@@ -195,75 +210,81 @@ pub fn check_item(
 #[derive(Clone)]
 pub struct ScopeContext(routes::Context);
 
-/// Supplies the findings of each unit inside a route scope's block: [`check_unit`], or a memo
-/// of it. A unit's findings depend on its text, the [`ScopeContext`] and the document kind.
-pub type UnitFindings<'a> =
+/// Supplies the findings of the units of a route scope's block (the block's node is given):
+/// [`check_block`], or a memo of them. A unit's findings depend on its text, the
+/// [`ScopeContext`] and the document kind.
+pub type BlockFindings<'a> =
     dyn FnMut(&SyntaxNode, &ScopeContext, &mut RegexCache) -> ItemFindings + 'a;
 
-/// [`check_item`], with the findings of each unit inside the item's route scopes supplied by
-/// `units`: an edit in a long block is then rechecked unit by unit, not block by block.
+/// [`check_item`], with the findings of the units inside the item's route scopes supplied by
+/// `blocks`: an edit in a long block is then rechecked unit by unit, not block by block.
 pub fn check_item_with(
     item: &SyntaxNode,
     src: &str,
     kind: Option<DocumentKind>,
     cache: &mut RegexCache,
-    units: &mut UnitFindings,
+    blocks: &mut BlockFindings,
 ) -> ItemFindings {
     let mut cx = Checker::new(src, cache);
     declarations::check_keyword(&mut cx, item);
-    check_unit_in(&mut cx, item, &routes::Context::root(), kind, units);
+    check_unit_in(&mut cx, item, &routes::Context::root(), kind, blocks);
     cx.findings()
 }
 
-/// Checks one unit inside a route scope's block (its own part; the units inside it, if it is a
-/// scope with a block, come from `units`).
+/// Checks one unit inside a route scope's block (its own part; the units of its block, if it
+/// is a scope with one, come from `blocks`).
 pub fn check_unit(
     unit: &SyntaxNode,
     src: &str,
     kind: Option<DocumentKind>,
     context: &ScopeContext,
     cache: &mut RegexCache,
-    units: &mut UnitFindings,
+    blocks: &mut BlockFindings,
 ) -> ItemFindings {
     let mut cx = Checker::new(src, cache);
-    check_unit_in(&mut cx, unit, &context.0, kind, units);
+    check_unit_in(&mut cx, unit, &context.0, kind, blocks);
     cx.findings()
 }
 
-/// [`check_unit`] with every unit inside it checked too.
-fn check_unit_fully(
-    unit: &SyntaxNode,
+/// Checks every unit of `block`, a route scope's block whose units stand in `context`, and
+/// every unit inside them.
+pub fn check_block(
+    block: &SyntaxNode,
     src: &str,
     kind: Option<DocumentKind>,
     context: &ScopeContext,
     cache: &mut RegexCache,
 ) -> ItemFindings {
-    check_unit(
-        unit,
-        src,
-        kind,
-        context,
-        cache,
-        &mut |unit, context, cache| check_unit_fully(unit, src, kind, context, cache),
-    )
+    let mut found = ItemFindings::default();
+    for unit in block.children() {
+        found.absorb(check_unit(
+            &unit,
+            src,
+            kind,
+            context,
+            cache,
+            &mut |block, context, cache| check_block(block, src, kind, context, cache),
+        ));
+    }
+    found
 }
 
 /// The checks of `unit` at `context`; the units of its block, when it is a route scope whose
-/// block is checked, from `units`.
+/// block is checked, from `blocks`.
 fn check_unit_in(
     cx: &mut Checker,
     unit: &SyntaxNode,
     context: &routes::Context,
     kind: Option<DocumentKind>,
-    units: &mut UnitFindings,
+    blocks: &mut BlockFindings,
 ) {
     let block = routes::check_unit(cx, unit, context);
-    let block_items = block.as_ref().map(|(body, _)| body.syntax().clone());
-    // Every node and token of the unit except those inside its block's items.
+    let block_node = block.as_ref().map(|(body, _)| body.syntax().clone());
+    // Every node and token of the unit except its block's units (the block's own tokens too).
     let mut walk = unit.preorder();
     while let Some(event) = walk.next() {
         if let WalkEvent::Enter(node) = event {
-            if block_items.is_some() && node.parent() == block_items {
+            if block_node.is_some() && node.parent() == block_node {
                 walk.skip_subtree();
                 continue;
             }
@@ -273,11 +294,8 @@ fn check_unit_in(
         }
     }
     if let Some((body, inner)) = block {
-        let inner = ScopeContext(inner);
-        for item in body.syntax().children() {
-            let found = units(&item, &inner, cx.regex_cache);
-            cx.absorb(found);
-        }
+        let found = blocks(body.syntax(), &ScopeContext(inner), cx.regex_cache);
+        cx.absorb(found);
     }
 }
 
@@ -326,16 +344,14 @@ impl<'a> Checker<'a> {
 
     /// Adds what a unit inside the checked node found.
     fn absorb(&mut self, found: ItemFindings) {
-        self.diags.extend(found.diagnostics);
-        self.newer_forms.extend(found.newer_forms);
-        if let Some(regex) = found.first_regex
-            && self
-                .first_regex
-                .as_ref()
-                .is_none_or(|f| regex.start < f.start)
-        {
-            self.first_regex = Some(regex);
-        }
+        let mut mine = ItemFindings {
+            diagnostics: std::mem::take(&mut self.diags),
+            newer_forms: std::mem::take(&mut self.newer_forms),
+            first_regex: self.first_regex.take(),
+        };
+        mine.absorb(found);
+        (self.diags, self.newer_forms, self.first_regex) =
+            (mine.diagnostics, mine.newer_forms, mine.first_regex);
     }
 
     fn findings(self) -> ItemFindings {
