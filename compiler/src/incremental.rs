@@ -36,7 +36,7 @@ use starlane_lang::{DocumentKind, GreenNode, SyntaxKind, SyntaxNode};
 use crate::Checked;
 use crate::lower::lend::{Receipt, collect_returns};
 use crate::lower::{self, LowerCx, LowerEnv, LoweredItem};
-use crate::reachability::ReachMemo;
+use crate::reachability::{Fingerprint, ReachMemo, fingerprint};
 use crate::symbols::{ItemSymbols, SymbolIndex};
 
 /// One document's checker, kept by the language server from one version of the text to the
@@ -275,12 +275,16 @@ struct KeptLowering {
     env: Arc<LowerEnv>,
     item: LoweredItem,
     lent: bool,
+    /// The fingerprints of its routes, for the unreachable-route memo (taken once, here, not
+    /// from every route on every check).
+    prints: Vec<Fingerprint>,
 }
 
 impl KeptLowering {
     fn new(env: &Arc<LowerEnv>, item: LoweredItem) -> Self {
         KeptLowering {
             env: env.clone(),
+            prints: item.routes.iter().map(fingerprint).collect(),
             item,
             lent: false,
         }
@@ -512,6 +516,8 @@ impl IncrementalChecker {
                 }
             })
         };
+        let prints = self.route_prints(&bind.routes, &loans, src);
+        self.reach.expect(prints);
         let diagnostics = crate::finish(
             &parse,
             front,
@@ -553,6 +559,72 @@ impl IncrementalChecker {
             _forgotten: forgotten,
         };
         (checked, leftovers)
+    }
+
+    /// The fingerprints of `routes`, the bind's (in text order): those of a lent route from the
+    /// lowering that lent it, the others taken now.
+    fn route_prints(
+        &self,
+        routes: &[starlane_ir::Route],
+        loans: &Loans,
+        src: &str,
+    ) -> Vec<Fingerprint> {
+        let receipts = &loans.receipts;
+        let lent: Vec<&[Fingerprint]> = receipts
+            .iter()
+            .zip(&loans.lenders)
+            .map(|(receipt, lender)| {
+                let kept = match lender {
+                    Lender::Item => self
+                        .items
+                        .get(&src[receipt.range.clone()])
+                        .and_then(|m| m.lowered.as_ref()),
+                    Lender::Unit(slot) => self
+                        .units
+                        .lowerings
+                        .slots
+                        .get(*slot)
+                        .and_then(Option::as_ref),
+                };
+                // Only the lowering that lent (one made in this check since is not lent), and
+                // all its routes: otherwise the routes' prints are taken one by one.
+                kept.filter(|k| k.lent)
+                    .map(|k| &k.prints[..])
+                    .filter(|p| p.len() == receipt.routes())
+                    .unwrap_or(&[])
+            })
+            .collect();
+        let mut taken = vec![0; receipts.len()];
+        let mut k = 0;
+        let prints: Vec<Fingerprint> = routes
+            .iter()
+            .map(|route| {
+                let (start, end) = (route.span.start as usize, route.span.end as usize);
+                while k + 1 < receipts.len() && receipts[k + 1].range.start <= start {
+                    k += 1;
+                }
+                let inside = receipts
+                    .get(k)
+                    .is_some_and(|r| r.range.start <= start && end <= r.range.end);
+                if inside {
+                    taken[k] += 1;
+                    if let Some(print) = lent[k].get(taken[k] - 1) {
+                        return *print;
+                    }
+                }
+                fingerprint(route)
+            })
+            .collect();
+        // A loan whose routes were not all found where it stands: its prints may be misplaced.
+        let whole = receipts
+            .iter()
+            .zip(&taken)
+            .all(|(receipt, &found)| found == receipt.routes());
+        if whole {
+            prints
+        } else {
+            routes.iter().map(fingerprint).collect()
+        }
     }
 
     /// Gives each memo back what it lent `bind`; a memo whose loan does not come back whole

@@ -268,14 +268,18 @@ impl<'a> Earlier<'a> {
 pub struct ReachMemo {
     prints: Vec<Fingerprint>,
     blockers: Vec<Option<usize>>,
+    /// The fingerprints of the routes the next call is given, when the caller knows them
+    /// ([`ReachMemo::expect`]).
+    expected: Vec<Fingerprint>,
 }
 
 /// Two independent 64-bit hashes of a route's group and path: the memo takes routes with equal
 /// fingerprints for equal routes (as rustc's incremental compilation does with its 128-bit
 /// fingerprints); a collision of both is not to be expected in any document.
-type Fingerprint = (u64, u64);
+pub type Fingerprint = (u64, u64);
 
-fn fingerprint(route: &Route) -> Fingerprint {
+/// The fingerprint of `route`.
+pub fn fingerprint(route: &Route) -> Fingerprint {
     let key = (group(route), route.path.text());
     (
         rustc_hash::FxBuildHasher.hash_one(key),
@@ -291,12 +295,24 @@ const MOST_JUDGED_ALONE: usize = 8;
 impl ReachMemo {
     /// [`blockers`] of `routes`, worked out from the last call's where they stayed the same.
     pub fn blockers(&mut self, routes: &[Route]) -> &[Option<usize>] {
-        let prints: Vec<Fingerprint> = routes.iter().map(fingerprint).collect();
+        let expected = std::mem::take(&mut self.expected);
+        let prints: Vec<Fingerprint> = if expected.len() == routes.len() {
+            expected
+        } else {
+            routes.iter().map(fingerprint).collect()
+        };
         self.blockers = self
             .updated(routes, &prints)
             .unwrap_or_else(|| blockers(routes));
         self.prints = prints;
         &self.blockers
+    }
+
+    /// Tells the next [`ReachMemo::blockers`] the fingerprints of the routes it will be given
+    /// (in order): the incremental checker keeps them with each remembered lowering, so a check
+    /// need not read every route's path again. Used by that call only.
+    pub fn expect(&mut self, prints: Vec<Fingerprint>) {
+        self.expected = prints;
     }
 
     /// The blockers of `routes` (whose fingerprints are `prints`) from the last call's, or

@@ -42,6 +42,13 @@ pub struct Receipt {
     patterns: usize,
 }
 
+impl Receipt {
+    /// How many routes were lent.
+    pub fn routes(&self) -> usize {
+        self.counts[3]
+    }
+}
+
 impl LoweredItem {
     /// Lends the item, moved by `delta` to stand at `range`: its routes, ports, roles, grants
     /// and patterns are moved out (the item is left without them until
