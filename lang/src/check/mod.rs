@@ -280,17 +280,17 @@ fn check_unit_in(
 ) {
     let block = routes::check_unit(cx, unit, context);
     let block_node = block.as_ref().map(|(body, _)| body.syntax().clone());
-    // Every node and token of the unit except its block's units (the block's own tokens too).
+    // Every node and token of the unit except its block's units (the block's own tokens are
+    // checked): the walk does not enter them, since a block can hold thousands.
     let mut walk = unit.preorder();
     while let Some(event) = walk.next() {
         if let WalkEvent::Enter(node) = event {
-            if block_node.is_some() && node.parent() == block_node {
-                walk.skip_subtree();
-                continue;
-            }
             declarations::check_node(cx, &node);
             pipeline::check_node(cx, &node);
             variables::check_tokens_of(cx, &node, kind);
+            if block_node.as_ref() == Some(&node) {
+                walk.skip_subtree();
+            }
         }
     }
     if let Some((body, inner)) = block {
