@@ -1,7 +1,8 @@
 //! Where the language server's incremental check spends its time after an edit
 //! (`cargo run --release -p starlane-compiler --example incremental_stages -- FILE.bind`): a
-//! character typed into the route in the middle of the file and deleted again, many times; the
-//! median of each. A measuring aid for the `lsp_latency` bench.
+//! character typed into the route in the middle of the file and deleted again, many times; then
+//! characters typed on, one version after another; the median of each. A measuring aid for the
+//! `lsp_latency` bench.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,21 @@ fn main() {
         symbol_times.push(t.elapsed());
         std::hint::black_box((checked, symbols));
     }
+    // Typing on: every version of the text is new (nothing typed and deleted to find again).
+    let mut typing: Vec<Duration> = Vec::new();
+    for n in 1..=100 {
+        let typed = format!("{}{}{}", &text[..at], "y".repeat(n), &text[at..]);
+        let t = Instant::now();
+        let checked = checker.check_without_bind(&typed, &settings);
+        typing.push(t.elapsed());
+        std::hint::black_box(checked);
+    }
+    typing.sort();
+    println!(
+        "typing on (every version new): median {:?}, p90 {:?}",
+        typing[typing.len() / 2],
+        typing[typing.len() * 9 / 10]
+    );
     times.sort();
     symbol_times.sort();
     println!(

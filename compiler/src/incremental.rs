@@ -154,6 +154,10 @@ struct Chunk {
     hash: u64,
 }
 
+/// Unit and chunk memos are kept this many checks after they were last used (an edit undone, or
+/// typed and deleted again, finds them), and looked over for the forgotten once every this many.
+const KEPT_FOR: u64 = 8;
+
 /// A chunk ends after a unit whose tree's address hashes to a multiple of this (so a cut moves
 /// with its unit, and an edit changes only the chunks around the unit it touches)...
 const CHUNK_CUT: u64 = 64;
@@ -801,12 +805,19 @@ impl UnitMemos {
         }
     }
 
-    /// Forgets what the check of `generation` did not see.
+    /// Forgets what the last [`KEPT_FOR`] checks, up to the check of `generation`, did not see;
+    /// looked for once every [`KEPT_FOR`] checks only, since it reads every memo (thousands in
+    /// a big block).
     fn sweep(&mut self, generation: u64) {
+        self.last_context = None;
+        if !generation.is_multiple_of(KEPT_FOR) {
+            return;
+        }
+        let recent = |used: u64| used + KEPT_FOR > generation;
         let lowerings = &mut self.lowerings;
         self.chunks.retain(|_, by_hash| {
             by_hash.retain(|_, memo| {
-                let used = memo.used == generation;
+                let used = recent(memo.used);
                 if !used {
                     lowerings.release(memo.lowered);
                 }
@@ -823,7 +834,7 @@ impl UnitMemos {
             .collect();
         self.memos.retain(|_, by_tree| {
             by_tree.retain(|key, memo| {
-                let used = memo.used == generation || in_chunks.contains(key);
+                let used = recent(memo.used) || in_chunks.contains(key);
                 if !used {
                     lowerings.release(memo.lowered);
                 }
@@ -831,8 +842,8 @@ impl UnitMemos {
             });
             !by_tree.is_empty()
         });
-        // A tree is kept while this check saw it: as a unit found again (its memo used, or its
-        // chunk's) or as one checked anew (marked by `keep_green`).
+        // A tree is kept while a recent check saw it: as a unit found again (its memo used, or
+        // its chunk's) or as one checked anew (marked by `keep_green`).
         let mut seen = in_chunks;
         seen.extend(
             self.memos
@@ -840,10 +851,9 @@ impl UnitMemos {
                 .flat_map(|by_tree| by_tree.keys().copied()),
         );
         self.greens.retain(|_, by_text| {
-            by_text.retain(|_, (used, green)| *used == generation || seen.contains(&key_of(green)));
+            by_text.retain(|_, (used, green)| recent(*used) || seen.contains(&key_of(green)));
             !by_text.is_empty()
         });
-        self.last_context = None;
     }
 
     /// The memo kept for `chunk` of a block whose units stand in `context`, marked used.

@@ -152,7 +152,20 @@ fn parse_item_alone(
     if !diagnostics.is_empty() {
         return None;
     }
-    let alone = SyntaxNode::new_root(tree::build_tree(text, &tokens, &events, Some(reuse)));
+    // The ancestors here are stand-ins holding the item's text alone: a kept tree of that
+    // text at an ancestor's depth (a unit written one level up) is not theirs.
+    let item_depth = ancestors.len();
+    let mut below_ancestors = |depth: usize, kind: SyntaxKind, text: &str| {
+        (depth >= item_depth)
+            .then(|| reuse(depth, kind, text))
+            .flatten()
+    };
+    let alone = SyntaxNode::new_root(tree::build_tree(
+        text,
+        &tokens,
+        &events,
+        Some(&mut below_ancestors),
+    ));
     let mut node = alone;
     for _ in inner {
         node = only_child(&node)?;
