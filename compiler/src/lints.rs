@@ -12,7 +12,8 @@ const ALLOW_MARKER: &str = "starlane: allow(";
 /// author meant something (W0107, with a did-you-mean fix).
 pub fn unknown_in_suppressions(src: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (at, _) in src.match_indices(ALLOW_MARKER) {
+    // memchr's SIMD search: this reads the whole text on every edit in the language server.
+    for at in memchr::memmem::find_iter(src.as_bytes(), ALLOW_MARKER) {
         let start = at + ALLOW_MARKER.len();
         let Some(len) = src[start..].find([')', '\n']) else {
             continue;

@@ -226,6 +226,10 @@ fn covers(earlier: &Route, later: &Route) -> bool {
 /// routes it is compared with.
 struct Earlier<'a> {
     group: (&'static str, &'a str),
+    /// Whether `group` names every kind or every method, and its hash otherwise: a later route
+    /// of another group hash is not covered.
+    any_group: bool,
+    group_hash: u64,
     regex: Option<&'a str>,
     prefix: &'a str,
     anything: bool,
@@ -235,8 +239,11 @@ impl<'a> Earlier<'a> {
     fn of(route: &'a Route) -> Self {
         let regex = route.path.text();
         let (prefix, anything) = regex.map_or(("", false), literal_prefix);
+        let (kind, method) = group(route);
         Earlier {
-            group: group(route),
+            group: (kind, method),
+            any_group: kind == "*" || method == "*",
+            group_hash: group_hash((kind, method)),
             regex,
             prefix,
             anything,
@@ -275,16 +282,28 @@ pub struct ReachMemo {
 
 /// Two independent 64-bit hashes of a route's group and path: the memo takes routes with equal
 /// fingerprints for equal routes (as rustc's incremental compilation does with its 128-bit
-/// fingerprints); a collision of both is not to be expected in any document.
-pub type Fingerprint = (u64, u64);
+/// fingerprints); a collision of both is not to be expected in any document. And a hash of the
+/// group alone, so most pairs of routes are told apart without reading either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    route: (u64, u64),
+    group: u64,
+}
 
 /// The fingerprint of `route`.
 pub fn fingerprint(route: &Route) -> Fingerprint {
     let key = (group(route), route.path.text());
-    (
-        rustc_hash::FxBuildHasher.hash_one(key),
-        foldhash::quality::FixedState::with_seed(0x5374_6172_6c61_6e65).hash_one(key),
-    )
+    Fingerprint {
+        route: (
+            rustc_hash::FxBuildHasher.hash_one(key),
+            foldhash::quality::FixedState::with_seed(0x5374_6172_6c61_6e65).hash_one(key),
+        ),
+        group: group_hash(key.0),
+    }
+}
+
+fn group_hash(group: (&str, &str)) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(group)
 }
 
 /// At most this many routes may have changed (and, apart, this many later routes have lost the
@@ -350,8 +369,8 @@ impl ReachMemo {
         let mut out: Vec<Option<usize>> = Vec::with_capacity(new);
         out.extend_from_slice(&self.blockers[..head]);
         out.resize(replaced.end, None);
-        let tail_routes = routes.iter().enumerate().skip(replaced.end);
-        for ((i, route), &was) in tail_routes.zip(&self.blockers[old_tail..]) {
+        let tail_routes = routes.iter().zip(prints).enumerate().skip(replaced.end);
+        for ((i, (route, print)), &was) in tail_routes.zip(&self.blockers[old_tail..]) {
             let had = match was {
                 Some(j) if j < head => {
                     out.push(Some(j));
@@ -368,10 +387,12 @@ impl ReachMemo {
                 }
                 None => None,
             };
-            let (later_group, later) = (group(route), route.path.text());
             let by_replaced = replacements
                 .iter()
-                .position(|earlier| earlier.covers(later_group, later))
+                .position(|earlier| {
+                    (earlier.any_group || earlier.group_hash == print.group)
+                        && earlier.covers(group(route), route.path.text())
+                })
                 .map(|k| replaced.start + k);
             out.push(by_replaced.or(had));
         }
