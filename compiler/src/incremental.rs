@@ -265,6 +265,24 @@ impl LoweringSlots {
         self.slots.get_mut(slot?)?.as_mut()
     }
 
+    /// Lends the lowering in `slot`, moved by `delta` to stand at `range`, recording the loan in
+    /// `loans`: if there is one and it may serve a check against `env`.
+    fn lend(
+        &mut self,
+        slot: Option<usize>,
+        env: &Arc<LowerEnv>,
+        delta: isize,
+        range: std::ops::Range<usize>,
+        loans: &mut Loans,
+    ) -> Option<LoweredItem> {
+        let slot = slot?;
+        let kept = self.get_mut(Some(slot)).filter(|kept| kept.serves(env))?;
+        kept.lent = true;
+        let (lent, receipt) = kept.item.lend(delta, range);
+        loans.record(receipt, Lender::Unit(slot));
+        Some(lent)
+    }
+
     fn release(&mut self, slot: Option<usize>) {
         if let Some(i) = slot {
             self.slots[i] = None;
@@ -966,15 +984,8 @@ impl UnitMemos {
             let memo = self.chunk_memo(&around, &chunk);
             let slot = memo.as_ref().and_then(|m| m.lowered);
             let outlived_a_check = memo.is_some_and(|m| m.made < generation);
-            if let Some(kept) = self
-                .lowerings
-                .get_mut(slot)
-                .filter(|kept| kept.serves(kept_env))
-                && let Some(slot) = slot
-            {
-                kept.lent = true;
-                let (lent, receipt) = kept.item.lend(start, chunk.range.clone());
-                loans.record(receipt, Lender::Unit(slot));
+            let range = chunk.range.clone();
+            if let Some(lent) = self.lowerings.lend(slot, kept_env, start, range, loans) {
                 out.absorb(lent);
                 continue;
             }
@@ -1059,15 +1070,11 @@ impl UnitMemos {
         let start = item_start(unit);
         let context = self.context(src, unit);
         let slot = self.memo(&context, unit).and_then(|m| m.lowered);
-        if let Some(kept) = self
+        let range = item_range(unit);
+        if let Some(lent) = self
             .lowerings
-            .get_mut(slot)
-            .filter(|kept| kept.serves(kept_env))
-            && let Some(slot) = slot
+            .lend(slot, kept_env, start as isize, range, loans)
         {
-            kept.lent = true;
-            let (lent, receipt) = kept.item.lend(start as isize, item_range(unit));
-            loans.record(receipt, Lender::Unit(slot));
             return lent;
         }
         let lowered = lower::lower_unit(env, regexes, src, unit, &mut |env, regexes, b| {
