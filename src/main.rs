@@ -6,6 +6,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc, not the system allocator: a check builds and frees a tree of many small nodes, and
+/// with glibc's malloc `starlane check` of a 4 MB file took 0.50 s against 0.34 s; the language
+/// server's edit → diagnostics on a 5,000-route block went from 2.1 ms to 1.84 ms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let args = cli::Cli::parse();

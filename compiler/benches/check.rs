@@ -5,6 +5,11 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
+/// The allocator the `starlane` binary uses, so the bench measures what a user runs (both sides
+/// of the comparison allocate through it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A bind of about `bytes` bytes: ports with grants and calls, and routes of every common form
 /// (regex captures, literal paths, payload checks, bundle files, calls).
 pub fn bind_of_size(bytes: usize) -> String {

@@ -1,7 +1,8 @@
 //! Where `check_document` spends its time, stage by stage, on generated binds of several sizes
 //! (`cargo run --release -p starlane-compiler --example check_stages`). A measuring aid for the
 //! `whole_check` bench: the bench is the number, this says which stage to look at. Each stage's
-//! time is the best of five runs, so one slow run on a busy machine does not mislead.
+//! time is the best of five runs, so one slow run on a busy machine does not mislead. It uses the
+//! bench's global allocator (the binary's, mimalloc).
 
 use std::time::{Duration, Instant};
 
