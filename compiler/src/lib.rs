@@ -45,10 +45,42 @@ pub fn check_into(
     source: u32,
 ) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
     let parse = starlane_lang::parse(src);
-    let front = starlane_lang::check::check(&parse, src, &mut cx.regexes);
-    let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
+    let (front, bind) = if src.len() < CHECK_BESIDE_LOWERING_FROM {
+        let front = starlane_lang::check::check(&parse, src, &mut cx.regexes);
+        (front, lower::lower_bind(cx, src, &parse.syntax(), source))
+    } else {
+        check_beside_lowering(&parse, src, cx, source)
+    };
     let diagnostics = finish(&parse, front, &bind, src, cx, settings, None);
     (parse, diagnostics, bind)
+}
+
+/// From this size on a document's front-end checks run on a second thread while it is lowered.
+/// The two read the same (immutable, shareable) green tree and write nothing in common; below
+/// this size a thread costs more than it saves.
+const CHECK_BESIDE_LOWERING_FROM: usize = 64 * 1024;
+
+/// The front end's findings and the lowered bind, the first computed on a scoped thread. Each
+/// side keeps its own regex cache: a pattern may be compiled twice, once per side.
+fn check_beside_lowering(
+    parse: &Parse,
+    src: &str,
+    cx: &mut lower::LowerCx,
+    source: u32,
+) -> (Vec<Diagnostic>, starlane_ir::Bind) {
+    let green = parse.green();
+    std::thread::scope(|scope| {
+        let front = scope.spawn(|| {
+            let mut regexes = starlane_lang::check::RegexCache::default();
+            starlane_lang::check::check(parse, src, &mut regexes)
+        });
+        let root = starlane_lang::SyntaxNode::new_root(green);
+        let bind = lower::lower_bind(cx, src, &root, source);
+        let front = front
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (front, bind)
+    })
 }
 
 /// Every diagnostic of a checked and lowered document: syntax, the front end's `front`,
@@ -86,3 +118,55 @@ pub mod inspect;
 pub mod route_match;
 pub mod schema;
 pub mod symbols;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document past [`CHECK_BESIDE_LOWERING_FROM`] with mistakes of every stage spread
+    /// through it: syntax, front end, lowering and the semantic checks.
+    fn big_document_with_mistakes() -> String {
+        let mut src =
+            String::from("Bind(version=1.1.0) {\n  Port a { request: Map{name<Text>}; }\n");
+        src.push_str("  Route -> {\n");
+        let mut r = 0;
+        while src.len() < 2 * CHECK_BESIDE_LOWERING_FROM {
+            let line = match r % 97 {
+                7 => format!("    Http<Get>/bad/{r}/([0-9] -> ((a)) => &;\n"), // regex
+                31 => format!("    Http<Get>/p/{r} -> ((nope)) => &;\n"),      // unknown port
+                53 => "    Http<Get>/p/0 -> ((a)) => &;\n".to_string(),        // unreachable
+                71 => format!("    Http<Get>/q/{r} -> ((a)) =>\n"),            // syntax
+                _ => format!("    Http<Post>/p/{r} -[ Json ]-> ((a)) => &;\n"),
+            };
+            src.push_str(&line);
+            r += 1;
+        }
+        src.push_str("  }\n}\n");
+        src
+    }
+
+    #[test]
+    fn a_big_document_checked_beside_its_lowering_finds_what_one_thread_finds() {
+        let src = big_document_with_mistakes();
+        let settings = Settings::default();
+        let threaded = check_document(&src, &settings).diagnostics;
+
+        let mut cx = lower::LowerCx::default();
+        let parse = starlane_lang::parse(&src);
+        let front = starlane_lang::check::check(&parse, &src, &mut cx.regexes);
+        let bind = lower::lower_bind(&mut cx, &src, &parse.syntax(), 0);
+        let one_thread = finish(&parse, front, &bind, &src, &mut cx, &settings, None);
+
+        let codes = |d: &[Diagnostic]| {
+            d.iter()
+                .map(|d| d.code.id)
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        assert!(
+            codes(&one_thread).len() >= 4,
+            "mistakes of several kinds: {:?}",
+            codes(&one_thread)
+        );
+        assert_eq!(threaded, one_thread);
+    }
+}

@@ -96,17 +96,15 @@ pub fn lower_block(
     src: &str,
     block: &SyntaxNode,
 ) -> LoweredItem {
-    let mut out = LoweredItem::default();
+    // One lowerer for the whole block: each unit's routes land where they stay, where a
+    // lowering per unit cost an allocation per route and a copy of each into the block's.
+    let mut l = ItemLowerer::new(env, regexes, src);
     for unit in block.children() {
-        out.absorb(lower_unit(
-            env,
-            regexes,
-            src,
-            &unit,
-            &mut |env, regexes, block| lower_block(env, regexes, src, block),
-        ));
+        l.routes(&unit, &mut |env, regexes, block| {
+            lower_block(env, regexes, src, block)
+        });
     }
-    out
+    l.out
 }
 
 struct ItemLowerer<'a> {

@@ -9,12 +9,12 @@ use super::{LowerCx, LoweredItem};
 /// declarations and routes to the bind, its diagnostics to the context.
 pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
     item.renumber_patterns(cx.patterns.len() as PatternId);
-    cx.patterns.append(&mut item.patterns);
-    bind.ports.append(&mut item.ports);
-    bind.roles.append(&mut item.roles);
-    bind.grants.append(&mut item.grants);
-    bind.routes.append(&mut item.routes);
-    cx.diagnostics.append(&mut item.diagnostics);
+    take_all(&mut cx.patterns, item.patterns);
+    take_all(&mut bind.ports, item.ports);
+    take_all(&mut bind.roles, item.roles);
+    take_all(&mut bind.grants, item.grants);
+    take_all(&mut bind.routes, item.routes);
+    take_all(&mut cx.diagnostics, item.diagnostics);
 }
 
 /// Appends `more` to `to`; into an empty `to` without moving an element (a block's thousands
