@@ -1,7 +1,7 @@
 //! Byte offsets ↔ line/column, in UTF-8 and UTF-16 code units (editors speak UTF-16).
 
 /// Line starts of one text, for repeated position look-ups.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineIndex {
     starts: Vec<usize>,
 }
@@ -23,6 +23,23 @@ impl LineIndex {
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
+    }
+
+    /// The index after the text's bytes `replaced` were replaced by `inserted`: the starts before
+    /// the edit are kept, those inside it found again in `inserted`, those after it moved. An
+    /// editor's keystroke in a long file costs a shift of the later starts, not a scan of the text.
+    /// `replaced` must lie in the text the index was made for (on char boundaries, in order).
+    pub fn edit(&mut self, replaced: std::ops::Range<usize>, inserted: &str) {
+        let first_after = self.starts.partition_point(|&s| s <= replaced.end);
+        let first_inside = self.starts.partition_point(|&s| s <= replaced.start);
+        let delta = inserted.len() as isize - replaced.len() as isize;
+        let new_inside =
+            memchr::memchr_iter(b'\n', inserted.as_bytes()).map(|i| replaced.start + i + 1);
+        let later = self.starts.split_off(first_after);
+        self.starts.truncate(first_inside);
+        self.starts.extend(new_inside);
+        self.starts
+            .extend(later.into_iter().map(|s| s.saturating_add_signed(delta)));
     }
 
     /// The position of byte `offset` (clamped to the text, and back to a char boundary).
@@ -73,5 +90,30 @@ mod tests {
         let p = index.position(text, text.find('x').unwrap());
         assert_eq!((p.line, p.utf8_col, p.utf16_col), (1, 6, 3));
         assert_eq!(index.offset_utf16(text, 1, 3), text.find('x').unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_edited_index_is_the_index_of_the_edited_text(
+            text in "[a\né\r]{0,40}",
+            edits in proptest::collection::vec((0usize..50, 0usize..50, "[b\n𝄞]{0,6}"), 1..6),
+        ) {
+            let mut text = text;
+            let mut index = LineIndex::new(&text);
+            for (a, b, inserted) in edits {
+                let floor = |mut i: usize| {
+                    i = i.min(text.len());
+                    while !text.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    i
+                };
+                let (a, b) = (floor(a), floor(b));
+                let replaced = a.min(b)..a.max(b);
+                text.replace_range(replaced.clone(), &inserted);
+                index.edit(replaced, &inserted);
+                proptest::prop_assert_eq!(&index, &LineIndex::new(&text));
+            }
+        }
     }
 }

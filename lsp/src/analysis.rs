@@ -38,26 +38,33 @@ impl Analysis {
         settings: &Settings,
         checker: &mut IncrementalChecker,
     ) -> Analysis {
-        Analysis::with_leftovers(uri, version, text, settings, checker).0
+        let lines = LineIndex::new(text);
+        Analysis::with_leftovers(uri, version, text, lines, settings, checker).0
     }
 
     /// As [`Analysis::new`], also giving back what the check made that the analysis does not
     /// keep (the lowering of what changed): freeing it is the caller's to schedule, off the path
     /// to the diagnostics (after the first check of a large document it costs as much as a
-    /// tenth of the check).
+    /// tenth of the check). `lines` are `text`'s line starts, which the open document keeps up to
+    /// date edit by edit.
     pub fn with_leftovers(
         uri: Uri,
         version: i32,
         text: &str,
+        lines: LineIndex,
         settings: &Settings,
         checker: &mut IncrementalChecker,
     ) -> (Analysis, impl Send + 'static) {
+        debug_assert!(
+            lines == LineIndex::new(text),
+            "the line starts are the text's"
+        );
         let (checked, leftovers) = checker.check_without_bind(text, settings);
         let analysis = Analysis {
             uri,
             version,
             text: Arc::from(text),
-            lines: LineIndex::new(text),
+            lines,
             parse: checked.parse,
             diagnostics: checked.diagnostics,
             symbol_items: OnceLock::new(),

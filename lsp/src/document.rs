@@ -27,15 +27,23 @@ impl Document {
     pub fn apply(&mut self, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
         for change in changes {
             match change.range {
-                None => self.text = change.text,
+                None => {
+                    self.text = change.text;
+                    self.lines = LineIndex::new(&self.text);
+                }
                 Some(range) => {
                     let (start, end) = self.byte_range(range);
                     self.text.replace_range(start..end, &change.text);
+                    self.lines.edit(start..end, &change.text);
                 }
             }
-            self.lines = LineIndex::new(&self.text);
         }
         self.version = version;
+    }
+
+    /// The line starts of the text as it is now.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 
     fn byte_range(&self, range: Range) -> (usize, usize) {

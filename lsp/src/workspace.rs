@@ -253,6 +253,7 @@ impl Owner {
             uri.clone(),
             open.document.version,
             &open.document.text,
+            open.document.lines().clone(),
             &open.settings,
             &mut open.checker,
         );

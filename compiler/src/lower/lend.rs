@@ -143,12 +143,18 @@ impl LoweredItem {
         ]
     }
 
-    fn first_pattern_use(&mut self) -> Option<PatternId> {
-        let mut first = None;
-        self.for_each_pattern_use(|id| {
-            first.get_or_insert(*id);
-        });
-        first
+    /// The first pattern id the item's ports and routes use, in the order
+    /// `for_each_pattern_use` visits them; found without reading the rest.
+    fn first_pattern_use(&self) -> Option<PatternId> {
+        let ports = self
+            .ports
+            .iter()
+            .flat_map(|p| p.request.iter().chain(&p.response));
+        let routes = self.routes.iter().flat_map(|r| &r.segments);
+        ports
+            .map(|check| check.pattern)
+            .chain(routes.filter_map(|segment| segment.payload))
+            .next()
     }
 }
 

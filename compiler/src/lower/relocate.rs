@@ -47,6 +47,9 @@ impl LoweredItem {
     /// Every pattern id the item holds, moved up by `base`: its arena is about to follow `base`
     /// patterns of another.
     fn renumber_patterns(&mut self, base: PatternId) {
+        if base == 0 {
+            return;
+        }
         let renumber = |id: &mut PatternId| *id += base;
         for pattern in &mut self.patterns {
             for_each_pattern_ref(pattern, renumber);
