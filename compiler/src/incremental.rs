@@ -164,6 +164,13 @@ const CHUNK_CUT: u64 = 64;
 /// ...or after this many units.
 const MOST_IN_CHUNK: usize = 256;
 
+/// `parts`, lowered in order, as one item.
+fn joined(parts: Vec<LoweredItem>) -> LoweredItem {
+    let mut out = LoweredItem::default();
+    out.absorb_all(parts);
+    out
+}
+
 /// The units of `block` (every node directly inside it), cut into chunks; `None` if a unit is
 /// empty (its range would not tell it from a neighbour). Read from the green tree: no cursor is
 /// made for a unit (a lookup needs its address and place only).
@@ -971,12 +978,13 @@ impl UnitMemos {
         loans: &mut Loans,
     ) -> LoweredItem {
         let around = self.block_context(src, block);
-        let mut out = LoweredItem::default();
+        // The parts, in order, joined once at the end.
+        let mut out = Vec::new();
         let Some(chunks) = chunks_of(block) else {
             for unit in block.children() {
-                out.absorb(self.lowered(kept_env, env, regexes, src, &unit, loans));
+                out.push(self.lowered(kept_env, env, regexes, src, &unit, loans));
             }
-            return out;
+            return joined(out);
         };
         for chunk in chunks {
             let start = chunk.range.start as isize;
@@ -986,7 +994,7 @@ impl UnitMemos {
             let outlived_a_check = memo.is_some_and(|m| m.made < generation);
             let range = chunk.range.clone();
             if let Some(lent) = self.lowerings.lend(slot, kept_env, start, range, loans) {
-                out.absorb(lent);
+                out.push(lent);
                 continue;
             }
             let units = chunk.units_in(block);
@@ -995,7 +1003,7 @@ impl UnitMemos {
             // the one being edited, whose units are lent one by one).
             if !outlived_a_check {
                 for unit in &units {
-                    out.absorb(self.lowered(kept_env, env, regexes, src, unit, loans));
+                    out.push(self.lowered(kept_env, env, regexes, src, unit, loans));
                 }
                 continue;
             }
@@ -1008,9 +1016,9 @@ impl UnitMemos {
                 let (memo, lowerings) = self.remember_chunk(around.clone(), &units, &chunk);
                 lowerings.put(&mut memo.lowered, kept);
             }
-            out.absorb(lowered);
+            out.push(lowered);
         }
-        out
+        joined(out)
     }
 
     /// What the front end finds in `unit`, a unit inside a route scope's block standing in

@@ -18,9 +18,9 @@ pub(super) fn append(cx: &mut LowerCx, bind: &mut Bind, mut item: LoweredItem) {
 }
 
 /// Appends `more` to `to`; into an empty `to` without moving an element (a block's thousands
-/// of routes pass up through every scope around them).
+/// of routes pass up through every scope around them), unless `to` was made room in for more.
 fn take_all<T>(to: &mut Vec<T>, mut more: Vec<T>) {
-    if to.is_empty() {
+    if to.is_empty() && to.capacity() < more.len() {
         *to = more;
     } else {
         to.append(&mut more);
@@ -66,6 +66,24 @@ impl LoweredItem {
         take_all(&mut self.grants, unit.grants);
         take_all(&mut self.routes, unit.routes);
         take_all(&mut self.diagnostics, unit.diagnostics);
+    }
+
+    /// Adds `units` in order, as [`LoweredItem::absorb`] one by one would, each vector grown
+    /// once: a block's lowering is assembled from a loan per chunk, and growing it chunk by
+    /// chunk copied its routes again at every doubling.
+    pub(crate) fn absorb_all(&mut self, units: Vec<LoweredItem>) {
+        fn room<T>(to: &mut Vec<T>, units: &[LoweredItem], of: impl Fn(&LoweredItem) -> &Vec<T>) {
+            to.reserve(units.iter().map(|u| of(u).len()).sum());
+        }
+        room(&mut self.patterns, &units, |u| &u.patterns);
+        room(&mut self.ports, &units, |u| &u.ports);
+        room(&mut self.roles, &units, |u| &u.roles);
+        room(&mut self.grants, &units, |u| &u.grants);
+        room(&mut self.routes, &units, |u| &u.routes);
+        room(&mut self.diagnostics, &units, |u| &u.diagnostics);
+        for unit in units {
+            self.absorb(unit);
+        }
     }
 
     /// Whether every span of the item lies in `range`, so the item can move with its text.
