@@ -255,18 +255,19 @@ pub fn check_block(
     context: &ScopeContext,
     cache: &mut RegexCache,
 ) -> ItemFindings {
-    let mut found = ItemFindings::default();
+    // One checker for every unit (what `check_unit` finds for each, in order): findings per
+    // unit cost allocations and a copy of each into the block's.
+    let mut cx = Checker::new(src, cache);
     for unit in block.children() {
-        found.absorb(check_unit(
+        check_unit_in(
+            &mut cx,
             &unit,
-            src,
+            &context.0,
             kind,
-            context,
-            cache,
             &mut |block, context, cache| check_block(block, src, kind, context, cache),
-        ));
+        );
     }
-    found
+    cx.findings()
 }
 
 /// The checks of `unit` at `context`; the units of its block, when it is a route scope whose
