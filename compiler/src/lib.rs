@@ -46,8 +46,7 @@ pub fn check_into(
 ) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
     let parse = starlane_lang::parse(src);
     let (front, bind) = if src.len() < CHECK_BESIDE_LOWERING_FROM {
-        let front = starlane_lang::check::check(&parse, src, &mut cx.regexes);
-        (front, lower::lower_bind(cx, src, &parse.syntax(), source))
+        check_then_lower(&parse, src, cx, source)
     } else {
         check_beside_lowering(&parse, src, cx, source)
     };
@@ -60,7 +59,18 @@ pub fn check_into(
 /// this size a thread costs more than it saves.
 const CHECK_BESIDE_LOWERING_FROM: usize = 64 * 1024;
 
-/// The front end's findings and the lowered bind, the first computed on a scoped thread. Each
+/// The front end's findings and the lowered bind, one after the other on this thread.
+fn check_then_lower(
+    parse: &Parse,
+    src: &str,
+    cx: &mut lower::LowerCx,
+    source: u32,
+) -> (Vec<Diagnostic>, starlane_ir::Bind) {
+    let front = starlane_lang::check::check(parse, src, &mut cx.regexes);
+    (front, lower::lower_bind(cx, src, &parse.syntax(), source))
+}
+
+/// [`check_then_lower`], the front end's findings computed on a scoped thread. Each
 /// side keeps its own regex cache: a pattern may be compiled twice, once per side.
 fn check_beside_lowering(
     parse: &Parse,
@@ -153,8 +163,7 @@ mod tests {
 
         let mut cx = lower::LowerCx::default();
         let parse = starlane_lang::parse(&src);
-        let front = starlane_lang::check::check(&parse, &src, &mut cx.regexes);
-        let bind = lower::lower_bind(&mut cx, &src, &parse.syntax(), 0);
+        let (front, bind) = check_then_lower(&parse, &src, &mut cx, 0);
         let one_thread = finish(&parse, front, &bind, &src, &mut cx, &settings, None);
 
         let codes = |d: &[Diagnostic]| {
