@@ -45,7 +45,7 @@ pub(super) fn build_tree(
 }
 
 /// From this size on a tree's items are built on two threads. Below it a thread costs more
-/// than it saves (a thread is ~20 µs; a 64 KiB document builds in ~0.7 ms).
+/// than it saves (a thread is ~20 µs; a 64 KiB document's tree builds in ~0.5–0.8 ms).
 const TWO_THREADS_FROM: usize = 64 * 1024;
 
 /// Where the items (and the units of route scopes' blocks) of a tree being assembled come from.
@@ -55,12 +55,12 @@ enum Units<'r> {
     /// From the caller's earlier trees where it has them; built otherwise.
     Reuse(ReuseItem<'r>),
     /// Built beforehand, in the order [`unit_jobs`] lists them.
-    Prebuilt(
-        std::iter::Peekable<
-            std::iter::Zip<std::vec::IntoIter<UnitJob>, std::vec::IntoIter<GreenNode>>,
-        >,
-    ),
+    Prebuilt(PrebuiltUnits),
 }
+
+/// Units built beforehand, each beside the job it was built from.
+type PrebuiltUnits =
+    std::iter::Peekable<std::iter::Zip<std::vec::IntoIter<UnitJob>, std::vec::IntoIter<GreenNode>>>;
 
 /// The tree of `events`, its units (see [`unit_jobs`]) built in two halves, one on a second
 /// thread, then assembled. The same tree as one thread builds: a tree is a function of its
