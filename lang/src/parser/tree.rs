@@ -118,17 +118,19 @@ fn unit_jobs(events: &[Event]) -> Vec<UnitJob> {
     while i < events.len() {
         match events[i] {
             Event::Start(TOMBSTONE) => i += 1,
-            Event::Start(kind)
-                if is_reuse_position(&spine, |k| *k)
-                    && !(kind == SCOPE && holds_block(events, i)) =>
-            {
-                let (end, token_count) = extent(events, i);
+            Event::Start(kind) if is_reuse_position(&spine, |k| *k) => {
+                let unit = extent(events, i);
+                if kind == SCOPE && unit.holds_block {
+                    spine.push(kind);
+                    i += 1;
+                    continue;
+                }
                 jobs.push(UnitJob {
-                    events: i..end + 1,
-                    tokens: next_token..next_token + token_count,
+                    events: i..unit.end + 1,
+                    tokens: next_token..next_token + unit.token_count,
                 });
-                next_token += token_count;
-                i = end + 1;
+                next_token += unit.token_count;
+                i = unit.end + 1;
             }
             Event::Start(kind) => {
                 spine.push(kind);
@@ -145,30 +147,6 @@ fn unit_jobs(events: &[Event]) -> Vec<UnitJob> {
         }
     }
     jobs
-}
-
-/// Whether the node started at `events[start]` has a block (a `BODY` child): a route scope
-/// with units of its own, not a route.
-fn holds_block(events: &[Event], start: usize) -> bool {
-    let mut depth = 0usize;
-    for event in &events[start..] {
-        match *event {
-            Event::Start(TOMBSTONE) | Event::Token => {}
-            Event::Start(kind) => {
-                if depth == 1 && kind == BODY {
-                    return true;
-                }
-                depth += 1;
-            }
-            Event::Finish => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return false;
-                }
-            }
-        }
-    }
-    false
 }
 
 /// Replays `events` into a tree, its units (nodes at reuse positions) coming from `units`.
@@ -260,22 +238,21 @@ impl Units<'_> {
     fn place<'s>(&mut self, at: Place<'s>, cache: &mut TokenCache<'s>) -> Placed {
         if let Units::Prebuilt(built) = self {
             // A scope with a block is opened (`unit_jobs` lists its units, not it).
-            if built
-                .peek()
-                .is_none_or(|(job, _)| job.events.start != at.start)
-            {
-                debug_assert!(at.kind == SCOPE, "only a scope is opened");
-                return Placed::OpenScope;
-            }
-            if let Some((job, node)) = built.next() {
-                return Placed::Unit {
+            return match built.next_if(|(job, _)| job.events.start == at.start) {
+                Some((job, node)) => Placed::Unit {
                     node,
                     end: job.events.end - 1,
                     token_count: job.tokens.len(),
-                };
-            }
+                },
+                None => {
+                    debug_assert!(at.kind == SCOPE, "only a scope is opened");
+                    Placed::OpenScope
+                }
+            };
         }
-        let (end, token_count) = extent(at.events, at.start);
+        let Extent {
+            end, token_count, ..
+        } = extent(at.events, at.start);
         let item_tokens = &at.tokens[..token_count];
         let mut built = || build_subtree(at.src, item_tokens, &at.events[at.start..=end], cache);
         let node = match self {
@@ -371,24 +348,46 @@ fn is_reuse_position<T>(spine: &[T], kind_of: impl Fn(&T) -> SyntaxKind) -> bool
     in_bind_body && in_block
 }
 
-/// The index of the `Finish` closing the node started at `start`, and how many tokens it holds.
-fn extent(events: &[Event], start: usize) -> (usize, usize) {
+/// The node started at some event, as far as its events tell.
+struct Extent {
+    /// The index of the `Finish` closing it.
+    end: usize,
+    /// How many tokens it holds.
+    token_count: usize,
+    /// Whether it has a block (a `BODY` child): for a scope, that it has units of its own.
+    holds_block: bool,
+}
+
+/// The [`Extent`] of the node started at `events[start]`.
+fn extent(events: &[Event], start: usize) -> Extent {
     let mut depth = 0usize;
     let mut token_count = 0;
+    let mut holds_block = false;
     for (i, event) in events.iter().enumerate().skip(start) {
         match *event {
             Event::Start(TOMBSTONE) => {}
-            Event::Start(_) => depth += 1,
+            Event::Start(kind) => {
+                holds_block |= depth == 1 && kind == BODY;
+                depth += 1;
+            }
             Event::Token => token_count += 1,
             Event::Finish => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return (i, token_count);
+                    return Extent {
+                        end: i,
+                        token_count,
+                        holds_block,
+                    };
                 }
             }
         }
     }
-    (events.len() - 1, token_count)
+    Extent {
+        end: events.len() - 1,
+        token_count,
+        holds_block,
+    }
 }
 
 /// Builds one subtree, its tokens shared through `cache`.
