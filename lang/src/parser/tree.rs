@@ -285,7 +285,6 @@ impl Units<'_> {
     }
 }
 
-/// Whether `green`'s tokens are `tokens`, kind for kind and length for length.
 /// The tokens of a tree, in order (the tree is lossless: they tile its text).
 pub(super) fn tokens_of(green: &GreenNodeData) -> Vec<Token> {
     fn walk(node: &GreenNodeData, offset: &mut u32, out: &mut Vec<Token>) {
@@ -309,6 +308,7 @@ pub(super) fn tokens_of(green: &GreenNodeData) -> Vec<Token> {
     out
 }
 
+/// Whether `green`'s tokens are `tokens`, kind for kind and length for length.
 fn holds_tokens(green: &GreenNode, tokens: &[Token]) -> bool {
     let mut expected = tokens.iter();
     let mut stack = vec![green.children()];
