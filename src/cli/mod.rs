@@ -30,6 +30,17 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// Whether the command keeps running to serve (a host, the language server, a followed
+    /// log): its memory should track what it holds, not grow in huge-page steps.
+    pub fn serves(&self) -> bool {
+        matches!(
+            self.command,
+            Command::Run(_) | Command::Lsp { .. } | Command::Logs { follow: true, .. }
+        )
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse and check `.bind`, App and router files (directories are searched recursively).
