@@ -439,17 +439,55 @@ fn build_subtree<'s>(
 }
 
 /// One green token per distinct (kind, text), shared by every place it occurs.
-#[derive(Default)]
+///
+/// The map is fronted by a small direct-mapped table: most tokens are whitespace and
+/// punctuation that recur every few tokens, and a hit there costs a compare, not a hash.
+/// A path regex or string is almost always new, so it is made without being remembered.
 struct TokenCache<'s> {
+    recent: Box<[Option<(SyntaxKind, &'s str, GreenToken)>; RECENT]>,
     tokens: FxHashMap<(SyntaxKind, &'s str), GreenToken>,
+}
+
+const RECENT: usize = 256;
+
+/// Where `(kind, text)` is remembered in the table of recent tokens: mixes the kind, the length
+/// and the outer bytes, which tell apart the recurring tokens (indents of each depth, `->` and
+/// `=>`, `<` and `>`) without reading a whole text.
+fn recent_slot(kind: SyntaxKind, text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let first = bytes.first().map_or(0, |&b| usize::from(b));
+    let last = bytes.last().map_or(0, |&b| usize::from(b));
+    (kind as usize * 31 + bytes.len() * 7 + first + last * 3) % RECENT
+}
+
+impl Default for TokenCache<'_> {
+    fn default() -> Self {
+        TokenCache {
+            recent: Box::new([const { None }; RECENT]),
+            tokens: FxHashMap::default(),
+        }
+    }
 }
 
 impl<'s> TokenCache<'s> {
     fn token(&mut self, kind: SyntaxKind, text: &'s str) -> GreenToken {
-        self.tokens
+        if matches!(kind, PATH_REGEX | STRING) {
+            return GreenToken::new(kind.into(), text);
+        }
+        let slot = recent_slot(kind, text);
+        if let Some((k, t, token)) = &self.recent[slot]
+            && *k == kind
+            && *t == text
+        {
+            return token.clone();
+        }
+        let token = self
+            .tokens
             .entry((kind, text))
             .or_insert_with(|| GreenToken::new(kind.into(), text))
-            .clone()
+            .clone();
+        self.recent[slot] = Some((kind, text, token.clone()));
+        token
     }
 }
 
@@ -554,5 +592,24 @@ mod tests {
         ] {
             assert_same_tree(broken, broken);
         }
+    }
+
+    #[test]
+    fn a_recurring_token_is_one_token_wherever_it_occurs() {
+        // More distinct tokens than the table of recent ones has slots, asked for three times
+        // over: each (kind, text) must come back as the very token it was the first time, so
+        // a table slot that was overwritten is answered from the map.
+        let texts: Vec<String> = (0..2 * RECENT).map(|i| format!("w{i}")).collect();
+        let mut cache = TokenCache::default();
+        let first: Vec<GreenToken> = texts.iter().map(|t| cache.token(IDENT, t)).collect();
+        for _ in 0..2 {
+            for (text, token) in texts.iter().zip(&first) {
+                let again = cache.token(IDENT, text);
+                assert!(std::ptr::eq(&*again, &**token), "`{text}` was made twice");
+            }
+        }
+        // The same text as another kind is another token.
+        assert_eq!(cache.token(INT, "w1").kind(), INT.into());
+        assert_eq!(cache.token(IDENT, "w1").kind(), IDENT.into());
     }
 }
