@@ -444,11 +444,14 @@ fn build_subtree<'s>(
 /// punctuation that recur every few tokens, and a hit there costs a compare, not a hash.
 /// A path regex or string is almost always new, so it is made without being remembered.
 struct TokenCache<'s> {
-    recent: Box<[Option<(SyntaxKind, &'s str, GreenToken)>; RECENT]>,
+    recent: Box<[Option<Remembered<'s>>; RECENT]>,
     tokens: FxHashMap<(SyntaxKind, &'s str), GreenToken>,
 }
 
 const RECENT: usize = 256;
+
+/// A token with what it was made of.
+type Remembered<'s> = (SyntaxKind, &'s str, GreenToken);
 
 /// Where `(kind, text)` is remembered in the table of recent tokens: mixes the kind, the length
 /// and the outer bytes, which tell apart the recurring tokens (indents of each depth, `->` and
