@@ -117,7 +117,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             Some(report) => report.diagnostics,
             None => {
                 let checked = starlane_compiler::check_document(&document.src, &document.settings);
-                let mut d = diagnostics_freeing_aside(checked, document.src.len());
+                // A large tree is freed aside as `checked` goes (see `starlane_lang::Parse`).
+                let mut d = checked.diagnostics;
                 d.extend(document.utf8_diags);
                 d
             }
@@ -172,21 +173,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// The bundle projects (directories holding a `starlane.toml`) at or below the directories in
 /// `paths`; a project's own subdirectories are part of it.
-/// The diagnostics of `checked`. A large document's tree and lowering are freed on a thread of
-/// their own, beside the next file's check or the report (freeing a 4 MB document's takes about
-/// 30 ms); the process does not wait for it at exit.
-fn diagnostics_freeing_aside(
-    mut checked: starlane_compiler::Checked,
-    size: usize,
-) -> Vec<Diagnostic> {
-    const FREE_ASIDE_FROM: usize = 256 * 1024;
-    let diagnostics = std::mem::take(&mut checked.diagnostics);
-    if size >= FREE_ASIDE_FROM {
-        std::thread::spawn(move || drop(checked));
-    }
-    diagnostics
-}
-
 fn projects_under(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();

@@ -9,6 +9,7 @@
 mod app;
 mod declaration;
 mod document;
+mod freeing;
 mod pipeline;
 mod reparse;
 mod router;
@@ -74,6 +75,17 @@ impl Parse {
                 .expect("a parse has its tokens or its tree");
             Arc::new(tree::tokens_of(green))
         })
+    }
+}
+
+impl Drop for Parse {
+    /// A large tree is freed on a thread kept for it (see [`freeing`]).
+    fn drop(&mut self) {
+        if self.src.len() >= freeing::FREE_ASIDE_FROM
+            && let Some(tree) = self.green.take()
+        {
+            freeing::free_aside(tree);
+        }
     }
 }
 
