@@ -547,15 +547,9 @@ impl IncrementalChecker {
         };
         let prints = self.route_prints(&bind.routes, &loans, src);
         self.reach.expect(prints);
-        let diagnostics = crate::finish(
-            &parse,
-            front,
-            &bind,
-            src,
-            &mut cx,
-            settings,
-            Some(&mut self.reach),
-        );
+        let semantic =
+            crate::sema::check_remembering(&bind, src, &cx.patterns, Some(&mut self.reach));
+        let diagnostics = crate::finish(&parse, front, semantic, src, &mut cx, settings);
         let is_bind = parse.kind == Some(DocumentKind::Bind);
         let kept_bind = (keep_bind && is_bind).then(|| bind.clone());
         let kept_patterns = if keep_bind {

@@ -45,12 +45,16 @@ pub fn check_into(
     source: u32,
 ) -> (Parse, Vec<Diagnostic>, starlane_ir::Bind) {
     let parse = starlane_lang::parse(src);
-    let (front, bind) = if src.len() < CHECK_BESIDE_LOWERING_FROM {
+    let Stages {
+        front,
+        bind,
+        semantic,
+    } = if src.len() < CHECK_BESIDE_LOWERING_FROM {
         check_then_lower(&parse, src, cx, source)
     } else {
         check_beside_lowering(&parse, src, cx, source)
     };
-    let diagnostics = finish(&parse, front, &bind, src, cx, settings, None);
+    let diagnostics = finish(&parse, front, semantic, src, cx, settings);
     (parse, diagnostics, bind)
 }
 
@@ -59,25 +63,30 @@ pub fn check_into(
 /// this size a thread costs more than it saves.
 const CHECK_BESIDE_LOWERING_FROM: usize = 64 * 1024;
 
-/// The front end's findings and the lowered bind, one after the other on this thread.
-fn check_then_lower(
-    parse: &Parse,
-    src: &str,
-    cx: &mut lower::LowerCx,
-    source: u32,
-) -> (Vec<Diagnostic>, starlane_ir::Bind) {
-    let front = starlane_lang::check::check(parse, src, &mut cx.regexes);
-    (front, lower::lower_bind(cx, src, &parse.syntax(), source))
+/// What the stages after parsing give: the front end's findings, the lowered bind, and the
+/// semantic checks' findings on it.
+struct Stages {
+    front: Vec<Diagnostic>,
+    bind: starlane_ir::Bind,
+    semantic: Vec<Diagnostic>,
 }
 
-/// [`check_then_lower`], the front end's findings computed on a scoped thread. Each
-/// side keeps its own regex cache: a pattern may be compiled twice, once per side.
-fn check_beside_lowering(
-    parse: &Parse,
-    src: &str,
-    cx: &mut lower::LowerCx,
-    source: u32,
-) -> (Vec<Diagnostic>, starlane_ir::Bind) {
+/// The stages one after the other on this thread.
+fn check_then_lower(parse: &Parse, src: &str, cx: &mut lower::LowerCx, source: u32) -> Stages {
+    let front = starlane_lang::check::check(parse, src, &mut cx.regexes);
+    let bind = lower::lower_bind(cx, src, &parse.syntax(), source);
+    let semantic = sema::check(&bind, src, &cx.patterns);
+    Stages {
+        front,
+        bind,
+        semantic,
+    }
+}
+
+/// [`check_then_lower`], the front end's findings computed on a scoped thread while this one
+/// lowers and runs the semantic checks (which need only the bind). Each side keeps its own
+/// regex cache: a pattern may be compiled twice, once per side.
+fn check_beside_lowering(parse: &Parse, src: &str, cx: &mut lower::LowerCx, source: u32) -> Stages {
     let green = parse.green();
     std::thread::scope(|scope| {
         let front = scope.spawn(|| {
@@ -86,28 +95,32 @@ fn check_beside_lowering(
         });
         let root = starlane_lang::SyntaxNode::new_root(green);
         let bind = lower::lower_bind(cx, src, &root, source);
+        let semantic = sema::check(&bind, src, &cx.patterns);
         let front = front
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (front, bind)
+        Stages {
+            front,
+            bind,
+            semantic,
+        }
     })
 }
 
 /// Every diagnostic of a checked and lowered document: syntax, the front end's `front`,
-/// lowering's and the semantic checks', with lint levels applied, in order. `reach`: what the
-/// last check of the same document found unreachable, when it is kept.
+/// lowering's (from `cx`) and the semantic checks' `semantic`, with lint levels applied, in
+/// order.
 fn finish(
     parse: &Parse,
     front: Vec<Diagnostic>,
-    bind: &starlane_ir::Bind,
+    semantic: Vec<Diagnostic>,
     src: &str,
     cx: &mut lower::LowerCx,
     settings: &Settings,
-    reach: Option<&mut reachability::ReachMemo>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = parse.diagnostics.clone();
     diagnostics.extend(front);
-    diagnostics.extend(sema::check_remembering(bind, src, &cx.patterns, reach));
+    diagnostics.extend(semantic);
     let mut lowering = std::mem::take(&mut cx.diagnostics);
     // A stop naming an unknown port is one mistake: the port it meant is not also "never routed".
     if lowering.iter().any(|d| d.code == codes::UNKNOWN_PORT) {
@@ -163,8 +176,15 @@ mod tests {
 
         let mut cx = lower::LowerCx::default();
         let parse = starlane_lang::parse(&src);
-        let (front, bind) = check_then_lower(&parse, &src, &mut cx, 0);
-        let one_thread = finish(&parse, front, &bind, &src, &mut cx, &settings, None);
+        let stages = check_then_lower(&parse, &src, &mut cx, 0);
+        let one_thread = finish(
+            &parse,
+            stages.front,
+            stages.semantic,
+            &src,
+            &mut cx,
+            &settings,
+        );
 
         let codes = |d: &[Diagnostic]| {
             d.iter()

@@ -84,7 +84,7 @@ pub fn lower_unit(
     unit: &SyntaxNode,
     blocks: &mut LowerBlock,
 ) -> LoweredItem {
-    let mut l = ItemLowerer::new(env, regexes, src);
+    let mut l = ItemLowerer::inside(env, regexes, src, unit.parent().as_ref());
     l.routes(unit, blocks);
     l.out
 }
@@ -98,7 +98,7 @@ pub fn lower_block(
 ) -> LoweredItem {
     // One lowerer for the whole block: each unit's routes land where they stay, where a
     // lowering per unit cost an allocation per route and a copy of each into the block's.
-    let mut l = ItemLowerer::new(env, regexes, src);
+    let mut l = ItemLowerer::inside(env, regexes, src, Some(block));
     for unit in block.children() {
         l.routes(&unit, &mut |env, regexes, block| {
             lower_block(env, regexes, src, block)
@@ -111,7 +111,23 @@ struct ItemLowerer<'a> {
     env: &'a LowerEnv,
     regexes: &'a mut RegexCache,
     src: &'a str,
+    /// The node the lowered units stand in (a route scope's block), if not the bind's body: the
+    /// scopes at and above it are read once, into `enclosing`, not once per route.
+    block: Option<SyntaxNode>,
+    /// What those scopes give every route in the block; `None` when one of them cannot be
+    /// lowered, and then neither can any route in it.
+    enclosing: Option<ScopeParts<'a>>,
     out: LoweredItem,
+}
+
+/// What a run of nested scopes gives the routes inside them, outer to inner: kind and method
+/// names, path regex pieces and filters, and the span of the innermost scope.
+#[derive(Clone, Default)]
+struct ScopeParts<'a> {
+    names: Vec<&'a str>,
+    regexes: Vec<&'a str>,
+    filters: Vec<Filter>,
+    innermost: Option<Span>,
 }
 
 impl<'a> ItemLowerer<'a> {
@@ -120,8 +136,54 @@ impl<'a> ItemLowerer<'a> {
             env,
             regexes,
             src,
+            block: None,
+            enclosing: Some(ScopeParts::default()),
             out: LoweredItem::default(),
         }
+    }
+
+    /// A lowerer for the units of `block` (a route scope's block; `None`: the bind's body).
+    fn inside(
+        env: &'a LowerEnv,
+        regexes: &'a mut RegexCache,
+        src: &'a str,
+        block: Option<&SyntaxNode>,
+    ) -> ItemLowerer<'a> {
+        let mut l = ItemLowerer::new(env, regexes, src);
+        if let Some(block) = block {
+            let scopes: Vec<ast::Scope> = block.ancestors().filter_map(ast::Scope::cast).collect();
+            let mut parts = ScopeParts::default();
+            l.enclosing = scopes
+                .iter()
+                .rev()
+                .try_for_each(|scope| l.read_scope(scope, &mut parts))
+                .map(|()| parts);
+            l.block = Some(block.clone());
+        }
+        l
+    }
+
+    /// Adds what `scope` gives the routes inside it to `parts`; `None` when it cannot be
+    /// lowered (no selector, an unknown filter: both reported by the checker).
+    fn read_scope(&self, scope: &ast::Scope, parts: &mut ScopeParts<'a>) -> Option<()> {
+        let src = self.src;
+        let selector = scope.selector()?;
+        for n in selector.name_spans() {
+            match &src[n] {
+                "Route" | "Pipelines" => {}
+                other => parts.names.push(other),
+            }
+        }
+        parts
+            .regexes
+            .extend(selector.regex().map(|r| &src[ast::token_span(&r)]));
+        for f in selector.filters().iter().filter_map(|f| f.name()) {
+            // An unknown filter was reported by the checker; the route is dropped rather
+            // than served without it.
+            parts.filters.push(Filter::parse(f.text())?);
+        }
+        parts.innermost = Some(span_of(scope.syntax()));
+        Some(())
     }
 
     /// The routes of `node`'s pipelines in document order; the items of a route scope's block
@@ -311,29 +373,23 @@ impl<'a> ItemLowerer<'a> {
     }
 
     fn route(&mut self, pipeline: &ast::Pipeline) -> Option<Route> {
-        let mut names: Vec<&str> = Vec::new();
-        let mut regexes: Vec<&str> = Vec::new();
-        let mut filters = Vec::new();
-        let scopes: Vec<ast::Scope> = pipeline
+        // The scopes between the pipeline and the block; those around the block are read.
+        let inner: Vec<ast::Scope> = pipeline
             .syntax()
             .ancestors()
+            .take_while(|node| self.block.as_ref() != Some(node))
             .filter_map(ast::Scope::cast)
             .collect();
-        for scope in scopes.iter().rev() {
-            let selector = scope.selector()?;
-            for n in selector.name_spans() {
-                match &self.src[n] {
-                    "Route" | "Pipelines" => {}
-                    other => names.push(other),
-                }
-            }
-            regexes.extend(selector.regex().map(|r| &self.src[ast::token_span(&r)]));
-            for f in selector.filters().iter().filter_map(|f| f.name()) {
-                // An unknown filter was reported by the checker; the route is dropped rather
-                // than served without it.
-                filters.push(Filter::parse(f.text())?);
-            }
+        let mut parts = self.enclosing.clone()?;
+        for scope in inner.iter().rev() {
+            self.read_scope(scope, &mut parts)?;
         }
+        let ScopeParts {
+            names,
+            regexes,
+            filters,
+            innermost,
+        } = parts;
         let methods = match names.as_slice() {
             [kind, method] => MethodPattern::new(kind, method)?,
             [star] if *star == "*" => MethodPattern::Any,
@@ -351,10 +407,7 @@ impl<'a> ItemLowerer<'a> {
                 PathPattern::Regex { regex, captures }
             }
         };
-        let route_span = scopes
-            .first()
-            .map(|s| span_of(s.syntax()))
-            .unwrap_or_else(|| span_of(pipeline.syntax()));
+        let route_span = innermost.unwrap_or_else(|| span_of(pipeline.syntax()));
         let mut segments = Vec::new();
         for seg in pipeline.segments() {
             let step = seg.step();
