@@ -114,9 +114,10 @@ struct ItemLowerer<'a> {
     /// The node the lowered units stand in (a route scope's block), if not the bind's body: the
     /// scopes at and above it are read once, into `enclosing`, not once per route.
     block: Option<SyntaxNode>,
-    /// What those scopes give every route in the block; `None` when one of them cannot be
-    /// lowered, and then neither can any route in it.
-    enclosing: Option<ScopeParts<'a>>,
+    /// What those scopes give every route in the block, read at the first route (a unit whose
+    /// routes all lie in blocks of its own never needs it); inside, `None` when one of them
+    /// cannot be lowered, and then neither can any route in the block.
+    enclosing: Option<Option<ScopeParts<'a>>>,
     out: LoweredItem,
 }
 
@@ -137,7 +138,7 @@ impl<'a> ItemLowerer<'a> {
             regexes,
             src,
             block: None,
-            enclosing: Some(ScopeParts::default()),
+            enclosing: None,
             out: LoweredItem::default(),
         }
     }
@@ -150,17 +151,27 @@ impl<'a> ItemLowerer<'a> {
         block: Option<&SyntaxNode>,
     ) -> ItemLowerer<'a> {
         let mut l = ItemLowerer::new(env, regexes, src);
-        if let Some(block) = block {
-            let scopes: Vec<ast::Scope> = block.ancestors().filter_map(ast::Scope::cast).collect();
+        l.block = block.cloned();
+        l
+    }
+
+    /// What the scopes at and above the block give its routes (see `enclosing`).
+    fn enclosing(&mut self) -> Option<&ScopeParts<'a>> {
+        if self.enclosing.is_none() {
+            let scopes: Vec<ast::Scope> = self
+                .block
+                .iter()
+                .flat_map(|block| block.ancestors())
+                .filter_map(ast::Scope::cast)
+                .collect();
             let mut parts = ScopeParts::default();
-            l.enclosing = scopes
+            let read = scopes
                 .iter()
                 .rev()
-                .try_for_each(|scope| l.read_scope(scope, &mut parts))
-                .map(|()| parts);
-            l.block = Some(block.clone());
+                .try_for_each(|scope| self.read_scope(scope, &mut parts));
+            self.enclosing = Some(read.map(|()| parts));
         }
-        l
+        self.enclosing.as_ref().and_then(Option::as_ref)
     }
 
     /// Adds what `scope` gives the routes inside it to `parts`; `None` when it cannot be
@@ -380,7 +391,7 @@ impl<'a> ItemLowerer<'a> {
             .take_while(|node| self.block.as_ref() != Some(node))
             .filter_map(ast::Scope::cast)
             .collect();
-        let mut parts = self.enclosing.clone()?;
+        let mut parts = self.enclosing()?.clone();
         for scope in inner.iter().rev() {
             self.read_scope(scope, &mut parts)?;
         }
