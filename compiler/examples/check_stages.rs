@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use starlane_lang::{GreenNodeData, NodeOrToken, WalkEvent};
+
 #[path = "../benches/check.rs"]
 #[allow(dead_code)]
 mod bench;
@@ -58,5 +60,59 @@ fn main() {
             counts.0,
             counts.1
         );
+        walks(&src);
     }
+}
+
+/// What walking the tree costs, apart from any check: a preorder over its nodes and over its
+/// nodes and tokens with rowan's cursors (one allocation per element visited), and a recursive
+/// walk over the green nodes underneath, tokens and offsets included. The floor under every
+/// pass that visits each node.
+fn walks(src: &str) {
+    fn green_walk(node: &GreenNodeData, mut at: u32, sum: &mut u64) {
+        for child in node.children() {
+            match child {
+                NodeOrToken::Node(n) => {
+                    green_walk(n, at, sum);
+                    at += u32::from(n.text_len());
+                }
+                NodeOrToken::Token(t) => {
+                    *sum += u64::from(t.kind().0) + u64::from(at);
+                    at += u32::from(t.text_len());
+                }
+            }
+        }
+    }
+    let parse = starlane_lang::parse(src);
+    let root = parse.syntax();
+    let mut best = [Duration::MAX; 3];
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let kinds: u64 = root
+            .preorder()
+            .map(|e| match e {
+                WalkEvent::Enter(n) | WalkEvent::Leave(n) => n.kind() as u64,
+            })
+            .sum();
+        std::hint::black_box(kinds);
+        best[0] = best[0].min(t.elapsed());
+        let t = Instant::now();
+        let kinds: u64 = root
+            .preorder_with_tokens()
+            .map(|e| match e {
+                WalkEvent::Enter(e) | WalkEvent::Leave(e) => e.kind() as u64,
+            })
+            .sum();
+        std::hint::black_box(kinds);
+        best[1] = best[1].min(t.elapsed());
+        let t = Instant::now();
+        let mut sum = 0;
+        green_walk(&root.green(), 0, &mut sum);
+        std::hint::black_box(sum);
+        best[2] = best[2].min(t.elapsed());
+    }
+    let [nodes, elements, green] = best;
+    println!(
+        "      walks: rowan preorder {nodes:?}, with tokens {elements:?}; green nodes and tokens {green:?}"
+    );
 }
