@@ -936,10 +936,21 @@ fn only_mesh_members_can_invoke_a_mechtron() {
             async_nats::connect(nats.url()).await.is_err(),
             "anonymous clients are refused"
         );
+        // The server answers a publish it refuses with an error: waited for below, so the test
+        // knows the message was turned away rather than merely not seen yet.
+        let (errors_tx, mut server_errors) = tokio::sync::mpsc::unbounded_channel();
         let visitor = async_nats::ConnectOptions::with_user_and_password(
             nats::VISITOR.into(),
             nats::VISITOR_PASSWORD.into(),
         )
+        .event_callback(move |event| {
+            let errors_tx = errors_tx.clone();
+            async move {
+                if let async_nats::Event::ServerError(error) = event {
+                    let _ = errors_tx.send(error.to_string());
+                }
+            }
+        })
         .connect(nats.url())
         .await
         .unwrap();
@@ -965,8 +976,16 @@ fn only_mesh_members_can_invoke_a_mechtron() {
             )
             .await;
         let _ = visitor.flush().await;
+        let refused = tokio::time::timeout(Duration::from_secs(10), server_errors.recv())
+            .await
+            .expect("NATS answers a publish it refuses")
+            .expect("the visitor's connection is open");
+        assert!(
+            refused.to_lowercase().contains("permissions violation")
+                && refused.contains("starlane.host.w1.deliver"),
+            "{refused}"
+        );
     });
-    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(executions(&[&worker], "token-visitor"), 0);
     assert_eq!(metric(&worker, "starlane_mesh_received_total"), 0);
 }
